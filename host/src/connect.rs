@@ -1,0 +1,360 @@
+//! Reads a Kafka Connect connector JSON, as is, into a [`Pipeline`].
+//!
+//! Follows `org.apache.kafka.connect.runtime.ConnectorConfig`: `transforms` and `predicates` are
+//! LIST values (trimmed, split on `\s*,\s*`); every `transforms.<alias>.*` key except `type`,
+//! `predicate`, `negate` (and Kafka 4's `version`) is the transform's own configuration; a
+//! predicate named by `transforms.<alias>.predicate` need not be listed in `predicates`
+//! (`ConnectorConfigTest.missingPredicateAliasProperty`). Keys of the connector itself
+//! (`connector.class`, `database.*`, …) are reported once as ignored. Keys Switchyard cannot
+//! honour are errors.
+
+use std::path::Path;
+
+use crate::config::{
+    self, ComponentRef, ConfigError, ConverterSpec, ErrorPolicy, Pipeline, StepSpec, Tolerance,
+};
+use crate::engine::Limits;
+
+/// Error-handling keys Kafka Connect defines that `apply` does not honour yet; they are refused
+/// rather than silently dropped.
+const UNSUPPORTED_ERROR_KEYS: &[&str] = &[
+    "errors.deadletterqueue.topic.name",
+    "errors.deadletterqueue.context.headers.enable",
+    "errors.deadletterqueue.topic.replication.factor",
+];
+
+/// Header converters whose output equals the raw header bytes Switchyard passes through.
+const HEADER_CONVERTERS: &[&str] = &[
+    "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+    "org.apache.kafka.connect.storage.StringConverter",
+    "org.apache.kafka.connect.converters.ByteArrayConverter",
+];
+
+/// Parses a connector JSON (the flat config map, or `{"name":…,"config":{…}}`).
+pub fn from_connector_json(path: &Path, text: &str) -> Result<Pipeline, ConfigError> {
+    let file_err = |message: String| ConfigError::File {
+        file: path.to_path_buf(),
+        message,
+    };
+    let root: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| file_err(format!("not valid JSON: {e}")))?;
+    let serde_json::Value::Object(root) = root else {
+        return Err(file_err("expected a JSON object".into()));
+    };
+    let (name, map) = match root.get("config") {
+        Some(serde_json::Value::Object(config)) => (
+            root.get("name").and_then(|n| n.as_str()).map(str::to_string),
+            config.clone(),
+        ),
+        Some(_) => return Err(file_err("`config` must be a JSON object".into())),
+        None => (None, root),
+    };
+    let mut entries = Vec::with_capacity(map.len());
+    for (key, value) in map {
+        let text = match value {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            serde_json::Value::Null => continue,
+            other => {
+                return Err(ConfigError::Key {
+                    file: path.to_path_buf(),
+                    key,
+                    message: format!("expected a string value, found {other}"),
+                });
+            }
+        };
+        entries.push((key, text));
+    }
+    let name = name
+        .or_else(|| lookup(&entries, "name").map(str::to_string))
+        .unwrap_or_else(|| "connector".into());
+    ConnectorConfig { path, entries }.into_pipeline(name)
+}
+
+fn lookup<'a>(entries: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// Kafka's LIST parsing (`ConfigDef.parseType`): trimmed, empty is no items, split on commas
+/// with the whitespace around them.
+pub fn parse_list(value: &str) -> Vec<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Vec::new();
+    }
+    trimmed.split(',').map(|s| s.trim().to_string()).collect()
+}
+
+/// Kafka's BOOLEAN parsing: trimmed, case-insensitive `true` / `false`.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+struct ConnectorConfig<'a> {
+    path: &'a Path,
+    entries: Vec<(String, String)>,
+}
+
+impl ConnectorConfig<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        lookup(&self.entries, key)
+    }
+
+    fn err(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError::Key {
+            file: self.path.to_path_buf(),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn boolean(&self, key: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => parse_bool(v)
+                .ok_or_else(|| self.err(key, format!("Expected value to be either true or false, found `{v}`"))),
+        }
+    }
+
+    fn converter(&self, which: &str) -> ConverterSpec {
+        let class_key = format!("{which}.converter");
+        let prefix = format!("{which}.converter.");
+        match self.get(&class_key) {
+            None => ConverterSpec::json(),
+            Some(class) => ConverterSpec {
+                class: class.trim().to_string(),
+                settings: self
+                    .entries
+                    .iter()
+                    .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|s| (s.to_string(), v.clone())))
+                    .collect(),
+            },
+        }
+    }
+
+    /// The `<section>.<alias>.*` keys of one step.
+    fn step(&self, section: &str, alias: &str) -> Result<StepSpec, ConfigError> {
+        let prefix = format!("{section}.{alias}.");
+        let type_key = format!("{prefix}type");
+        let kind = if section == "transforms" { "Transformation" } else { "Predicate" };
+        let class = self
+            .get(&type_key)
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                self.err(&type_key, format!("Missing required configuration: Not a {kind} (expected a class name or a .wasm file)"))
+            })?;
+        let component = if class.ends_with(".wasm") {
+            ComponentRef::File(class.into())
+        } else {
+            ComponentRef::Class(class.to_string())
+        };
+        let mut config = Vec::new();
+        let mut predicate = None;
+        let mut negate = None;
+        for (key, value) in &self.entries {
+            let Some(own) = key.strip_prefix(&prefix) else { continue };
+            match (section, own) {
+                (_, "type") | (_, "version") => {}
+                ("transforms", "predicate") => predicate = Some(value.trim().to_string()),
+                ("transforms", "negate") => negate = Some(value.clone()),
+                _ => config.push((own.to_string(), value.clone())),
+            }
+        }
+        // `ConnectorConfig` reads `negate` with `Boolean.parseBoolean`: anything but "true" is
+        // false; validation rejects values that are not booleans.
+        let negate = match negate {
+            None => false,
+            Some(v) => parse_bool(&v).ok_or_else(|| {
+                self.err(&format!("{prefix}negate"), format!("Expected value to be either true or false, found `{v}`"))
+            })?,
+        };
+        Ok(StepSpec {
+            alias: alias.to_string(),
+            component,
+            config,
+            predicate: predicate.filter(|p| !p.is_empty()),
+            negate,
+        })
+    }
+
+    fn into_pipeline(self, name: String) -> Result<Pipeline, ConfigError> {
+        for key in UNSUPPORTED_ERROR_KEYS {
+            if let Some(v) = self.get(key) {
+                if !v.trim().is_empty() && v.trim() != "false" {
+                    return Err(self.err(key, "dead-letter queues are not supported by this version of Switchyard; remove the key or set errors.tolerance"));
+                }
+            }
+        }
+        if let Some(class) = self.get("header.converter") {
+            if !HEADER_CONVERTERS.contains(&class.trim()) {
+                return Err(self.err("header.converter", format!("expected one of {}; Switchyard passes header bytes through unchanged", HEADER_CONVERTERS.join(", "))));
+            }
+        }
+        let aliases = |key: &str| -> Result<Vec<String>, ConfigError> {
+            let list = parse_list(self.get(key).unwrap_or(""));
+            for (i, a) in list.iter().enumerate() {
+                if a.is_empty() {
+                    return Err(self.err(key, "empty alias in list"));
+                }
+                if list[..i].contains(a) {
+                    return Err(self.err(key, format!("Duplicate alias provided: {a}")));
+                }
+            }
+            Ok(list)
+        };
+        let transforms = aliases("transforms")?
+            .iter()
+            .map(|a| self.step("transforms", a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut predicate_aliases = aliases("predicates")?;
+        for t in &transforms {
+            if let Some(p) = &t.predicate {
+                if !predicate_aliases.contains(p) {
+                    predicate_aliases.push(p.clone());
+                }
+            }
+        }
+        let predicates = predicate_aliases
+            .iter()
+            .map(|a| self.step("predicates", a))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let tolerance = match self.get("errors.tolerance").map(|v| v.trim().to_ascii_lowercase()) {
+            None => Tolerance::None,
+            Some(v) if v == "none" => Tolerance::None,
+            Some(v) if v == "all" => Tolerance::All,
+            Some(v) => {
+                return Err(self.err("errors.tolerance", format!("expected `none` or `all`, found `{v}`")));
+            }
+        };
+        let errors = ErrorPolicy {
+            tolerance,
+            log_enable: self.boolean("errors.log.enable", false)?,
+            log_include_messages: self.boolean("errors.log.include.messages", false)?,
+        };
+
+        let used = |key: &str| {
+            key == "transforms"
+                || key == "predicates"
+                || key == "name"
+                || key.starts_with("key.converter")
+                || key.starts_with("value.converter")
+                || key == "header.converter"
+                || key.starts_with("errors.")
+                || transforms.iter().any(|t| key.starts_with(&format!("transforms.{}.", t.alias)))
+                || predicates.iter().any(|p| key.starts_with(&format!("predicates.{}.", p.alias)))
+        };
+        let ignored: Vec<&str> = self
+            .entries
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| !used(k))
+            .collect();
+        if !ignored.is_empty() {
+            tracing::info!(
+                file = %self.path.display(),
+                "ignoring {} connector keys Switchyard does not use: {}",
+                ignored.len(),
+                ignored.join(", ")
+            );
+        }
+
+        let pipeline = Pipeline {
+            name,
+            file: self.path.to_path_buf(),
+            key_converter: self.converter("key"),
+            value_converter: self.converter("value"),
+            transforms,
+            predicates,
+            errors,
+            limits: Limits::default(),
+        };
+        config::check_references(&pipeline)?;
+        Ok(pipeline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Pipeline, ConfigError> {
+        from_connector_json(Path::new("connector.json"), json)
+    }
+
+    #[test]
+    fn reads_the_seed_connector() {
+        let text = include_str!("../../tests/fixtures/postgres-product-connector.json");
+        let p = parse(text).unwrap();
+        assert_eq!(p.name, "product-connector");
+        assert_eq!(p.transforms.len(), 2);
+        let rename = &p.transforms[0];
+        assert_eq!(rename.alias, "RenameProductKey");
+        assert_eq!(
+            rename.component,
+            ComponentRef::Class("org.apache.kafka.connect.transforms.ReplaceField$Key".into())
+        );
+        assert_eq!(rename.config, vec![("renames".to_string(), "id:product_id".to_string())]);
+        assert_eq!(rename.predicate.as_deref(), Some("isProducts"));
+        assert_eq!(p.predicates[0].config, vec![("pattern".to_string(), ".*products$".to_string())]);
+        assert_eq!(p.key_converter.settings, vec![("schemas.enable".to_string(), "true".to_string())]);
+    }
+
+    #[test]
+    fn flat_map_and_spaced_lists_are_accepted() {
+        let p = parse(
+            r#"{"transforms":"a, b","transforms.a.type":"org.apache.kafka.connect.transforms.RegexRouter",
+                "transforms.a.regex":"x","transforms.a.replacement":"y","transforms.a.version":"3.9.0",
+                "transforms.b.type":"RegexRouter","transforms.b.regex":"y","transforms.b.replacement":"z"}"#,
+        )
+        .unwrap();
+        let aliases: Vec<_> = p.transforms.iter().map(|t| t.alias.as_str()).collect();
+        assert_eq!(aliases, ["a", "b"]);
+        assert!(p.transforms[0].config.iter().all(|(k, _)| k != "version"));
+        assert_eq!(p.key_converter, ConverterSpec::json());
+    }
+
+    #[test]
+    fn predicate_need_not_be_listed() {
+        let p = parse(
+            r#"{"transforms":"a","transforms.a.type":"RegexRouter","transforms.a.predicate":"my-pred",
+                "predicates.my-pred.type":"org.apache.kafka.connect.transforms.predicates.RecordIsTombstone"}"#,
+        )
+        .unwrap();
+        assert_eq!(p.predicates[0].alias, "my-pred");
+    }
+
+    #[test]
+    fn upstream_config_errors_name_the_key() {
+        let dangling = parse(r#"{"transforms":"dangler"}"#).unwrap_err();
+        assert!(dangling.to_string().contains("transforms.dangler.type"), "{dangling}");
+        assert!(dangling.to_string().contains("Not a Transformation"), "{dangling}");
+        let negated = parse(r#"{"transforms":"a","transforms.a.type":"RegexRouter","transforms.a.negate":"true"}"#)
+            .unwrap_err();
+        assert!(negated.to_string().contains("there is no config 'transforms.a.predicate' defining a predicate to be negated"), "{negated}");
+        let missing_pred = parse(r#"{"transforms":"a","transforms.a.type":"RegexRouter","transforms.a.predicate":"p","predicates":"p"}"#)
+            .unwrap_err();
+        assert!(missing_pred.to_string().contains("Not a Predicate"), "{missing_pred}");
+        let dup = parse(r#"{"transforms":"a,a","transforms.a.type":"RegexRouter"}"#).unwrap_err();
+        assert!(dup.to_string().contains("Duplicate alias"), "{dup}");
+        let tolerance = parse(r#"{"errors.tolerance":"some"}"#).unwrap_err();
+        assert!(tolerance.to_string().contains("errors.tolerance"), "{tolerance}");
+        let dlq = parse(r#"{"errors.deadletterqueue.topic.name":"dlq"}"#).unwrap_err();
+        assert!(dlq.to_string().contains("errors.deadletterqueue.topic.name"), "{dlq}");
+    }
+
+    #[test]
+    fn list_parsing_follows_configdef() {
+        assert_eq!(parse_list(""), Vec::<String>::new());
+        assert_eq!(parse_list(" a , b "), vec!["a", "b"]);
+        assert_eq!(parse_list("a,,b"), vec!["a", "", "b"]);
+        assert_eq!(parse_bool(" TRUE "), Some(true));
+        assert_eq!(parse_bool("yes"), None);
+    }
+}

@@ -1,0 +1,99 @@
+//! Converters between a record's bytes and Connect data, as Kafka Connect's `Converter`s do.
+//!
+//! [`Converter::from_class`] builds one from a connector's `key.converter` /
+//! `value.converter` class and its `key.converter.*` / `value.converter.*` settings.
+
+pub mod json;
+pub mod simple;
+
+use crate::data::ConnectData;
+
+pub use json::JsonConverter;
+
+/// A converter of one side (key or value) of a pipeline's records.
+#[derive(Debug, Clone)]
+pub enum Converter {
+    /// `org.apache.kafka.connect.json.JsonConverter`.
+    Json(JsonConverter),
+    /// `org.apache.kafka.connect.storage.StringConverter`.
+    String(simple::StringConverter),
+    /// `org.apache.kafka.connect.converters.ByteArrayConverter`.
+    ByteArray,
+}
+
+/// The class names of the converters Switchyard implements, with their short aliases.
+pub const CONVERTER_CLASSES: &[&str] = &[
+    "org.apache.kafka.connect.json.JsonConverter",
+    "org.apache.kafka.connect.storage.StringConverter",
+    "org.apache.kafka.connect.converters.ByteArrayConverter",
+];
+
+impl Converter {
+    /// Builds the converter named by `class` (a fully qualified class name or its simple name)
+    /// from its settings (`schemas.enable`, `decimal.format`, …, without the
+    /// `key.converter.` / `value.converter.` prefix). `is_key` tells which side it converts.
+    pub fn from_class(
+        class: &str,
+        settings: &[(String, String)],
+        is_key: bool,
+    ) -> Result<Self, ConverterConfigError> {
+        let simple = class.rsplit('.').next().unwrap_or(class);
+        match simple {
+            "JsonConverter" => Ok(Converter::Json(JsonConverter::configure(settings, is_key)?)),
+            "StringConverter" => Ok(Converter::String(simple::StringConverter::configure(
+                settings,
+            )?)),
+            "ByteArrayConverter" => Ok(Converter::ByteArray),
+            _ => Err(ConverterConfigError {
+                key: "converter".into(),
+                message: format!(
+                    "unknown converter class {class}; supported: {}",
+                    CONVERTER_CLASSES.join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// The fully qualified Java class name of the converter (for error reports and DLQ
+    /// headers).
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            Converter::Json(_) => CONVERTER_CLASSES[0],
+            Converter::String(_) => CONVERTER_CLASSES[1],
+            Converter::ByteArray => CONVERTER_CLASSES[2],
+        }
+    }
+
+    /// Decodes bytes (`None` for a null key or value) into Connect data (`toConnectData`).
+    pub fn to_connect(&self, topic: &str, bytes: Option<&[u8]>) -> Result<ConnectData, ConvertError> {
+        match self {
+            Converter::Json(c) => c.to_connect(topic, bytes),
+            Converter::String(c) => c.to_connect(topic, bytes),
+            Converter::ByteArray => simple::byte_array_to_connect(bytes),
+        }
+    }
+
+    /// Encodes Connect data into bytes (`fromConnectData`); `None` is a null key or value.
+    pub fn from_connect(&self, topic: &str, data: &ConnectData) -> Result<Option<Vec<u8>>, ConvertError> {
+        match self {
+            Converter::Json(c) => c.from_connect(topic, data),
+            Converter::String(c) => c.from_connect(topic, data),
+            Converter::ByteArray => simple::byte_array_from_connect(data),
+        }
+    }
+}
+
+/// A converter setting that is not valid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{key}: {message}")]
+pub struct ConverterConfigError {
+    /// The setting's key, without the `key.converter.` / `value.converter.` prefix.
+    pub key: String,
+    /// What was expected.
+    pub message: String,
+}
+
+/// Bytes that cannot be decoded, or data that cannot be encoded (Kafka's `DataException`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConvertError(pub String);

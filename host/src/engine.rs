@@ -1,0 +1,930 @@
+//! The WebAssembly engine: compiles transform and predicate components once, instantiates them
+//! with bounded memory and time, and implements the `connect-record` resource they call.
+//!
+//! Every step of a chain gets its own [`wasmtime::Store`], so each guest has its own memory
+//! limit; a record moves between stores by being pushed into and taken out of the store's
+//! resource table, which costs no copy of its data. A trap, an exhausted memory limit or a call
+//! that outlives its deadline (epoch interruption) is returned as a [`StepError`] for that record;
+//! the instance is then discarded and instantiated afresh before the next record.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
+use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::convert::JsonConverter;
+use crate::convert::json;
+use crate::data::{ConnectData, DataError, Schema, SchemaType, Value};
+use crate::record::{self, Converters, Header, PartError, Record, Which};
+
+/// Bindings generated from `wit/`; only the types re-exported below are part of the API.
+mod generated {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "transform",
+        with: { "switchyard:transform/connect.connect-record": crate::record::Record },
+        imports: { default: trappable },
+    });
+
+    /// Bindings of the `condition` world (predicates), sharing the imported interfaces.
+    pub mod condition {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "condition",
+            with: {
+                "switchyard:transform/connect": super::switchyard::transform::connect,
+                "switchyard:transform/host": super::switchyard::transform::host,
+                "switchyard:transform/types": super::switchyard::transform::types,
+            },
+            imports: { default: trappable },
+        });
+    }
+}
+
+use generated::switchyard::transform::connect as wit;
+use generated::switchyard::transform::host::Level;
+use generated::switchyard::transform::types as wit_types;
+
+/// How much memory and time a guest may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most linear memory one guest instance may grow to, in bytes.
+    pub memory_bytes: usize,
+    /// The longest one call into a guest may run.
+    pub call_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 64 << 20,
+            call_timeout: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The interval at which the engine's epoch advances; deadlines are counted in it.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// What a component exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComponentKind {
+    /// Exports `switchyard:transform/transformer`.
+    Transform,
+    /// Exports `switchyard:transform/predicate`.
+    Predicate,
+}
+
+/// A component that failed to load or configure, or an engine that failed to start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The component could not be compiled or linked.
+    #[error("component {component}: {message}")]
+    Load {
+        /// The component's name or path.
+        component: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The component rejected its configuration.
+    #[error("{key}: {message}")]
+    Config {
+        /// The configuration key at fault.
+        key: String,
+        /// What was expected.
+        message: String,
+    },
+    /// The component exports the wrong interface for how it is used.
+    #[error("component {component} is a {found:?}, but is configured as a {expected:?}")]
+    Kind {
+        /// The component's name or path.
+        component: String,
+        /// What the configuration needs.
+        expected: ComponentKind,
+        /// What the component exports.
+        found: ComponentKind,
+    },
+}
+
+/// Why a step failed on one record.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StepError {
+    /// The guest reported the record as bad.
+    #[error("{0}")]
+    BadRecord(String),
+    /// The guest reported itself as broken.
+    #[error("transform is broken: {0}")]
+    Broken(String),
+    /// The guest reported a transient failure.
+    #[error("transient failure: {0}")]
+    Transient(String),
+    /// The guest trapped (a panic, an out-of-bounds access, `unreachable`).
+    #[error("transform trapped: {0}")]
+    Trap(String),
+    /// The guest ran past its deadline.
+    #[error("transform exceeded its time limit of {0:?}")]
+    Timeout(Duration),
+    /// The guest tried to grow its memory past the limit.
+    #[error("transform exceeded its memory limit of {0} bytes")]
+    OutOfMemory(usize),
+}
+
+/// Compiles components once and instantiates them.
+pub struct Engine {
+    engine: wasmtime::Engine,
+    transform_linker: Linker<StepState>,
+    condition_linker: Linker<StepState>,
+    limits: Limits,
+    compiled: Mutex<HashMap<String, (Component, ComponentKind)>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("limits", &self.limits).finish()
+    }
+}
+
+impl Engine {
+    /// An engine whose guests run within `limits`.
+    pub fn new(limits: Limits) -> Result<Self, EngineError> {
+        let err = |e: wasmtime::Error| EngineError::Load {
+            component: "engine".into(),
+            message: format!("{e:#}"),
+        };
+        let mut config = wasmtime::Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        // The on-disk cache makes the second start of a pipeline skip compilation; a machine
+        // without a writable cache directory simply compiles every time.
+        if let Ok(cache) = wasmtime::Cache::from_file(None) {
+            config.cache(Some(cache));
+        }
+        let engine = wasmtime::Engine::new(&config).map_err(err)?;
+        start_epoch_ticker(&engine);
+
+        let mut transform_linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut transform_linker).map_err(err)?;
+        generated::Transform::add_to_linker::<_, HasSelf<_>>(&mut transform_linker, |s| s)
+            .map_err(err)?;
+        let mut condition_linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut condition_linker).map_err(err)?;
+        generated::condition::Condition::add_to_linker::<_, HasSelf<_>>(
+            &mut condition_linker,
+            |s| s,
+        )
+        .map_err(err)?;
+        Ok(Engine {
+            engine,
+            transform_linker,
+            condition_linker,
+            limits,
+            compiled: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The limits every guest runs within.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Compiles `wasm` (once per `name`) and tells what it exports.
+    pub fn load(&self, name: &str, wasm: &[u8]) -> Result<ComponentKind, EngineError> {
+        Ok(self.compile(name, wasm)?.1)
+    }
+
+    fn compile(&self, name: &str, wasm: &[u8]) -> Result<(Component, ComponentKind), EngineError> {
+        let mut compiled = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = compiled.get(name) {
+            return Ok(found.clone());
+        }
+        let load_err = |message: String| EngineError::Load {
+            component: name.to_string(),
+            message,
+        };
+        let component =
+            Component::new(&self.engine, wasm).map_err(|e| load_err(format!("{e:#}")))?;
+        let ty = component.component_type();
+        let exports: Vec<String> = ty.exports(&self.engine).map(|(n, _)| n.to_string()).collect();
+        let kind = if exports.iter().any(|e| e.starts_with("switchyard:transform/transformer@")) {
+            ComponentKind::Transform
+        } else if exports.iter().any(|e| e.starts_with("switchyard:transform/predicate@")) {
+            ComponentKind::Predicate
+        } else {
+            return Err(load_err(format!(
+                "exports neither switchyard:transform/transformer nor switchyard:transform/predicate (it exports: {})",
+                if exports.is_empty() { "nothing".to_string() } else { exports.join(", ") }
+            )));
+        };
+        compiled.insert(name.to_string(), (component.clone(), kind));
+        Ok((component, kind))
+    }
+
+    /// Instantiates a transform component and configures it.
+    pub fn transform(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        context: StepContext,
+        converters: Arc<Converters>,
+    ) -> Result<TransformInstance, EngineError> {
+        let (component, kind) = self.compile(name, wasm)?;
+        if kind != ComponentKind::Transform {
+            return Err(EngineError::Kind {
+                component: name.into(),
+                expected: ComponentKind::Transform,
+                found: kind,
+            });
+        }
+        let pre = self
+            .transform_linker
+            .instantiate_pre(&component)
+            .map_err(|e| link_error(name, e))?;
+        let pre = generated::TransformPre::new(pre).map_err(|e| link_error(name, e))?;
+        let mut instance = TransformInstance {
+            name: name.to_string(),
+            pre,
+            engine: self.engine.clone(),
+            limits: self.limits,
+            context,
+            converters,
+            live: None,
+        };
+        instance.instantiate()?;
+        Ok(instance)
+    }
+
+    /// Instantiates a predicate component and configures it.
+    pub fn predicate(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        context: StepContext,
+        converters: Arc<Converters>,
+    ) -> Result<PredicateInstance, EngineError> {
+        let (component, kind) = self.compile(name, wasm)?;
+        if kind != ComponentKind::Predicate {
+            return Err(EngineError::Kind {
+                component: name.into(),
+                expected: ComponentKind::Predicate,
+                found: kind,
+            });
+        }
+        let pre = self
+            .condition_linker
+            .instantiate_pre(&component)
+            .map_err(|e| link_error(name, e))?;
+        let pre = generated::condition::ConditionPre::new(pre).map_err(|e| link_error(name, e))?;
+        let mut instance = PredicateInstance {
+            name: name.to_string(),
+            pre,
+            engine: self.engine.clone(),
+            limits: self.limits,
+            context,
+            converters,
+            live: None,
+        };
+        instance.instantiate()?;
+        Ok(instance)
+    }
+}
+
+/// A link failure names the import the host does not grant.
+fn link_error(name: &str, e: wasmtime::Error) -> EngineError {
+    EngineError::Load {
+        component: name.to_string(),
+        message: format!("cannot be linked: {e:#} (a transform may import only the host, connect and types interfaces of switchyard:transform, and WASI, which is granted nothing)"),
+    }
+}
+
+fn start_epoch_ticker(engine: &wasmtime::Engine) {
+    let weak = engine.weak();
+    let spawned = std::thread::Builder::new()
+        .name("switchyard-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the epoch thread, guest time limits are off: {e}");
+    }
+}
+
+/// What a step is told about itself: the WIT `context`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepContext {
+    /// The alias of the step.
+    pub alias: String,
+    /// The class it was configured with.
+    pub class: String,
+    /// Its configuration, prefix removed, in file order.
+    pub config: Vec<(String, String)>,
+}
+
+impl From<&StepContext> for wit_types::Context {
+    fn from(c: &StepContext) -> Self {
+        wit_types::Context {
+            alias: c.alias.clone(),
+            class: c.class.clone(),
+            config: c.config.clone(),
+        }
+    }
+}
+
+/// The state of one guest's store: its resource table, its empty WASI context and its limits.
+pub struct StepState {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    limits: StoreLimits,
+    converters: Arc<Converters>,
+    json: JsonConverter,
+    alias: Arc<str>,
+}
+
+impl WasiView for StepState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// A clock that always reads zero: guests get no clock unless a pipeline grants one.
+struct FrozenClock;
+
+impl wasmtime_wasi::HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl wasmtime_wasi::HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+fn new_store(
+    engine: &wasmtime::Engine,
+    limits: Limits,
+    context: &StepContext,
+    converters: &Arc<Converters>,
+) -> Store<StepState> {
+    // No arguments, environment, preopened directories, network or clock; stdout and stderr go
+    // nowhere. Random numbers stay (Rust's std seeds its hash maps from them).
+    let wasi = WasiCtx::builder()
+        .wall_clock(FrozenClock)
+        .monotonic_clock(FrozenClock)
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .build();
+    let state = StepState {
+        table: ResourceTable::new(),
+        wasi,
+        limits: StoreLimitsBuilder::new()
+            .memory_size(limits.memory_bytes)
+            .trap_on_grow_failure(true)
+            .build(),
+        converters: Arc::clone(converters),
+        json: JsonConverter::default(),
+        alias: Arc::from(context.alias.as_str()),
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|s| &mut s.limits);
+    store.epoch_deadline_trap();
+    store
+}
+
+fn deadline_ticks(limits: Limits) -> u64 {
+    (limits.call_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1
+}
+
+/// Turns a trap or host error out of a guest call into a [`StepError`].
+fn classify(error: wasmtime::Error, limits: Limits) -> StepError {
+    if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
+        if *trap == wasmtime::Trap::Interrupt {
+            return StepError::Timeout(limits.call_timeout);
+        }
+    }
+    let message = format!("{error:#}");
+    if message.contains("forcing trap when growing memory")
+        || message.contains("forcing a memory growth failure")
+    {
+        return StepError::OutOfMemory(limits.memory_bytes);
+    }
+    StepError::Trap(message)
+}
+
+impl From<wit_types::TransformError> for StepError {
+    fn from(e: wit_types::TransformError) -> Self {
+        match e {
+            wit_types::TransformError::BadRecord(m) => StepError::BadRecord(m),
+            wit_types::TransformError::Broken(m) => StepError::Broken(m),
+            wit_types::TransformError::Transient(m) => StepError::Transient(m),
+        }
+    }
+}
+
+fn config_error(e: wit_types::ConfigError) -> EngineError {
+    EngineError::Config {
+        key: e.key,
+        message: e.message,
+    }
+}
+
+/// One configured instance of a transform component.
+pub struct TransformInstance {
+    name: String,
+    pre: generated::TransformPre<StepState>,
+    engine: wasmtime::Engine,
+    limits: Limits,
+    context: StepContext,
+    converters: Arc<Converters>,
+    live: Option<(Store<StepState>, generated::Transform)>,
+}
+
+impl TransformInstance {
+    fn instantiate(&mut self) -> Result<(), EngineError> {
+        let mut store = new_store(&self.engine, self.limits, &self.context, &self.converters);
+        store.set_epoch_deadline(deadline_ticks(self.limits));
+        let bindings = self.pre.instantiate(&mut store).map_err(|e| EngineError::Load {
+            component: self.name.clone(),
+            message: format!("cannot be instantiated: {e:#}"),
+        })?;
+        let configured = bindings
+            .switchyard_transform_transformer()
+            .call_configure(&mut store, &(&self.context).into())
+            .map_err(|e| EngineError::Load {
+                component: self.name.clone(),
+                message: format!("failed while configuring: {}", classify(e, self.limits)),
+            })?;
+        configured.map_err(config_error)?;
+        self.live = Some((store, bindings));
+        Ok(())
+    }
+
+    /// Runs the transform on one record and returns the records it passes on.
+    pub fn apply(&mut self, record: Record) -> Result<Vec<Record>, StepError> {
+        if self.live.is_none() {
+            self.instantiate()
+                .map_err(|e| StepError::Broken(format!("cannot restart after a failure: {e}")))?;
+        }
+        let limits = self.limits;
+        let Some((store, bindings)) = self.live.as_mut() else {
+            return Err(StepError::Broken("no instance".into()));
+        };
+        let handle = store
+            .data_mut()
+            .table
+            .push(record)
+            .map_err(|e| StepError::Broken(e.to_string()))?;
+        store.set_epoch_deadline(deadline_ticks(limits));
+        let outcome = bindings
+            .switchyard_transform_transformer()
+            .call_apply(&mut *store, handle);
+        match outcome {
+            Ok(Ok(handles)) => {
+                let table = &mut store.data_mut().table;
+                handles
+                    .into_iter()
+                    .map(|h| table.delete(h).map_err(|e| StepError::Broken(e.to_string())))
+                    .collect()
+            }
+            Ok(Err(e)) => Err(e.into()),
+            Err(e) => {
+                // The instance is unusable after a trap: start afresh for the next record.
+                self.live = None;
+                Err(classify(e, limits))
+            }
+        }
+    }
+}
+
+/// One configured instance of a predicate component.
+pub struct PredicateInstance {
+    name: String,
+    pre: generated::condition::ConditionPre<StepState>,
+    engine: wasmtime::Engine,
+    limits: Limits,
+    context: StepContext,
+    converters: Arc<Converters>,
+    live: Option<(Store<StepState>, generated::condition::Condition)>,
+}
+
+impl PredicateInstance {
+    fn instantiate(&mut self) -> Result<(), EngineError> {
+        let mut store = new_store(&self.engine, self.limits, &self.context, &self.converters);
+        store.set_epoch_deadline(deadline_ticks(self.limits));
+        let bindings = self.pre.instantiate(&mut store).map_err(|e| EngineError::Load {
+            component: self.name.clone(),
+            message: format!("cannot be instantiated: {e:#}"),
+        })?;
+        let configured = bindings
+            .switchyard_transform_predicate()
+            .call_configure(&mut store, &(&self.context).into())
+            .map_err(|e| EngineError::Load {
+                component: self.name.clone(),
+                message: format!("failed while configuring: {}", classify(e, self.limits)),
+            })?;
+        configured.map_err(config_error)?;
+        self.live = Some((store, bindings));
+        Ok(())
+    }
+
+    /// Tests one record. The record is handed back whatever the outcome.
+    pub fn test(&mut self, record: Record) -> (Record, Result<bool, StepError>) {
+        if self.live.is_none() {
+            if let Err(e) = self.instantiate() {
+                let e = StepError::Broken(format!("cannot restart after a failure: {e}"));
+                return (record, Err(e));
+            }
+        }
+        let limits = self.limits;
+        let Some((store, bindings)) = self.live.as_mut() else {
+            return (record, Err(StepError::Broken("no instance".into())));
+        };
+        let handle = match store.data_mut().table.push(record) {
+            Ok(h) => h,
+            Err(e) => unreachable_table(e),
+        };
+        let rep = handle.rep();
+        store.set_epoch_deadline(deadline_ticks(limits));
+        let outcome = bindings
+            .switchyard_transform_predicate()
+            .call_test(&mut *store, Resource::<Record>::new_borrow(rep));
+        let record = match store.data_mut().table.delete(Resource::<Record>::new_own(rep)) {
+            Ok(r) => r,
+            Err(e) => unreachable_table(e),
+        };
+        let result = match outcome {
+            Ok(r) => r.map_err(StepError::from),
+            Err(e) => {
+                self.live = None;
+                Err(classify(e, limits))
+            }
+        };
+        (record, result)
+    }
+}
+
+/// The resource table of a fresh store cannot be full, and a record pushed into it stays there
+/// until the host takes it out: failing either is a bug in the host, not bad input.
+fn unreachable_table(e: wasmtime::component::ResourceTableError) -> ! {
+    panic!("resource table invariant broken: {e}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `connect-record` resource and the `host` interface, implemented over `record`.
+
+impl StepState {
+    fn record(&mut self, handle: &Resource<Record>) -> wasmtime::Result<&mut Record> {
+        Ok(self.table.get_mut(handle)?)
+    }
+
+    /// Runs `f` on the decoded data of one part; `change` marks the part as changed.
+    fn with_data<R>(
+        &mut self,
+        handle: &Resource<Record>,
+        part: wit::Part,
+        change: bool,
+        f: impl FnOnce(&mut ConnectData, &JsonConverter) -> Result<R, DataError>,
+    ) -> wasmtime::Result<Result<R, wit::DataError>> {
+        let which = which(part);
+        let converters = Arc::clone(&self.converters);
+        let json = self.json.clone();
+        let record = self.record(handle)?;
+        let topic = record.topic.clone();
+        let part = record.part_mut(which);
+        let data = if change {
+            part.data_mut(converters.get(which), &topic)
+        } else {
+            part.data_in_place(converters.get(which), &topic)
+        };
+        Ok(match data {
+            Ok(data) => f(data, &json).map_err(wit_data_error),
+            Err(e) => Err(part_error(e)),
+        })
+    }
+}
+
+fn which(part: wit::Part) -> Which {
+    match part {
+        wit::Part::Key => Which::Key,
+        wit::Part::Value => Which::Value,
+    }
+}
+
+fn wit_data_error(e: DataError) -> wit::DataError {
+    match e {
+        DataError::Invalid(m) => wit::DataError::Invalid(m),
+        DataError::NoSuchField(m) => wit::DataError::NoSuchField(m),
+        DataError::WrongType(m) => wit::DataError::WrongType(m),
+    }
+}
+
+fn part_error(e: PartError) -> wit::DataError {
+    match e {
+        PartError::Conversion(c) => wit::DataError::Conversion(c.0),
+        PartError::Data(d) => wit_data_error(d),
+    }
+}
+
+fn schema_type(kind: SchemaType) -> wit::SchemaType {
+    match kind {
+        SchemaType::Int8 => wit::SchemaType::Int8,
+        SchemaType::Int16 => wit::SchemaType::Int16,
+        SchemaType::Int32 => wit::SchemaType::Int32,
+        SchemaType::Int64 => wit::SchemaType::Int64,
+        SchemaType::Float32 => wit::SchemaType::Float32,
+        SchemaType::Float64 => wit::SchemaType::Float64,
+        SchemaType::Boolean => wit::SchemaType::Boolean,
+        SchemaType::String => wit::SchemaType::String,
+        SchemaType::Bytes => wit::SchemaType::Bytes,
+        SchemaType::Array => wit::SchemaType::Array,
+        SchemaType::Map => wit::SchemaType::Map,
+        SchemaType::Struct => wit::SchemaType::Struct,
+    }
+}
+
+fn schema_info(schema: &Schema) -> wit::SchemaInfo {
+    wit::SchemaInfo {
+        type_: schema_type(schema.kind),
+        optional: schema.optional,
+        name: schema.name.clone(),
+        version: schema.version,
+        doc: schema.doc.clone(),
+        parameters: schema.parameters.clone(),
+        default_json: json::default_to_json(schema),
+    }
+}
+
+fn scalar_to_wit(value: Value) -> wit::Scalar {
+    match value {
+        Value::Boolean(b) => wit::Scalar::Boolean(b),
+        Value::Int8(v) => wit::Scalar::Int8(v),
+        Value::Int16(v) => wit::Scalar::Int16(v),
+        Value::Int32(v) => wit::Scalar::Int32(v),
+        Value::Int64(v) => wit::Scalar::Int64(v),
+        Value::Float32(v) => wit::Scalar::Float32(v),
+        Value::Float64(v) => wit::Scalar::Float64(v),
+        Value::String(s) => wit::Scalar::String(s),
+        Value::Bytes(b) => wit::Scalar::Bytes(b),
+        Value::Null | Value::Array(_) | Value::Map(_) | Value::Struct(_) => wit::Scalar::Null,
+    }
+}
+
+fn scalar_from_wit(value: wit::Scalar) -> Value {
+    match value {
+        wit::Scalar::Null => Value::Null,
+        wit::Scalar::Boolean(b) => Value::Boolean(b),
+        wit::Scalar::Int8(v) => Value::Int8(v),
+        wit::Scalar::Int16(v) => Value::Int16(v),
+        wit::Scalar::Int32(v) => Value::Int32(v),
+        wit::Scalar::Int64(v) => Value::Int64(v),
+        wit::Scalar::Float32(v) => Value::Float32(v),
+        wit::Scalar::Float64(v) => Value::Float64(v),
+        wit::Scalar::String(s) => Value::String(s),
+        wit::Scalar::Bytes(b) => Value::Bytes(b),
+    }
+}
+
+fn header_to_wit(h: &Header) -> wit::Header {
+    wit::Header {
+        key: h.key.clone(),
+        value: h.value.as_ref().map(|v| v.to_vec()),
+    }
+}
+
+impl wit::Host for StepState {}
+impl wit_types::Host for StepState {}
+
+impl generated::switchyard::transform::host::Host for StepState {
+    fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
+        let alias = &*self.alias;
+        match level {
+            Level::Trace => tracing::trace!(transform = alias, "{message}"),
+            Level::Debug => tracing::debug!(transform = alias, "{message}"),
+            Level::Info => tracing::info!(transform = alias, "{message}"),
+            Level::Warn => tracing::warn!(transform = alias, "{message}"),
+            Level::Error => tracing::error!(transform = alias, "{message}"),
+        }
+        Ok(())
+    }
+}
+
+impl wit::HostConnectRecord for StepState {
+    fn new(&mut self, topic: String) -> wasmtime::Result<Resource<Record>> {
+        Ok(self.table.push(Record::new(topic, None, None))?)
+    }
+
+    fn duplicate(&mut self, this: Resource<Record>) -> wasmtime::Result<Resource<Record>> {
+        let copy = self.record(&this)?.clone();
+        Ok(self.table.push(copy)?)
+    }
+
+    fn topic(&mut self, this: Resource<Record>) -> wasmtime::Result<String> {
+        Ok(self.record(&this)?.topic.clone())
+    }
+
+    fn set_topic(&mut self, this: Resource<Record>, topic: String) -> wasmtime::Result<()> {
+        self.record(&this)?.topic = topic;
+        Ok(())
+    }
+
+    fn kafka_partition(&mut self, this: Resource<Record>) -> wasmtime::Result<Option<i32>> {
+        Ok(self.record(&this)?.partition)
+    }
+
+    fn set_kafka_partition(
+        &mut self,
+        this: Resource<Record>,
+        partition: Option<i32>,
+    ) -> wasmtime::Result<()> {
+        self.record(&this)?.partition = partition;
+        Ok(())
+    }
+
+    fn timestamp(&mut self, this: Resource<Record>) -> wasmtime::Result<Option<i64>> {
+        Ok(self.record(&this)?.timestamp)
+    }
+
+    fn set_timestamp(
+        &mut self,
+        this: Resource<Record>,
+        timestamp: Option<i64>,
+    ) -> wasmtime::Result<()> {
+        self.record(&this)?.timestamp = timestamp;
+        Ok(())
+    }
+
+    fn headers(&mut self, this: Resource<Record>) -> wasmtime::Result<Vec<wit::Header>> {
+        Ok(self.record(&this)?.headers.iter().map(header_to_wit).collect())
+    }
+
+    fn has_header(&mut self, this: Resource<Record>, key: String) -> wasmtime::Result<bool> {
+        Ok(self.record(&this)?.headers.iter().any(|h| h.key == key))
+    }
+
+    fn last_header(
+        &mut self,
+        this: Resource<Record>,
+        key: String,
+    ) -> wasmtime::Result<Option<wit::Header>> {
+        let record = self.record(&this)?;
+        Ok(record.headers.iter().rev().find(|h| h.key == key).map(header_to_wit))
+    }
+
+    fn add_header(&mut self, this: Resource<Record>, header: wit::Header) -> wasmtime::Result<()> {
+        self.record(&this)?.headers.push(Header {
+            key: header.key,
+            value: header.value.map(Bytes::from),
+        });
+        Ok(())
+    }
+
+    fn remove_headers(&mut self, this: Resource<Record>, key: String) -> wasmtime::Result<()> {
+        self.record(&this)?.headers.retain(|h| h.key != key);
+        Ok(())
+    }
+
+    fn is_null(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+    ) -> wasmtime::Result<Result<bool, wit::DataError>> {
+        let which = which(part);
+        let converters = Arc::clone(&self.converters);
+        let record = self.record(&this)?;
+        let topic = record.topic.clone();
+        Ok(record
+            .part_mut(which)
+            .is_null(converters.get(which), &topic)
+            .map_err(part_error))
+    }
+
+    fn has_schema(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+    ) -> wasmtime::Result<Result<bool, wit::DataError>> {
+        self.with_data(&this, part, false, |data, _| Ok(data.schema.is_some()))
+    }
+
+    fn schema(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+    ) -> wasmtime::Result<Result<Option<wit::SchemaInfo>, wit::DataError>> {
+        self.with_data(&this, part, false, |data, _| {
+            Ok(record::schema_at(data, &path)?.map(|s| schema_info(&s)))
+        })
+    }
+
+    fn field_names(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<String>, wit::DataError>> {
+        self.with_data(&this, part, false, |data, _| record::field_names(data, &path))
+    }
+
+    fn get(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+    ) -> wasmtime::Result<Result<wit::Scalar, wit::DataError>> {
+        self.with_data(&this, part, false, |data, _| {
+            record::get(data, &path).map(scalar_to_wit)
+        })
+    }
+
+    fn set(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+        value: wit::Scalar,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.with_data(&this, part, true, |data, _| {
+            record::set(data, &path, scalar_from_wit(value))
+        })
+    }
+
+    fn reshape(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+        fields: Vec<wit::FieldMapping>,
+        apply_defaults: bool,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        let fields: Vec<(String, String)> =
+            fields.into_iter().map(|f| (f.source, f.target)).collect();
+        self.with_data(&this, part, true, |data, _| {
+            record::reshape(data, &path, &fields, apply_defaults)
+        })
+    }
+
+    fn to_json(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+    ) -> wasmtime::Result<Result<wit::JsonData, wit::DataError>> {
+        self.with_data(&this, part, false, |data, json| {
+            Ok(wit::JsonData {
+                schema: data.schema.as_deref().map(json::schema_to_json),
+                payload: json.payload_to_json(data.schema.as_deref(), &data.value),
+            })
+        })
+    }
+
+    fn set_json(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        new: wit::JsonData,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        let parsed = (|| {
+            let json = &self.json;
+            let schema = match &new.schema {
+                Some(text) => Some(
+                    json::schema_from_json(text).map_err(|e| DataError::Invalid(e.0))?,
+                ),
+                None => None,
+            };
+            let value = json
+                .payload_from_json(schema.as_ref(), &new.payload)
+                .map_err(|e| DataError::Invalid(e.0))?;
+            Ok::<_, DataError>(ConnectData { schema, value })
+        })();
+        let new_data = match parsed {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(wit_data_error(e))),
+        };
+        let which = which(part);
+        self.record(&this)?.part_mut(which).set_data(new_data);
+        Ok(Ok(()))
+    }
+
+    fn drop(&mut self, this: Resource<Record>) -> wasmtime::Result<()> {
+        self.table.delete(this)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,455 @@
+//! The record JSONL format: one Kafka record per line.
+//!
+//! ```text
+//! {"topic":"t","partition":0,"offset":7,"timestamp":1764028800078,
+//!  "headers":[{"key":"trace","value":"abc"}],"key":{...},"value":{...}}
+//! ```
+//! `key` / `value` are the record's bytes: bytes that are UTF-8 JSON text appear as that JSON
+//! value (taken verbatim, so the bytes round-trip exactly), `null` is a null key or value, and
+//! other bytes appear base64-encoded under `key_base64` / `value_base64`. A header's `value` is
+//! its UTF-8 text or null; binary header values use `value_base64`. Output lines keep the input's
+//! fields in the input's order; fields a transform adds (headers, a partition) are appended.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::record::{Header, Origin, Record};
+
+/// A line that is not a valid record.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct JsonlError(pub String);
+
+/// The fields of the format, in the order they are written when the input has no order to
+/// follow.
+const FIELDS: &[&str] = &[
+    "topic",
+    "partition",
+    "offset",
+    "timestamp",
+    "headers",
+    "key",
+    "key_base64",
+    "value",
+    "value_base64",
+];
+
+/// Which fields a line had, in their order, so output lines can keep it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    fields: Vec<&'static str>,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            fields: vec!["topic", "partition", "offset", "timestamp", "headers", "key", "value"],
+        }
+    }
+}
+
+/// A record read from a line, with what is needed to write its outputs.
+#[derive(Debug)]
+pub struct InputRecord {
+    /// The record.
+    pub record: Record,
+    /// Where it was read from.
+    pub origin: Origin,
+    /// The line's field order.
+    pub layout: Layout,
+    /// The input offset, written back on output lines that had one.
+    pub offset: Option<i64>,
+    /// Whether the key bytes came as JSON text.
+    pub key_is_json: bool,
+    /// Whether the value bytes came as JSON text.
+    pub value_is_json: bool,
+}
+
+/// Collects a line's top-level fields as raw JSON, in order (a map visitor: serde's derive
+/// cannot record field order).
+struct RawFields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for RawFields<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawFields<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::with_capacity(8);
+                while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+                    let v: &'de RawValue = map.next_value()?;
+                    fields.push((k, v));
+                }
+                Ok(RawFields(fields))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeaderLine<'a> {
+    #[serde(borrow)]
+    key: Cow<'a, str>,
+    #[serde(default, borrow)]
+    value: Option<Cow<'a, str>>,
+    #[serde(default)]
+    value_base64: Option<String>,
+}
+
+fn parse_field<'a, T: Deserialize<'a>>(name: &str, raw: &'a RawValue) -> Result<T, JsonlError> {
+    serde_json::from_str(raw.get()).map_err(|e| JsonlError(format!("field `{name}`: {e}")))
+}
+
+fn decode_base64(name: &str, raw: &RawValue) -> Result<Option<Bytes>, JsonlError> {
+    let text: Option<Cow<'_, str>> = parse_field(name, raw)?;
+    text.map(|t| {
+        BASE64
+            .decode(t.as_bytes())
+            .map(Bytes::from)
+            .map_err(|e| JsonlError(format!("field `{name}`: not base64: {e}")))
+    })
+    .transpose()
+}
+
+/// The bytes a `key` / `value` field stands for: `null` is none, anything else is its JSON text.
+fn json_bytes(raw: &RawValue) -> Option<Bytes> {
+    let text = raw.get();
+    (text != "null").then(|| Bytes::copy_from_slice(text.as_bytes()))
+}
+
+/// Parses one line.
+pub fn parse_line(line: &str) -> Result<InputRecord, JsonlError> {
+    let RawFields(fields) =
+        serde_json::from_str(line).map_err(|e| JsonlError(format!("not a JSON object: {e}")))?;
+    let mut topic = None;
+    let mut record = Record::new(String::new(), None, None);
+    let mut offset = None;
+    let mut layout = Vec::with_capacity(fields.len());
+    let (mut key_is_json, mut value_is_json) = (false, false);
+    for (name, raw) in &fields {
+        let Some(&field) = FIELDS.iter().find(|f| **f == name.as_ref()) else {
+            return Err(JsonlError(format!(
+                "unknown field `{name}`; a record line has: {}",
+                FIELDS.join(", ")
+            )));
+        };
+        if layout.contains(&field) {
+            return Err(JsonlError(format!("field `{name}` appears twice")));
+        }
+        layout.push(field);
+        match field {
+            "topic" => topic = Some(parse_field::<Cow<'_, str>>(field, raw)?.into_owned()),
+            "partition" => record.partition = parse_field(field, raw)?,
+            "offset" => offset = parse_field(field, raw)?,
+            "timestamp" => record.timestamp = parse_field(field, raw)?,
+            "headers" => {
+                let headers: Option<Vec<HeaderLine<'_>>> = parse_field(field, raw)?;
+                for h in headers.unwrap_or_default() {
+                    let value = match (h.value, h.value_base64) {
+                        (Some(_), Some(_)) => {
+                            return Err(JsonlError(format!(
+                                "header `{}` has both `value` and `value_base64`",
+                                h.key
+                            )));
+                        }
+                        (Some(text), None) => Some(Bytes::copy_from_slice(text.as_bytes())),
+                        (None, Some(b64)) => Some(Bytes::from(BASE64.decode(b64.as_bytes()).map_err(
+                            |e| JsonlError(format!("header `{}`: not base64: {e}", h.key)),
+                        )?)),
+                        (None, None) => None,
+                    };
+                    record.headers.push(Header {
+                        key: h.key.into_owned(),
+                        value,
+                    });
+                }
+            }
+            "key" => {
+                let bytes = json_bytes(raw);
+                key_is_json = bytes.is_some();
+                record.key = crate::record::Part::from_bytes(bytes);
+            }
+            "value" => {
+                let bytes = json_bytes(raw);
+                value_is_json = bytes.is_some();
+                record.value = crate::record::Part::from_bytes(bytes);
+            }
+            "key_base64" => record.key = crate::record::Part::from_bytes(decode_base64(field, raw)?),
+            "value_base64" => {
+                record.value = crate::record::Part::from_bytes(decode_base64(field, raw)?)
+            }
+            _ => {}
+        }
+    }
+    if layout.contains(&"key") && layout.contains(&"key_base64") {
+        return Err(JsonlError("a line has either `key` or `key_base64`, not both".into()));
+    }
+    if layout.contains(&"value") && layout.contains(&"value_base64") {
+        return Err(JsonlError("a line has either `value` or `value_base64`, not both".into()));
+    }
+    record.topic = topic.ok_or_else(|| JsonlError("missing field `topic`".into()))?;
+    let origin = Origin {
+        topic: record.topic.clone(),
+        partition: record.partition,
+        offset,
+    };
+    Ok(InputRecord {
+        record,
+        origin,
+        layout: Layout { fields: layout },
+        offset,
+        key_is_json,
+        value_is_json,
+    })
+}
+
+/// An output record: the encoded key and value, and whether each is known to be JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputRecord {
+    /// The topic.
+    pub topic: String,
+    /// The partition.
+    pub partition: Option<i32>,
+    /// The input offset, if the input had one.
+    pub offset: Option<i64>,
+    /// The timestamp.
+    pub timestamp: Option<i64>,
+    /// The headers.
+    pub headers: Vec<Header>,
+    /// The key bytes.
+    pub key: Option<Bytes>,
+    /// Whether the key bytes are known to be JSON text (skips a validity check).
+    pub key_is_json: bool,
+    /// The value bytes.
+    pub value: Option<Bytes>,
+    /// Whether the value bytes are known to be JSON text.
+    pub value_is_json: bool,
+}
+
+/// Whether `bytes` can be written as a JSON value on one line.
+fn embeddable(bytes: &[u8], known_json: bool) -> bool {
+    if bytes.contains(&b'\n') || bytes.contains(&b'\r') {
+        return false;
+    }
+    known_json || serde_json::from_slice::<de::IgnoredAny>(bytes).is_ok()
+}
+
+fn write_json_string(out: &mut Vec<u8>, s: &str) {
+    // serde_json's string escaping into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn write_bytes_field(out: &mut Vec<u8>, name: &str, bytes: &Option<Bytes>, known_json: bool) {
+    match bytes {
+        None => {
+            write_json_string(out, name);
+            out.extend_from_slice(b":null");
+        }
+        Some(b) if embeddable(b, known_json) => {
+            write_json_string(out, name);
+            out.push(b':');
+            out.extend_from_slice(b);
+        }
+        Some(b) => {
+            write_json_string(out, &format!("{name}_base64"));
+            out.push(b':');
+            write_json_string(out, &BASE64.encode(b));
+        }
+    }
+}
+
+fn write_headers(out: &mut Vec<u8>, headers: &[Header]) {
+    out.extend_from_slice(b"\"headers\":[");
+    for (i, h) in headers.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"key\":");
+        write_json_string(out, &h.key);
+        match &h.value {
+            None => out.extend_from_slice(b",\"value\":null"),
+            Some(v) => match std::str::from_utf8(v) {
+                Ok(text) => {
+                    out.extend_from_slice(b",\"value\":");
+                    write_json_string(out, text);
+                }
+                Err(_) => {
+                    out.extend_from_slice(b",\"value_base64\":");
+                    write_json_string(out, &BASE64.encode(v));
+                }
+            },
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
+/// Appends `record` as one line (with its newline) to `out`, following `layout`.
+pub fn write_line(out: &mut Vec<u8>, layout: &Layout, record: &OutputRecord) {
+    out.push(b'{');
+    let mut first = true;
+    let mut sep = |out: &mut Vec<u8>| {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+    };
+    let mut written_key = false;
+    let mut written_value = false;
+    let mut written_headers = false;
+    let mut written_partition = false;
+    for field in &layout.fields {
+        match *field {
+            "topic" => {
+                sep(out);
+                out.extend_from_slice(b"\"topic\":");
+                write_json_string(out, &record.topic);
+            }
+            "partition" => {
+                sep(out);
+                written_partition = true;
+                out.extend_from_slice(b"\"partition\":");
+                write_opt_int(out, record.partition.map(i64::from));
+            }
+            "offset" => {
+                sep(out);
+                out.extend_from_slice(b"\"offset\":");
+                write_opt_int(out, record.offset);
+            }
+            "timestamp" => {
+                sep(out);
+                out.extend_from_slice(b"\"timestamp\":");
+                write_opt_int(out, record.timestamp);
+            }
+            "headers" => {
+                sep(out);
+                written_headers = true;
+                write_headers(out, &record.headers);
+            }
+            "key" | "key_base64" => {
+                sep(out);
+                written_key = true;
+                write_bytes_field(out, "key", &record.key, record.key_is_json);
+            }
+            "value" | "value_base64" => {
+                sep(out);
+                written_value = true;
+                write_bytes_field(out, "value", &record.value, record.value_is_json);
+            }
+            _ => {}
+        }
+    }
+    if !written_partition && record.partition.is_some() {
+        sep(out);
+        out.extend_from_slice(b"\"partition\":");
+        write_opt_int(out, record.partition.map(i64::from));
+    }
+    if !written_headers && !record.headers.is_empty() {
+        sep(out);
+        write_headers(out, &record.headers);
+    }
+    if !written_key && record.key.is_some() {
+        sep(out);
+        write_bytes_field(out, "key", &record.key, record.key_is_json);
+    }
+    if !written_value && record.value.is_some() {
+        sep(out);
+        write_bytes_field(out, "value", &record.value, record.value_is_json);
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+fn write_opt_int(out: &mut Vec<u8>, v: Option<i64>) {
+    match v {
+        Some(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(line: &str) -> String {
+        let input = parse_line(line).unwrap();
+        let mut record = input.record;
+        let output = OutputRecord {
+            topic: record.topic.clone(),
+            partition: record.partition,
+            offset: input.offset,
+            timestamp: record.timestamp,
+            headers: std::mem::take(&mut record.headers),
+            key: record.key.original_bytes().cloned().flatten(),
+            key_is_json: input.key_is_json,
+            value: record.value.original_bytes().cloned().flatten(),
+            value_is_json: input.value_is_json,
+        };
+        let mut out = Vec::new();
+        write_line(&mut out, &input.layout, &output);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn lines_round_trip_byte_for_byte() {
+        for line in [
+            r#"{"topic":"t","partition":0,"offset":7,"timestamp":1764028800078,"headers":[{"key":"trace","value":"abc"},{"key":"n","value":null}],"key":{"id":6},"value":null}"#,
+            r#"{"topic":"t","key_base64":"AAEC","value":"text"}"#,
+            r#"{"value":{"a":[1,2.5,"x"]},"topic":"t"}"#,
+            r#"{"topic":"t","headers":[{"key":"bin","value_base64":"/wA="}],"key":null,"value":1}"#,
+        ] {
+            assert_eq!(round_trip(line).trim_end(), line);
+        }
+    }
+
+    #[test]
+    fn non_json_bytes_are_base64_and_absent_fields_appended() {
+        let output = OutputRecord {
+            topic: "t".into(),
+            partition: Some(3),
+            offset: None,
+            timestamp: None,
+            headers: vec![Header {
+                key: "h".into(),
+                value: Some(Bytes::from_static(&[0xff])),
+            }],
+            key: Some(Bytes::from_static(b"plain text")),
+            key_is_json: false,
+            value: Some(Bytes::from_static(b"{\n}")),
+            value_is_json: true,
+        };
+        let mut out = Vec::new();
+        write_line(&mut out, &Layout { fields: vec!["topic"] }, &output);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"topic\":\"t\",\"partition\":3,\"headers\":[{\"key\":\"h\",\"value_base64\":\"/w==\"}],\"key_base64\":\"cGxhaW4gdGV4dA==\",\"value_base64\":\"ewp9\"}\n"
+        );
+    }
+
+    #[test]
+    fn bad_lines_are_clear_errors() {
+        for (line, expected) in [
+            ("not json", "not a JSON object"),
+            (r#"{"value":1}"#, "missing field `topic`"),
+            (r#"{"topic":"t","kye":1}"#, "unknown field `kye`"),
+            (r#"{"topic":1}"#, "field `topic`"),
+            (r#"{"topic":"t","key":1,"key_base64":"AA=="}"#, "either `key` or `key_base64`"),
+            (r#"{"topic":"t","value_base64":"!!"}"#, "not base64"),
+            (r#"{"topic":"t","topic":"u"}"#, "appears twice"),
+        ] {
+            let err = parse_line(line).unwrap_err();
+            assert!(err.0.contains(expected), "{line}: {err}");
+        }
+    }
+}

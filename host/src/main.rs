@@ -1,0 +1,32 @@
+//! The `switchyard` binary: parses the command line, sets up logging and maps errors to exit
+//! codes (0 success, 1 a failed record or check, 2 usage or configuration).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use switchyard::cli::{self, Cli, Command, LogFormat};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_from_env("SWITCHYARD_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    match cli.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    let result = match &cli.command {
+        Command::Apply(args) => cli::apply(args).map(|_| ()),
+        Command::Validate(args) => cli::validate(args).map(|message| println!("{message}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

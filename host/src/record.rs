@@ -1,0 +1,571 @@
+//! A Kafka record in flight through a pipeline, with its key and value decoded lazily.
+//!
+//! A [`Part`] (the key or the value) starts as the bytes read from Kafka or a record file. It is
+//! decoded by the pipeline's converter the first time a transform asks for its data, and encoded
+//! again only if a transform changed it: a chain that touches only the key and the topic passes
+//! the value's bytes through untouched, never building its tree.
+//!
+//! The data operations here ([`Part::schema_at`], [`Part::reshape`], …) are what the WIT
+//! `connect-record` resource offers guests; the engine forwards to them.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::convert::{ConvertError, Converter};
+use crate::data::{ConnectData, DataError, Field, Schema, SchemaType, Value};
+
+/// A record header. A `None` value is a null header value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The header key.
+    pub key: String,
+    /// The header value.
+    pub value: Option<Bytes>,
+}
+
+/// Where a record was read from: its coordinates in the input, kept for error reports and
+/// dead-letter context.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The topic the record was read from.
+    pub topic: String,
+    /// The partition it was read from.
+    pub partition: Option<i32>,
+    /// Its offset.
+    pub offset: Option<i64>,
+}
+
+/// A record as transforms see it.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The topic the record goes to.
+    pub topic: String,
+    /// The partition; `None` lets the producer's partitioner choose.
+    pub partition: Option<i32>,
+    /// The timestamp in milliseconds since the epoch.
+    pub timestamp: Option<i64>,
+    /// Headers, in order.
+    pub headers: Vec<Header>,
+    /// The key.
+    pub key: Part,
+    /// The value.
+    pub value: Part,
+}
+
+impl Record {
+    /// A record for `topic` with the given key and value bytes and no headers.
+    pub fn new(topic: impl Into<String>, key: Option<Bytes>, value: Option<Bytes>) -> Self {
+        Record {
+            topic: topic.into(),
+            partition: None,
+            timestamp: None,
+            headers: Vec::new(),
+            key: Part::from_bytes(key),
+            value: Part::from_bytes(value),
+        }
+    }
+
+    /// The part selected by `which`.
+    pub fn part_mut(&mut self, which: Which) -> &mut Part {
+        match which {
+            Which::Key => &mut self.key,
+            Which::Value => &mut self.value,
+        }
+    }
+}
+
+/// Selects the key or the value of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// The key.
+    Key,
+    /// The value.
+    Value,
+}
+
+/// The key and value converters of a pipeline.
+#[derive(Debug, Clone)]
+pub struct Converters {
+    /// Converts keys.
+    pub key: Converter,
+    /// Converts values.
+    pub value: Converter,
+}
+
+impl Converters {
+    /// The converter for `which` part.
+    pub fn get(&self, which: Which) -> &Converter {
+        match which {
+            Which::Key => &self.key,
+            Which::Value => &self.value,
+        }
+    }
+}
+
+/// The key or the value of a record: its original bytes, and its Connect data once decoded.
+#[derive(Debug, Clone)]
+pub struct Part {
+    bytes: Option<Bytes>,
+    data: Option<ConnectData>,
+    changed: bool,
+}
+
+/// Why an operation on a part failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PartError {
+    /// The bytes could not be decoded.
+    #[error("conversion failed: {0}")]
+    Conversion(#[from] ConvertError),
+    /// The operation does not fit the data.
+    #[error(transparent)]
+    Data(#[from] DataError),
+}
+
+impl Part {
+    /// A part holding `bytes` (`None` for null), not yet decoded.
+    pub fn from_bytes(bytes: Option<Bytes>) -> Self {
+        Part {
+            bytes,
+            data: None,
+            changed: false,
+        }
+    }
+
+    /// A part holding decoded data, to be encoded on output.
+    pub fn from_data(data: ConnectData) -> Self {
+        Part {
+            bytes: None,
+            data: Some(data),
+            changed: true,
+        }
+    }
+
+    /// The original bytes, if the part was not changed by a transform.
+    pub fn original_bytes(&self) -> Option<&Option<Bytes>> {
+        (!self.changed).then_some(&self.bytes)
+    }
+
+    /// Whether a transform changed the part.
+    pub fn is_changed(&self) -> bool {
+        self.changed
+    }
+
+    /// The decoded data, decoding the bytes with `converter` on first use.
+    pub fn data(&mut self, converter: &Converter, topic: &str) -> Result<&ConnectData, PartError> {
+        if self.data.is_none() {
+            self.data = Some(converter.to_connect(topic, self.bytes.as_deref())?);
+        }
+        Ok(self.data.as_ref().unwrap_or(&ConnectData::NULL))
+    }
+
+    /// The decoded data for changing it; the part will be encoded again on output.
+    pub fn data_mut(
+        &mut self,
+        converter: &Converter,
+        topic: &str,
+    ) -> Result<&mut ConnectData, PartError> {
+        self.data(converter, topic)?;
+        self.changed = true;
+        Ok(self.data.get_or_insert(ConnectData::NULL))
+    }
+
+    /// The decoded data for an operation that only reads it (the part stays unchanged, so its
+    /// original bytes are written on output).
+    pub(crate) fn data_in_place(
+        &mut self,
+        converter: &Converter,
+        topic: &str,
+    ) -> Result<&mut ConnectData, PartError> {
+        self.data(converter, topic)?;
+        Ok(self.data.get_or_insert(ConnectData::NULL))
+    }
+
+    /// Replaces the whole part.
+    pub fn set_data(&mut self, data: ConnectData) {
+        self.data = Some(data);
+        self.changed = true;
+    }
+
+    /// Whether the value is null, without decoding where the bytes tell.
+    ///
+    /// Null bytes are a null value. JsonConverter text that does not end in `null}` (or is not
+    /// `null`) cannot hold a null payload, so a Debezium value is known non-null without parsing
+    /// its 3 KB; anything else is decoded.
+    pub fn is_null(&mut self, converter: &Converter, topic: &str) -> Result<bool, PartError> {
+        if let Some(data) = &self.data {
+            return Ok(data.value.is_null());
+        }
+        let Some(bytes) = &self.bytes else {
+            return Ok(true);
+        };
+        match converter {
+            Converter::Json(_) => {
+                let text = bytes.trim_ascii_end();
+                if !text.ends_with(b"null}") && !text.ends_with(b"null") {
+                    return Ok(false);
+                }
+            }
+            Converter::String(_) | Converter::ByteArray => return Ok(false),
+        }
+        Ok(self.data(converter, topic)?.value.is_null())
+    }
+
+    /// Encodes the part for output: the original bytes when unchanged, else `converter`'s
+    /// encoding of the data.
+    pub fn encode(&self, converter: &Converter, topic: &str) -> Result<Option<Bytes>, ConvertError> {
+        match (&self.data, self.changed) {
+            (Some(data), true) => Ok(converter.from_connect(topic, data)?.map(Bytes::from)),
+            _ => Ok(self.bytes.clone()),
+        }
+    }
+}
+
+/// A node inside Connect data: its schema (if schema'd) and its value.
+struct Node<'a> {
+    schema: Option<&'a Arc<Schema>>,
+    value: &'a mut Value,
+}
+
+/// Walks `path` from the top of `data`: struct fields by name, map entries by string key.
+fn walk<'a>(data: &'a mut ConnectData, path: &[String]) -> Result<Node<'a>, DataError> {
+    let mut node = Node {
+        schema: data.schema.as_ref(),
+        value: &mut data.value,
+    };
+    for (depth, name) in path.iter().enumerate() {
+        let here = || path[..=depth].join(".");
+        node = match (node.schema, node.value) {
+            (Some(schema), Value::Struct(values)) => {
+                let index = schema
+                    .field_index(name)
+                    .ok_or_else(|| DataError::NoSuchField(here()))?;
+                Node {
+                    schema: Some(&schema.fields[index].schema),
+                    value: &mut values[index],
+                }
+            }
+            (schema, Value::Map(entries)) => {
+                let value = entries
+                    .iter_mut()
+                    .find(|(k, _)| matches!(k, Value::String(s) if s == name))
+                    .map(|(_, v)| v)
+                    .ok_or_else(|| DataError::NoSuchField(here()))?;
+                Node {
+                    schema: schema.and_then(|s| s.value_schema.as_ref()),
+                    value,
+                }
+            }
+            (_, Value::Null) => return Err(DataError::NoSuchField(here())),
+            (_, other) => {
+                return Err(DataError::WrongType(format!(
+                    "{} is a {}, not a struct or map",
+                    path[..depth].join("."),
+                    other.type_name()
+                )));
+            }
+        };
+    }
+    Ok(node)
+}
+
+/// The schema of the node at `path`, `None` for schemaless data.
+pub fn schema_at(data: &mut ConnectData, path: &[String]) -> Result<Option<Arc<Schema>>, DataError> {
+    Ok(walk(data, path)?.schema.cloned())
+}
+
+/// The field names of the struct, or the string keys of the map, at `path`.
+pub fn field_names(data: &mut ConnectData, path: &[String]) -> Result<Vec<String>, DataError> {
+    let node = walk(data, path)?;
+    match (node.schema, &*node.value) {
+        (Some(schema), _) if schema.kind == SchemaType::Struct => {
+            Ok(schema.fields.iter().map(|f| f.name.clone()).collect())
+        }
+        (_, Value::Map(entries)) => Ok(entries
+            .iter()
+            .filter_map(|(k, _)| match k {
+                Value::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()),
+        (_, Value::Null) => Ok(Vec::new()),
+        (_, other) => Err(DataError::WrongType(format!(
+            "{} is a {}, not a struct or map",
+            path.join("."),
+            other.type_name()
+        ))),
+    }
+}
+
+/// The scalar at `path`.
+pub fn get(data: &mut ConnectData, path: &[String]) -> Result<Value, DataError> {
+    let node = walk(data, path)?;
+    match &*node.value {
+        Value::Array(_) | Value::Map(_) | Value::Struct(_) => Err(DataError::WrongType(format!(
+            "{} is a {}, not a scalar",
+            path.join("."),
+            node.value.type_name()
+        ))),
+        scalar => Ok(scalar.clone()),
+    }
+}
+
+/// Replaces the scalar at `path`; a schema'd node must accept the new value.
+pub fn set(data: &mut ConnectData, path: &[String], value: Value) -> Result<(), DataError> {
+    if path.is_empty() {
+        if let Some(schema) = &data.schema {
+            schema.validate(&value)?;
+        }
+        data.value = value;
+        return Ok(());
+    }
+    let node = walk(data, path)?;
+    if let Some(schema) = node.schema {
+        schema.validate(&value)?;
+    }
+    *node.value = value;
+    Ok(())
+}
+
+/// Rebuilds the struct or map at `path` with `fields` (source, target) in order, as Kafka's
+/// `ReplaceField` does (`org.apache.kafka.connect.transforms.ReplaceField`): the new struct
+/// schema copies the name, version, doc and parameters of the old one
+/// (`SchemaUtil.copySchemaBasics`, so not its optionality or default) and keeps every field's
+/// schema. `apply_defaults` substitutes a field's default for a null value (`Struct.get`).
+/// A null node is left unchanged.
+pub fn reshape(
+    data: &mut ConnectData,
+    path: &[String],
+    fields: &[(String, String)],
+    apply_defaults: bool,
+) -> Result<(), DataError> {
+    for (i, (_, target)) in fields.iter().enumerate() {
+        if fields[..i].iter().any(|(_, t)| t == target) {
+            return Err(DataError::Invalid(format!(
+                "Cannot create field because of field name duplication {target}"
+            )));
+        }
+    }
+    if path.is_empty() {
+        let (schema, value) = reshape_node(data.schema.as_ref(), &mut data.value, fields, apply_defaults)?;
+        if let Some(schema) = schema {
+            data.schema = Some(schema);
+        }
+        data.value = value;
+        return Ok(());
+    }
+    // A nested node: its new schema must be spliced into every enclosing struct schema.
+    let node = walk(data, path)?;
+    let (schema, value) = reshape_node(node.schema, node.value, fields, apply_defaults)?;
+    *node.value = value;
+    if let (Some(new_schema), Some(root)) = (schema, data.schema.as_mut()) {
+        *root = replace_schema_at(root, path, new_schema)?;
+    }
+    Ok(())
+}
+
+/// Returns `root` with the schema at `path` (through struct fields) replaced.
+fn replace_schema_at(
+    root: &Arc<Schema>,
+    path: &[String],
+    replacement: Arc<Schema>,
+) -> Result<Arc<Schema>, DataError> {
+    let Some((first, rest)) = path.split_first() else {
+        return Ok(replacement);
+    };
+    let mut schema = Schema::clone(root);
+    match schema.kind {
+        SchemaType::Struct => {
+            let index = schema
+                .field_index(first)
+                .ok_or_else(|| DataError::NoSuchField(first.clone()))?;
+            let child = replace_schema_at(&schema.fields[index].schema, rest, replacement)?;
+            schema.fields[index].schema = child;
+        }
+        SchemaType::Map => {
+            let values = schema
+                .value_schema
+                .as_ref()
+                .ok_or_else(|| DataError::WrongType("map without value schema".into()))?;
+            schema.value_schema = Some(replace_schema_at(values, rest, replacement)?);
+        }
+        _ => return Err(DataError::WrongType(format!("{first} is not in a struct or map"))),
+    }
+    Ok(Arc::new(schema))
+}
+
+type Reshaped = (Option<Arc<Schema>>, Value);
+
+fn reshape_node(
+    schema: Option<&Arc<Schema>>,
+    value: &mut Value,
+    fields: &[(String, String)],
+    apply_defaults: bool,
+) -> Result<Reshaped, DataError> {
+    let value = std::mem::replace(value, Value::Null);
+    match (schema, value) {
+        (schema, Value::Null) => Ok((schema.cloned(), Value::Null)),
+        (Some(schema), Value::Struct(mut values)) => {
+            let mut new_schema = Schema::new(SchemaType::Struct);
+            new_schema.name = schema.name.clone();
+            new_schema.version = schema.version;
+            new_schema.doc = schema.doc.clone();
+            new_schema.parameters = schema.parameters.clone();
+            let mut new_values = Vec::with_capacity(fields.len());
+            for (source, target) in fields {
+                let index = schema
+                    .field_index(source)
+                    .ok_or_else(|| DataError::NoSuchField(source.clone()))?;
+                let field_schema = &schema.fields[index].schema;
+                let mut v = std::mem::replace(&mut values[index], Value::Null);
+                if v.is_null() && apply_defaults {
+                    if let Some(default) = &field_schema.default {
+                        v = default.clone();
+                    }
+                }
+                new_schema.fields.push(Field {
+                    name: target.clone(),
+                    schema: Arc::clone(field_schema),
+                });
+                new_values.push(v);
+            }
+            Ok((Some(Arc::new(new_schema)), Value::Struct(new_values)))
+        }
+        (schema, Value::Map(mut entries)) => {
+            let mut new_entries = Vec::with_capacity(fields.len());
+            for (source, target) in fields {
+                let found = entries
+                    .iter_mut()
+                    .find(|(k, _)| matches!(k, Value::String(s) if s == source));
+                if let Some((_, v)) = found {
+                    new_entries.push((Value::String(target.clone()), std::mem::replace(v, Value::Null)));
+                }
+            }
+            Ok((schema.cloned(), Value::Map(new_entries)))
+        }
+        (_, other) => Err(DataError::WrongType(format!(
+            "expected a struct or map, found {}",
+            other.type_name()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(p: &[&str]) -> Vec<String> {
+        p.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn key_data() -> ConnectData {
+        let mut schema = Schema::new(SchemaType::Struct)
+            .named("product.public.products.Key")
+            .field("id", Schema::new(SchemaType::Int64))
+            .field("note", {
+                let mut s = Schema::new(SchemaType::Int32).optional();
+                s.default = Some(Value::Int32(42));
+                s
+            });
+        schema.version = Some(3);
+        ConnectData {
+            schema: Some(Arc::new(schema)),
+            value: Value::Struct(vec![Value::Int64(6), Value::Null]),
+        }
+    }
+
+    #[test]
+    fn reshape_renames_in_schema_and_value_keeping_schema_name() {
+        let mut data = key_data();
+        let fields = vec![("id".to_string(), "product_id".to_string())];
+        reshape(&mut data, &[], &fields, true).unwrap();
+        let schema = data.schema.as_ref().unwrap();
+        assert_eq!(schema.name.as_deref(), Some("product.public.products.Key"));
+        assert_eq!(schema.version, Some(3));
+        assert_eq!(schema.fields.len(), 1);
+        assert_eq!(schema.fields[0].name, "product_id");
+        assert_eq!(data.value, Value::Struct(vec![Value::Int64(6)]));
+    }
+
+    #[test]
+    fn reshape_applies_defaults_only_when_asked() {
+        let fields = vec![("note".to_string(), "n".to_string())];
+        let mut with = key_data();
+        reshape(&mut with, &[], &fields, true).unwrap();
+        assert_eq!(with.value, Value::Struct(vec![Value::Int32(42)]));
+        let mut without = key_data();
+        reshape(&mut without, &[], &fields, false).unwrap();
+        assert_eq!(without.value, Value::Struct(vec![Value::Null]));
+    }
+
+    #[test]
+    fn reshape_rejects_duplicate_targets_and_unknown_struct_fields() {
+        let mut data = key_data();
+        let dup = vec![
+            ("id".to_string(), "x".to_string()),
+            ("note".to_string(), "x".to_string()),
+        ];
+        assert!(matches!(reshape(&mut data, &[], &dup, true), Err(DataError::Invalid(_))));
+        let unknown = vec![("nope".to_string(), "x".to_string())];
+        assert!(matches!(
+            reshape(&mut data, &[], &unknown, true),
+            Err(DataError::NoSuchField(_))
+        ));
+    }
+
+    #[test]
+    fn reshape_skips_missing_map_keys_and_keeps_null() {
+        let mut data = ConnectData {
+            schema: None,
+            value: Value::Map(vec![
+                (Value::String("id".into()), Value::Int64(1)),
+                (Value::String("x".into()), Value::Int64(2)),
+            ]),
+        };
+        let fields = vec![
+            ("id".to_string(), "product_id".to_string()),
+            ("missing".to_string(), "m".to_string()),
+        ];
+        reshape(&mut data, &[], &fields, true).unwrap();
+        assert_eq!(
+            data.value,
+            Value::Map(vec![(Value::String("product_id".into()), Value::Int64(1))])
+        );
+        let mut null = ConnectData::NULL;
+        reshape(&mut null, &[], &fields, true).unwrap();
+        assert_eq!(null, ConnectData::NULL);
+    }
+
+    #[test]
+    fn nested_reshape_updates_the_enclosing_schema() {
+        let inner = Schema::new(SchemaType::Struct)
+            .optional()
+            .named("row")
+            .field("a", Schema::new(SchemaType::Int32))
+            .field("b", Schema::new(SchemaType::Int32));
+        let outer = Schema::new(SchemaType::Struct).field("after", inner);
+        let mut data = ConnectData {
+            schema: Some(Arc::new(outer)),
+            value: Value::Struct(vec![Value::Struct(vec![Value::Int32(1), Value::Int32(2)])]),
+        };
+        let fields = vec![("b".to_string(), "bee".to_string())];
+        reshape(&mut data, &path(&["after"]), &fields, true).unwrap();
+        let names = field_names(&mut data, &path(&["after"])).unwrap();
+        assert_eq!(names, vec!["bee"]);
+        assert_eq!(get(&mut data, &path(&["after", "bee"])).unwrap(), Value::Int32(2));
+    }
+
+    #[test]
+    fn get_and_set_follow_paths_and_validate() {
+        let mut data = key_data();
+        assert_eq!(get(&mut data, &path(&["id"])).unwrap(), Value::Int64(6));
+        assert!(matches!(
+            get(&mut data, &path(&["nope"])),
+            Err(DataError::NoSuchField(_))
+        ));
+        assert!(set(&mut data, &path(&["id"]), Value::String("x".into())).is_err());
+        set(&mut data, &path(&["id"]), Value::Int64(7)).unwrap();
+        assert_eq!(get(&mut data, &path(&["id"])).unwrap(), Value::Int64(7));
+        assert!(matches!(get(&mut data, &[]), Err(DataError::WrongType(_))));
+    }
+}

@@ -1,0 +1,173 @@
+//! `org.apache.kafka.connect.transforms.RegexRouter` as a Switchyard transform.
+//!
+//! Renames the topic: if the whole topic matches the Java regular expression `regex`
+//! (`Matcher.matches()`), the first match of `regex` in it (`Matcher.replaceFirst`, which
+//! searches again from the start) is replaced by `replacement`. Anything else in the record is
+//! left as it is, so tombstones pass too.
+//!
+//! | key | type | default |
+//! |---|---|---|
+//! | `regex` | STRING, a Java regex | required |
+//! | `replacement` | STRING, Java replacement syntax (`$1`, `${name}`, `\$`) | required |
+//!
+//! Differences from Kafka, all at configuration time:
+//! * the pattern runs on the Rust `regex` crate through
+//!   [`switchyard_sdk::java::translate_regex`]; back-references, look-around and possessive
+//!   quantifiers are rejected with `Invalid regex: …`;
+//! * the replacement's group references are checked when the transform is configured (Kafka
+//!   fails on each matching record instead): a reference to a group the pattern does not have
+//!   (`No group 2`) or a `$` not followed by a digit or `{` (`Illegal group reference`) is a
+//!   configuration error naming `replacement`.
+
+use regex::Regex;
+use switchyard_sdk::java::{self, Replacement};
+use switchyard_sdk::prelude::*;
+
+/// The transform, configured.
+#[derive(Debug, Clone)]
+pub struct RegexRouter {
+    /// The pattern anchored at both ends, for `matches()`.
+    whole: Regex,
+    /// The pattern as written, for `replaceFirst`.
+    first: Regex,
+    /// The parsed replacement.
+    replacement: Replacement,
+}
+
+impl RegexRouter {
+    /// Reads the configuration (`RegexRouter.CONFIG_DEF`, in its order: `regex`, then
+    /// `replacement`).
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let regex = config.string("regex")?;
+        let invalid = |m: String| ConfigError::new("regex", format!("Invalid regex: {m}"));
+        let translated = java::translate_regex(&regex).map_err(invalid)?;
+        let first = Regex::new(&translated).map_err(|e| invalid(e.to_string()))?;
+        let whole = Regex::new(&java::full_match(&translated)).map_err(|e| invalid(e.to_string()))?;
+
+        let replacement = config.string("replacement")?;
+        let group_count = first.captures_len().saturating_sub(1);
+        let replacement = Replacement::parse(&replacement, group_count, |name| {
+            first
+                .capture_names()
+                .position(|n| n == Some(name))
+        })
+        .map_err(|m| ConfigError::new("replacement", m))?;
+
+        Ok(RegexRouter {
+            whole,
+            first,
+            replacement,
+        })
+    }
+
+    /// The new topic for `topic`, or `None` to leave it unchanged.
+    pub fn route(&self, topic: &str) -> Option<String> {
+        if !self.whole.is_match(topic) {
+            return None;
+        }
+        let captures = self.first.captures(topic)?;
+        let found = captures.get(0)?;
+        let mut routed = String::with_capacity(topic.len() + 16);
+        routed.push_str(&topic[..found.start()]);
+        self.replacement
+            .expand(|n| captures.get(n).map(|m| m.as_str()), &mut routed);
+        routed.push_str(&topic[found.end()..]);
+        Some(routed)
+    }
+}
+
+impl Transform for RegexRouter {
+    fn configure(ctx: &Context) -> Result<Self, ConfigError> {
+        RegexRouter::from_config(ctx.config())
+    }
+
+    fn apply(&self, mut record: Record) -> Result<Output, Error> {
+        if let Some(topic) = self.route(&record.topic()) {
+            record.set_topic(&topic);
+        }
+        Ok(Output::One(record))
+    }
+}
+
+switchyard_sdk::export_transform!(RegexRouter);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn router(regex: &str, replacement: &str) -> Result<RegexRouter, ConfigError> {
+        RegexRouter::from_config(&[("regex", regex), ("replacement", replacement)].into_iter().collect())
+    }
+
+    fn route(regex: &str, replacement: &str, topic: &str) -> String {
+        let router = router(regex, replacement).unwrap_or_else(|e| panic!("{e}"));
+        router.route(topic).unwrap_or_else(|| topic.to_owned())
+    }
+
+    /// `RegexRouterTest`.
+    #[test]
+    fn upstream_cases() {
+        assert_eq!(route("foo", "bar", "foo"), "bar");
+        assert_eq!(route("foo", "bar", "orig"), "orig");
+        assert_eq!(route("(.*)", "$1", "orig"), "orig");
+        assert_eq!(route("(.*)", "prefix-$1", "orig"), "prefix-orig");
+        assert_eq!(route("(.*)", "$1-suffix", "orig"), "orig-suffix");
+        assert_eq!(route(r"(.*)-(\d\d\d\d\d\d\d\d)", "$1", "index-20160117"), "index");
+    }
+
+    #[test]
+    fn full_match_then_replace_first() {
+        // `matches()` succeeds through the second branch, `replaceFirst` finds the first.
+        assert_eq!(route("a|ab", "X", "ab"), "Xb");
+        assert_eq!(route("b", "X", "abc"), "abc");
+    }
+
+    #[test]
+    fn java_replacement_syntax() {
+        let debezium = r"([^.]+)\.([^.]+)\.([^.]+)";
+        assert_eq!(route(debezium, "$3", "product.public.products"), "products");
+        assert_eq!(route(debezium, "$1a", "product.public.products"), "producta");
+        assert_eq!(route(debezium, r"\$$2", "product.public.products"), "$public");
+        assert_eq!(route(r"(?<db>[^.]+)\..*", "${db}-all", "product.public.products"), "product-all");
+        assert_eq!(route("(.*)", r"a\\b", "t"), r"a\b");
+    }
+
+    #[test]
+    fn strings_are_trimmed() {
+        assert_eq!(route(" (.*) ", " x-$1 ", "t"), "x-t");
+    }
+
+    #[test]
+    fn config_errors() {
+        let err = |regex: Option<&str>, replacement: Option<&str>| {
+            let mut entries = Vec::new();
+            if let Some(r) = regex {
+                entries.push(("regex", r));
+            }
+            if let Some(r) = replacement {
+                entries.push(("replacement", r));
+            }
+            RegexRouter::from_config(&entries.into_iter().collect())
+                .map(|_| ())
+                .unwrap_err()
+        };
+        assert_eq!(err(None, Some("x")), ConfigError::missing("regex"));
+        assert_eq!(err(Some("(.*)"), None), ConfigError::missing("replacement"));
+        let bad = err(Some("("), Some("x"));
+        assert_eq!(bad.key, "regex");
+        assert!(bad.message.starts_with("Invalid regex: "), "{}", bad.message);
+        assert_eq!(
+            err(Some("(.*)"), Some("$2")),
+            ConfigError::new("replacement", "No group 2")
+        );
+        assert_eq!(
+            err(Some("(.*)"), Some("$x")),
+            ConfigError::new("replacement", "Illegal group reference")
+        );
+        assert_eq!(
+            err(Some("(.*)"), Some("${nope}")),
+            ConfigError::new("replacement", "No group with name {nope}")
+        );
+        assert_eq!(err(Some(r"(a)\1"), Some("x")).key, "regex");
+    }
+}

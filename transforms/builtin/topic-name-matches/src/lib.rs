@@ -1,0 +1,111 @@
+//! `org.apache.kafka.connect.transforms.predicates.TopicNameMatches` as a Switchyard predicate.
+//!
+//! True for a record whose whole topic matches the Java regular expression `pattern`
+//! (`Matcher.matches()`: `my-prefix-.*` matches `my-prefix-foo` but not `x-my-prefix-foo`).
+//!
+//! | key | type | default |
+//! |---|---|---|
+//! | `pattern` | STRING, non-empty, a Java regex | required |
+//!
+//! The pattern is translated by [`switchyard_sdk::java::translate_regex`] and run by the Rust
+//! `regex` crate, which has no back-references, look-around or possessive quantifiers: such a
+//! pattern is rejected when the predicate is configured, with `Invalid regex: …`.
+
+use regex::Regex;
+use switchyard_sdk::java;
+use switchyard_sdk::prelude::*;
+
+/// The predicate, configured with the compiled pattern.
+#[derive(Debug, Clone)]
+pub struct TopicNameMatches {
+    /// The pattern, anchored at both ends.
+    pattern: Regex,
+}
+
+impl TopicNameMatches {
+    /// Reads the configuration (`TopicNameMatches.CONFIG_DEF`): `pattern` must be present,
+    /// non-empty (`String must be non-empty`) and a valid regex (`Invalid regex: …`).
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let pattern = config.non_empty_string("pattern")?;
+        let invalid = |m: String| ConfigError::new("pattern", format!("Invalid regex: {m}"));
+        let translated = java::translate_regex(&pattern).map_err(invalid)?;
+        let pattern = Regex::new(&java::full_match(&translated)).map_err(|e| invalid(e.to_string()))?;
+        Ok(TopicNameMatches { pattern })
+    }
+
+    /// Whether `topic` matches the whole pattern.
+    pub fn matches(&self, topic: &str) -> bool {
+        self.pattern.is_match(topic)
+    }
+}
+
+impl Predicate for TopicNameMatches {
+    fn configure(ctx: &Context) -> Result<Self, ConfigError> {
+        TopicNameMatches::from_config(ctx.config())
+    }
+
+    /// `topic != null && pattern.matcher(topic).matches()` (`TopicNameMatches.test`); a
+    /// Switchyard record always has a topic.
+    fn test(&self, record: &Record) -> Result<bool, Error> {
+        Ok(self.matches(&record.topic()))
+    }
+}
+
+switchyard_sdk::export_predicate!(TopicNameMatches);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configure(entries: &[(&str, &str)]) -> Result<TopicNameMatches, ConfigError> {
+        TopicNameMatches::from_config(&entries.iter().copied().collect())
+    }
+
+    /// `TopicNameMatchesTest.testTest`.
+    #[test]
+    fn matches_whole_topic() {
+        let p = configure(&[("pattern", "my-prefix-.*")]).unwrap_or_else(|e| panic!("{e}"));
+        for (topic, want) in [
+            ("my-prefix-", true),
+            ("my-prefix-foo", true),
+            ("x-my-prefix-", false),
+            ("x-my-prefix-foo", false),
+            ("your-prefix-", false),
+            ("your-prefix-foo", false),
+        ] {
+            assert_eq!(p.matches(topic), want, "{topic}");
+        }
+    }
+
+    #[test]
+    fn anchors_are_redundant() {
+        let p = configure(&[("pattern", ".*products$")]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.matches("product.public.products"));
+        let p = configure(&[("pattern", "products")]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!p.matches("x.products"));
+    }
+
+    #[test]
+    fn alternation_must_cover_the_whole_topic() {
+        let p = configure(&[("pattern", "a|ab")]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.matches("ab"));
+        assert!(p.matches("a"));
+        assert!(!p.matches("abc"));
+    }
+
+    /// `TopicNameMatchesTest.testConfig`.
+    #[test]
+    fn config_errors() {
+        let err = |entries: &[(&str, &str)]| configure(entries).map(|_| ()).unwrap_err();
+        assert_eq!(err(&[]), ConfigError::missing("pattern"));
+        assert_eq!(
+            err(&[("pattern", "")]),
+            ConfigError::new("pattern", "String must be non-empty")
+        );
+        for bad in ["[", "*", "(?=x)"] {
+            let e = err(&[("pattern", bad)]);
+            assert_eq!(e.key, "pattern");
+            assert!(e.message.starts_with("Invalid regex"), "{bad}: {}", e.message);
+        }
+    }
+}
