@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::chain::{Chain, ChainError};
 use crate::config::{self, ConfigError, Pipeline, Tolerance};
 use crate::convert::Converter;
-use crate::engine::Engine;
+use crate::engine::{Engine, StepError};
 use crate::jsonl::{self, OutputRecord};
 use crate::record::{Converters, Origin, Record};
 
@@ -335,8 +335,18 @@ fn process_line(
         class,
         message,
     };
-    let outputs = chain.apply(input.record).map_err(|e: ChainError| {
-        fail("TRANSFORMATION", e.class.clone(), e.to_string())
+    let outputs = chain.apply(input.record).map_err(|e: ChainError| match &e.error {
+        StepError::Conversion { key: true, .. } => fail(
+            "KEY_CONVERTER",
+            converters.key.class_name().into(),
+            e.to_string(),
+        ),
+        StepError::Conversion { key: false, .. } => fail(
+            "VALUE_CONVERTER",
+            converters.value.class_name().into(),
+            e.to_string(),
+        ),
+        _ => fail("TRANSFORMATION", e.class.clone(), e.to_string()),
     })?;
     let count = outputs.len();
     for record in &outputs {

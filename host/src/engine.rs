@@ -131,6 +131,15 @@ pub enum StepError {
     /// The guest tried to grow its memory past the limit.
     #[error("transform exceeded its memory limit of {0} bytes")]
     OutOfMemory(usize),
+    /// The record's key or value could not be decoded by the pipeline's converter when the
+    /// step asked for it (Connect's `KEY_CONVERTER` / `VALUE_CONVERTER` stage).
+    #[error("cannot convert the record {}: {message}", if *.key { "key" } else { "value" })]
+    Conversion {
+        /// Whether the key (rather than the value) failed.
+        key: bool,
+        /// The converter's message.
+        message: String,
+    },
 }
 
 /// Compiles components once and instantiates them.
@@ -345,6 +354,23 @@ pub struct StepState {
     converters: Arc<Converters>,
     json: JsonConverter,
     alias: Arc<str>,
+    /// The last conversion failure a guest saw during the current call.
+    conversion_failure: Option<(Which, String)>,
+}
+
+impl StepState {
+    /// Replaces a guest's failure by the conversion failure that caused it, if there was one.
+    fn blame_conversion(&mut self, error: StepError) -> StepError {
+        match self.conversion_failure.take() {
+            Some((which, message)) if !matches!(error, StepError::Timeout(_) | StepError::OutOfMemory(_)) => {
+                StepError::Conversion {
+                    key: which == Which::Key,
+                    message,
+                }
+            }
+            _ => error,
+        }
+    }
 }
 
 impl WasiView for StepState {
@@ -400,8 +426,9 @@ fn new_store(
             .trap_on_grow_failure(true)
             .build(),
         converters: Arc::clone(converters),
-        json: JsonConverter::default(),
+        json: JsonConverter::new(json::JsonConverterConfig::default(), false),
         alias: Arc::from(context.alias.as_str()),
+        conversion_failure: None,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
@@ -493,6 +520,7 @@ impl TransformInstance {
             .push(record)
             .map_err(|e| StepError::Broken(e.to_string()))?;
         store.set_epoch_deadline(deadline_ticks(limits));
+        store.data_mut().conversion_failure = None;
         let outcome = bindings
             .switchyard_transform_transformer()
             .call_apply(&mut *store, handle);
@@ -504,11 +532,12 @@ impl TransformInstance {
                     .map(|h| table.delete(h).map_err(|e| StepError::Broken(e.to_string())))
                     .collect()
             }
-            Ok(Err(e)) => Err(e.into()),
+            Ok(Err(e)) => Err(store.data_mut().blame_conversion(e.into())),
             Err(e) => {
+                let error = store.data_mut().blame_conversion(classify(e, limits));
                 // The instance is unusable after a trap: start afresh for the next record.
                 self.live = None;
-                Err(classify(e, limits))
+                Err(error)
             }
         }
     }
@@ -563,6 +592,7 @@ impl PredicateInstance {
         };
         let rep = handle.rep();
         store.set_epoch_deadline(deadline_ticks(limits));
+        store.data_mut().conversion_failure = None;
         let outcome = bindings
             .switchyard_transform_predicate()
             .call_test(&mut *store, Resource::<Record>::new_borrow(rep));
@@ -571,10 +601,11 @@ impl PredicateInstance {
             Err(e) => unreachable_table(e),
         };
         let result = match outcome {
-            Ok(r) => r.map_err(StepError::from),
+            Ok(r) => r.map_err(|e| store.data_mut().blame_conversion(e.into())),
             Err(e) => {
+                let error = store.data_mut().blame_conversion(classify(e, limits));
                 self.live = None;
-                Err(classify(e, limits))
+                Err(error)
             }
         };
         (record, result)
@@ -614,10 +645,23 @@ impl StepState {
         } else {
             part.data_in_place(converters.get(which), &topic)
         };
-        Ok(match data {
+        let result = match data {
             Ok(data) => f(data, &json).map_err(wit_data_error),
             Err(e) => Err(part_error(e)),
-        })
+        };
+        Ok(self.note_conversion(which, result))
+    }
+
+    /// Remembers a conversion failure so the step's error can be blamed on the converter.
+    fn note_conversion<R>(
+        &mut self,
+        which: Which,
+        result: Result<R, wit::DataError>,
+    ) -> Result<R, wit::DataError> {
+        if let Err(wit::DataError::Conversion(message)) = &result {
+            self.conversion_failure = Some((which, message.clone()));
+        }
+        result
     }
 }
 
@@ -810,10 +854,11 @@ impl wit::HostConnectRecord for StepState {
         let converters = Arc::clone(&self.converters);
         let record = self.record(&this)?;
         let topic = record.topic.clone();
-        Ok(record
+        let result = record
             .part_mut(which)
             .is_null(converters.get(which), &topic)
-            .map_err(part_error))
+            .map_err(part_error);
+        Ok(self.note_conversion(which, result))
     }
 
     fn has_schema(
@@ -890,7 +935,9 @@ impl wit::HostConnectRecord for StepState {
         self.with_data(&this, part, false, |data, json| {
             Ok(wit::JsonData {
                 schema: data.schema.as_deref().map(json::schema_to_json),
-                payload: json.payload_to_json(data.schema.as_deref(), &data.value),
+                payload: json
+                    .payload_to_json(data.schema.as_deref(), &data.value)
+                    .map_err(|e| DataError::Invalid(e.0))?,
             })
         })
     }

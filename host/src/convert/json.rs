@@ -54,6 +54,7 @@ mod tests;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{ConvertError, ConverterConfigError};
@@ -214,7 +215,11 @@ impl JsonConverter {
 
     /// Decodes a key or value (`toConnectData`). `None` (a null key or value) gives
     /// [`ConnectData::NULL`]; so does an empty document without the envelope, as in Kafka.
-    pub fn to_connect(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<ConnectData, ConvertError> {
+    pub fn to_connect(
+        &self,
+        _topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<ConnectData, ConvertError> {
         let Some(bytes) = bytes else {
             return Ok(ConnectData::NULL);
         };
@@ -245,7 +250,11 @@ impl JsonConverter {
             .map_err(|e| e.into_convert(text, DESERIALIZE_FAILED, "payload"))
     }
 
-    fn read_envelope(&self, r: &mut read::Reader<'_>, replace: bool) -> Result<ConnectData, read::JErr> {
+    fn read_envelope(
+        &self,
+        r: &mut read::Reader<'_>,
+        replace: bool,
+    ) -> Result<ConnectData, read::JErr> {
         // Schema: None = not seen; Some(Err) = seen but invalid (reported after the envelope
         // check, as Kafka checks the envelope first).
         let mut schema: Option<Result<Option<Arc<Schema>>, read::JErr>> = None;
@@ -262,7 +271,13 @@ impl JsonConverter {
         r.object(|r, key| {
             match key {
                 "schema" => {
-                    schema = Some(self.read_schema(r, replace));
+                    let read = self.read_schema(r, replace);
+                    if let Err(e) = &read
+                        && e.is_syntax()
+                    {
+                        return read.map(|_| ());
+                    }
+                    schema = Some(read);
                     // A payload read before (with another schema) is read again at the end.
                     if let Some((_, parsed)) = &mut payload {
                         *parsed = None;
@@ -270,12 +285,14 @@ impl JsonConverter {
                 }
                 "payload" => {
                     let start = r.pos();
+                    let mark = r.mark();
                     let parsed = match &schema {
                         Some(Ok(s)) => match r.value_opt(s.as_deref(), replace) {
                             Ok(v) => Some(Ok(v)),
                             Err(e) if e.is_syntax() => return Err(e),
                             Err(e) => {
-                                r.set_pos(start);
+                                // Skip the payload to check the rest of the envelope.
+                                r.reset(mark);
                                 r.skip_value()?;
                                 Some(Err(e))
                             }
@@ -310,12 +327,16 @@ impl JsonConverter {
     }
 
     /// Reads the envelope's `schema` through the cache of parsed schemas.
-    fn read_schema(&self, r: &mut read::Reader<'_>, replace: bool) -> Result<Option<Arc<Schema>>, read::JErr> {
+    fn read_schema(
+        &self,
+        r: &mut read::Reader<'_>,
+        replace: bool,
+    ) -> Result<Option<Arc<Schema>>, read::JErr> {
         r.ws();
         let start = r.pos();
         let rest = &r.bytes()[start..];
         let caching = self.config.schemas_cache_size > 0;
-        if caching && let Some((len, schema)) = self.caches.to_connect().recent(rest) {
+        if caching && let Some((len, schema)) = self.caches.decoding().recent(rest) {
             r.set_pos(start + len);
             return Ok(Some(schema));
         }
@@ -326,14 +347,16 @@ impl JsonConverter {
         r.skip_value()?;
         let end = r.pos();
         let raw = &r.bytes()[start..end];
-        if caching && let Some(schema) = self.caches.to_connect().get(raw) {
+        if caching && let Some(schema) = self.caches.decoding().get(raw) {
             return Ok(Some(schema));
         }
         let schema = read::schema_at(r.text(), start, replace).map_err(|e| e.at_root("schema"))?;
         if caching {
-            self.caches
-                .to_connect()
-                .insert(raw, schema.clone(), self.config.schemas_cache_size as usize);
+            self.caches.decoding().insert(
+                raw,
+                schema.clone(),
+                self.config.schemas_cache_size as usize,
+            );
         }
         Ok(Some(schema))
     }
@@ -341,11 +364,15 @@ impl JsonConverter {
     /// Encodes a key or value (`fromConnectData`). No schema and a null value give `None`
     /// (a null key or value); a schema with a null value gives `{"schema":…,"payload":null}`
     /// (or `null` without the envelope), as in Kafka.
-    pub fn from_connect(&self, _topic: &str, data: &ConnectData) -> Result<Option<Vec<u8>>, ConvertError> {
+    pub fn from_connect(
+        &self,
+        _topic: &str,
+        data: &ConnectData,
+    ) -> Result<Option<Vec<u8>>, ConvertError> {
         if data.schema.is_none() && data.value.is_null() {
             return Ok(None);
         }
-        let mut out = Vec::with_capacity(256);
+        let mut out = Vec::with_capacity(self.caches.size_hint());
         let opts = self.write_opts();
         if self.config.schemas_enable {
             out.extend_from_slice(b"{\"schema\":");
@@ -361,20 +388,25 @@ impl JsonConverter {
             write::value(&mut out, data.schema.as_deref(), &data.value, &opts)
                 .map_err(|e| e.into_convert("", SERIALIZE_FAILED, "payload"))?;
         }
+        self.caches.record_size(out.len());
         Ok(Some(out))
     }
 
-    fn write_schema_cached(&self, out: &mut Vec<u8>, schema: &Arc<Schema>) -> Result<(), ConvertError> {
+    fn write_schema_cached(
+        &self,
+        out: &mut Vec<u8>,
+        schema: &Arc<Schema>,
+    ) -> Result<(), ConvertError> {
         let caching = self.config.schemas_cache_size > 0;
-        if caching && let Some(json) = self.caches.from_connect().get(schema) {
-            out.extend_from_slice(&json);
+        if caching && let Some(json) = self.caches.encoding().get(schema) {
+            out.extend_from_slice(json);
             return Ok(());
         }
         let start = out.len();
         write::schema(out, schema, &self.write_opts(), true)
             .map_err(|e| e.into_convert("", SERIALIZE_FAILED, "schema"))?;
         if caching {
-            self.caches.from_connect().insert(
+            self.caches.encoding().insert(
                 schema,
                 out[start..].into(),
                 self.config.schemas_cache_size as usize,
@@ -393,7 +425,11 @@ impl JsonConverter {
     /// The JSON of a payload as this converter writes it (without the envelope), for the
     /// WebAssembly `to-json` API. Fails where [`JsonConverter::from_connect`] would: a value
     /// that does not fit its schema, or a required null without a default.
-    pub fn payload_to_json(&self, schema: Option<&Schema>, value: &Value) -> Result<String, ConvertError> {
+    pub fn payload_to_json(
+        &self,
+        schema: Option<&Schema>,
+        value: &Value,
+    ) -> Result<String, ConvertError> {
         let mut out = Vec::with_capacity(128);
         write::value(&mut out, schema, value, &self.write_opts())
             .map_err(|e| e.into_convert("", "", "payload"))?;
@@ -402,7 +438,11 @@ impl JsonConverter {
 
     /// Reads a payload (without the envelope) as this converter reads one, for the
     /// WebAssembly `set-json` API: guided by `schema`, or schemaless when it is `None`.
-    pub fn payload_from_json(&self, schema: Option<&Arc<Schema>>, text: &str) -> Result<Value, ConvertError> {
+    pub fn payload_from_json(
+        &self,
+        schema: Option<&Arc<Schema>>,
+        text: &str,
+    ) -> Result<Value, ConvertError> {
         let mut r = read::Reader::new(text);
         r.value_opt(schema.map(|s| &**s), self.config.replace_null_with_default)
             .and_then(|v| r.end().map(|()| v))
@@ -475,14 +515,24 @@ fn into_string(out: Vec<u8>) -> String {
 struct Caches {
     to_connect: Mutex<ToConnectCache>,
     from_connect: Mutex<FromConnectCache>,
+    /// The size of the last output, to allocate the next one at once.
+    last_size: AtomicUsize,
 }
 
 impl Caches {
-    fn to_connect(&self) -> MutexGuard<'_, ToConnectCache> {
+    fn size_hint(&self) -> usize {
+        (self.last_size.load(Ordering::Relaxed) + 64).next_power_of_two()
+    }
+
+    fn record_size(&self, size: usize) {
+        self.last_size.store(size, Ordering::Relaxed);
+    }
+
+    fn decoding(&self) -> MutexGuard<'_, ToConnectCache> {
         self.to_connect.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn from_connect(&self) -> MutexGuard<'_, FromConnectCache> {
+    fn encoding(&self) -> MutexGuard<'_, FromConnectCache> {
         self.from_connect.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -503,7 +553,10 @@ struct ToConnectCache {
 
 impl ToConnectCache {
     fn recent(&mut self, input: &[u8]) -> Option<(usize, Arc<Schema>)> {
-        let i = self.recent.iter().position(|(text, _)| input.starts_with(text))?;
+        let i = self
+            .recent
+            .iter()
+            .position(|(text, _)| input.starts_with(text))?;
         if i > 0 {
             self.recent[..=i].rotate_right(1);
         }
@@ -544,9 +597,12 @@ impl ToConnectCache {
 /// Serialized schema JSON by schema (`fromConnectSchemaCache`, keyed by the `Arc`'s address
 /// instead of by deep equality; the entry holds the `Arc`, so the address cannot be reused
 /// while it is cached).
+/// A schema and its JSON.
+type SchemaJson = (Arc<Schema>, Box<[u8]>);
+
 #[derive(Default)]
 struct FromConnectCache {
-    map: HashMap<usize, (Arc<Schema>, Box<[u8]>), BuildHasherDefault<FxHasher>>,
+    map: HashMap<usize, SchemaJson, BuildHasherDefault<FxHasher>>,
 }
 
 impl FromConnectCache {

@@ -20,6 +20,10 @@ use crate::data::{Field, Schema, SchemaType, Value};
 /// error rather than a stack overflow.
 const MAX_DEPTH: u32 = 1000;
 
+/// Deepest nesting of schemas accepted (a struct in a struct is two levels). Building a schema
+/// takes more stack per level than reading JSON; real schemas nest a handful of levels.
+const MAX_SCHEMA_DEPTH: u32 = 200;
+
 /// Base64 as Jackson's default variant reads it: standard alphabet, padding required, bits
 /// after the last full byte ignored.
 pub(super) const BASE64_READ: GeneralPurpose = GeneralPurpose::new(
@@ -44,9 +48,13 @@ pub(super) enum Seg {
 }
 
 /// An error while reading or writing: malformed JSON (with its byte offset) or data that does
-/// not fit (with the path to it, innermost step first).
+/// not fit (with the path to it, innermost step first). Boxed, so results stay small and deep
+/// recursion uses little stack.
 #[derive(Debug)]
-pub(in crate::convert) struct JErr {
+pub(in crate::convert) struct JErr(Box<JErrInner>);
+
+#[derive(Debug)]
+struct JErrInner {
     syntax: bool,
     msg: String,
     pos: usize,
@@ -57,42 +65,41 @@ pub(in crate::convert) struct JErr {
 
 impl JErr {
     pub(super) fn syntax(msg: impl Into<String>, pos: usize) -> Self {
-        JErr {
+        JErr(Box::new(JErrInner {
             syntax: true,
             msg: msg.into(),
             pos,
             path: None,
             root: None,
             missing: false,
-        }
+        }))
     }
 
     /// A data error reported without a path (the envelope check).
     pub(super) fn data(msg: impl Into<String>) -> Self {
-        JErr {
+        JErr(Box::new(JErrInner {
             syntax: false,
             msg: msg.into(),
             pos: 0,
             path: None,
             root: None,
             missing: false,
-        }
+        }))
     }
 
     /// A data error at the current value; outer levels add their steps.
     pub(super) fn here(msg: impl Into<String>) -> Self {
-        JErr {
-            path: Some(Vec::new()),
-            ..JErr::data(msg)
-        }
+        let mut e = JErr::data(msg);
+        e.0.path = Some(Vec::new());
+        e
     }
 
     pub(super) fn is_syntax(&self) -> bool {
-        self.syntax
+        self.0.syntax
     }
 
     pub(super) fn at(mut self, seg: impl FnOnce() -> Seg) -> Self {
-        if let Some(path) = &mut self.path {
+        if let Some(path) = &mut self.0.path {
             path.push(seg());
         }
         self
@@ -103,19 +110,19 @@ impl JErr {
     }
 
     pub(super) fn at_root(mut self, root: &'static str) -> Self {
-        self.root.get_or_insert(root);
+        self.0.root.get_or_insert(root);
         self
     }
 
     fn missing(mut self) -> Self {
-        self.missing = true;
+        self.0.missing = true;
         self
     }
 
     /// The path as `root.field[3]["key"]`.
     fn render_path(&self, root: &str) -> Option<String> {
-        let path = self.path.as_ref()?;
-        let mut out = String::from(self.root.unwrap_or(root));
+        let path = self.0.path.as_ref()?;
+        let mut out = String::from(self.0.root.unwrap_or(root));
         for seg in path.iter().rev() {
             match seg {
                 Seg::Field(name) => {
@@ -131,22 +138,29 @@ impl JErr {
 
     /// The converter error: syntax errors get `prefix` and a line and column in `text`, data
     /// errors the path from `root`.
-    pub(in crate::convert) fn into_convert(self, text: &str, prefix: &str, root: &str) -> ConvertError {
-        if self.syntax {
-            let upto = &text.as_bytes()[..self.pos.min(text.len())];
+    pub(in crate::convert) fn into_convert(
+        self,
+        text: &str,
+        prefix: &str,
+        root: &str,
+    ) -> ConvertError {
+        let e = &self.0;
+        if e.syntax {
+            let upto = &text.as_bytes()[..e.pos.min(text.len())];
             let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column = upto.len() - upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+            let column =
+                upto.len() - upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
             return ConvertError(format!(
                 "{prefix}{} at line {line}, column {column} (byte {})",
-                self.msg, self.pos
+                e.msg, e.pos
             ));
         }
         match self.render_path(root) {
-            Some(path) if self.missing => {
-                ConvertError(format!("{} (at {path}, which is missing)", self.msg))
+            Some(path) if e.missing => {
+                ConvertError(format!("{} (at {path}, which is missing)", e.msg))
             }
-            Some(path) => ConvertError(format!("{} (at {path})", self.msg)),
-            None => ConvertError(self.msg),
+            Some(path) => ConvertError(format!("{} (at {path})", e.msg)),
+            None => ConvertError(e.msg.clone()),
         }
     }
 }
@@ -164,7 +178,10 @@ fn node_type(c: u8) -> &'static str {
 }
 
 fn is_value_start(c: u8) -> bool {
-    matches!(c, b'{' | b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9')
+    matches!(
+        c,
+        b'{' | b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9'
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,6 +228,16 @@ impl<'a> Reader<'a> {
         self.pos = pos;
     }
 
+    /// The position and nesting depth, to [`Reader::reset`] to after an error.
+    pub(super) fn mark(&self) -> (usize, u32) {
+        (self.pos, self.depth)
+    }
+
+    pub(super) fn reset(&mut self, (pos, depth): (usize, u32)) {
+        self.pos = pos;
+        self.depth = depth;
+    }
+
     #[inline]
     pub(super) fn ws(&mut self) {
         while let Some(&c) = self.b.get(self.pos) {
@@ -243,7 +270,10 @@ impl<'a> Reader<'a> {
 
     fn unexpected(&self, expected: &str) -> JErr {
         match self.text[self.pos.min(self.text.len())..].chars().next() {
-            None => JErr::syntax(format!("unexpected end of input, expected {expected}"), self.pos),
+            None => JErr::syntax(
+                format!("unexpected end of input, expected {expected}"),
+                self.pos,
+            ),
             Some(c) => JErr::syntax(
                 format!("unexpected character {c:?}, expected {expected}"),
                 self.pos,
@@ -347,7 +377,10 @@ impl<'a> Reader<'a> {
 
     /// Reads an array (at `[`) calling `f` with each index, positioned before the element,
     /// which `f` must consume.
-    fn array(&mut self, mut f: impl FnMut(&mut Self, usize) -> Result<(), JErr>) -> Result<(), JErr> {
+    fn array(
+        &mut self,
+        mut f: impl FnMut(&mut Self, usize) -> Result<(), JErr>,
+    ) -> Result<(), JErr> {
         self.enter()?;
         self.ws();
         if self.peek() == Some(b']') {
@@ -434,7 +467,9 @@ impl<'a> Reader<'a> {
             b'u' => {
                 let hi = self.hex4(at)?;
                 let code = if (0xD800..0xDC00).contains(&hi) {
-                    if self.b.get(self.pos) != Some(&b'\\') || self.b.get(self.pos + 1) != Some(&b'u') {
+                    if self.b.get(self.pos) != Some(&b'\\')
+                        || self.b.get(self.pos + 1) != Some(&b'u')
+                    {
                         return Err(JErr::syntax("lone UTF-16 surrogate in a \\u escape", at));
                     }
                     self.pos += 2;
@@ -453,10 +488,7 @@ impl<'a> Reader<'a> {
             }
             other => {
                 return Err(JErr::syntax(
-                    format!(
-                        "unrecognized character escape {:?}",
-                        char::from(other)
-                    ),
+                    format!("unrecognized character escape {:?}", char::from(other)),
                     at,
                 ));
             }
@@ -558,7 +590,11 @@ impl<'a> Reader<'a> {
     // Values
 
     /// Reads a value with `schema`, or schemaless when it is `None`.
-    pub(super) fn value_opt(&mut self, schema: Option<&Schema>, replace: bool) -> Result<Value, JErr> {
+    pub(super) fn value_opt(
+        &mut self,
+        schema: Option<&Schema>,
+        replace: bool,
+    ) -> Result<Value, JErr> {
         match schema {
             Some(schema) => self.value(schema, replace),
             None => self.any(),
@@ -591,12 +627,16 @@ impl<'a> Reader<'a> {
             }
             b'{' => {
                 let mut entries = Vec::new();
+                let mut keys = KeySet::default();
                 self.object(|r, key| {
+                    keys.add(key);
                     let value = r.any().map_err(|e| e.at(|| Seg::Key(key.to_string())))?;
                     entries.push((Value::String(key.to_string()), value));
                     Ok(())
                 })?;
-                dedup_entries(&mut entries);
+                if keys.maybe_repeated {
+                    dedup_entries(&mut entries);
+                }
                 Value::Map(entries)
             }
             _ => {
@@ -684,7 +724,10 @@ impl<'a> Reader<'a> {
                     .ok_or_else(|| JErr::here("array schema without an element schema"))?;
                 let mut items = Vec::new();
                 self.array(|r, i| {
-                    items.push(r.value(element, replace).map_err(|e| e.at(|| Seg::Index(i)))?);
+                    items.push(
+                        r.value(element, replace)
+                            .map_err(|e| e.at(|| Seg::Index(i)))?,
+                    );
                     Ok(())
                 })?;
                 Ok(Value::Array(items))
@@ -704,7 +747,8 @@ impl<'a> Reader<'a> {
 
     fn structure(&mut self, schema: &Schema, replace: bool) -> Result<Value, JErr> {
         let fields = &schema.fields;
-        let mut values = vec![Value::Null; fields.len()];
+        let mut values = Vec::with_capacity(fields.len());
+        values.resize_with(fields.len(), || Value::Null);
         let mut hint = 0;
         self.object(|r, key| {
             // Fields usually come in schema order: try the next one first.
@@ -736,7 +780,8 @@ impl<'a> Reader<'a> {
     }
 
     fn map(&mut self, schema: &Schema, c: u8, replace: bool) -> Result<Value, JErr> {
-        let (Some(key_schema), Some(value_schema)) = (&schema.key_schema, &schema.value_schema) else {
+        let (Some(key_schema), Some(value_schema)) = (&schema.key_schema, &schema.value_schema)
+        else {
             return Err(JErr::here("map schema without key and value schemas"));
         };
         let mut entries = Vec::new();
@@ -747,13 +792,19 @@ impl<'a> Reader<'a> {
                     node_type(c)
                 )));
             }
+            let mut keys = KeySet::default();
             self.object(|r, key| {
+                keys.add(key);
                 let value = r
                     .value(value_schema, replace)
                     .map_err(|e| e.at(|| Seg::Key(key.to_string())))?;
                 entries.push((Value::String(key.to_string()), value));
                 Ok(())
             })?;
+            if keys.maybe_repeated {
+                dedup_entries(&mut entries);
+            }
+            return Ok(Value::Map(entries));
         } else {
             if c != b'[' {
                 return Err(JErr::here(format!(
@@ -837,14 +888,18 @@ impl<'a> Reader<'a> {
             b'"' => {
                 let s = self.string()?;
                 match decode_base64(&s) {
-                    Some(bytes) if !bytes.is_empty() => Ok(Value::Bytes(minimal_twos_complement(bytes))),
+                    Some(bytes) if !bytes.is_empty() => {
+                        Ok(Value::Bytes(minimal_twos_complement(bytes)))
+                    }
                     Some(_) => Err(JErr::here("Invalid bytes for Decimal field: zero length")),
                     None => Err(JErr::here("Invalid bytes for Decimal field: not Base64")),
                 }
             }
             b'-' | b'0'..=b'9' => {
                 let n = self.number()?;
-                decimal_from_text(n.text, scale).map(Value::Bytes).map_err(JErr::here)
+                decimal_from_text(n.text, scale)
+                    .map(Value::Bytes)
+                    .map_err(JErr::here)
             }
             _ => Err(JErr::here(format!(
                 "Invalid type for Decimal, underlying representation should be numeric or bytes but was {}",
@@ -880,8 +935,12 @@ fn mismatch(schema: &Schema, expected: &str, c: u8) -> JErr {
 /// The mismatch message for integer types, in Kafka's words for the logical types.
 fn int_mismatch(schema: &Schema, found: &str) -> JErr {
     let logical = match (schema.kind, schema.name.as_deref()) {
-        (SchemaType::Int32, Some("org.apache.kafka.connect.data.Date")) => Some(("Date", "integer")),
-        (SchemaType::Int32, Some("org.apache.kafka.connect.data.Time")) => Some(("Time", "integer")),
+        (SchemaType::Int32, Some("org.apache.kafka.connect.data.Date")) => {
+            Some(("Date", "integer"))
+        }
+        (SchemaType::Int32, Some("org.apache.kafka.connect.data.Time")) => {
+            Some(("Time", "integer"))
+        }
         (SchemaType::Int64, Some("org.apache.kafka.connect.data.Timestamp")) => {
             Some(("Timestamp", "integral"))
         }
@@ -949,7 +1008,11 @@ fn parse_i64_wrapping(text: &str) -> i64 {
     for d in digits.bytes() {
         v = v.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
     }
-    if neg { (v as i64).wrapping_neg() } else { v as i64 }
+    if neg {
+        (v as i64).wrapping_neg()
+    } else {
+        v as i64
+    }
 }
 
 /// Base64 as Jackson reads it; also skipping whitespace between quads as Jackson does.
@@ -961,6 +1024,41 @@ pub(super) fn decode_base64(s: &str) -> Option<Vec<u8>> {
             BASE64_READ.decode(compact).ok()
         }
         Err(_) => None,
+    }
+}
+
+/// Spots repeated keys of a JSON object cheaply: a fingerprint per key for the first 16 keys
+/// (a false alarm only costs the exact check), and "maybe" beyond.
+#[derive(Default)]
+struct KeySet {
+    fingerprints: [u64; 16],
+    len: usize,
+    maybe_repeated: bool,
+}
+
+impl KeySet {
+    #[inline]
+    fn add(&mut self, key: &str) {
+        if self.maybe_repeated {
+            return;
+        }
+        if self.len == self.fingerprints.len() {
+            self.maybe_repeated = true;
+            return;
+        }
+        let bytes = key.as_bytes();
+        let mut fp = bytes.len() as u64;
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            fp = (fp.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        if self.fingerprints[..self.len].contains(&fp) {
+            self.maybe_repeated = true;
+        }
+        self.fingerprints[self.len] = fp;
+        self.len += 1;
     }
 }
 
@@ -1006,9 +1104,11 @@ pub(super) fn decimal_scale(schema: &Schema) -> Result<i32, JErr> {
     let scale = schema
         .parameter("scale")
         .ok_or_else(|| JErr::here("Invalid Decimal schema: scale parameter not found."))?;
-    scale
-        .parse()
-        .map_err(|_| JErr::here(format!("Invalid Decimal schema: scale {scale:?} is not an int")))
+    scale.parse().map_err(|_| {
+        JErr::here(format!(
+            "Invalid Decimal schema: scale {scale:?} is not an int"
+        ))
+    })
 }
 
 /// The shortest big-endian two's complement form of the same integer
@@ -1032,7 +1132,12 @@ fn decimal_from_text(text: &str, scale: i32) -> Result<Vec<u8>, String> {
         None => (false, text),
     };
     let (mantissa, exp) = match rest.find(['e', 'E']) {
-        Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().map_err(|_| format!("Decimal {text} is out of range"))?),
+        Some(i) => (
+            &rest[..i],
+            rest[i + 1..]
+                .parse::<i64>()
+                .map_err(|_| format!("Decimal {text} is out of range"))?,
+        ),
         None => (rest, 0),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -1179,10 +1284,15 @@ pub(super) fn schema_at(text: &str, start: usize, replace: bool) -> Result<Arc<S
     let mut r = Reader::new(text);
     r.pos = start;
     let node = r.node()?;
-    build_schema(text, &node, replace).map(Arc::new)
+    build_schema(text, &node, replace, 0).map(Arc::new)
 }
 
-fn build_schema(text: &str, node: &Spanned<'_>, replace: bool) -> Result<Schema, JErr> {
+fn build_schema(text: &str, node: &Spanned<'_>, replace: bool, depth: u32) -> Result<Schema, JErr> {
+    if depth >= MAX_SCHEMA_DEPTH {
+        return Err(JErr::here(format!(
+            "schema nested deeper than {MAX_SCHEMA_DEPTH} levels"
+        )));
+    }
     let type_name = node
         .get("type")
         .and_then(Spanned::text)
@@ -1197,7 +1307,7 @@ fn build_schema(text: &str, node: &Spanned<'_>, replace: bool) -> Result<Schema,
                 .filter(|n| !n.is_null())
                 .ok_or_else(|| JErr::here("Array schema did not specify the element type"))?;
             schema.value_schema = Some(Arc::new(
-                build_schema(text, items, replace).map_err(|e| e.at_field("items"))?,
+                build_schema(text, items, replace, depth + 1).map_err(|e| e.at_field("items"))?,
             ));
         }
         SchemaType::Map => {
@@ -1210,28 +1320,32 @@ fn build_schema(text: &str, node: &Spanned<'_>, replace: bool) -> Result<Schema,
                 .filter(|n| !n.is_null())
                 .ok_or_else(|| JErr::here("Map schema did not specify the value type"))?;
             schema.key_schema = Some(Arc::new(
-                build_schema(text, keys, replace).map_err(|e| e.at_field("keys"))?,
+                build_schema(text, keys, replace, depth + 1).map_err(|e| e.at_field("keys"))?,
             ));
             schema.value_schema = Some(Arc::new(
-                build_schema(text, values, replace).map_err(|e| e.at_field("values"))?,
+                build_schema(text, values, replace, depth + 1).map_err(|e| e.at_field("values"))?,
             ));
         }
         SchemaType::Struct => {
             let Some(Node::Arr(fields)) = node.get("fields").map(|n| &n.node) else {
-                return Err(JErr::here("Struct schema's \"fields\" argument is not an array."));
+                return Err(JErr::here(
+                    "Struct schema's \"fields\" argument is not an array.",
+                ));
             };
             for (i, field) in fields.iter().enumerate() {
                 let in_fields = |e: JErr| e.at(|| Seg::Index(i)).at_field("fields");
-                let name = field
-                    .get("field")
-                    .and_then(Spanned::text)
-                    .ok_or_else(|| in_fields(JErr::here("Struct schema's field name not specified properly")))?;
+                let name = field.get("field").and_then(Spanned::text).ok_or_else(|| {
+                    in_fields(JErr::here(
+                        "Struct schema's field name not specified properly",
+                    ))
+                })?;
                 if schema.field_index(name).is_some() {
                     return Err(in_fields(JErr::here(format!(
                         "Cannot create field because of field name duplication {name}"
                     ))));
                 }
-                let field_schema = build_schema(text, field, replace).map_err(in_fields)?;
+                let field_schema =
+                    build_schema(text, field, replace, depth + 1).map_err(in_fields)?;
                 schema.fields.push(Field {
                     name: name.to_string(),
                     schema: Arc::new(field_schema),
@@ -1240,7 +1354,10 @@ fn build_schema(text: &str, node: &Spanned<'_>, replace: bool) -> Result<Schema,
         }
         _ => {}
     }
-    schema.optional = matches!(node.get("optional").map(|n| &n.node), Some(Node::Bool(true)));
+    schema.optional = matches!(
+        node.get("optional").map(|n| &n.node),
+        Some(Node::Bool(true))
+    );
     schema.name = node.get("name").and_then(Spanned::text).map(str::to_string);
     if let Some(Node::Num(n)) = node.get("version").map(|n| &n.node)
         && n.integral

@@ -33,7 +33,12 @@ impl Default for Opts {
 /// Writes a schema (`asJsonSchema`). With `strict` false a default that does not fit its
 /// schema is written without it (or left out), and a container schema missing its element
 /// schemas is written with `null` there, so writing cannot fail.
-pub(super) fn schema(out: &mut Vec<u8>, schema: &Schema, opts: &Opts, strict: bool) -> Result<(), JErr> {
+pub(super) fn schema(
+    out: &mut Vec<u8>,
+    schema: &Schema,
+    opts: &Opts,
+    strict: bool,
+) -> Result<(), JErr> {
     schema_entry(out, schema, opts, strict, None)
 }
 
@@ -50,7 +55,9 @@ fn schema_entry(
     let nested = |out: &mut Vec<u8>, key: &[u8], inner: Option<&Schema>, name: &str| {
         out.extend_from_slice(key);
         match inner {
-            Some(inner) => schema_entry(out, inner, opts, strict, None).map_err(|e| e.at_field(name)),
+            Some(inner) => {
+                schema_entry(out, inner, opts, strict, None).map_err(|e| e.at_field(name))
+            }
             None if strict => Err(JErr::here(format!(
                 "{} schema without its {name} schema",
                 schema.kind.upper_name()
@@ -76,7 +83,12 @@ fn schema_entry(
         SchemaType::Array => nested(out, b",\"items\":", schema.value_schema.as_deref(), "items")?,
         SchemaType::Map => {
             nested(out, b",\"keys\":", schema.key_schema.as_deref(), "keys")?;
-            nested(out, b",\"values\":", schema.value_schema.as_deref(), "values")?;
+            nested(
+                out,
+                b",\"values\":",
+                schema.value_schema.as_deref(),
+                "values",
+            )?;
         }
         _ => {}
     }
@@ -142,7 +154,9 @@ pub(super) fn default_value(
         Err(e) if strict => Err(e.at_field("default")),
         Err(e) => {
             out.truncate(mark);
-            value(out, None, default, opts).map_err(|_| e.at_field("default")).inspect_err(|_| out.truncate(mark))
+            schemaless(out, default)
+                .map_err(|_| e.at_field("default"))
+                .inspect_err(|_| out.truncate(mark))
         }
     }
 }
@@ -170,9 +184,14 @@ fn java_class(value: &Value) -> &'static str {
 }
 
 /// Writes a value with its schema, or schemaless (`convertToJson`).
-pub(super) fn value(out: &mut Vec<u8>, schema: Option<&Schema>, v: &Value, opts: &Opts) -> Result<(), JErr> {
+pub(super) fn value(
+    out: &mut Vec<u8>,
+    schema: Option<&Schema>,
+    v: &Value,
+    opts: &Opts,
+) -> Result<(), JErr> {
     let Some(schema) = schema else {
-        return schemaless(out, v, opts);
+        return schemaless(out, v);
     };
     match (schema.kind, v) {
         (_, Value::Null) => {
@@ -194,17 +213,43 @@ pub(super) fn value(out: &mut Vec<u8>, schema: Option<&Schema>, v: &Value, opts:
             out.extend_from_slice(if *b { b"true" } else { b"false" });
             Ok(())
         }
-        (SchemaType::Int8, Value::Int8(i)) => Ok(integer(out, i64::from(*i))),
-        (SchemaType::Int16, Value::Int16(i)) => Ok(integer(out, i64::from(*i))),
-        (SchemaType::Int32, Value::Int32(i)) => Ok(integer(out, i64::from(*i))),
-        (SchemaType::Int64, Value::Int64(i)) => Ok(integer(out, *i)),
-        (SchemaType::Float32, Value::Float32(f)) => Ok(float32(out, *f)),
-        (SchemaType::Float64, Value::Float64(f)) => Ok(float64(out, *f)),
-        (SchemaType::String, Value::String(s)) => Ok(string(out, s)),
-        (SchemaType::Bytes, Value::Bytes(b)) if schema.name.as_deref() == Some(DECIMAL_LOGICAL_NAME) => {
+        (SchemaType::Int8, Value::Int8(i)) => {
+            integer(out, i64::from(*i));
+            Ok(())
+        }
+        (SchemaType::Int16, Value::Int16(i)) => {
+            integer(out, i64::from(*i));
+            Ok(())
+        }
+        (SchemaType::Int32, Value::Int32(i)) => {
+            integer(out, i64::from(*i));
+            Ok(())
+        }
+        (SchemaType::Int64, Value::Int64(i)) => {
+            integer(out, *i);
+            Ok(())
+        }
+        (SchemaType::Float32, Value::Float32(f)) => {
+            float32(out, *f);
+            Ok(())
+        }
+        (SchemaType::Float64, Value::Float64(f)) => {
+            float64(out, *f);
+            Ok(())
+        }
+        (SchemaType::String, Value::String(s)) => {
+            string(out, s);
+            Ok(())
+        }
+        (SchemaType::Bytes, Value::Bytes(b))
+            if schema.name.as_deref() == Some(DECIMAL_LOGICAL_NAME) =>
+        {
             decimal(out, schema, b, opts)
         }
-        (SchemaType::Bytes, Value::Bytes(b)) => Ok(base64(out, b)),
+        (SchemaType::Bytes, Value::Bytes(b)) => {
+            base64(out, b);
+            Ok(())
+        }
         (SchemaType::Array, Value::Array(items)) => {
             let element = schema
                 .value_schema
@@ -221,7 +266,8 @@ pub(super) fn value(out: &mut Vec<u8>, schema: Option<&Schema>, v: &Value, opts:
             Ok(())
         }
         (SchemaType::Map, Value::Map(entries)) => {
-            let (Some(key_schema), Some(value_schema)) = (&schema.key_schema, &schema.value_schema) else {
+            let (Some(key_schema), Some(value_schema)) = (&schema.key_schema, &schema.value_schema)
+            else {
                 return Err(JErr::here("MAP schema without its key and value schemas"));
             };
             if key_schema.kind == SchemaType::String {
@@ -233,7 +279,8 @@ pub(super) fn value(out: &mut Vec<u8>, schema: Option<&Schema>, v: &Value, opts:
                     let key = string_key(key_schema, k, opts)?;
                     string(out, key);
                     out.push(b':');
-                    value(out, Some(value_schema), v, opts).map_err(|e| e.at(|| Seg::Key(key.to_string())))?;
+                    value(out, Some(value_schema), v, opts)
+                        .map_err(|e| e.at(|| Seg::Key(key.to_string())))?;
                 }
                 out.push(b'}');
             } else {
@@ -293,11 +340,14 @@ fn string_key<'v>(key_schema: &'v Schema, k: &'v Value, opts: &Opts) -> Result<&
                 "Conversion error: null value for field that is required and has no default value",
             )),
         },
-        other => Err(JErr::here(format!("Invalid type for STRING: {}", java_class(other)))),
+        other => Err(JErr::here(format!(
+            "Invalid type for STRING: {}",
+            java_class(other)
+        ))),
     }
 }
 
-fn schemaless(out: &mut Vec<u8>, v: &Value, opts: &Opts) -> Result<(), JErr> {
+fn schemaless(out: &mut Vec<u8>, v: &Value) -> Result<(), JErr> {
     match v {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
@@ -315,7 +365,7 @@ fn schemaless(out: &mut Vec<u8>, v: &Value, opts: &Opts) -> Result<(), JErr> {
                 if i > 0 {
                     out.push(b',');
                 }
-                schemaless(out, item, opts).map_err(|e| e.at(|| Seg::Index(i)))?;
+                schemaless(out, item).map_err(|e| e.at(|| Seg::Index(i)))?;
             }
             out.push(b']');
         }
@@ -329,19 +379,21 @@ fn schemaless(out: &mut Vec<u8>, v: &Value, opts: &Opts) -> Result<(), JErr> {
                 if let (true, Value::String(key)) = (object, k) {
                     string(out, key);
                     out.push(b':');
-                    schemaless(out, v, opts).map_err(|e| e.at(|| Seg::Key(key.clone())))?;
+                    schemaless(out, v).map_err(|e| e.at(|| Seg::Key(key.clone())))?;
                 } else {
                     out.push(b'[');
-                    schemaless(out, k, opts).map_err(|e| e.at(|| Seg::Index(i)))?;
+                    schemaless(out, k).map_err(|e| e.at(|| Seg::Index(i)))?;
                     out.push(b',');
-                    schemaless(out, v, opts).map_err(|e| e.at(|| Seg::Index(i)))?;
+                    schemaless(out, v).map_err(|e| e.at(|| Seg::Index(i)))?;
                     out.push(b']');
                 }
             }
             out.push(if object { b'}' } else { b']' });
         }
         Value::Struct(_) => {
-            return Err(JErr::here("Mismatching schema. (a struct without a schema)"));
+            return Err(JErr::here(
+                "Mismatching schema. (a struct without a schema)",
+            ));
         }
     }
     Ok(())
@@ -349,7 +401,9 @@ fn schemaless(out: &mut Vec<u8>, v: &Value, opts: &Opts) -> Result<(), JErr> {
 
 fn decimal(out: &mut Vec<u8>, schema: &Schema, unscaled: &[u8], opts: &Opts) -> Result<(), JErr> {
     if unscaled.is_empty() {
-        return Err(JErr::here("Invalid Decimal: the unscaled value has no bytes"));
+        return Err(JErr::here(
+            "Invalid Decimal: the unscaled value has no bytes",
+        ));
     }
     let minimal = &unscaled[redundant_sign_bytes(unscaled)..];
     if opts.numeric_decimals {
@@ -382,18 +436,36 @@ fn base64(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
 }
 
+/// "00" to "99", for writing integers two digits at a time.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        table[2 * i] = b'0' + (i / 10) as u8;
+        table[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    table
+};
+
 /// Writes an integer in decimal.
 pub(super) fn integer(out: &mut Vec<u8>, v: i64) {
     let mut buf = [0u8; 20];
     let mut n = v.unsigned_abs();
     let mut i = buf.len();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
     if v < 0 {
         out.push(b'-');
@@ -428,8 +500,18 @@ const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 pub(super) fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Most strings need no escape: check eight bytes at a time.
+    let mut clean = 0;
+    while clean + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[clean..clean + 8]);
+        if needs_escape(u64::from_le_bytes(word)) {
+            break;
+        }
+        clean += 8;
+    }
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(clean) {
         let esc = ESCAPES[b as usize];
         if esc == 0 {
             continue;
@@ -447,6 +529,16 @@ pub(super) fn string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Whether any of the eight bytes is a control character, `"` or `\\` (SWAR: a byte `b`
+/// is below `n` when `(b - n) & !b & 0x80` is set; equal to `c` when `b ^ c` is below 1).
+#[inline]
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    (below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5C), 1)) != 0
 }
 
 fn float64(out: &mut Vec<u8>, v: f64) {
@@ -505,6 +597,7 @@ pub fn java_float_to_string(v: f32) -> String {
 trait JavaFloat: ryu::Float + Copy + PartialOrd + std::str::FromStr + std::fmt::LowerExp {
     fn is_zero(self) -> bool;
     fn is_negative(self) -> bool;
+    fn is_subnormal(self) -> bool;
 }
 
 impl JavaFloat for f64 {
@@ -514,6 +607,9 @@ impl JavaFloat for f64 {
     fn is_negative(self) -> bool {
         self.is_sign_negative()
     }
+    fn is_subnormal(self) -> bool {
+        self.is_subnormal()
+    }
 }
 
 impl JavaFloat for f32 {
@@ -522,6 +618,9 @@ impl JavaFloat for f32 {
     }
     fn is_negative(self) -> bool {
         self.is_sign_negative()
+    }
+    fn is_subnormal(self) -> bool {
+        self.is_subnormal()
     }
 }
 
@@ -539,10 +638,11 @@ fn java_finite<F: JavaFloat>(out: &mut Vec<u8>, v: F) {
     }
     let mut buf = ryu::Buffer::new();
     let (neg, mut digits, mut len, mut exp) = decompose(buf.format_finite(v));
-    if len == 1 {
+    if len == 1 && v.is_subnormal() {
         // Java picks, among the decimals of length 1 *or 2* that round to v, the one closest
-        // to v (this only matters for tiny subnormals: Double.MIN_VALUE is "4.9E-324", not
-        // "5.0E-324").
+        // to v. This only matters for tiny subnormals (Double.MIN_VALUE is "4.9E-324", not
+        // "5.0E-324"): a normal float's rounding interval is far narrower than a tenth of its
+        // leading digit, so no second two-digit decimal fits in it.
         if let Some((d, e)) = two_digit_closest(v) {
             digits[..2].copy_from_slice(&d);
             len = 2;
@@ -712,7 +812,10 @@ fn twos_complement_to_decimal(bytes: &[u8]) -> (bool, String) {
             }
         }
     }
-    let first = magnitude.iter().position(|&b| b != 0).unwrap_or(magnitude.len());
+    let first = magnitude
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(magnitude.len());
     // After negation, -2^(8k-1) has magnitude 2^(8k-1) whose top byte is 0x80: still correct
     // as an unsigned magnitude.
     let magnitude = &magnitude[first..];
@@ -743,7 +846,10 @@ fn twos_complement_to_decimal(bytes: &[u8]) -> (bool, String) {
             limbs.pop();
         }
     }
-    let mut s = groups.last().map(|g| g.to_string()).unwrap_or_else(|| "0".into());
+    let mut s = groups
+        .last()
+        .map(|g| g.to_string())
+        .unwrap_or_else(|| "0".into());
     for g in groups.iter().rev().skip(1) {
         s.push_str(&format!("{g:09}"));
     }
