@@ -10,7 +10,9 @@ use std::sync::Arc;
 use crate::builtin::{self, Kind};
 use crate::config::{ComponentRef, ConfigError, Pipeline, StepSpec};
 use crate::convert::Converter;
-use crate::engine::{Engine, EngineError, PredicateInstance, StepContext, StepError, TransformInstance};
+use crate::engine::{
+    Engine, EngineError, PredicateInstance, StepContext, StepError, TransformInstance,
+};
 use crate::record::{Converters, Record};
 
 /// A failure of one step on one record.
@@ -79,9 +81,11 @@ fn component_bytes(
     let key = format!("{section}.{}.type", spec.alias);
     match &spec.component {
         ComponentRef::Class(class) => match builtin::find(class) {
-            Some((b, canonical)) if b.kind == expected => {
-                Ok((b.component.to_string(), canonical.to_string(), b.wasm.into()))
-            }
+            Some((b, canonical)) if b.kind == expected => Ok((
+                b.component.to_string(),
+                canonical.to_string(),
+                b.wasm.into(),
+            )),
             Some((_, canonical)) => Err(ConfigError::Key {
                 file: pipeline.file.clone(),
                 key,
@@ -105,7 +109,11 @@ fn component_bytes(
                 key,
                 message: format!("cannot read component {}: {e}", full.display()),
             })?;
-            Ok((full.display().to_string(), path.display().to_string(), bytes.into()))
+            Ok((
+                full.display().to_string(),
+                path.display().to_string(),
+                bytes.into(),
+            ))
         }
     }
 }
@@ -133,7 +141,11 @@ fn unknown_class_message(class: &str) -> String {
 }
 
 fn kind_name(transform: bool) -> &'static str {
-    if transform { "transformation" } else { "predicate" }
+    if transform {
+        "transformation"
+    } else {
+        "predicate"
+    }
 }
 
 fn engine_error(pipeline: &Pipeline, section: &str, alias: &str, e: EngineError) -> ConfigError {
@@ -157,7 +169,8 @@ impl Chain {
         let converters = Arc::new(converters(pipeline)?);
         let mut steps = Vec::with_capacity(pipeline.transforms.len());
         for spec in &pipeline.transforms {
-            let (name, class, wasm) = component_bytes(pipeline, "transforms", spec, Kind::Transform)?;
+            let (name, class, wasm) =
+                component_bytes(pipeline, "transforms", spec, Kind::Transform)?;
             let context = StepContext {
                 alias: spec.alias.clone(),
                 class: class.clone(),

@@ -168,17 +168,15 @@ impl Failure {
             "Error encountered in task {task}. Executing stage '{}' with class '{}'",
             self.stage, self.class
         );
-        if include_messages {
-            if let Some(o) = &self.origin {
-                s.push_str(&format!(", where consumed record is {{topic='{}'", o.topic));
-                if let Some(p) = o.partition {
-                    s.push_str(&format!(", partition={p}"));
-                }
-                if let Some(off) = o.offset {
-                    s.push_str(&format!(", offset={off}"));
-                }
-                s.push('}');
+        if include_messages && let Some(o) = &self.origin {
+            s.push_str(&format!(", where consumed record is {{topic='{}'", o.topic));
+            if let Some(p) = o.partition {
+                s.push_str(&format!(", partition={p}"));
             }
+            if let Some(off) = o.offset {
+                s.push_str(&format!(", offset={off}"));
+            }
+            s.push('}');
         }
         s.push('.');
         s
@@ -192,20 +190,25 @@ fn encode_output(
     key_was_json: bool,
     value_was_json: bool,
 ) -> Result<OutputRecord, (&'static str, &'static str, String)> {
-    let encode = |part: &crate::record::Part, conv: &Converter, stage: &'static str, was_json: bool| {
-        let bytes = part
-            .encode(conv, &record.topic)
-            .map_err(|e| (stage, conv.class_name(), e.0))?;
-        let known_json = if part.is_changed() {
-            matches!(conv, Converter::Json(_))
-        } else {
-            was_json
+    let encode =
+        |part: &crate::record::Part, conv: &Converter, stage: &'static str, was_json: bool| {
+            let bytes = part
+                .encode(conv, &record.topic)
+                .map_err(|e| (stage, conv.class_name(), e.0))?;
+            let known_json = if part.is_changed() {
+                matches!(conv, Converter::Json(_))
+            } else {
+                was_json
+            };
+            Ok((bytes, known_json))
         };
-        Ok((bytes, known_json))
-    };
     let (key, key_is_json) = encode(&record.key, &converters.key, "KEY_CONVERTER", key_was_json)?;
-    let (value, value_is_json) =
-        encode(&record.value, &converters.value, "VALUE_CONVERTER", value_was_json)?;
+    let (value, value_is_json) = encode(
+        &record.value,
+        &converters.value,
+        "VALUE_CONVERTER",
+        value_was_json,
+    )?;
     Ok(OutputRecord {
         topic: record.topic.clone(),
         partition: record.partition,
@@ -335,19 +338,21 @@ fn process_line(
         class,
         message,
     };
-    let outputs = chain.apply(input.record).map_err(|e: ChainError| match &e.error {
-        StepError::Conversion { key: true, .. } => fail(
-            "KEY_CONVERTER",
-            converters.key.class_name().into(),
-            e.to_string(),
-        ),
-        StepError::Conversion { key: false, .. } => fail(
-            "VALUE_CONVERTER",
-            converters.value.class_name().into(),
-            e.to_string(),
-        ),
-        _ => fail("TRANSFORMATION", e.class.clone(), e.to_string()),
-    })?;
+    let outputs = chain
+        .apply(input.record)
+        .map_err(|e: ChainError| match &e.error {
+            StepError::Conversion { key: true, .. } => fail(
+                "KEY_CONVERTER",
+                converters.key.class_name().into(),
+                e.to_string(),
+            ),
+            StepError::Conversion { key: false, .. } => fail(
+                "VALUE_CONVERTER",
+                converters.value.class_name().into(),
+                e.to_string(),
+            ),
+            _ => fail("TRANSFORMATION", e.class.clone(), e.to_string()),
+        })?;
     let count = outputs.len();
     for record in &outputs {
         let encoded = encode_output(

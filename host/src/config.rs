@@ -262,7 +262,10 @@ fn table_to_config(
                     return Err(ConfigError::Key {
                         file: file.to_path_buf(),
                         key: format!("{prefix}{k}"),
-                        message: format!("expected a string, number, boolean or list, found {}", other.type_str()),
+                        message: format!(
+                            "expected a string, number, boolean or list, found {}",
+                            other.type_str()
+                        ),
                     });
                 }
             };
@@ -297,7 +300,8 @@ fn from_toml(path: &Path, text: &str) -> Result<Pipeline, ConfigError> {
             _ => {
                 return Err(key_err(
                     format!("{section}.{}", s.alias),
-                    "expected exactly one of `class` (a built-in) or `component` (a .wasm file)".into(),
+                    "expected exactly one of `class` (a built-in) or `component` (a .wasm file)"
+                        .into(),
                 ));
             }
         };
@@ -363,10 +367,16 @@ pub fn check_references(pipeline: &Pipeline) -> Result<(), ConfigError> {
         key,
         message,
     };
-    for (section, steps) in [("transforms", &pipeline.transforms), ("predicates", &pipeline.predicates)] {
+    for (section, steps) in [
+        ("transforms", &pipeline.transforms),
+        ("predicates", &pipeline.predicates),
+    ] {
         for (i, step) in steps.iter().enumerate() {
             if steps[..i].iter().any(|s| s.alias == step.alias) {
-                return Err(err(section.into(), format!("Duplicate alias provided: {}", step.alias)));
+                return Err(err(
+                    section.into(),
+                    format!("Duplicate alias provided: {}", step.alias),
+                ));
             }
         }
     }
@@ -426,9 +436,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.name, "products");
-        assert_eq!(p.key_converter.settings, vec![("schemas.enable".into(), "false".into())]);
+        assert_eq!(
+            p.key_converter.settings,
+            vec![("schemas.enable".into(), "false".into())]
+        );
         assert_eq!(p.value_converter, ConverterSpec::json());
-        assert_eq!(p.transforms[0].config[0], ("renames".into(), "id:product_id".into()));
+        assert_eq!(
+            p.transforms[0].config[0],
+            ("renames".into(), "id:product_id".into())
+        );
         assert_eq!(p.transforms[0].predicate.as_deref(), Some("isProducts"));
         assert_eq!(p.errors.tolerance, Tolerance::All);
         assert_eq!(p.limits.memory_bytes, 16 << 20);
@@ -447,7 +463,10 @@ mod tests {
             "#,
         )
         .unwrap_err();
-        assert!(dangling.to_string().contains("transforms.a.predicate"), "{dangling}");
+        assert!(
+            dangling.to_string().contains("transforms.a.predicate"),
+            "{dangling}"
+        );
         let negate = parse(
             r#"
             [[transforms]]
@@ -457,7 +476,12 @@ mod tests {
             "#,
         )
         .unwrap_err();
-        assert!(negate.to_string().contains("defining a predicate to be negated"), "{negate}");
+        assert!(
+            negate
+                .to_string()
+                .contains("defining a predicate to be negated"),
+            "{negate}"
+        );
         let both = parse(
             r#"
             [[transforms]]

@@ -36,14 +36,16 @@ pub fn from_connector_json(path: &Path, text: &str) -> Result<Pipeline, ConfigEr
         file: path.to_path_buf(),
         message,
     };
-    let root: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| file_err(format!("not valid JSON: {e}")))?;
+    let root: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| file_err(format!("not valid JSON: {e}")))?;
     let serde_json::Value::Object(root) = root else {
         return Err(file_err("expected a JSON object".into()));
     };
     let (name, map) = match root.get("config") {
         Some(serde_json::Value::Object(config)) => (
-            root.get("name").and_then(|n| n.as_str()).map(str::to_string),
+            root.get("name")
+                .and_then(|n| n.as_str())
+                .map(str::to_string),
             config.clone(),
         ),
         Some(_) => return Err(file_err("`config` must be a JSON object".into())),
@@ -73,7 +75,10 @@ pub fn from_connector_json(path: &Path, text: &str) -> Result<Pipeline, ConfigEr
 }
 
 fn lookup<'a>(entries: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    entries
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 /// Kafka's LIST parsing (`ConfigDef.parseType`): trimmed, empty is no items, split on commas
@@ -116,8 +121,12 @@ impl ConnectorConfig<'_> {
     fn boolean(&self, key: &str, default: bool) -> Result<bool, ConfigError> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => parse_bool(v)
-                .ok_or_else(|| self.err(key, format!("Expected value to be either true or false, found `{v}`"))),
+            Some(v) => parse_bool(v).ok_or_else(|| {
+                self.err(
+                    key,
+                    format!("Expected value to be either true or false, found `{v}`"),
+                )
+            }),
         }
     }
 
@@ -131,7 +140,9 @@ impl ConnectorConfig<'_> {
                 settings: self
                     .entries
                     .iter()
-                    .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|s| (s.to_string(), v.clone())))
+                    .filter_map(|(k, v)| {
+                        k.strip_prefix(&prefix).map(|s| (s.to_string(), v.clone()))
+                    })
                     .collect(),
             },
         }
@@ -141,7 +152,11 @@ impl ConnectorConfig<'_> {
     fn step(&self, section: &str, alias: &str) -> Result<StepSpec, ConfigError> {
         let prefix = format!("{section}.{alias}.");
         let type_key = format!("{prefix}type");
-        let kind = if section == "transforms" { "Transformation" } else { "Predicate" };
+        let kind = if section == "transforms" {
+            "Transformation"
+        } else {
+            "Predicate"
+        };
         let class = self
             .get(&type_key)
             .map(str::trim)
@@ -158,7 +173,9 @@ impl ConnectorConfig<'_> {
         let mut predicate = None;
         let mut negate = None;
         for (key, value) in &self.entries {
-            let Some(own) = key.strip_prefix(&prefix) else { continue };
+            let Some(own) = key.strip_prefix(&prefix) else {
+                continue;
+            };
             match (section, own) {
                 (_, "type") | (_, "version") => {}
                 ("transforms", "predicate") => predicate = Some(value.trim().to_string()),
@@ -171,7 +188,10 @@ impl ConnectorConfig<'_> {
         let negate = match negate {
             None => false,
             Some(v) => parse_bool(&v).ok_or_else(|| {
-                self.err(&format!("{prefix}negate"), format!("Expected value to be either true or false, found `{v}`"))
+                self.err(
+                    &format!("{prefix}negate"),
+                    format!("Expected value to be either true or false, found `{v}`"),
+                )
             })?,
         };
         Ok(StepSpec {
@@ -185,16 +205,23 @@ impl ConnectorConfig<'_> {
 
     fn into_pipeline(self, name: String) -> Result<Pipeline, ConfigError> {
         for key in UNSUPPORTED_ERROR_KEYS {
-            if let Some(v) = self.get(key) {
-                if !v.trim().is_empty() && v.trim() != "false" {
-                    return Err(self.err(key, "dead-letter queues are not supported by this version of Switchyard; remove the key or set errors.tolerance"));
-                }
+            if let Some(v) = self.get(key)
+                && !v.trim().is_empty()
+                && v.trim() != "false"
+            {
+                return Err(self.err(key, "dead-letter queues are not supported by this version of Switchyard; remove the key or set errors.tolerance"));
             }
         }
-        if let Some(class) = self.get("header.converter") {
-            if !HEADER_CONVERTERS.contains(&class.trim()) {
-                return Err(self.err("header.converter", format!("expected one of {}; Switchyard passes header bytes through unchanged", HEADER_CONVERTERS.join(", "))));
-            }
+        if let Some(class) = self.get("header.converter")
+            && !HEADER_CONVERTERS.contains(&class.trim())
+        {
+            return Err(self.err(
+                "header.converter",
+                format!(
+                    "expected one of {}; Switchyard passes header bytes through unchanged",
+                    HEADER_CONVERTERS.join(", ")
+                ),
+            ));
         }
         let aliases = |key: &str| -> Result<Vec<String>, ConfigError> {
             let list = parse_list(self.get(key).unwrap_or(""));
@@ -214,10 +241,10 @@ impl ConnectorConfig<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         let mut predicate_aliases = aliases("predicates")?;
         for t in &transforms {
-            if let Some(p) = &t.predicate {
-                if !predicate_aliases.contains(p) {
-                    predicate_aliases.push(p.clone());
-                }
+            if let Some(p) = &t.predicate
+                && !predicate_aliases.contains(p)
+            {
+                predicate_aliases.push(p.clone());
             }
         }
         let predicates = predicate_aliases
@@ -225,12 +252,18 @@ impl ConnectorConfig<'_> {
             .map(|a| self.step("predicates", a))
             .collect::<Result<Vec<_>, _>>()?;
 
-        let tolerance = match self.get("errors.tolerance").map(|v| v.trim().to_ascii_lowercase()) {
+        let tolerance = match self
+            .get("errors.tolerance")
+            .map(|v| v.trim().to_ascii_lowercase())
+        {
             None => Tolerance::None,
             Some(v) if v == "none" => Tolerance::None,
             Some(v) if v == "all" => Tolerance::All,
             Some(v) => {
-                return Err(self.err("errors.tolerance", format!("expected `none` or `all`, found `{v}`")));
+                return Err(self.err(
+                    "errors.tolerance",
+                    format!("expected `none` or `all`, found `{v}`"),
+                ));
             }
         };
         let errors = ErrorPolicy {
@@ -247,8 +280,12 @@ impl ConnectorConfig<'_> {
                 || key.starts_with("value.converter")
                 || key == "header.converter"
                 || key.starts_with("errors.")
-                || transforms.iter().any(|t| key.starts_with(&format!("transforms.{}.", t.alias)))
-                || predicates.iter().any(|p| key.starts_with(&format!("predicates.{}.", p.alias)))
+                || transforms
+                    .iter()
+                    .any(|t| key.starts_with(&format!("transforms.{}.", t.alias)))
+                || predicates
+                    .iter()
+                    .any(|p| key.starts_with(&format!("predicates.{}.", p.alias)))
         };
         let ignored: Vec<&str> = self
             .entries
@@ -300,10 +337,19 @@ mod tests {
             rename.component,
             ComponentRef::Class("org.apache.kafka.connect.transforms.ReplaceField$Key".into())
         );
-        assert_eq!(rename.config, vec![("renames".to_string(), "id:product_id".to_string())]);
+        assert_eq!(
+            rename.config,
+            vec![("renames".to_string(), "id:product_id".to_string())]
+        );
         assert_eq!(rename.predicate.as_deref(), Some("isProducts"));
-        assert_eq!(p.predicates[0].config, vec![("pattern".to_string(), ".*products$".to_string())]);
-        assert_eq!(p.key_converter.settings, vec![("schemas.enable".to_string(), "true".to_string())]);
+        assert_eq!(
+            p.predicates[0].config,
+            vec![("pattern".to_string(), ".*products$".to_string())]
+        );
+        assert_eq!(
+            p.key_converter.settings,
+            vec![("schemas.enable".to_string(), "true".to_string())]
+        );
     }
 
     #[test]
@@ -333,20 +379,43 @@ mod tests {
     #[test]
     fn upstream_config_errors_name_the_key() {
         let dangling = parse(r#"{"transforms":"dangler"}"#).unwrap_err();
-        assert!(dangling.to_string().contains("transforms.dangler.type"), "{dangling}");
-        assert!(dangling.to_string().contains("Not a Transformation"), "{dangling}");
-        let negated = parse(r#"{"transforms":"a","transforms.a.type":"RegexRouter","transforms.a.negate":"true"}"#)
-            .unwrap_err();
-        assert!(negated.to_string().contains("there is no config 'transforms.a.predicate' defining a predicate to be negated"), "{negated}");
+        assert!(
+            dangling.to_string().contains("transforms.dangler.type"),
+            "{dangling}"
+        );
+        assert!(
+            dangling.to_string().contains("Not a Transformation"),
+            "{dangling}"
+        );
+        let negated = parse(
+            r#"{"transforms":"a","transforms.a.type":"RegexRouter","transforms.a.negate":"true"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            negated.to_string().contains(
+                "there is no config 'transforms.a.predicate' defining a predicate to be negated"
+            ),
+            "{negated}"
+        );
         let missing_pred = parse(r#"{"transforms":"a","transforms.a.type":"RegexRouter","transforms.a.predicate":"p","predicates":"p"}"#)
             .unwrap_err();
-        assert!(missing_pred.to_string().contains("Not a Predicate"), "{missing_pred}");
+        assert!(
+            missing_pred.to_string().contains("Not a Predicate"),
+            "{missing_pred}"
+        );
         let dup = parse(r#"{"transforms":"a,a","transforms.a.type":"RegexRouter"}"#).unwrap_err();
         assert!(dup.to_string().contains("Duplicate alias"), "{dup}");
         let tolerance = parse(r#"{"errors.tolerance":"some"}"#).unwrap_err();
-        assert!(tolerance.to_string().contains("errors.tolerance"), "{tolerance}");
+        assert!(
+            tolerance.to_string().contains("errors.tolerance"),
+            "{tolerance}"
+        );
         let dlq = parse(r#"{"errors.deadletterqueue.topic.name":"dlq"}"#).unwrap_err();
-        assert!(dlq.to_string().contains("errors.deadletterqueue.topic.name"), "{dlq}");
+        assert!(
+            dlq.to_string()
+                .contains("errors.deadletterqueue.topic.name"),
+            "{dlq}"
+        );
     }
 
     #[test]

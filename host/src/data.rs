@@ -208,7 +208,10 @@ impl Schema {
                 Ok(())
             }
             Value::Array(items) => {
-                let element = self.value_schema.as_ref().filter(|_| self.kind == SchemaType::Array);
+                let element = self
+                    .value_schema
+                    .as_ref()
+                    .filter(|_| self.kind == SchemaType::Array);
                 let element = element.ok_or_else(|| self.mismatch(value))?;
                 items.iter().try_for_each(|v| element.validate(v))
             }

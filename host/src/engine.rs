@@ -153,7 +153,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("limits", &self.limits).finish()
+        f.debug_struct("Engine")
+            .field("limits", &self.limits)
+            .finish()
     }
 }
 
@@ -217,15 +219,28 @@ impl Engine {
         let component =
             Component::new(&self.engine, wasm).map_err(|e| load_err(format!("{e:#}")))?;
         let ty = component.component_type();
-        let exports: Vec<String> = ty.exports(&self.engine).map(|(n, _)| n.to_string()).collect();
-        let kind = if exports.iter().any(|e| e.starts_with("switchyard:transform/transformer@")) {
+        let exports: Vec<String> = ty
+            .exports(&self.engine)
+            .map(|(n, _)| n.to_string())
+            .collect();
+        let kind = if exports
+            .iter()
+            .any(|e| e.starts_with("switchyard:transform/transformer@"))
+        {
             ComponentKind::Transform
-        } else if exports.iter().any(|e| e.starts_with("switchyard:transform/predicate@")) {
+        } else if exports
+            .iter()
+            .any(|e| e.starts_with("switchyard:transform/predicate@"))
+        {
             ComponentKind::Predicate
         } else {
             return Err(load_err(format!(
                 "exports neither switchyard:transform/transformer nor switchyard:transform/predicate (it exports: {})",
-                if exports.is_empty() { "nothing".to_string() } else { exports.join(", ") }
+                if exports.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    exports.join(", ")
+                }
             )));
         };
         compiled.insert(name.to_string(), (component.clone(), kind));
@@ -305,7 +320,9 @@ impl Engine {
 fn link_error(name: &str, e: wasmtime::Error) -> EngineError {
     EngineError::Load {
         component: name.to_string(),
-        message: format!("cannot be linked: {e:#} (a transform may import only the host, connect and types interfaces of switchyard:transform, and WASI, which is granted nothing)"),
+        message: format!(
+            "cannot be linked: {e:#} (a transform may import only the host, connect and types interfaces of switchyard:transform, and WASI, which is granted nothing)"
+        ),
     }
 }
 
@@ -362,7 +379,9 @@ impl StepState {
     /// Replaces a guest's failure by the conversion failure that caused it, if there was one.
     fn blame_conversion(&mut self, error: StepError) -> StepError {
         match self.conversion_failure.take() {
-            Some((which, message)) if !matches!(error, StepError::Timeout(_) | StepError::OutOfMemory(_)) => {
+            Some((which, message))
+                if !matches!(error, StepError::Timeout(_) | StepError::OutOfMemory(_)) =>
+            {
                 StepError::Conversion {
                     key: which == Which::Key,
                     message,
@@ -442,10 +461,10 @@ fn deadline_ticks(limits: Limits) -> u64 {
 
 /// Turns a trap or host error out of a guest call into a [`StepError`].
 fn classify(error: wasmtime::Error, limits: Limits) -> StepError {
-    if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
-        if *trap == wasmtime::Trap::Interrupt {
-            return StepError::Timeout(limits.call_timeout);
-        }
+    if let Some(trap) = error.downcast_ref::<wasmtime::Trap>()
+        && *trap == wasmtime::Trap::Interrupt
+    {
+        return StepError::Timeout(limits.call_timeout);
     }
     let message = format!("{error:#}");
     if message.contains("forcing trap when growing memory")
@@ -488,10 +507,13 @@ impl TransformInstance {
     fn instantiate(&mut self) -> Result<(), EngineError> {
         let mut store = new_store(&self.engine, self.limits, &self.context, &self.converters);
         store.set_epoch_deadline(deadline_ticks(self.limits));
-        let bindings = self.pre.instantiate(&mut store).map_err(|e| EngineError::Load {
-            component: self.name.clone(),
-            message: format!("cannot be instantiated: {e:#}"),
-        })?;
+        let bindings = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| EngineError::Load {
+                component: self.name.clone(),
+                message: format!("cannot be instantiated: {e:#}"),
+            })?;
         let configured = bindings
             .switchyard_transform_transformer()
             .call_configure(&mut store, &(&self.context).into())
@@ -529,7 +551,11 @@ impl TransformInstance {
                 let table = &mut store.data_mut().table;
                 handles
                     .into_iter()
-                    .map(|h| table.delete(h).map_err(|e| StepError::Broken(e.to_string())))
+                    .map(|h| {
+                        table
+                            .delete(h)
+                            .map_err(|e| StepError::Broken(e.to_string()))
+                    })
                     .collect()
             }
             Ok(Err(e)) => Err(store.data_mut().blame_conversion(e.into())),
@@ -558,10 +584,13 @@ impl PredicateInstance {
     fn instantiate(&mut self) -> Result<(), EngineError> {
         let mut store = new_store(&self.engine, self.limits, &self.context, &self.converters);
         store.set_epoch_deadline(deadline_ticks(self.limits));
-        let bindings = self.pre.instantiate(&mut store).map_err(|e| EngineError::Load {
-            component: self.name.clone(),
-            message: format!("cannot be instantiated: {e:#}"),
-        })?;
+        let bindings = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| EngineError::Load {
+                component: self.name.clone(),
+                message: format!("cannot be instantiated: {e:#}"),
+            })?;
         let configured = bindings
             .switchyard_transform_predicate()
             .call_configure(&mut store, &(&self.context).into())
@@ -576,11 +605,11 @@ impl PredicateInstance {
 
     /// Tests one record. The record is handed back whatever the outcome.
     pub fn test(&mut self, record: Record) -> (Record, Result<bool, StepError>) {
-        if self.live.is_none() {
-            if let Err(e) = self.instantiate() {
-                let e = StepError::Broken(format!("cannot restart after a failure: {e}"));
-                return (record, Err(e));
-            }
+        if self.live.is_none()
+            && let Err(e) = self.instantiate()
+        {
+            let e = StepError::Broken(format!("cannot restart after a failure: {e}"));
+            return (record, Err(e));
         }
         let limits = self.limits;
         let Some((store, bindings)) = self.live.as_mut() else {
@@ -596,7 +625,11 @@ impl PredicateInstance {
         let outcome = bindings
             .switchyard_transform_predicate()
             .call_test(&mut *store, Resource::<Record>::new_borrow(rep));
-        let record = match store.data_mut().table.delete(Resource::<Record>::new_own(rep)) {
+        let record = match store
+            .data_mut()
+            .table
+            .delete(Resource::<Record>::new_own(rep))
+        {
             Ok(r) => r,
             Err(e) => unreachable_table(e),
         };
@@ -816,7 +849,12 @@ impl wit::HostConnectRecord for StepState {
     }
 
     fn headers(&mut self, this: Resource<Record>) -> wasmtime::Result<Vec<wit::Header>> {
-        Ok(self.record(&this)?.headers.iter().map(header_to_wit).collect())
+        Ok(self
+            .record(&this)?
+            .headers
+            .iter()
+            .map(header_to_wit)
+            .collect())
     }
 
     fn has_header(&mut self, this: Resource<Record>, key: String) -> wasmtime::Result<bool> {
@@ -829,7 +867,12 @@ impl wit::HostConnectRecord for StepState {
         key: String,
     ) -> wasmtime::Result<Option<wit::Header>> {
         let record = self.record(&this)?;
-        Ok(record.headers.iter().rev().find(|h| h.key == key).map(header_to_wit))
+        Ok(record
+            .headers
+            .iter()
+            .rev()
+            .find(|h| h.key == key)
+            .map(header_to_wit))
     }
 
     fn add_header(&mut self, this: Resource<Record>, header: wit::Header) -> wasmtime::Result<()> {
@@ -886,7 +929,9 @@ impl wit::HostConnectRecord for StepState {
         part: wit::Part,
         path: Vec<String>,
     ) -> wasmtime::Result<Result<Vec<String>, wit::DataError>> {
-        self.with_data(&this, part, false, |data, _| record::field_names(data, &path))
+        self.with_data(&this, part, false, |data, _| {
+            record::field_names(data, &path)
+        })
     }
 
     fn get(
@@ -951,9 +996,9 @@ impl wit::HostConnectRecord for StepState {
         let parsed = (|| {
             let json = &self.json;
             let schema = match &new.schema {
-                Some(text) => Some(
-                    json::schema_from_json(text).map_err(|e| DataError::Invalid(e.0))?,
-                ),
+                Some(text) => {
+                    Some(json::schema_from_json(text).map_err(|e| DataError::Invalid(e.0))?)
+                }
                 None => None,
             };
             let value = json

@@ -16,8 +16,8 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::record::{Header, Origin, Record};
@@ -50,7 +50,15 @@ pub struct Layout {
 impl Default for Layout {
     fn default() -> Self {
         Layout {
-            fields: vec!["topic", "partition", "offset", "timestamp", "headers", "key", "value"],
+            fields: vec![
+                "topic",
+                "partition",
+                "offset",
+                "timestamp",
+                "headers",
+                "key",
+                "value",
+            ],
         }
     }
 }
@@ -165,9 +173,11 @@ pub fn parse_line(line: &str) -> Result<InputRecord, JsonlError> {
                             )));
                         }
                         (Some(text), None) => Some(Bytes::copy_from_slice(text.as_bytes())),
-                        (None, Some(b64)) => Some(Bytes::from(BASE64.decode(b64.as_bytes()).map_err(
-                            |e| JsonlError(format!("header `{}`: not base64: {e}", h.key)),
-                        )?)),
+                        (None, Some(b64)) => {
+                            Some(Bytes::from(BASE64.decode(b64.as_bytes()).map_err(|e| {
+                                JsonlError(format!("header `{}`: not base64: {e}", h.key))
+                            })?))
+                        }
                         (None, None) => None,
                     };
                     record.headers.push(Header {
@@ -186,7 +196,9 @@ pub fn parse_line(line: &str) -> Result<InputRecord, JsonlError> {
                 value_is_json = bytes.is_some();
                 record.value = crate::record::Part::from_bytes(bytes);
             }
-            "key_base64" => record.key = crate::record::Part::from_bytes(decode_base64(field, raw)?),
+            "key_base64" => {
+                record.key = crate::record::Part::from_bytes(decode_base64(field, raw)?)
+            }
             "value_base64" => {
                 record.value = crate::record::Part::from_bytes(decode_base64(field, raw)?)
             }
@@ -194,10 +206,14 @@ pub fn parse_line(line: &str) -> Result<InputRecord, JsonlError> {
         }
     }
     if layout.contains(&"key") && layout.contains(&"key_base64") {
-        return Err(JsonlError("a line has either `key` or `key_base64`, not both".into()));
+        return Err(JsonlError(
+            "a line has either `key` or `key_base64`, not both".into(),
+        ));
     }
     if layout.contains(&"value") && layout.contains(&"value_base64") {
-        return Err(JsonlError("a line has either `value` or `value_base64`, not both".into()));
+        return Err(JsonlError(
+            "a line has either `value` or `value_base64`, not both".into(),
+        ));
     }
     record.topic = topic.ok_or_else(|| JsonlError("missing field `topic`".into()))?;
     let origin = Origin {
@@ -430,7 +446,13 @@ mod tests {
             value_is_json: true,
         };
         let mut out = Vec::new();
-        write_line(&mut out, &Layout { fields: vec!["topic"] }, &output);
+        write_line(
+            &mut out,
+            &Layout {
+                fields: vec!["topic"],
+            },
+            &output,
+        );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "{\"topic\":\"t\",\"partition\":3,\"headers\":[{\"key\":\"h\",\"value_base64\":\"/w==\"}],\"key_base64\":\"cGxhaW4gdGV4dA==\",\"value_base64\":\"ewp9\"}\n"
@@ -444,7 +466,10 @@ mod tests {
             (r#"{"value":1}"#, "missing field `topic`"),
             (r#"{"topic":"t","kye":1}"#, "unknown field `kye`"),
             (r#"{"topic":1}"#, "field `topic`"),
-            (r#"{"topic":"t","key":1,"key_base64":"AA=="}"#, "either `key` or `key_base64`"),
+            (
+                r#"{"topic":"t","key":1,"key_base64":"AA=="}"#,
+                "either `key` or `key_base64`",
+            ),
             (r#"{"topic":"t","value_base64":"!!"}"#, "not base64"),
             (r#"{"topic":"t","topic":"u"}"#, "appears twice"),
         ] {

@@ -213,7 +213,11 @@ impl Part {
 
     /// Encodes the part for output: the original bytes when unchanged, else `converter`'s
     /// encoding of the data.
-    pub fn encode(&self, converter: &Converter, topic: &str) -> Result<Option<Bytes>, ConvertError> {
+    pub fn encode(
+        &self,
+        converter: &Converter,
+        topic: &str,
+    ) -> Result<Option<Bytes>, ConvertError> {
         match (&self.data, self.changed) {
             (Some(data), true) => Ok(converter.from_connect(topic, data)?.map(Bytes::from)),
             _ => Ok(self.bytes.clone()),
@@ -270,7 +274,10 @@ fn walk<'a>(data: &'a mut ConnectData, path: &[String]) -> Result<Node<'a>, Data
 }
 
 /// The schema of the node at `path`, `None` for schemaless data.
-pub fn schema_at(data: &mut ConnectData, path: &[String]) -> Result<Option<Arc<Schema>>, DataError> {
+pub fn schema_at(
+    data: &mut ConnectData,
+    path: &[String],
+) -> Result<Option<Arc<Schema>>, DataError> {
     Ok(walk(data, path)?.schema.cloned())
 }
 
@@ -347,7 +354,12 @@ pub fn reshape(
         }
     }
     if path.is_empty() {
-        let (schema, value) = reshape_node(data.schema.as_ref(), &mut data.value, fields, apply_defaults)?;
+        let (schema, value) = reshape_node(
+            data.schema.as_ref(),
+            &mut data.value,
+            fields,
+            apply_defaults,
+        )?;
         if let Some(schema) = schema {
             data.schema = Some(schema);
         }
@@ -389,7 +401,11 @@ fn replace_schema_at(
                 .ok_or_else(|| DataError::WrongType("map without value schema".into()))?;
             schema.value_schema = Some(replace_schema_at(values, rest, replacement)?);
         }
-        _ => return Err(DataError::WrongType(format!("{first} is not in a struct or map"))),
+        _ => {
+            return Err(DataError::WrongType(format!(
+                "{first} is not in a struct or map"
+            )));
+        }
     }
     Ok(Arc::new(schema))
 }
@@ -418,10 +434,11 @@ fn reshape_node(
                     .ok_or_else(|| DataError::NoSuchField(source.clone()))?;
                 let field_schema = &schema.fields[index].schema;
                 let mut v = std::mem::replace(&mut values[index], Value::Null);
-                if v.is_null() && apply_defaults {
-                    if let Some(default) = &field_schema.default {
-                        v = default.clone();
-                    }
+                if v.is_null()
+                    && apply_defaults
+                    && let Some(default) = &field_schema.default
+                {
+                    v = default.clone();
                 }
                 new_schema.fields.push(Field {
                     name: target.clone(),
@@ -438,7 +455,10 @@ fn reshape_node(
                     .iter_mut()
                     .find(|(k, _)| matches!(k, Value::String(s) if s == source));
                 if let Some((_, v)) = found {
-                    new_entries.push((Value::String(target.clone()), std::mem::replace(v, Value::Null)));
+                    new_entries.push((
+                        Value::String(target.clone()),
+                        std::mem::replace(v, Value::Null),
+                    ));
                 }
             }
             Ok((schema.cloned(), Value::Map(new_entries)))
@@ -505,7 +525,10 @@ mod tests {
             ("id".to_string(), "x".to_string()),
             ("note".to_string(), "x".to_string()),
         ];
-        assert!(matches!(reshape(&mut data, &[], &dup, true), Err(DataError::Invalid(_))));
+        assert!(matches!(
+            reshape(&mut data, &[], &dup, true),
+            Err(DataError::Invalid(_))
+        ));
         let unknown = vec![("nope".to_string(), "x".to_string())];
         assert!(matches!(
             reshape(&mut data, &[], &unknown, true),
@@ -552,7 +575,10 @@ mod tests {
         reshape(&mut data, &path(&["after"]), &fields, true).unwrap();
         let names = field_names(&mut data, &path(&["after"])).unwrap();
         assert_eq!(names, vec!["bee"]);
-        assert_eq!(get(&mut data, &path(&["after", "bee"])).unwrap(), Value::Int32(2));
+        assert_eq!(
+            get(&mut data, &path(&["after", "bee"])).unwrap(),
+            Value::Int32(2)
+        );
     }
 
     #[test]

@@ -65,7 +65,11 @@ impl Converter {
     }
 
     /// Decodes bytes (`None` for a null key or value) into Connect data (`toConnectData`).
-    pub fn to_connect(&self, topic: &str, bytes: Option<&[u8]>) -> Result<ConnectData, ConvertError> {
+    pub fn to_connect(
+        &self,
+        topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<ConnectData, ConvertError> {
         match self {
             Converter::Json(c) => c.to_connect(topic, bytes),
             Converter::String(c) => c.to_connect(topic, bytes),
@@ -74,7 +78,11 @@ impl Converter {
     }
 
     /// Encodes Connect data into bytes (`fromConnectData`); `None` is a null key or value.
-    pub fn from_connect(&self, topic: &str, data: &ConnectData) -> Result<Option<Vec<u8>>, ConvertError> {
+    pub fn from_connect(
+        &self,
+        topic: &str,
+        data: &ConnectData,
+    ) -> Result<Option<Vec<u8>>, ConvertError> {
         match self {
             Converter::Json(c) => c.from_connect(topic, data),
             Converter::String(c) => c.from_connect(topic, data),

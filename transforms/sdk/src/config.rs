@@ -73,7 +73,9 @@ pub struct Config {
 
 impl Config {
     /// A configuration from key/value pairs.
-    pub fn new<K: Into<String>, V: Into<String>>(entries: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn new<K: Into<String>, V: Into<String>>(
+        entries: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Config {
             entries: entries
                 .into_iter()
@@ -279,10 +281,14 @@ mod tests {
 
     #[test]
     fn non_empty_string() {
-        let err = config(&[("name", " ")]).non_empty_string("name").unwrap_err();
+        let err = config(&[("name", " ")])
+            .non_empty_string("name")
+            .unwrap_err();
         assert_eq!(err, ConfigError::new("name", "String must be non-empty"));
         assert_eq!(
-            config(&[("name", "foo")]).non_empty_string("name").as_deref(),
+            config(&[("name", "foo")])
+                .non_empty_string("name")
+                .as_deref(),
             Ok("foo")
         );
     }
@@ -325,14 +331,28 @@ mod tests {
 
     #[test]
     fn numbers() {
-        let c = config(&[("i", " 42 "), ("neg", "-7"), ("bad", "4x"), ("big", "3000000000")]);
+        let c = config(&[
+            ("i", " 42 "),
+            ("neg", "-7"),
+            ("bad", "4x"),
+            ("big", "3000000000"),
+        ]);
         assert_eq!(c.int("i"), Ok(42));
         assert_eq!(c.int("neg"), Ok(-7));
         assert_eq!(c.int_or("none", 5), Ok(5));
-        assert_eq!(c.int("bad").unwrap_err().message, "Not a number of type INT");
-        assert_eq!(c.int("big").unwrap_err().message, "Not a number of type INT");
+        assert_eq!(
+            c.int("bad").unwrap_err().message,
+            "Not a number of type INT"
+        );
+        assert_eq!(
+            c.int("big").unwrap_err().message,
+            "Not a number of type INT"
+        );
         assert_eq!(c.long("big"), Ok(3_000_000_000));
-        assert_eq!(c.long("bad").unwrap_err().message, "Not a number of type LONG");
+        assert_eq!(
+            c.long("bad").unwrap_err().message,
+            "Not a number of type LONG"
+        );
         assert_eq!(c.double_or("i", 1.0), Ok(42.0));
     }
 

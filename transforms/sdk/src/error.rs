@@ -31,7 +31,8 @@ impl ConfigError {
     /// `Missing required configuration "x" which has no default value.`
     pub fn missing(key: impl Into<String>) -> Self {
         let key = key.into();
-        let message = format!("Missing required configuration \"{key}\" which has no default value.");
+        let message =
+            format!("Missing required configuration \"{key}\" which has no default value.");
         ConfigError { key, message }
     }
 }

@@ -69,7 +69,16 @@ pub trait Predicate: Sized + 'static {
 #[macro_export]
 macro_rules! export_transform {
     ($t:ty) => {
-        #[allow(unsafe_code, reason = "the canonical ABI exports are unsafe extern functions")]
+        // Off wasm there is no component to export (and a native `cdylib` cannot carry export
+        // names such as `switchyard:transform/…`): only check the type.
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: () = $crate::__bindings::glue::assert_transform::<$t>();
+
+        #[cfg(target_arch = "wasm32")]
+        #[allow(
+            unsafe_code,
+            reason = "the canonical ABI exports are unsafe extern functions"
+        )]
         const _: () = {
             ::std::thread_local! {
                 static INSTANCE: ::std::cell::RefCell<::core::option::Option<$t>> =
@@ -108,7 +117,16 @@ macro_rules! export_transform {
 #[macro_export]
 macro_rules! export_predicate {
     ($t:ty) => {
-        #[allow(unsafe_code, reason = "the canonical ABI exports are unsafe extern functions")]
+        // Off wasm there is no component to export (and a native `cdylib` cannot carry export
+        // names such as `switchyard:transform/…`): only check the type.
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: () = $crate::__bindings::glue::assert_predicate::<$t>();
+
+        #[cfg(target_arch = "wasm32")]
+        #[allow(
+            unsafe_code,
+            reason = "the canonical ABI exports are unsafe extern functions"
+        )]
         const _: () = {
             ::std::thread_local! {
                 static INSTANCE: ::std::cell::RefCell<::core::option::Option<$t>> =
@@ -156,6 +174,12 @@ pub mod glue {
     pub use crate::__bindings::types::{
         ConfigError as WitConfigError, Context as WitContext, TransformError as WitTransformError,
     };
+
+    /// Checks at compile time that `T` is a [`Transform`].
+    pub const fn assert_transform<T: Transform>() {}
+
+    /// Checks at compile time that `T` is a [`Predicate`].
+    pub const fn assert_predicate<T: Predicate>() {}
 
     /// Where an export macro keeps the configured instance.
     pub type Slot<T> = LocalKey<RefCell<Option<T>>>;

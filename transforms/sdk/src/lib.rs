@@ -5,7 +5,7 @@
 //! generated bindings for that contract and hides them behind a small API: a transform author
 //! writes one trait impl and one macro call.
 //!
-//! ```ignore
+//! ```
 //! use switchyard_sdk::prelude::*;
 //!
 //! /// Appends a suffix to the topic.

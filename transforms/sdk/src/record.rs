@@ -10,7 +10,9 @@ use std::fmt;
 
 use crate::__bindings::connect::{self, ConnectRecord};
 
-pub use connect::{DataError, FieldMapping, Header, JsonData, Part, Scalar, SchemaInfo, SchemaType};
+pub use connect::{
+    DataError, FieldMapping, Header, JsonData, Part, Scalar, SchemaInfo, SchemaType,
+};
 
 /// One Kafka record: topic, partition, timestamp, headers, and the key and value as Connect
 /// data with their schemas (Kafka's `ConnectRecord`).

@@ -11,7 +11,7 @@
 //! | `replacement` | STRING, Java replacement syntax (`$1`, `${name}`, `\$`) | required |
 //!
 //! Differences from Kafka, all at configuration time:
-//! * the pattern runs on the Rust `regex` crate through
+//! * the pattern runs on the `regex-lite` crate through
 //!   [`switchyard_sdk::java::translate_regex`]; back-references, look-around and possessive
 //!   quantifiers are rejected with `Invalid regex: …`;
 //! * the replacement's group references are checked when the transform is configured (Kafka
@@ -19,7 +19,7 @@
 //!   (`No group 2`) or a `$` not followed by a digit or `{` (`Illegal group reference`) is a
 //!   configuration error naming `replacement`.
 
-use regex::Regex;
+use regex_lite::Regex;
 use switchyard_sdk::java::{self, Replacement};
 use switchyard_sdk::prelude::*;
 
@@ -42,14 +42,13 @@ impl RegexRouter {
         let invalid = |m: String| ConfigError::new("regex", format!("Invalid regex: {m}"));
         let translated = java::translate_regex(&regex).map_err(invalid)?;
         let first = Regex::new(&translated).map_err(|e| invalid(e.to_string()))?;
-        let whole = Regex::new(&java::full_match(&translated)).map_err(|e| invalid(e.to_string()))?;
+        let whole =
+            Regex::new(&java::full_match(&translated)).map_err(|e| invalid(e.to_string()))?;
 
         let replacement = config.string("replacement")?;
         let group_count = first.captures_len().saturating_sub(1);
         let replacement = Replacement::parse(&replacement, group_count, |name| {
-            first
-                .capture_names()
-                .position(|n| n == Some(name))
+            first.capture_names().position(|n| n == Some(name))
         })
         .map_err(|m| ConfigError::new("replacement", m))?;
 
@@ -96,7 +95,11 @@ mod tests {
     use super::*;
 
     fn router(regex: &str, replacement: &str) -> Result<RegexRouter, ConfigError> {
-        RegexRouter::from_config(&[("regex", regex), ("replacement", replacement)].into_iter().collect())
+        RegexRouter::from_config(
+            &[("regex", regex), ("replacement", replacement)]
+                .into_iter()
+                .collect(),
+        )
     }
 
     fn route(regex: &str, replacement: &str, topic: &str) -> String {
@@ -112,7 +115,10 @@ mod tests {
         assert_eq!(route("(.*)", "$1", "orig"), "orig");
         assert_eq!(route("(.*)", "prefix-$1", "orig"), "prefix-orig");
         assert_eq!(route("(.*)", "$1-suffix", "orig"), "orig-suffix");
-        assert_eq!(route(r"(.*)-(\d\d\d\d\d\d\d\d)", "$1", "index-20160117"), "index");
+        assert_eq!(
+            route(r"(.*)-(\d\d\d\d\d\d\d\d)", "$1", "index-20160117"),
+            "index"
+        );
     }
 
     #[test]
@@ -126,9 +132,18 @@ mod tests {
     fn java_replacement_syntax() {
         let debezium = r"([^.]+)\.([^.]+)\.([^.]+)";
         assert_eq!(route(debezium, "$3", "product.public.products"), "products");
-        assert_eq!(route(debezium, "$1a", "product.public.products"), "producta");
-        assert_eq!(route(debezium, r"\$$2", "product.public.products"), "$public");
-        assert_eq!(route(r"(?<db>[^.]+)\..*", "${db}-all", "product.public.products"), "product-all");
+        assert_eq!(
+            route(debezium, "$1a", "product.public.products"),
+            "producta"
+        );
+        assert_eq!(
+            route(debezium, r"\$$2", "product.public.products"),
+            "$public"
+        );
+        assert_eq!(
+            route(r"(?<db>[^.]+)\..*", "${db}-all", "product.public.products"),
+            "product-all"
+        );
         assert_eq!(route("(.*)", r"a\\b", "t"), r"a\b");
     }
 
@@ -155,7 +170,11 @@ mod tests {
         assert_eq!(err(Some("(.*)"), None), ConfigError::missing("replacement"));
         let bad = err(Some("("), Some("x"));
         assert_eq!(bad.key, "regex");
-        assert!(bad.message.starts_with("Invalid regex: "), "{}", bad.message);
+        assert!(
+            bad.message.starts_with("Invalid regex: "),
+            "{}",
+            bad.message
+        );
         assert_eq!(
             err(Some("(.*)"), Some("$2")),
             ConfigError::new("replacement", "No group 2")

@@ -22,7 +22,7 @@
 //! The transform never copies the data: it reads the field names and asks the host to
 //! rebuild the struct or map with `reshape`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use switchyard_sdk::log::{self, Level};
 use switchyard_sdk::prelude::*;
@@ -31,9 +31,9 @@ use switchyard_sdk::prelude::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplaceField {
     part: Part,
-    exclude: HashSet<String>,
-    include: HashSet<String>,
-    renames: HashMap<String, String>,
+    exclude: BTreeSet<String>,
+    include: BTreeSet<String>,
+    renames: BTreeMap<String, String>,
     replace_null_with_default: bool,
 }
 
@@ -102,7 +102,7 @@ impl ReplaceField {
     /// The fields of the result, in the order of `fields`, or Kafka's message when two of them
     /// get one name.
     pub fn mapping(&self, fields: &[String]) -> Result<Vec<FieldMapping>, String> {
-        let mut targets = HashSet::new();
+        let mut targets = BTreeSet::new();
         let mut mapping = Vec::with_capacity(fields.len());
         for field in fields.iter().filter(|f| self.keeps(f)) {
             let target = self.renamed(field);
@@ -120,8 +120,8 @@ impl ReplaceField {
 /// Parses `renames` (`ReplaceField.parseRenameMappings`): each item is split on `:` as Java's
 /// `String.split` does (trailing empty parts dropped) and must give exactly two parts; a later
 /// mapping of the same field wins.
-pub fn parse_renames(mappings: &[String]) -> Result<HashMap<String, String>, ConfigError> {
-    let mut renames = HashMap::new();
+pub fn parse_renames(mappings: &[String]) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut renames = BTreeMap::new();
     for mapping in mappings {
         let mut parts: Vec<&str> = mapping.split(':').collect();
         while parts.last() == Some(&"") {
@@ -140,7 +140,15 @@ pub fn parse_renames(mappings: &[String]) -> Result<HashMap<String, String>, Con
 
 impl Transform for ReplaceField {
     fn configure(ctx: &Context) -> Result<Self, ConfigError> {
-        let part = ctx.class_part().unwrap_or(Part::Value);
+        let part = ctx.class_part().ok_or_else(|| {
+            ConfigError::new(
+                "type",
+                format!(
+                    "ReplaceField needs its $Key or $Value class, found {}",
+                    ctx.class()
+                ),
+            )
+        })?;
         let (transform, notices) = ReplaceField::from_config(part, ctx.config())?;
         for (level, message) in notices {
             log::write(level, &message);
@@ -186,9 +194,7 @@ mod tests {
     }
 
     fn transform(entries: &[(&str, &str)]) -> ReplaceField {
-        configure(entries)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .0
+        configure(entries).unwrap_or_else(|e| panic!("{e}")).0
     }
 
     fn names(fields: &[&str]) -> Vec<String> {
@@ -209,7 +215,10 @@ mod tests {
         let mapping = t
             .mapping(&names(&["dont", "abc", "foo", "etc"]))
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(pairs(&mapping), vec![("abc", "xyz"), ("foo", "bar"), ("etc", "etc")]);
+        assert_eq!(
+            pairs(&mapping),
+            vec![("abc", "xyz"), ("foo", "bar"), ("etc", "etc")]
+        );
     }
 
     /// `ReplaceFieldTest.withSchema`.
@@ -224,7 +233,11 @@ mod tests {
 
     #[test]
     fn exclude_wins_and_filters_use_original_names() {
-        let t = transform(&[("include", "a,b,xyz"), ("exclude", "b"), ("renames", "a:xyz")]);
+        let t = transform(&[
+            ("include", "a,b,xyz"),
+            ("exclude", "b"),
+            ("renames", "a:xyz"),
+        ]);
         assert!(t.keeps("a"));
         assert!(!t.keeps("b"));
         assert!(t.keeps("xyz"));
@@ -238,7 +251,9 @@ mod tests {
     #[test]
     fn swapped_names_are_fine() {
         let t = transform(&[("renames", "a:b,b:a")]);
-        let mapping = t.mapping(&names(&["a", "b"])).unwrap_or_else(|e| panic!("{e}"));
+        let mapping = t
+            .mapping(&names(&["a", "b"]))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(pairs(&mapping), vec![("a", "b"), ("b", "a")]);
     }
 
@@ -259,15 +274,15 @@ mod tests {
         let ok = |m: &str| parse_renames(&[m.to_owned()]);
         assert_eq!(
             ok("a:b"),
-            Ok(HashMap::from([("a".to_owned(), "b".to_owned())]))
+            Ok(BTreeMap::from([("a".to_owned(), "b".to_owned())]))
         );
         assert_eq!(
             ok(":b"),
-            Ok(HashMap::from([(String::new(), "b".to_owned())]))
+            Ok(BTreeMap::from([(String::new(), "b".to_owned())]))
         );
         assert_eq!(
             ok("a:b::"),
-            Ok(HashMap::from([("a".to_owned(), "b".to_owned())]))
+            Ok(BTreeMap::from([("a".to_owned(), "b".to_owned())]))
         );
         for bad in ["a", "a:", "a:b:c", "", "::"] {
             assert_eq!(
@@ -306,8 +321,8 @@ mod tests {
 
     #[test]
     fn deprecated_aliases() {
-        let (t, notices) = configure(&[("whitelist", "a"), ("blacklist", "b")])
-            .unwrap_or_else(|e| panic!("{e}"));
+        let (t, notices) =
+            configure(&[("whitelist", "a"), ("blacklist", "b")]).unwrap_or_else(|e| panic!("{e}"));
         assert!(t.include.contains("a"));
         assert!(t.exclude.contains("b"));
         assert_eq!(notices.len(), 2);
@@ -318,9 +333,9 @@ mod tests {
              Please update your configuration to use exclude instead."
         );
 
-        let (t, notices) = configure(&[("include", "a"), ("whitelist", "z")])
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(t.include, HashSet::from(["a".to_owned()]));
+        let (t, notices) =
+            configure(&[("include", "a"), ("whitelist", "z")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.include, BTreeSet::from(["a".to_owned()]));
         assert_eq!(
             notices,
             vec![(

@@ -8,10 +8,10 @@
 //! | `pattern` | STRING, non-empty, a Java regex | required |
 //!
 //! The pattern is translated by [`switchyard_sdk::java::translate_regex`] and run by the Rust
-//! `regex` crate, which has no back-references, look-around or possessive quantifiers: such a
+//! `regex-lite` crate, which has no back-references, look-around or possessive quantifiers: such a
 //! pattern is rejected when the predicate is configured, with `Invalid regex: …`.
 
-use regex::Regex;
+use regex_lite::Regex;
 use switchyard_sdk::java;
 use switchyard_sdk::prelude::*;
 
@@ -29,7 +29,8 @@ impl TopicNameMatches {
         let pattern = config.non_empty_string("pattern")?;
         let invalid = |m: String| ConfigError::new("pattern", format!("Invalid regex: {m}"));
         let translated = java::translate_regex(&pattern).map_err(invalid)?;
-        let pattern = Regex::new(&java::full_match(&translated)).map_err(|e| invalid(e.to_string()))?;
+        let pattern =
+            Regex::new(&java::full_match(&translated)).map_err(|e| invalid(e.to_string()))?;
         Ok(TopicNameMatches { pattern })
     }
 
@@ -105,7 +106,11 @@ mod tests {
         for bad in ["[", "*", "(?=x)"] {
             let e = err(&[("pattern", bad)]);
             assert_eq!(e.key, "pattern");
-            assert!(e.message.starts_with("Invalid regex"), "{bad}: {}", e.message);
+            assert!(
+                e.message.starts_with("Invalid regex"),
+                "{bad}: {}",
+                e.message
+            );
         }
     }
 }

@@ -1,0 +1,179 @@
+//! Records per second through the seed's chain (`ReplaceField$Key` guarded by
+//! `TopicNameMatches`, then `RegexRouter`) over the shared Debezium fixtures held as Kafka key /
+//! value bytes: (a) as WebAssembly components, (b) the same logic in plain Rust on the same data
+//! model, (c) an identity chain, and (d) `apply`'s JSONL parse + chain + write end to end.
+//!
+//! Run with `cargo bench -p switchyard --bench chain`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use criterion::{Criterion, Throughput, criterion_main};
+use switchyard::chain::Chain;
+use switchyard::config;
+use switchyard::engine::Engine;
+use switchyard::jsonl::{self, OutputRecord};
+use switchyard::record::{self, Converters, Record};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+struct Input {
+    topic: String,
+    key: Option<Bytes>,
+    value: Option<Bytes>,
+}
+
+fn load_records(file: &str) -> (Vec<String>, Vec<Input>) {
+    let text = std::fs::read_to_string(fixtures().join(file)).expect("fixture file");
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let inputs = lines
+        .iter()
+        .map(|line| {
+            let parsed = jsonl::parse_line(line).expect("fixture line");
+            let r = parsed.record;
+            Input {
+                topic: r.topic,
+                key: r.key.original_bytes().cloned().flatten(),
+                value: r.value.original_bytes().cloned().flatten(),
+            }
+        })
+        .collect();
+    (lines, inputs)
+}
+
+fn chain_for(config_file: &Path) -> Chain {
+    let pipeline = config::load(config_file).expect("pipeline");
+    let engine = Engine::new(pipeline.limits).expect("engine");
+    Chain::build(&pipeline, &engine).expect("chain")
+}
+
+/// Encodes a chain's output the way `apply` and `run` do.
+fn encode(converters: &Converters, r: &Record) -> (Option<Bytes>, Option<Bytes>) {
+    (
+        r.key.encode(&converters.key, &r.topic).expect("key"),
+        r.value.encode(&converters.value, &r.topic).expect("value"),
+    )
+}
+
+/// The seed chain written directly in Rust over the same record model.
+struct NativeSeedChain {
+    products: regex::Regex,
+    route: regex::Regex,
+    converters: Arc<Converters>,
+}
+
+impl NativeSeedChain {
+    fn apply(&self, mut r: Record) -> Record {
+        if self.products.is_match(&r.topic) {
+            let topic = r.topic.clone();
+            let data = r
+                .key
+                .data_mut(&self.converters.key, &topic)
+                .expect("decodable key");
+            let fields: Vec<(String, String)> = record::field_names(data, &[])
+                .expect("struct key")
+                .into_iter()
+                .map(|f| {
+                    let target = if f == "id" {
+                        "product_id".to_string()
+                    } else {
+                        f.clone()
+                    };
+                    (f, target)
+                })
+                .collect();
+            record::reshape(data, &[], &fields, true).expect("reshape");
+        }
+        if self.route.is_match(&r.topic) {
+            r.topic = self.route.replace(&r.topic, "product-events").into_owned();
+        }
+        r
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let (_, inputs) = load_records("with-schema.jsonl");
+    let seed = fixtures().join("postgres-product-connector.json");
+    let mut wasm_chain = chain_for(&seed);
+    let converters = Arc::clone(wasm_chain.converters());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let identity_file = dir.path().join("identity.toml");
+    std::fs::write(&identity_file, "name = \"identity\"\n").expect("write");
+    let mut identity = chain_for(&identity_file);
+    let native = NativeSeedChain {
+        products: regex::Regex::new("^(?:.*products$)$").expect("regex"),
+        route: regex::Regex::new("^(?:product.public.(.*))$").expect("regex"),
+        converters: Arc::clone(&converters),
+    };
+    let make = |i: &Input| Record::new(i.topic.clone(), i.key.clone(), i.value.clone());
+
+    let mut group = c.benchmark_group("seed-chain");
+    group.throughput(Throughput::Elements(inputs.len() as u64));
+    group.bench_function("wasm", |b| {
+        b.iter(|| {
+            for i in &inputs {
+                for out in wasm_chain.apply(make(i)).expect("chain") {
+                    std::hint::black_box(encode(&converters, &out));
+                }
+            }
+        })
+    });
+    group.bench_function("native", |b| {
+        b.iter(|| {
+            for i in &inputs {
+                let out = native.apply(make(i));
+                std::hint::black_box(encode(&converters, &out));
+            }
+        })
+    });
+    group.bench_function("identity", |b| {
+        b.iter(|| {
+            for i in &inputs {
+                for out in identity.apply(make(i)).expect("chain") {
+                    std::hint::black_box(encode(&converters, &out));
+                }
+            }
+        })
+    });
+    group.finish();
+
+    let (lines, _) = load_records("with-schema.jsonl");
+    let mut group = c.benchmark_group("apply-jsonl");
+    group.throughput(Throughput::Elements(lines.len() as u64));
+    let mut out = Vec::with_capacity(1 << 20);
+    group.bench_function("seed-chain", |b| {
+        b.iter(|| {
+            out.clear();
+            for line in &lines {
+                let input = jsonl::parse_line(line).expect("line");
+                for r in wasm_chain.apply(input.record).expect("chain") {
+                    let (key, value) = encode(&converters, &r);
+                    let output = OutputRecord {
+                        topic: r.topic,
+                        partition: r.partition,
+                        offset: input.offset,
+                        timestamp: r.timestamp,
+                        headers: r.headers,
+                        key,
+                        key_is_json: true,
+                        value,
+                        value_is_json: true,
+                    };
+                    jsonl::write_line(&mut out, &input.layout, &output);
+                }
+            }
+            std::hint::black_box(&out);
+        })
+    });
+    group.finish();
+}
+
+/// The benchmark group, private so the function criterion generates needs no doc comment.
+mod group {
+    criterion::criterion_group!(benches, super::bench);
+}
+
+criterion_main!(group::benches);

@@ -1,0 +1,253 @@
+//! `switchyard apply` end to end: the binary over the shared Debezium fixtures with the seed's
+//! connector JSON, compared with what Kafka Connect's chain produces for the same records.
+
+use serde_json::Value;
+
+use crate::common::{fixtures, json, switchyard, temp_file};
+
+/// What Kafka Connect's `ReplaceField$Key` (renames `id:product_id`, guarded by
+/// `TopicNameMatches .*products$`) and `RegexRouter` (`product.public.(.*)` → `product-events`)
+/// do to one input line, computed independently of Switchyard on `serde_json` trees.
+fn expected_line(line: &str, with_schema: bool) -> Value {
+    let mut v = json(line);
+    let topic = v["topic"].as_str().expect("topic").to_string();
+    let is_products = topic.ends_with("products");
+    if is_products && !v["key"].is_null() {
+        let key = &mut v["key"];
+        if with_schema {
+            for field in key["schema"]["fields"].as_array_mut().expect("fields") {
+                if field["field"] == "id" {
+                    field["field"] = Value::from("product_id");
+                }
+            }
+            rename(&mut key["payload"]);
+        } else {
+            rename(key);
+        }
+    }
+    if regex::Regex::new("^product.public.(.*)$")
+        .unwrap()
+        .is_match(&topic)
+    {
+        v["topic"] = Value::from("product-events");
+    }
+    v
+}
+
+fn rename(obj: &mut Value) {
+    let map = obj.as_object_mut().expect("object");
+    let renamed: serde_json::Map<String, Value> = std::mem::take(map)
+        .into_iter()
+        .map(|(k, v)| (if k == "id" { "product_id".into() } else { k }, v))
+        .collect();
+    *map = renamed;
+}
+
+fn run_seed(config: &str, input: &str, with_schema: bool) {
+    let config = fixtures().join(config);
+    let input_path = fixtures().join(input);
+    let out = switchyard(&[
+        "apply",
+        "--config",
+        config.to_str().unwrap(),
+        "--input",
+        input_path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let input_text = std::fs::read_to_string(&input_path).unwrap();
+    let inputs: Vec<&str> = input_text.lines().collect();
+    let outputs: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        outputs.len(),
+        inputs.len(),
+        "every record, tombstones included, comes out"
+    );
+    let mut renamed = 0;
+    for (i, (input, output)) in inputs.iter().zip(&outputs).enumerate() {
+        let got = json(output);
+        assert_eq!(got["topic"], "product-events", "line {}", i + 1);
+        assert_eq!(got, expected_line(input, with_schema), "line {}", i + 1);
+        // Bytes, not just trees: keys decide partitions downstream.
+        let in_v = json(input);
+        if in_v["topic"].as_str().unwrap().ends_with("products") && !in_v["key"].is_null() {
+            renamed += 1;
+            let key_text =
+                serde_json::to_string(&expected_line(input, with_schema)["key"]).unwrap();
+            assert!(
+                output.contains(&format!("\"key\":{key_text}")),
+                "line {}: {output}",
+                i + 1
+            );
+        }
+        // The value is passed through byte for byte.
+        let value_start = input.find("\"value\":").unwrap();
+        assert!(output.ends_with(&input[value_start..]), "line {}", i + 1);
+    }
+    assert!(
+        renamed > 10,
+        "the fixtures hold products records ({renamed})"
+    );
+    let summary = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        summary.contains(&format!("records in: {}", inputs.len())),
+        "{summary}"
+    );
+}
+
+#[test]
+fn seed_connector_over_debezium_events_with_schemas() {
+    run_seed("postgres-product-connector.json", "with-schema.jsonl", true);
+}
+
+#[test]
+fn seed_connector_over_schemaless_events() {
+    run_seed(
+        "postgres-product-connector-schemaless.json",
+        "schemaless.jsonl",
+        false,
+    );
+}
+
+#[test]
+fn products_key_schema_keeps_its_name_and_tombstones_survive() {
+    let config = fixtures().join("postgres-product-connector.json");
+    let input = fixtures().join("with-schema.jsonl");
+    let out = switchyard(&[
+        "apply",
+        "--config",
+        config.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut tombstones = 0;
+    for line in stdout.lines() {
+        let v = json(line);
+        if v["key"]["schema"]["name"] == "product.public.products.Key" {
+            assert_eq!(v["key"]["schema"]["fields"][0]["field"], "product_id");
+            assert!(v["key"]["payload"]["product_id"].is_i64());
+        }
+        if v["value"].is_null() {
+            tombstones += 1;
+        }
+    }
+    let input_tombstones = std::fs::read_to_string(&input)
+        .unwrap()
+        .matches("\"value\":null")
+        .count();
+    assert!(tombstones > 0);
+    assert_eq!(tombstones, input_tombstones);
+}
+
+#[test]
+fn output_can_be_fed_to_apply_again() {
+    let config = fixtures().join("postgres-product-connector.json");
+    let input = fixtures().join("with-schema.jsonl");
+    let first = switchyard(&[
+        "apply",
+        "--config",
+        config.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(first.status.success());
+    let (_dir, again_in) = temp_file(
+        "again.jsonl",
+        &String::from_utf8(first.stdout.clone()).unwrap(),
+    );
+    // The routed topic no longer matches `.*products$`, so a second pass changes nothing.
+    let second = switchyard(&[
+        "apply",
+        "--config",
+        config.to_str().unwrap(),
+        "--input",
+        again_in.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(second.status.success());
+    assert_eq!(first.stdout, second.stdout);
+}
+
+#[test]
+fn malformed_record_stops_with_exit_1_or_is_skipped_with_tolerance_all() {
+    let good = std::fs::read_to_string(fixtures().join("with-schema.jsonl")).unwrap();
+    let first = good.lines().next().unwrap();
+    let products_bad_key = first.replacen("\"key\":{\"schema\"", "\"key\":{\"schemo\"", 1);
+    let input = format!("{first}\nnot json at all\n{products_bad_key}\n{first}\n");
+    let (dir, input_path) = temp_file("in.jsonl", &input);
+    let config = fixtures().join("postgres-product-connector.json");
+    let out = switchyard(&[
+        "apply",
+        "--config",
+        config.to_str().unwrap(),
+        "--input",
+        input_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 2"), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1,
+        "records before the failure are written"
+    );
+
+    let tolerant = std::fs::read_to_string(&config).unwrap().replace(
+        "\"transforms\":",
+        "\"errors.tolerance\": \"all\", \"errors.log.enable\": \"true\", \"errors.log.include.messages\": \"true\", \"transforms\":",
+    );
+    let tolerant_path = dir.path().join("tolerant.json");
+    std::fs::write(&tolerant_path, tolerant).unwrap();
+    let out = switchyard(&[
+        "apply",
+        "--config",
+        tolerant_path.to_str().unwrap(),
+        "--input",
+        input_path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("failed: 2"), "{stderr}");
+    assert!(
+        stderr.contains("Executing stage 'KEY_CONVERTER' with class 'org.apache.kafka.connect.json.JsonConverter', where consumed record is {topic='product.public.products', partition=0, offset=0}"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_toml_pipeline_gives_the_same_records_as_the_connector_json() {
+    let input = fixtures().join("with-schema.jsonl");
+    let run = |config: &str| {
+        let out = switchyard(&[
+            "apply",
+            "--config",
+            fixtures().join(config).to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    assert_eq!(
+        run("products-pipeline.toml"),
+        run("postgres-product-connector.json")
+    );
+}

@@ -1,0 +1,7 @@
+//! Integration tests, as modules of one test binary (one link on a 2-core CI machine).
+
+mod apply;
+mod common;
+mod config_errors;
+mod guests;
+mod transforms;
