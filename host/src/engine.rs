@@ -749,6 +749,41 @@ fn schema_info(schema: &Schema) -> wit::SchemaInfo {
     }
 }
 
+fn schema_type_from_wit(kind: wit::SchemaType) -> SchemaType {
+    match kind {
+        wit::SchemaType::Int8 => SchemaType::Int8,
+        wit::SchemaType::Int16 => SchemaType::Int16,
+        wit::SchemaType::Int32 => SchemaType::Int32,
+        wit::SchemaType::Int64 => SchemaType::Int64,
+        wit::SchemaType::Float32 => SchemaType::Float32,
+        wit::SchemaType::Float64 => SchemaType::Float64,
+        wit::SchemaType::Boolean => SchemaType::Boolean,
+        wit::SchemaType::String => SchemaType::String,
+        wit::SchemaType::Bytes => SchemaType::Bytes,
+        wit::SchemaType::Array => SchemaType::Array,
+        wit::SchemaType::Map => SchemaType::Map,
+        wit::SchemaType::Struct => SchemaType::Struct,
+    }
+}
+
+/// A scalar schema described by a guest; its default is parsed as JsonConverter would.
+fn schema_from_info(info: wit::SchemaInfo, json: &JsonConverter) -> Result<Schema, DataError> {
+    let mut schema = Schema::new(schema_type_from_wit(info.type_));
+    schema.optional = info.optional;
+    schema.name = info.name;
+    schema.version = info.version;
+    schema.doc = info.doc;
+    schema.parameters = info.parameters;
+    if let Some(default) = info.default_json {
+        let without_default = Arc::new(schema.clone());
+        let value = json
+            .payload_from_json(Some(&without_default), &default)
+            .map_err(|e| DataError::Invalid(format!("default: {}", e.0)))?;
+        schema.default = Some(value);
+    }
+    Ok(schema)
+}
+
 fn scalar_to_wit(value: Value) -> wit::Scalar {
     match value {
         Value::Boolean(b) => wit::Scalar::Boolean(b),
@@ -969,6 +1004,56 @@ impl wit::HostConnectRecord for StepState {
             fields.into_iter().map(|f| (f.source, f.target)).collect();
         self.with_data(&this, part, true, |data, _| {
             record::reshape(data, &path, &fields, apply_defaults)
+        })
+    }
+
+    fn extract(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+        apply_defaults: bool,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.with_data(&this, part, true, |data, _| {
+            record::extract(data, &path, apply_defaults)
+        })
+    }
+
+    fn hoist(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        field: String,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.with_data(&this, part, true, |data, _| record::hoist(data, &field))
+    }
+
+    fn put(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+        schema: Option<wit::SchemaInfo>,
+        value: wit::Scalar,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.with_data(&this, part, true, |data, json| {
+            let schema = schema
+                .map(|info| schema_from_info(info, json))
+                .transpose()?;
+            record::put(data, &path, schema, scalar_from_wit(value))
+        })
+    }
+
+    fn rename_schema(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+        name: Option<String>,
+        version: Option<i32>,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.with_data(&this, part, true, |data, _| {
+            record::rename_schema(data, &path, name, version)
         })
     }
 

@@ -5,7 +5,7 @@
 //! again only if a transform changed it: a chain that touches only the key and the topic passes
 //! the value's bytes through untouched, never building its tree.
 //!
-//! The data operations here ([`Part::schema_at`], [`Part::reshape`], …) are what the WIT
+//! The data operations here ([`schema_at`], [`reshape`], [`extract`], [`put`], …) are what the WIT
 //! `connect-record` resource offers guests; the engine forwards to them.
 
 use std::sync::Arc;
@@ -376,6 +376,144 @@ pub fn reshape(
     Ok(())
 }
 
+/// Makes the node at `path` the whole of `data`, with its schema (`ExtractField`).
+/// `apply_defaults` substitutes the node's default for a null value (`Struct.get`).
+pub fn extract(
+    data: &mut ConnectData,
+    path: &[String],
+    apply_defaults: bool,
+) -> Result<(), DataError> {
+    if path.is_empty() {
+        return Ok(());
+    }
+    let node = walk(data, path)?;
+    let schema = node.schema.cloned();
+    let mut value = std::mem::replace(node.value, Value::Null);
+    if value.is_null() && apply_defaults {
+        if let Some(default) = schema.as_ref().and_then(|s| s.default.clone()) {
+            value = default;
+        }
+    }
+    *data = ConnectData { schema, value };
+    Ok(())
+}
+
+/// Wraps the whole of `data` in a one-field struct (schema'd) or map (schemaless), as
+/// `HoistField` does: the new struct schema is required and unnamed.
+pub fn hoist(data: &mut ConnectData, field: &str) -> Result<(), DataError> {
+    let value = std::mem::replace(&mut data.value, Value::Null);
+    match data.schema.take() {
+        Some(schema) => {
+            let mut wrapper = Schema::new(SchemaType::Struct);
+            wrapper.fields.push(Field {
+                name: field.to_string(),
+                schema,
+            });
+            data.schema = Some(Arc::new(wrapper));
+            data.value = Value::Struct(vec![value]);
+        }
+        None => data.value = Value::Map(vec![(Value::String(field.to_string()), value)]),
+    }
+    Ok(())
+}
+
+/// Puts a scalar with its schema at `path` (see the WIT `put`): the last name is a field of the
+/// struct or map the rest of the path leads to, replaced in place or appended; the empty path
+/// replaces the whole part.
+pub fn put(
+    data: &mut ConnectData,
+    path: &[String],
+    schema: Option<Schema>,
+    value: Value,
+) -> Result<(), DataError> {
+    if let Some(s) = &schema {
+        if matches!(
+            s.kind,
+            SchemaType::Struct | SchemaType::Map | SchemaType::Array
+        ) {
+            return Err(DataError::WrongType(format!(
+                "put takes a scalar schema, not {}",
+                s.kind.upper_name()
+            )));
+        }
+        s.validate(&value)?;
+    }
+    let Some((name, parent_path)) = path.split_last() else {
+        data.schema = schema.map(Arc::new);
+        data.value = value;
+        return Ok(());
+    };
+    let has_schema = data.schema.is_some();
+    if has_schema != schema.is_some() {
+        return Err(DataError::Invalid(if has_schema {
+            "schema'd data needs a schema for the new field".into()
+        } else {
+            "schemaless data takes no schema".into()
+        }));
+    }
+    let parent = walk(data, parent_path)?;
+    match (parent.schema, &mut *parent.value) {
+        (Some(parent_schema), Value::Struct(values)) => {
+            let mut new_parent = Schema::clone(parent_schema);
+            let field_schema = Arc::new(schema.unwrap_or_else(|| Schema::new(SchemaType::String)));
+            match new_parent.field_index(name) {
+                Some(i) => {
+                    new_parent.fields[i].schema = field_schema;
+                    values[i] = value;
+                }
+                None => {
+                    new_parent.fields.push(Field {
+                        name: name.clone(),
+                        schema: field_schema,
+                    });
+                    values.push(value);
+                }
+            }
+            if let Some(root) = data.schema.as_mut() {
+                *root = replace_schema_at(root, parent_path, Arc::new(new_parent))?;
+            }
+            Ok(())
+        }
+        (_, Value::Map(entries)) => {
+            match entries
+                .iter_mut()
+                .find(|(k, _)| matches!(k, Value::String(s) if s == name))
+            {
+                Some((_, v)) => *v = value,
+                None => entries.push((Value::String(name.clone()), value)),
+            }
+            Ok(())
+        }
+        (_, other) => Err(DataError::WrongType(format!(
+            "{} is a {}, not a struct or map",
+            parent_path.join("."),
+            other.type_name()
+        ))),
+    }
+}
+
+/// Sets the name and version of the schema at `path` (`SetSchemaMetadata`); `None` keeps them.
+pub fn rename_schema(
+    data: &mut ConnectData,
+    path: &[String],
+    name: Option<String>,
+    version: Option<i32>,
+) -> Result<(), DataError> {
+    let current = schema_at(data, path)?
+        .ok_or_else(|| DataError::WrongType("schemaless data has no schema to rename".into()))?;
+    let mut renamed = Schema::clone(&current);
+    if name.is_some() {
+        renamed.name = name;
+    }
+    if version.is_some() {
+        renamed.version = version;
+    }
+    if let Some(root) = data.schema.as_mut() {
+        *root = replace_schema_at(root, path, Arc::new(renamed))?;
+    }
+    Ok(())
+}
+
 /// Returns `root` with the schema at `path` (through struct fields) replaced.
 fn replace_schema_at(
     root: &Arc<Schema>,
@@ -579,6 +717,114 @@ mod tests {
             get(&mut data, &path(&["after", "bee"])).unwrap(),
             Value::Int32(2)
         );
+    }
+
+    #[test]
+    fn extract_makes_a_nested_node_the_whole_part() {
+        let inner = Schema::new(SchemaType::Struct)
+            .optional()
+            .named("row")
+            .field("a", Schema::new(SchemaType::Int32));
+        let outer = Schema::new(SchemaType::Struct).field("after", inner);
+        let mut data = ConnectData {
+            schema: Some(Arc::new(outer)),
+            value: Value::Struct(vec![Value::Struct(vec![Value::Int32(1)])]),
+        };
+        extract(&mut data, &path(&["after"]), true).unwrap();
+        assert_eq!(data.schema.as_ref().unwrap().name.as_deref(), Some("row"));
+        assert_eq!(data.value, Value::Struct(vec![Value::Int32(1)]));
+        assert!(matches!(
+            extract(&mut data, &path(&["nope"]), true),
+            Err(DataError::NoSuchField(_))
+        ));
+    }
+
+    #[test]
+    fn hoist_wraps_schemad_and_schemaless_data() {
+        let mut data = key_data();
+        hoist(&mut data, "k").unwrap();
+        let schema = data.schema.as_ref().unwrap();
+        assert_eq!(schema.fields[0].name, "k");
+        assert_eq!(schema.name, None);
+        assert_eq!(
+            field_names(&mut data, &path(&["k"])).unwrap(),
+            vec!["id", "note"]
+        );
+        let mut schemaless = ConnectData {
+            schema: None,
+            value: Value::Int64(42),
+        };
+        hoist(&mut schemaless, "magic").unwrap();
+        assert_eq!(
+            schemaless.value,
+            Value::Map(vec![(Value::String("magic".into()), Value::Int64(42))])
+        );
+    }
+
+    #[test]
+    fn put_replaces_in_place_or_appends_and_updates_schemas() {
+        let mut data = key_data();
+        put(
+            &mut data,
+            &path(&["id"]),
+            Some(Schema::new(SchemaType::String)),
+            Value::String("6".into()),
+        )
+        .unwrap();
+        put(
+            &mut data,
+            &path(&["__op"]),
+            Some(Schema::new(SchemaType::String).optional()),
+            Value::String("c".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            field_names(&mut data, &[]).unwrap(),
+            vec!["id", "note", "__op"]
+        );
+        assert_eq!(
+            schema_at(&mut data, &path(&["id"])).unwrap().unwrap().kind,
+            SchemaType::String
+        );
+        assert_eq!(
+            data.schema.as_ref().unwrap().name.as_deref(),
+            Some("product.public.products.Key")
+        );
+        assert!(put(&mut data, &path(&["x"]), None, Value::Int32(1)).is_err());
+        assert!(
+            put(
+                &mut data,
+                &path(&["x"]),
+                Some(Schema::new(SchemaType::Int32)),
+                Value::Null
+            )
+            .is_err()
+        );
+        let mut schemaless = ConnectData {
+            schema: None,
+            value: Value::Map(vec![]),
+        };
+        put(&mut schemaless, &path(&["a"]), None, Value::Int64(1)).unwrap();
+        assert_eq!(
+            get(&mut schemaless, &path(&["a"])).unwrap(),
+            Value::Int64(1)
+        );
+    }
+
+    #[test]
+    fn rename_schema_keeps_what_is_not_given() {
+        let mut data = key_data();
+        rename_schema(&mut data, &[], Some("renamed".into()), None).unwrap();
+        let schema = data.schema.as_ref().unwrap();
+        assert_eq!(
+            (schema.name.as_deref(), schema.version),
+            (Some("renamed"), Some(3))
+        );
+        let mut schemaless = ConnectData {
+            schema: None,
+            value: Value::Int64(1),
+        };
+        assert!(rename_schema(&mut schemaless, &[], None, Some(1)).is_err());
     }
 
     #[test]

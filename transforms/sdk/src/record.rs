@@ -249,6 +249,52 @@ impl PartViewMut<'_> {
             .reshape(view.part, &owned(path), fields, apply_defaults)
     }
 
+    /// Makes the node at `path` the whole part, with its schema (Kafka's `ExtractField`,
+    /// Debezium's unwrap of `after`); with `apply_defaults` a null node takes its schema's
+    /// default.
+    pub fn extract(&mut self, path: &[&str], apply_defaults: bool) -> Result<(), DataError> {
+        let view = self.view;
+        view.record
+            .inner
+            .extract(view.part, &owned(path), apply_defaults)
+    }
+
+    /// Wraps the whole part in a struct (or a map, without a schema) whose one field is
+    /// `field` (Kafka's `HoistField`).
+    pub fn hoist(&mut self, field: &str) -> Result<(), DataError> {
+        let view = self.view;
+        view.record.inner.hoist(view.part, field)
+    }
+
+    /// Puts a scalar with its schema at `path`: an existing field keeps its position and takes
+    /// the new schema and value, a new one is appended; the empty path replaces the whole part.
+    /// Schema'd data needs `schema`; schemaless data takes `None`.
+    pub fn put(
+        &mut self,
+        path: &[&str],
+        schema: Option<&SchemaInfo>,
+        value: impl Into<Scalar>,
+    ) -> Result<(), DataError> {
+        let view = self.view;
+        view.record
+            .inner
+            .put(view.part, &owned(path), schema, &value.into())
+    }
+
+    /// Sets the name and version of the schema at `path` (Kafka's `SetSchemaMetadata`); `None`
+    /// keeps the current one.
+    pub fn rename_schema(
+        &mut self,
+        path: &[&str],
+        name: Option<&str>,
+        version: Option<i32>,
+    ) -> Result<(), DataError> {
+        let view = self.view;
+        view.record
+            .inner
+            .rename_schema(view.part, &owned(path), name, version)
+    }
+
     /// Replaces the whole part with data in `JsonConverter`'s form.
     pub fn set_json(&mut self, data: &JsonData) -> Result<(), DataError> {
         let view = self.view;
