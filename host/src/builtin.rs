@@ -34,7 +34,8 @@ pub struct Builtin {
     pub wasm: &'static [u8],
 }
 
-static ALL: [Builtin; 5] = [
+static ALL: &[Builtin] = &[
+    // Kafka Connect (`org.apache.kafka.connect.transforms`).
     Builtin {
         component: "replace-field",
         kind: Kind::Transform,
@@ -68,11 +69,12 @@ static ALL: [Builtin; 5] = [
         classes: &["org.apache.kafka.connect.transforms.predicates.RecordIsTombstone"],
         wasm: wasm::RECORD_IS_TOMBSTONE,
     },
+    // Debezium (`io.debezium.transforms`).
 ];
 
 /// Every built-in component.
 pub fn all() -> &'static [Builtin] {
-    &ALL
+    ALL
 }
 
 /// The built-in component serving `class`, and the class's canonical (fully qualified) name.

@@ -3,5 +3,7 @@
 mod apply;
 mod common;
 mod config_errors;
+mod debezium_transforms;
 mod guests;
+mod kafka_transforms;
 mod transforms;
