@@ -13,7 +13,8 @@ use crate::chain::{Chain, ChainError};
 use crate::config::{self, ConfigError, Pipeline, Tolerance};
 use crate::convert::Converter;
 use crate::engine::{Engine, StepError};
-use crate::jsonl::{self, OutputRecord};
+use crate::errors::{self, Failure, Stage};
+use crate::jsonl::{self, Layout, OutputRecord};
 use crate::record::{Converters, Origin, Record};
 
 /// WebAssembly single message transforms for Kafka.
@@ -58,6 +59,11 @@ pub struct ApplyArgs {
     /// Where to write the resulting record JSONL; `-` is standard output.
     #[arg(long, default_value = "-")]
     pub output: PathBuf,
+    /// Write records that fail to this record JSONL file (the original bytes, with the
+    /// `__connect.errors.*` headers when `errors.deadletterqueue.context.headers.enable` is
+    /// true), as Kafka Connect writes them to its dead-letter topic.
+    #[arg(long)]
+    pub dlq: Option<PathBuf>,
     /// Do not print the summary on standard error.
     #[arg(long)]
     pub quiet: bool,
@@ -111,6 +117,8 @@ pub struct Summary {
     pub filtered: u64,
     /// Records that failed and were skipped (`errors.tolerance=all`).
     pub failed: u64,
+    /// Failed records written to the dead-letter file.
+    pub dead_lettered: u64,
 }
 
 /// Loads a pipeline and builds its chain (what `validate` checks).
@@ -137,19 +145,21 @@ pub fn validate(args: &ValidateArgs) -> Result<String, CliError> {
     ))
 }
 
-/// A record that failed, for reports.
-struct Failure {
+/// A record that failed, for reports: the line it was on, Connect's failure description and
+/// the original record (for the dead-letter file), when the line could be read.
+struct LineFailure {
     line: usize,
-    origin: Option<Origin>,
-    stage: &'static str,
-    class: String,
-    message: String,
+    /// What failed, for the command line (the failing step and its error).
+    detail: String,
+    failure: Failure,
+    original: Option<(Record, Layout)>,
 }
 
-impl Failure {
+impl LineFailure {
     fn describe(&self) -> String {
+        let o = &self.failure.origin;
         let mut s = format!("record on line {}", self.line);
-        if let Some(o) = &self.origin {
+        if !o.topic.is_empty() {
             s.push_str(&format!(" (topic {}", o.topic));
             if let Some(p) = o.partition {
                 s.push_str(&format!(", partition {p}"));
@@ -159,27 +169,7 @@ impl Failure {
             }
             s.push(')');
         }
-        format!("{s}: {}", self.message)
-    }
-
-    /// Connect's `LogReporter` line (`org.apache.kafka.connect.runtime.errors.LogReporter`).
-    fn connect_log_line(&self, task: &str, include_messages: bool) -> String {
-        let mut s = format!(
-            "Error encountered in task {task}. Executing stage '{}' with class '{}'",
-            self.stage, self.class
-        );
-        if include_messages && let Some(o) = &self.origin {
-            s.push_str(&format!(", where consumed record is {{topic='{}'", o.topic));
-            if let Some(p) = o.partition {
-                s.push_str(&format!(", partition={p}"));
-            }
-            if let Some(off) = o.offset {
-                s.push_str(&format!(", offset={off}"));
-            }
-            s.push('}');
-        }
-        s.push('.');
-        s
+        format!("{s}: {}", self.detail)
     }
 }
 
@@ -189,24 +179,28 @@ fn encode_output(
     offset: Option<i64>,
     key_was_json: bool,
     value_was_json: bool,
-) -> Result<OutputRecord, (&'static str, &'static str, String)> {
-    let encode =
-        |part: &crate::record::Part, conv: &Converter, stage: &'static str, was_json: bool| {
-            let bytes = part
-                .encode(conv, &record.topic)
-                .map_err(|e| (stage, conv.class_name(), e.0))?;
-            let known_json = if part.is_changed() {
-                matches!(conv, Converter::Json(_))
-            } else {
-                was_json
-            };
-            Ok((bytes, known_json))
+) -> Result<OutputRecord, (Stage, &'static str, String)> {
+    let encode = |part: &crate::record::Part, conv: &Converter, stage: Stage, was_json: bool| {
+        let bytes = part
+            .encode(conv, &record.topic)
+            .map_err(|e| (stage, conv.class_name(), e.0))?;
+        let known_json = if part.is_changed() {
+            matches!(conv, Converter::Json(_))
+        } else {
+            was_json
         };
-    let (key, key_is_json) = encode(&record.key, &converters.key, "KEY_CONVERTER", key_was_json)?;
+        Ok((bytes, known_json))
+    };
+    let (key, key_is_json) = encode(
+        &record.key,
+        &converters.key,
+        Stage::KeyConverter,
+        key_was_json,
+    )?;
     let (value, value_is_json) = encode(
         &record.value,
         &converters.value,
-        "VALUE_CONVERTER",
+        Stage::ValueConverter,
         value_was_json,
     )?;
     Ok(OutputRecord {
@@ -241,11 +235,18 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
     };
     let mut output = BufWriter::with_capacity(1 << 16, output);
     let converters = std::sync::Arc::clone(chain.converters());
-    let task = format!("{}-0", pipeline.name);
+    let mut dlq = match &args.dlq {
+        None => None,
+        Some(path) => Some(BufWriter::new(
+            std::fs::File::create(path).map_err(|e| io_err(path, e))?,
+        )),
+    };
+    let errors = &pipeline.errors;
     let progress = !args.quiet && std::io::stderr().is_terminal();
     let started = Instant::now();
     let mut summary = Summary::default();
     let mut line_buf = Vec::with_capacity(4096);
+    let mut dlq_buf = Vec::new();
     let mut reader = BufReader::with_capacity(1 << 16, input);
     let mut text = String::new();
     let mut line_no = 0usize;
@@ -262,7 +263,14 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
             continue;
         }
         summary.records_in += 1;
-        let outcome = process_line(&text, line_no, &mut chain, &converters, &mut line_buf);
+        let outcome = process_line(
+            &text,
+            line_no,
+            &mut chain,
+            &converters,
+            dlq.is_some(),
+            &mut line_buf,
+        );
         match outcome {
             Ok(0) => summary.filtered += 1,
             Ok(n) => {
@@ -271,24 +279,37 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
                     .write_all(&line_buf)
                     .map_err(|e| io_err(&args.output, e))?;
             }
-            Err(failure) => {
-                if pipeline.errors.log_enable {
+            Err(failed) => {
+                // Connect reports to every reporter first, then applies the tolerance
+                // (`RetryWithToleranceOperator`).
+                if errors.log_enable {
                     tracing::error!(
                         "{}",
-                        failure.connect_log_line(&task, pipeline.errors.log_include_messages)
+                        failed
+                            .failure
+                            .log_line(&pipeline.name, 0, errors.log_include_messages)
                     );
                 }
-                match pipeline.errors.tolerance {
+                if let (Some(dlq), Some(path)) = (dlq.as_mut(), &args.dlq) {
+                    dlq_buf.clear();
+                    write_dead_letter(&mut dlq_buf, &pipeline, &failed, &text);
+                    dlq.write_all(&dlq_buf).map_err(|e| io_err(path, e))?;
+                    summary.dead_lettered += 1;
+                }
+                match errors.tolerance {
                     Tolerance::None => {
                         output.flush().map_err(|e| io_err(&args.output, e))?;
+                        if let (Some(dlq), Some(path)) = (dlq.as_mut(), &args.dlq) {
+                            dlq.flush().map_err(|e| io_err(path, e))?;
+                        }
                         return Err(CliError::RecordFailed(format!(
                             "{} (errors.tolerance=none stops at the first failing record; set errors.tolerance=all to skip such records)",
-                            failure.describe()
+                            failed.describe()
                         )));
                     }
                     Tolerance::All => {
                         summary.failed += 1;
-                        tracing::warn!("skipping {}", failure.describe());
+                        tracing::warn!("skipping {}", failed.describe());
                     }
                 }
             }
@@ -297,21 +318,66 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
             eprint!("\r{} records", summary.records_in);
         }
     }
+    if let (Some(dlq), Some(path)) = (dlq.as_mut(), &args.dlq) {
+        dlq.flush().map_err(|e| io_err(path, e))?;
+    }
     output.flush().map_err(|e| io_err(&args.output, e))?;
     if !args.quiet {
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
-            "{}records in: {}, out: {}, filtered: {}, failed: {} in {:.3} s ({:.0} records/s)",
+            "{}records in: {}, out: {}, filtered: {}, failed: {}, dead-lettered: {} in {:.3} s ({:.0} records/s)",
             if progress { "\r" } else { "" },
             summary.records_in,
             summary.records_out,
             summary.filtered,
             summary.failed,
+            summary.dead_lettered,
             secs,
             summary.records_in as f64 / secs.max(1e-9),
         );
     }
     Ok(summary)
+}
+
+/// The dead-letter record of a failure (`DeadLetterQueueReporter.report`): the original key,
+/// value, headers and timestamp, sent to `errors.deadletterqueue.topic.name` (or the original
+/// topic when none is set), with the context headers when enabled. A line that could not be
+/// read at all is kept whole as the value's bytes.
+fn write_dead_letter(out: &mut Vec<u8>, pipeline: &Pipeline, failed: &LineFailure, line: &str) {
+    let errors = &pipeline.errors;
+    let (mut record, layout) = match &failed.original {
+        Some((record, layout)) => (record.clone(), layout.clone()),
+        None => (
+            Record::new(
+                failed.failure.origin.topic.clone(),
+                None,
+                Some(bytes::Bytes::copy_from_slice(line.trim_end().as_bytes())),
+            ),
+            Layout::default(),
+        ),
+    };
+    if errors.dead_letter_context_headers {
+        record
+            .headers
+            .extend(failed.failure.context_headers(&pipeline.name, 0));
+    }
+    let topic = errors
+        .dead_letter_topic
+        .clone()
+        .unwrap_or_else(|| record.topic.clone());
+    let output = OutputRecord {
+        topic,
+        partition: None,
+        offset: failed.failure.origin.offset,
+        timestamp: record.timestamp,
+        headers: record.headers,
+        key: record.key.original_bytes().cloned().flatten(),
+        // Checked when written: failures are rare, and a malformed line may hold anything.
+        key_is_json: false,
+        value: record.value.original_bytes().cloned().flatten(),
+        value_is_json: false,
+    };
+    jsonl::write_line(out, &layout, &output);
 }
 
 /// Runs one line through the chain, writing its output lines to `out`; returns how many.
@@ -320,39 +386,65 @@ fn process_line(
     line: usize,
     chain: &mut Chain,
     converters: &Converters,
+    keep_original: bool,
     out: &mut Vec<u8>,
-) -> Result<usize, Failure> {
+) -> Result<usize, LineFailure> {
     out.clear();
-    let input = jsonl::parse_line(text.trim_end()).map_err(|e| Failure {
+    let input = jsonl::parse_line(text.trim_end()).map_err(|e| LineFailure {
         line,
-        origin: None,
-        stage: "TASK_POLL",
-        class: "record JSONL".into(),
-        message: format!("malformed record line: {e}"),
+        detail: format!("malformed record line: {e}"),
+        failure: Failure {
+            origin: Origin::default(),
+            stage: Stage::TaskPoll,
+            class: "record JSONL".into(),
+            exception: "org.apache.kafka.connect.errors.DataException",
+            message: Some(format!("malformed record line: {e}")),
+        },
+        original: None,
     })?;
+    let original = keep_original.then(|| (input.record.clone(), input.layout.clone()));
     let origin = input.origin.clone();
-    let fail = |stage: &'static str, class: String, message: String| Failure {
-        line,
-        origin: Some(origin.clone()),
-        stage,
-        class,
-        message,
-    };
-    let outputs = chain
-        .apply(input.record)
-        .map_err(|e: ChainError| match &e.error {
+    let fail =
+        |stage: Stage, class: String, exception: &'static str, message: String, detail: String| {
+            LineFailure {
+                line,
+                detail,
+                failure: Failure {
+                    origin: origin.clone(),
+                    stage,
+                    class,
+                    exception,
+                    message: Some(message),
+                },
+                original: original.clone(),
+            }
+        };
+    let outputs = chain.apply(input.record).map_err(|e: ChainError| {
+        let exception = errors::exception_class(&e.error);
+        match &e.error {
             StepError::Conversion { key: true, .. } => fail(
-                "KEY_CONVERTER",
+                Stage::KeyConverter,
                 converters.key.class_name().into(),
+                exception,
+                e.error.to_string(),
                 e.to_string(),
             ),
             StepError::Conversion { key: false, .. } => fail(
-                "VALUE_CONVERTER",
+                Stage::ValueConverter,
                 converters.value.class_name().into(),
+                exception,
+                e.error.to_string(),
                 e.to_string(),
             ),
-            _ => fail("TRANSFORMATION", e.class.clone(), e.to_string()),
-        })?;
+            _ => fail(
+                Stage::Transformation,
+                e.class.clone(),
+                exception,
+                e.error.to_string(),
+                e.to_string(),
+            ),
+        }
+    })?;
     let count = outputs.len();
     for record in &outputs {
         let encoded = encode_output(
@@ -362,7 +454,16 @@ fn process_line(
             input.key_is_json,
             input.value_is_json,
         )
-        .map_err(|(stage, class, message)| fail(stage, class.to_string(), message))?;
+        .map_err(|(stage, class, message)| {
+            let detail = format!("{} ({class}) failed: {message}", stage.as_str());
+            fail(
+                stage,
+                class.to_string(),
+                "org.apache.kafka.connect.errors.DataException",
+                message,
+                detail,
+            )
+        })?;
         jsonl::write_line(out, &input.layout, &encoded);
     }
     Ok(count)

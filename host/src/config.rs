@@ -105,8 +105,9 @@ pub enum Tolerance {
     All,
 }
 
-/// Connect's `errors.*` settings (`org.apache.kafka.connect.runtime.ConnectorConfig`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Connect's `errors.*` settings (`org.apache.kafka.connect.runtime.ConnectorConfig`,
+/// `SinkConnectorConfig`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorPolicy {
     /// `errors.tolerance`.
     pub tolerance: Tolerance,
@@ -114,6 +115,39 @@ pub struct ErrorPolicy {
     pub log_enable: bool,
     /// `errors.log.include.messages`.
     pub log_include_messages: bool,
+    /// `errors.retry.timeout`: how long a transient failure is retried; `None` retries forever
+    /// (`-1`), zero not at all (the default).
+    pub retry_timeout: Option<Duration>,
+    /// `errors.retry.delay.max.ms`: the longest wait between retries (default 60 s).
+    pub retry_delay_max: Duration,
+    /// `errors.deadletterqueue.topic.name`: where failed records go; `None` (blank) for none.
+    pub dead_letter_topic: Option<String>,
+    /// `errors.deadletterqueue.context.headers.enable`: add the `__connect.errors.*` headers.
+    pub dead_letter_context_headers: bool,
+    /// `errors.deadletterqueue.topic.replication.factor` (default 3), for creating the topic.
+    pub dead_letter_replication_factor: i16,
+}
+
+impl Default for ErrorPolicy {
+    fn default() -> Self {
+        ErrorPolicy {
+            tolerance: Tolerance::None,
+            log_enable: false,
+            log_include_messages: false,
+            retry_timeout: Some(Duration::ZERO),
+            retry_delay_max: Duration::from_millis(60_000),
+            dead_letter_topic: None,
+            dead_letter_context_headers: false,
+            dead_letter_replication_factor: 3,
+        }
+    }
+}
+
+impl ErrorPolicy {
+    /// Parses `errors.retry.timeout` (milliseconds; `-1` is forever).
+    pub fn retry_timeout_from_millis(ms: i64) -> Option<Duration> {
+        (ms >= 0).then(|| Duration::from_millis(ms as u64))
+    }
 }
 
 /// A configuration that cannot be used.
@@ -226,6 +260,17 @@ struct ErrorsFile {
     /// Include the record's coordinates in the log line.
     #[serde(default)]
     log_include_messages: bool,
+    /// How long transient failures are retried, in milliseconds; -1 forever.
+    retry_timeout_ms: Option<i64>,
+    /// The longest wait between retries, in milliseconds.
+    retry_delay_max_ms: Option<u64>,
+    /// The dead-letter topic.
+    dead_letter_topic: Option<String>,
+    /// Add the `__connect.errors.*` headers to dead-letter records.
+    #[serde(default)]
+    dead_letter_context_headers: bool,
+    /// Replication factor of the dead-letter topic when it is created.
+    dead_letter_replication_factor: Option<i16>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -352,6 +397,19 @@ fn from_toml(path: &Path, text: &str) -> Result<Pipeline, ConfigError> {
             tolerance,
             log_enable: file.errors.log_enable,
             log_include_messages: file.errors.log_include_messages,
+            retry_timeout: ErrorPolicy::retry_timeout_from_millis(
+                file.errors.retry_timeout_ms.unwrap_or(0),
+            ),
+            retry_delay_max: Duration::from_millis(
+                file.errors.retry_delay_max_ms.unwrap_or(60_000),
+            ),
+            dead_letter_topic: file
+                .errors
+                .dead_letter_topic
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+            dead_letter_context_headers: file.errors.dead_letter_context_headers,
+            dead_letter_replication_factor: file.errors.dead_letter_replication_factor.unwrap_or(3),
         },
         limits,
     };

@@ -15,9 +15,14 @@ use crate::config::{
 };
 use crate::engine::Limits;
 
-/// Error-handling keys Kafka Connect defines that `apply` does not honour yet; they are refused
-/// rather than silently dropped.
-const UNSUPPORTED_ERROR_KEYS: &[&str] = &[
+/// The `errors.*` keys of `ConnectorConfig` and `SinkConnectorConfig`; any other `errors.` key
+/// is refused rather than silently dropped.
+const ERROR_KEYS: &[&str] = &[
+    "errors.tolerance",
+    "errors.log.enable",
+    "errors.log.include.messages",
+    "errors.retry.timeout",
+    "errors.retry.delay.max.ms",
     "errors.deadletterqueue.topic.name",
     "errors.deadletterqueue.context.headers.enable",
     "errors.deadletterqueue.topic.replication.factor",
@@ -130,6 +135,17 @@ impl ConnectorConfig<'_> {
         }
     }
 
+    /// A LONG / SHORT key (`ConfigDef.parseType`: trimmed, then parsed).
+    fn number(&self, key: &str, default: i64) -> Result<i64, ConfigError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| self.err(key, format!("Not a number of type LONG: `{v}`"))),
+        }
+    }
+
     fn converter(&self, which: &str) -> ConverterSpec {
         let class_key = format!("{which}.converter");
         let prefix = format!("{which}.converter.");
@@ -204,13 +220,18 @@ impl ConnectorConfig<'_> {
     }
 
     fn into_pipeline(self, name: String) -> Result<Pipeline, ConfigError> {
-        for key in UNSUPPORTED_ERROR_KEYS {
-            if let Some(v) = self.get(key)
-                && !v.trim().is_empty()
-                && v.trim() != "false"
-            {
-                return Err(self.err(key, "dead-letter queues are not supported by this version of Switchyard; remove the key or set errors.tolerance"));
-            }
+        if let Some((key, _)) = self
+            .entries
+            .iter()
+            .find(|(k, _)| k.starts_with("errors.") && !ERROR_KEYS.contains(&k.as_str()))
+        {
+            return Err(self.err(
+                key,
+                format!(
+                    "unknown error-handling key; expected one of {}",
+                    ERROR_KEYS.join(", ")
+                ),
+            ));
         }
         if let Some(class) = self.get("header.converter")
             && !HEADER_CONVERTERS.contains(&class.trim())
@@ -270,6 +291,27 @@ impl ConnectorConfig<'_> {
             tolerance,
             log_enable: self.boolean("errors.log.enable", false)?,
             log_include_messages: self.boolean("errors.log.include.messages", false)?,
+            retry_timeout: ErrorPolicy::retry_timeout_from_millis(
+                self.number("errors.retry.timeout", 0)?,
+            ),
+            retry_delay_max: std::time::Duration::from_millis(
+                self.number("errors.retry.delay.max.ms", 60_000)?.max(0) as u64,
+            ),
+            dead_letter_topic: self
+                .get("errors.deadletterqueue.topic.name")
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+            dead_letter_context_headers: self
+                .boolean("errors.deadletterqueue.context.headers.enable", false)?,
+            dead_letter_replication_factor: i16::try_from(
+                self.number("errors.deadletterqueue.topic.replication.factor", 3)?,
+            )
+            .map_err(|_| {
+                self.err(
+                    "errors.deadletterqueue.topic.replication.factor",
+                    "Not a number of type SHORT",
+                )
+            })?,
         };
 
         let used = |key: &str| {
@@ -416,6 +458,21 @@ mod tests {
                 .contains("errors.deadletterqueue.topic.name"),
             "{dlq}"
         );
+    }
+
+    #[test]
+    fn error_keys_are_read() {
+        let p = parse(
+            r#"{"errors.tolerance":"all","errors.retry.timeout":"-1","errors.retry.delay.max.ms":"5000",
+                "errors.deadletterqueue.topic.name":" dlq ","errors.deadletterqueue.context.headers.enable":"true"}"#,
+        )
+        .unwrap();
+        assert_eq!(p.errors.tolerance, Tolerance::All);
+        assert_eq!(p.errors.retry_timeout, None);
+        assert_eq!(p.errors.retry_delay_max, std::time::Duration::from_secs(5));
+        assert_eq!(p.errors.dead_letter_topic.as_deref(), Some("dlq"));
+        assert!(p.errors.dead_letter_context_headers);
+        assert_eq!(parse("{}").unwrap().errors, ErrorPolicy::default());
     }
 
     #[test]

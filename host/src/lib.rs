@@ -15,5 +15,6 @@ pub mod connect;
 pub mod convert;
 pub mod data;
 pub mod engine;
+pub mod errors;
 pub mod jsonl;
 pub mod record;

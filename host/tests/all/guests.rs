@@ -133,3 +133,82 @@ fn apply_skips_poison_records_with_tolerance_all_and_logs_like_connect() {
         "{stderr}"
     );
 }
+
+#[test]
+fn failed_records_go_to_the_dead_letter_file_with_connect_context_headers() {
+    let config = format!(
+        r#"{{"name":"job","transforms":"bad","transforms.bad.type":"{}","transforms.bad.mode":"bad-record",
+            "errors.tolerance":"all","errors.deadletterqueue.topic.name":"dlq-topic",
+            "errors.deadletterqueue.context.headers.enable":"true"}}"#,
+        misbehave_wasm()
+    );
+    let (dir, config_path) = temp_file("connector.json", &config);
+    let input = dir.path().join("in.jsonl");
+    let poison = r#"{"topic":"poison","partition":7,"offset":10,"timestamp":5,"headers":[{"key":"trace","value":"abc"}],"key":{"id":1},"value":{"v":"x"}}"#;
+    std::fs::write(
+        &input,
+        format!("{{\"topic\":\"fine\",\"value\":1}}\n{poison}\nnot a record\n"),
+    )
+    .unwrap();
+    let dlq = dir.path().join("dlq.jsonl");
+    let out = switchyard(&[
+        "apply",
+        "--config",
+        config_path.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--dlq",
+        dlq.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"topic\":\"fine\",\"value\":1}\n"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("failed: 2, dead-lettered: 2"), "{stderr}");
+
+    let dead = std::fs::read_to_string(&dlq).unwrap();
+    let lines: Vec<serde_json::Value> = dead.lines().map(crate::common::json).collect();
+    assert_eq!(lines.len(), 2);
+    let first = &lines[0];
+    assert_eq!(first["topic"], "dlq-topic");
+    assert_eq!(first["timestamp"], 5);
+    // The original bytes, untouched.
+    assert_eq!(first["key"], crate::common::json(r#"{"id":1}"#));
+    assert_eq!(first["value"], crate::common::json(r#"{"v":"x"}"#));
+    let headers: Vec<(String, serde_json::Value)> = first["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["key"].as_str().unwrap().to_string(), h["value"].clone()))
+        .collect();
+    let get = |k: &str| {
+        headers
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    assert_eq!(headers[0].0, "trace", "original headers come first");
+    assert_eq!(get("__connect.errors.topic"), "poison");
+    assert_eq!(get("__connect.errors.partition"), "7");
+    assert_eq!(get("__connect.errors.offset"), "10");
+    assert_eq!(get("__connect.errors.connector.name"), "job");
+    assert_eq!(get("__connect.errors.task.id"), "0");
+    assert_eq!(get("__connect.errors.stage"), "TRANSFORMATION");
+    assert_eq!(
+        get("__connect.errors.exception.class.name"),
+        "org.apache.kafka.connect.errors.DataException"
+    );
+    assert_eq!(
+        get("__connect.errors.exception.message"),
+        "this record is poison"
+    );
+    // The unreadable line is kept whole, as bytes.
+    assert_eq!(lines[1]["value_base64"], "bm90IGEgcmVjb3Jk");
+}
