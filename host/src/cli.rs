@@ -5,12 +5,12 @@
 
 use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::chain::{Chain, ChainError};
-use crate::config::{self, ConfigError, Pipeline, Tolerance};
+use crate::config::{self, ConfigError, ErrorPolicy, Pipeline, Tolerance};
 use crate::convert::Converter;
 use crate::engine::{Engine, StepError};
 use crate::errors::{self, Failure, Stage};
@@ -151,6 +151,8 @@ struct LineFailure {
     line: usize,
     /// What failed, for the command line (the failing step and its error).
     detail: String,
+    /// The step's error, when a step failed.
+    error: Option<StepError>,
     failure: Failure,
     original: Option<(Record, Layout)>,
 }
@@ -269,6 +271,7 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
             &mut chain,
             &converters,
             dlq.is_some(),
+            errors,
             &mut line_buf,
         );
         match outcome {
@@ -296,7 +299,13 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
                     dlq.write_all(&dlq_buf).map_err(|e| io_err(path, e))?;
                     summary.dead_lettered += 1;
                 }
+                // A step that declares itself broken cannot go on, whatever the tolerance.
+                let broken = matches!(failed.error, Some(StepError::Broken(_)));
                 match errors.tolerance {
+                    _ if broken => {
+                        output.flush().map_err(|e| io_err(&args.output, e))?;
+                        return Err(CliError::RecordFailed(failed.describe()));
+                    }
                     Tolerance::None => {
                         output.flush().map_err(|e| io_err(&args.output, e))?;
                         if let (Some(dlq), Some(path)) = (dlq.as_mut(), &args.dlq) {
@@ -380,6 +389,52 @@ fn write_dead_letter(out: &mut Vec<u8>, pipeline: &Pipeline, failed: &LineFailur
     jsonl::write_line(out, &layout, &output);
 }
 
+/// Runs the chain, retrying a transient failure as Connect's `RetryWithToleranceOperator`
+/// does: up to `errors.retry.timeout` (forever when `-1`), waiting `300 << (attempt - 1)` ms
+/// between attempts, or a random time below `errors.retry.delay.max.ms` once that is exceeded,
+/// never past the deadline.
+fn apply_with_retries(
+    chain: &mut Chain,
+    record: Record,
+    policy: &ErrorPolicy,
+) -> Result<Vec<Record>, ChainError> {
+    if policy.retry_timeout == Some(Duration::ZERO) {
+        return chain.apply(record);
+    }
+    let deadline = policy.retry_timeout.map(|t| Instant::now() + t);
+    let mut attempt: u32 = 0;
+    loop {
+        match chain.apply(record.clone()) {
+            Err(e) if matches!(e.error, StepError::Transient(_)) => {
+                attempt += 1;
+                let now = Instant::now();
+                if deadline.is_some_and(|d| now >= d) {
+                    return Err(e);
+                }
+                let mut wait = Duration::from_millis(300u64 << (attempt - 1).min(20));
+                if wait > policy.retry_delay_max {
+                    let max = policy.retry_delay_max.as_millis().max(1) as u64;
+                    wait = Duration::from_millis(pseudo_random(attempt) % max);
+                }
+                if let Some(d) = deadline {
+                    wait = wait.min(d - now);
+                }
+                tracing::debug!("retrying in {wait:?} after a transient failure: {e}");
+                std::thread::sleep(wait);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A cheap, non-cryptographic jitter for retry delays (the standard library offers none).
+fn pseudo_random(salt: u32) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64);
+    (nanos ^ (u64::from(salt) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11
+}
+
 /// Runs one line through the chain, writing its output lines to `out`; returns how many.
 fn process_line(
     text: &str,
@@ -387,12 +442,14 @@ fn process_line(
     chain: &mut Chain,
     converters: &Converters,
     keep_original: bool,
+    retry: &ErrorPolicy,
     out: &mut Vec<u8>,
 ) -> Result<usize, LineFailure> {
     out.clear();
     let input = jsonl::parse_line(text.trim_end()).map_err(|e| LineFailure {
         line,
         detail: format!("malformed record line: {e}"),
+        error: None,
         failure: Failure {
             origin: Origin::default(),
             stage: Stage::TaskPoll,
@@ -404,46 +461,44 @@ fn process_line(
     })?;
     let original = keep_original.then(|| (input.record.clone(), input.layout.clone()));
     let origin = input.origin.clone();
-    let fail =
-        |stage: Stage, class: String, exception: &'static str, message: String, detail: String| {
-            LineFailure {
-                line,
-                detail,
-                failure: Failure {
-                    origin: origin.clone(),
-                    stage,
-                    class,
-                    exception,
-                    message: Some(message),
-                },
-                original: original.clone(),
-            }
-        };
-    let outputs = chain.apply(input.record).map_err(|e: ChainError| {
+    let fail = |stage: Stage,
+                class: String,
+                exception: &'static str,
+                message: String,
+                detail: String,
+                error: Option<StepError>| LineFailure {
+        line,
+        detail,
+        error,
+        failure: Failure {
+            origin: origin.clone(),
+            stage,
+            class,
+            exception,
+            message: Some(message),
+        },
+        original: original.clone(),
+    };
+    let outputs = apply_with_retries(chain, input.record, retry).map_err(|e: ChainError| {
         let exception = errors::exception_class(&e.error);
-        match &e.error {
-            StepError::Conversion { key: true, .. } => fail(
-                Stage::KeyConverter,
-                converters.key.class_name().into(),
-                exception,
-                e.error.to_string(),
-                e.to_string(),
-            ),
-            StepError::Conversion { key: false, .. } => fail(
+        let (stage, class) = match &e.error {
+            StepError::Conversion { key: true, .. } => {
+                (Stage::KeyConverter, converters.key.class_name().to_string())
+            }
+            StepError::Conversion { key: false, .. } => (
                 Stage::ValueConverter,
-                converters.value.class_name().into(),
-                exception,
-                e.error.to_string(),
-                e.to_string(),
+                converters.value.class_name().to_string(),
             ),
-            _ => fail(
-                Stage::Transformation,
-                e.class.clone(),
-                exception,
-                e.error.to_string(),
-                e.to_string(),
-            ),
-        }
+            _ => (Stage::Transformation, e.class.clone()),
+        };
+        fail(
+            stage,
+            class,
+            exception,
+            e.error.to_string(),
+            e.to_string(),
+            Some(e.error.clone()),
+        )
     })?;
     let count = outputs.len();
     for record in &outputs {
@@ -462,6 +517,7 @@ fn process_line(
                 "org.apache.kafka.connect.errors.DataException",
                 message,
                 detail,
+                None,
             )
         })?;
         jsonl::write_line(out, &input.layout, &encoded);

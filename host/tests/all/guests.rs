@@ -212,3 +212,41 @@ fn failed_records_go_to_the_dead_letter_file_with_connect_context_headers() {
     // The unreadable line is kept whole, as bytes.
     assert_eq!(lines[1]["value_base64"], "bm90IGEgcmVjb3Jk");
 }
+
+fn apply_three_records(config: &str) -> std::process::Output {
+    let (dir, config_path) = temp_file("p.toml", config);
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"topic\":\"fine\",\"value\":1}\n{\"topic\":\"poison\",\"value\":2}\n{\"topic\":\"fine\",\"value\":3}\n",
+    )
+    .unwrap();
+    switchyard(&["apply", "--config", config_path.to_str().unwrap(), "--input", input.to_str().unwrap()])
+}
+
+#[test]
+fn a_broken_transform_stops_apply_even_with_tolerance_all() {
+    let config = pipeline("broken").replace("[limits]", "[errors]\ntolerance = \"all\"\n[limits]");
+    let out = apply_three_records(&config);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("transform is broken: cannot go on"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}
+
+#[test]
+fn transient_failures_are_retried_within_errors_retry_timeout() {
+    // Retries allowed: the third attempt passes, nothing is lost.
+    let retrying = pipeline("transient").replace(
+        "[limits]",
+        "[errors]\nretry_timeout_ms = 60000\nretry_delay_max_ms = 5\n[limits]",
+    );
+    let out = apply_three_records(&retrying);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+
+    // No retries (Connect's default `errors.retry.timeout=0`): the record fails.
+    let out = apply_three_records(&pipeline("transient"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("transient failure: not yet (attempt 1)"));
+}

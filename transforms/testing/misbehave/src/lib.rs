@@ -2,7 +2,8 @@
 //! panics, loops forever or allocates without bound costs one record an error and never the
 //! host. Records whose topic is not `poison` pass through unchanged.
 //!
-//! Configuration: `mode` = `trap` | `loop` | `alloc` | `bad-record`.
+//! Configuration: `mode` = `trap` | `loop` | `alloc` | `bad-record` | `broken` | `transient`
+//! (`transient` fails the first two attempts at each poison record, then lets it pass).
 
 use switchyard_sdk::prelude::*;
 
@@ -16,11 +17,16 @@ pub enum Mode {
     Alloc,
     /// Reports the record as bad.
     BadRecord,
+    /// Reports the transform as broken.
+    Broken,
+    /// Reports a transient failure twice, then passes the record.
+    Transient,
 }
 
 /// The misbehaving transform.
 pub struct Misbehave {
     mode: Mode,
+    attempts: std::cell::Cell<u32>,
 }
 
 impl Transform for Misbehave {
@@ -30,14 +36,21 @@ impl Transform for Misbehave {
             "loop" => Mode::Loop,
             "alloc" => Mode::Alloc,
             "bad-record" => Mode::BadRecord,
+            "broken" => Mode::Broken,
+            "transient" => Mode::Transient,
             other => {
                 return Err(ConfigError::new(
                     "mode",
-                    format!("expected trap, loop, alloc or bad-record, found `{other}`"),
+                    format!(
+                        "expected trap, loop, alloc, bad-record, broken or transient, found `{other}`"
+                    ),
                 ));
             }
         };
-        Ok(Misbehave { mode })
+        Ok(Misbehave {
+            mode,
+            attempts: std::cell::Cell::new(0),
+        })
     }
 
     fn apply(&self, record: Record) -> Result<Output, Error> {
@@ -60,6 +73,16 @@ impl Transform for Misbehave {
                 }
             }
             Mode::BadRecord => Err(Error::bad_record("this record is poison")),
+            Mode::Broken => Err(Error::broken("cannot go on")),
+            Mode::Transient => {
+                let attempt = self.attempts.get() + 1;
+                if attempt <= 2 {
+                    self.attempts.set(attempt);
+                    return Err(Error::transient(format!("not yet (attempt {attempt})")));
+                }
+                self.attempts.set(0);
+                Ok(Output::One(record))
+            }
         }
     }
 }
