@@ -53,6 +53,7 @@ pub mod error;
 mod export;
 pub mod java;
 pub mod log;
+pub mod memo;
 pub mod record;
 
 pub use config::{Config, Context};

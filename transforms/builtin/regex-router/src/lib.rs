@@ -21,10 +21,14 @@
 
 use regex_lite::Regex;
 use switchyard_sdk::java::{self, Replacement};
+use switchyard_sdk::memo::Memo;
 use switchyard_sdk::prelude::*;
 
+/// How many topics' routes are remembered (a pipeline sees few distinct topics).
+const ROUTE_MEMO_CAPACITY: usize = 4096;
+
 /// The transform, configured.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct RegexRouter {
     /// The pattern anchored at both ends, for `matches()`.
     whole: Regex,
@@ -32,6 +36,8 @@ pub struct RegexRouter {
     first: Regex,
     /// The parsed replacement.
     replacement: Replacement,
+    /// Routes already computed, by input topic (`None`: the regex does not match).
+    routes: Memo<Option<String>>,
 }
 
 impl RegexRouter {
@@ -56,6 +62,7 @@ impl RegexRouter {
             whole,
             first,
             replacement,
+            routes: Memo::new(ROUTE_MEMO_CAPACITY),
         })
     }
 
@@ -81,7 +88,10 @@ impl Transform for RegexRouter {
     }
 
     fn apply(&self, mut record: Record) -> Result<Output, Error> {
-        if let Some(topic) = self.route(&record.topic()) {
+        let routed = self
+            .routes
+            .get_or_insert_with(&record.topic(), |t| self.route(t));
+        if let Some(topic) = routed {
             record.set_topic(&topic);
         }
         Ok(Output::One(record))

@@ -13,13 +13,16 @@
 
 use regex_lite::Regex;
 use switchyard_sdk::java;
+use switchyard_sdk::memo::Memo;
 use switchyard_sdk::prelude::*;
 
 /// The predicate, configured with the compiled pattern.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct TopicNameMatches {
     /// The pattern, anchored at both ends.
     pattern: Regex,
+    /// Answers already computed, by topic.
+    answers: Memo<bool>,
 }
 
 impl TopicNameMatches {
@@ -31,7 +34,10 @@ impl TopicNameMatches {
         let translated = java::translate_regex(&pattern).map_err(invalid)?;
         let pattern =
             Regex::new(&java::full_match(&translated)).map_err(|e| invalid(e.to_string()))?;
-        Ok(TopicNameMatches { pattern })
+        Ok(TopicNameMatches {
+            pattern,
+            answers: Memo::new(4096),
+        })
     }
 
     /// Whether `topic` matches the whole pattern.
@@ -48,7 +54,8 @@ impl Predicate for TopicNameMatches {
     /// `topic != null && pattern.matcher(topic).matches()` (`TopicNameMatches.test`); a
     /// Switchyard record always has a topic.
     fn test(&self, record: &Record) -> Result<bool, Error> {
-        Ok(self.matches(&record.topic()))
+        let topic = record.topic();
+        Ok(self.answers.get_or_insert_with(&topic, |t| self.matches(t)))
     }
 }
 
