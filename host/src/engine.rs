@@ -668,18 +668,26 @@ impl StepState {
         f: impl FnOnce(&mut ConnectData, &JsonConverter) -> Result<R, DataError>,
     ) -> wasmtime::Result<Result<R, wit::DataError>> {
         let which = which(part);
-        let converters = Arc::clone(&self.converters);
-        let json = self.json.clone();
-        let record = self.record(handle)?;
-        let topic = record.topic.clone();
-        let part = record.part_mut(which);
+        // Borrow the table, converters and JSON converter apart: no clones per call.
+        let StepState {
+            table,
+            converters,
+            json,
+            ..
+        } = self;
+        let record = table.get_mut(handle)?;
+        let (topic, part) = match which {
+            Which::Key => (&record.topic, &mut record.key),
+            Which::Value => (&record.topic, &mut record.value),
+        };
+        let converter = converters.get(which);
         let data = if change {
-            part.data_mut(converters.get(which), &topic)
+            part.data_mut(converter, topic)
         } else {
-            part.data_in_place(converters.get(which), &topic)
+            part.data_in_place(converter, topic)
         };
         let result = match data {
-            Ok(data) => f(data, &json).map_err(wit_data_error),
+            Ok(data) => f(data, json).map_err(wit_data_error),
             Err(e) => Err(part_error(e)),
         };
         Ok(self.note_conversion(which, result))
@@ -929,12 +937,16 @@ impl wit::HostConnectRecord for StepState {
         part: wit::Part,
     ) -> wasmtime::Result<Result<bool, wit::DataError>> {
         let which = which(part);
-        let converters = Arc::clone(&self.converters);
-        let record = self.record(&this)?;
-        let topic = record.topic.clone();
-        let result = record
-            .part_mut(which)
-            .is_null(converters.get(which), &topic)
+        let StepState {
+            table, converters, ..
+        } = self;
+        let record = table.get_mut(&this)?;
+        let (topic, part) = match which {
+            Which::Key => (&record.topic, &mut record.key),
+            Which::Value => (&record.topic, &mut record.value),
+        };
+        let result = part
+            .is_null(converters.get(which), topic)
             .map_err(part_error);
         Ok(self.note_conversion(which, result))
     }
