@@ -389,10 +389,11 @@ pub fn extract(
     let node = walk(data, path)?;
     let schema = node.schema.cloned();
     let mut value = std::mem::replace(node.value, Value::Null);
-    if value.is_null() && apply_defaults {
-        if let Some(default) = schema.as_ref().and_then(|s| s.default.clone()) {
-            value = default;
-        }
+    if value.is_null()
+        && apply_defaults
+        && let Some(default) = schema.as_ref().and_then(|s| s.default.clone())
+    {
+        value = default;
     }
     *data = ConnectData { schema, value };
     Ok(())

@@ -262,8 +262,19 @@ fn value_rewrites_are_byte_exact_on_debezium_envelopes() {
     let (_dir, config_path) = temp_file("connector.json", config);
     for fixture in ["with-schema.jsonl", "outbox-with-schema.jsonl"] {
         let input = fixtures().join(fixture);
-        let out = switchyard(&["apply", "--config", config_path.to_str().unwrap(), "--input", input.to_str().unwrap(), "--quiet"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = switchyard(&[
+            "apply",
+            "--config",
+            config_path.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let stdout = String::from_utf8(out.stdout).unwrap();
         let input_text = std::fs::read_to_string(&input).unwrap();
         assert_eq!(stdout.lines().count(), input_text.lines().count());

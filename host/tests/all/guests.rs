@@ -221,7 +221,13 @@ fn apply_three_records(config: &str) -> std::process::Output {
         "{\"topic\":\"fine\",\"value\":1}\n{\"topic\":\"poison\",\"value\":2}\n{\"topic\":\"fine\",\"value\":3}\n",
     )
     .unwrap();
-    switchyard(&["apply", "--config", config_path.to_str().unwrap(), "--input", input.to_str().unwrap()])
+    switchyard(&[
+        "apply",
+        "--config",
+        config_path.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ])
 }
 
 #[test]
@@ -230,7 +236,10 @@ fn a_broken_transform_stops_apply_even_with_tolerance_all() {
     let out = apply_three_records(&config);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("transform is broken: cannot go on"), "{stderr}");
+    assert!(
+        stderr.contains("transform is broken: cannot go on"),
+        "{stderr}"
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
 }
 
@@ -242,11 +251,17 @@ fn transient_failures_are_retried_within_errors_retry_timeout() {
         "[errors]\nretry_timeout_ms = 60000\nretry_delay_max_ms = 5\n[limits]",
     );
     let out = apply_three_records(&retrying);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
 
     // No retries (Connect's default `errors.retry.timeout=0`): the record fails.
     let out = apply_three_records(&pipeline("transient"));
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("transient failure: not yet (attempt 1)"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("transient failure: not yet (attempt 1)")
+    );
 }
