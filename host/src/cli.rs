@@ -1,4 +1,4 @@
-//! The `switchyard` command line: `apply` and `validate`.
+//! The `switchyard` command line: `apply`, `run` and `validate`.
 //!
 //! Exit codes: 0 success; 1 a record failed with `errors.tolerance=none`; 2 a usage or
 //! configuration error (the message names the file, the key and what was expected).
@@ -45,6 +45,46 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Check a configuration and load every component it names.
     Validate(ValidateArgs),
+    /// The service: consume the raw topics, run the chain, produce the results.
+    Run(RunArgs),
+}
+
+/// Arguments of `run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// A Kafka Connect connector JSON or a Switchyard pipeline TOML.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The brokers (`bootstrap.servers`); overrides the worker file's.
+    #[arg(long)]
+    pub bootstrap_servers: Option<String>,
+    /// A Kafka Connect worker properties file (`connect-distributed.properties`):
+    /// `bootstrap.servers`, `consumer.*`, `producer.*` and the default converters.
+    #[arg(long)]
+    pub worker: Option<PathBuf>,
+    /// Topics to consume (comma-separated or repeated); overrides the configuration's.
+    #[arg(long, conflicts_with = "topics_regex")]
+    pub topics: Vec<String>,
+    /// A regular expression of topics to consume; overrides the configuration's.
+    #[arg(long)]
+    pub topics_regex: Option<String>,
+    /// The consumer group (default `switchyard-<connector name>`). Processes with the same
+    /// group share the partitions.
+    #[arg(long)]
+    pub group_id: Option<String>,
+    /// A librdkafka property `key=value` for both clients, or for one with a `consumer.` /
+    /// `producer.` prefix; repeatable, applied last.
+    #[arg(long = "property", value_name = "KEY=VALUE")]
+    pub properties: Vec<String>,
+    /// Where to serve `/metrics` (Prometheus) and `/health`.
+    #[arg(long, default_value = "0.0.0.0:9464")]
+    pub metrics_address: String,
+    /// Do not serve `/metrics` and `/health`.
+    #[arg(long)]
+    pub no_metrics: bool,
+    /// Seconds that shutdown and rebalances wait for in-flight records.
+    #[arg(long, default_value_t = 30)]
+    pub drain_timeout_secs: u64,
 }
 
 /// Arguments of `apply`.
@@ -94,14 +134,20 @@ pub enum CliError {
     /// A record failed and `errors.tolerance` is `none`: exit 1.
     #[error("{0}")]
     RecordFailed(String),
+    /// A usage error of `run` (no topics, no brokers, a malformed property): exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// `run` stopped on a broker or delivery failure: exit 1.
+    #[error("{0}")]
+    Runtime(String),
 }
 
 impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::RecordFailed(_) => 1,
-            CliError::Config(_) | CliError::Io { .. } => 2,
+            CliError::RecordFailed(_) | CliError::Runtime(_) => 1,
+            CliError::Config(_) | CliError::Io { .. } | CliError::Usage(_) => 2,
         }
     }
 }
@@ -154,7 +200,7 @@ struct LineFailure {
     /// The step's error, when a step failed.
     error: Option<StepError>,
     failure: Failure,
-    original: Option<(Record, Layout)>,
+    original: Option<Box<(Record, Layout)>>,
 }
 
 impl LineFailure {
@@ -354,7 +400,7 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
 /// read at all is kept whole as the value's bytes.
 fn write_dead_letter(out: &mut Vec<u8>, pipeline: &Pipeline, failed: &LineFailure, line: &str) {
     let errors = &pipeline.errors;
-    let (mut record, layout) = match &failed.original {
+    let (mut record, layout) = match failed.original.as_deref() {
         Some((record, layout)) => (record.clone(), layout.clone()),
         None => (
             Record::new(
@@ -444,40 +490,44 @@ fn process_line(
     keep_original: bool,
     retry: &ErrorPolicy,
     out: &mut Vec<u8>,
-) -> Result<usize, LineFailure> {
+) -> Result<usize, Box<LineFailure>> {
     out.clear();
-    let input = jsonl::parse_line(text.trim_end()).map_err(|e| LineFailure {
-        line,
-        detail: format!("malformed record line: {e}"),
-        error: None,
-        failure: Failure {
-            origin: Origin::default(),
-            stage: Stage::TaskPoll,
-            class: "record JSONL".into(),
-            exception: "org.apache.kafka.connect.errors.DataException",
-            message: Some(format!("malformed record line: {e}")),
-        },
-        original: None,
+    let input = jsonl::parse_line(text.trim_end()).map_err(|e| {
+        Box::new(LineFailure {
+            line,
+            detail: format!("malformed record line: {e}"),
+            error: None,
+            failure: Failure {
+                origin: Origin::default(),
+                stage: Stage::TaskPoll,
+                class: "record JSONL".into(),
+                exception: "org.apache.kafka.connect.errors.DataException",
+                message: Some(format!("malformed record line: {e}")),
+            },
+            original: None,
+        })
     })?;
-    let original = keep_original.then(|| (input.record.clone(), input.layout.clone()));
+    let original = keep_original.then(|| Box::new((input.record.clone(), input.layout.clone())));
     let origin = input.origin.clone();
     let fail = |stage: Stage,
                 class: String,
                 exception: &'static str,
                 message: String,
                 detail: String,
-                error: Option<StepError>| LineFailure {
-        line,
-        detail,
-        error,
-        failure: Failure {
-            origin: origin.clone(),
-            stage,
-            class,
-            exception,
-            message: Some(message),
-        },
-        original: original.clone(),
+                error: Option<StepError>| {
+        Box::new(LineFailure {
+            line,
+            detail,
+            error,
+            failure: Failure {
+                origin: origin.clone(),
+                stage,
+                class,
+                exception,
+                message: Some(message),
+            },
+            original: original.clone(),
+        })
     };
     let outputs = apply_with_retries(chain, input.record, retry).map_err(|e: ChainError| {
         let exception = errors::exception_class(&e.error);
@@ -523,4 +573,38 @@ fn process_line(
         jsonl::write_line(out, &input.layout, &encoded);
     }
     Ok(count)
+}
+
+/// `switchyard run`: consumes, transforms and produces until `shutdown` is set (by SIGTERM or
+/// SIGINT in the binary), then drains and commits.
+pub fn run(
+    args: &RunArgs,
+    shutdown: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Result<crate::kafka::RunSummary, CliError> {
+    let options = crate::kafka::RunOptions {
+        config: args.config.clone(),
+        bootstrap_servers: args.bootstrap_servers.clone(),
+        worker: args.worker.clone(),
+        topics: args.topics.clone(),
+        topics_regex: args.topics_regex.clone(),
+        group_id: args.group_id.clone(),
+        properties: args.properties.clone(),
+        metrics_address: (!args.no_metrics).then(|| args.metrics_address.clone()),
+        drain_timeout: std::time::Duration::from_secs(args.drain_timeout_secs),
+    };
+    let summary = crate::kafka::run(&options, shutdown).map_err(|e| match e {
+        crate::kafka::RunError::Config(e) => CliError::Config(e),
+        crate::kafka::RunError::RecordFailed(m) => CliError::RecordFailed(m),
+        e if e.is_config() => CliError::Usage(e.to_string()),
+        e => CliError::Runtime(e.to_string()),
+    })?;
+    tracing::info!(
+        "records in: {}, out: {}, filtered: {}, failed: {}, dead-lettered: {}",
+        summary.records_in,
+        summary.records_out,
+        summary.filtered,
+        summary.failed,
+        summary.dead_lettered
+    );
+    Ok(summary)
 }

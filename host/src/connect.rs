@@ -452,11 +452,15 @@ mod tests {
             tolerance.to_string().contains("errors.tolerance"),
             "{tolerance}"
         );
-        let dlq = parse(r#"{"errors.deadletterqueue.topic.name":"dlq"}"#).unwrap_err();
+        let unknown = parse(r#"{"errors.tolerence":"all"}"#).unwrap_err();
         assert!(
-            dlq.to_string()
-                .contains("errors.deadletterqueue.topic.name"),
-            "{dlq}"
+            unknown.to_string().contains("errors.tolerence"),
+            "{unknown}"
+        );
+        let retry = parse(r#"{"errors.retry.timeout":"soon"}"#).unwrap_err();
+        assert!(
+            retry.to_string().contains("errors.retry.timeout"),
+            "{retry}"
         );
     }
 

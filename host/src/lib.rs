@@ -4,7 +4,8 @@
 //! decoded on demand by a converter ([`convert`]) into Connect data ([`data`]), passed through
 //! the chain of WebAssembly transforms ([`chain`], run by the [`engine`]) and encoded again.
 //! A pipeline is described by [`config`]; a Kafka Connect connector JSON is translated into it
-//! by [`connect`].
+//! by [`connect`]. `switchyard run` reads from and writes to Kafka through [`kafka`], and
+//! reports through [`metrics`].
 #![deny(missing_docs)]
 
 pub mod builtin;
@@ -17,4 +18,6 @@ pub mod data;
 pub mod engine;
 pub mod errors;
 pub mod jsonl;
+pub mod kafka;
+pub mod metrics;
 pub mod record;

@@ -2,6 +2,8 @@
 //! codes (0 success, 1 a failed record or check, 2 usage or configuration).
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use clap::Parser;
 use switchyard::cli::{self, Cli, Command, LogFormat};
@@ -22,6 +24,17 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Apply(args) => cli::apply(args).map(|_| ()),
         Command::Validate(args) => cli::validate(args).map(|message| println!("{message}")),
+        Command::Run(args) => {
+            // SIGTERM / SIGINT set the flag; the runner drains, commits and returns.
+            let shutdown = Arc::new(AtomicBool::new(false));
+            for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+                if let Err(e) = signal_hook::flag::register(signal, Arc::clone(&shutdown)) {
+                    eprintln!("error: cannot handle signal {signal}: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+            cli::run(args, shutdown).map(|_| ())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

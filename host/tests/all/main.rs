@@ -1,9 +1,12 @@
 //! Integration tests, as modules of one test binary (one link on a 2-core CI machine).
 
 mod apply;
+mod brokers;
 mod common;
+mod compose;
 mod config_errors;
 mod debezium_transforms;
 mod guests;
 mod kafka_transforms;
+mod run;
 mod transforms;

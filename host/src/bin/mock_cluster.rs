@@ -1,0 +1,90 @@
+//! `switchyard-mock-cluster`: librdkafka's mock Kafka cluster (`rdkafka::mocking::MockCluster`)
+//! in a process of its own, so that a broker outlives the `switchyard run` processes a test
+//! kills and restarts. Not a Kafka for production: it keeps about 5 MiB per partition.
+//!
+//! Usage: `switchyard-mock-cluster [--brokers N] [--topic NAME:PARTITIONS]...`. It prints
+//! `bootstrap.servers=<list>` on standard output once the cluster is up, then runs until its
+//! standard input is closed (or it is killed). Commands on standard input inject faults:
+//! `broker-down <id>`, `broker-up <id>`, `produce-errors <count>` (that many produce requests fail
+//! with a retriable `NOT_ENOUGH_REPLICAS`), `clear-produce-errors`.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use rdkafka::mocking::MockCluster;
+use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
+
+fn main() -> ExitCode {
+    match serve() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve() -> Result<(), String> {
+    let mut brokers = 1;
+    let mut topics: Vec<(String, i32)> = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--brokers" => {
+                brokers = value()?.parse().map_err(|e| format!("--brokers: {e}"))?;
+            }
+            "--topic" => {
+                let v = value()?;
+                let (name, partitions) = v
+                    .rsplit_once(':')
+                    .ok_or_else(|| format!("--topic {v}: expected NAME:PARTITIONS"))?;
+                let partitions = partitions
+                    .parse()
+                    .map_err(|e| format!("--topic {v}: {e}"))?;
+                topics.push((name.to_string(), partitions));
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    let cluster = MockCluster::new(brokers).map_err(|e| format!("starting the cluster: {e}"))?;
+    for (name, partitions) in &topics {
+        cluster
+            .create_topic(name, *partitions, 1)
+            .map_err(|e| format!("creating {name}: {e}"))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "bootstrap.servers={}", cluster.bootstrap_servers())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| e.to_string())?;
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        let mut words = line.split_whitespace();
+        let result = match (words.next(), words.next().map(str::parse::<i32>)) {
+            (Some("broker-down"), Some(Ok(id))) => cluster.broker_down(id),
+            (Some("broker-up"), Some(Ok(id))) => cluster.broker_up(id),
+            (Some("produce-errors"), Some(Ok(n))) => {
+                let errors =
+                    vec![RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS; n.max(0) as usize];
+                cluster.request_errors(RDKafkaApiKey::Produce, &errors);
+                Ok(())
+            }
+            (Some("clear-produce-errors"), None) => {
+                cluster.clear_request_errors(RDKafkaApiKey::Produce);
+                Ok(())
+            }
+            _ => {
+                eprintln!("unknown command: {line}");
+                Ok(())
+            }
+        };
+        let reply = match result {
+            Ok(()) => "ok".to_string(),
+            Err(e) => format!("error {e}"),
+        };
+        writeln!(stdout, "{reply}")
+            .and_then(|()| stdout.flush())
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,713 @@
+//! `switchyard run`: the long-running process that replaces the SMT step. A consumer-group
+//! member reads the raw topics ([`source`]), every record goes through the chain on the
+//! processing thread, and the results are produced to the topics the chain names ([`sink`]).
+//!
+//! Delivery is at-least-once: offsets are stored only once every record derived from them is
+//! acknowledged by the broker, in order per partition ([`offsets`]). A record that fails is
+//! handled as Kafka Connect's `errors.*` settings say: retried while its failure is transient
+//! and `errors.retry.timeout` allows, logged (`errors.log.*`), sent to the dead-letter topic,
+//! then skipped (`errors.tolerance=all`) or the runner stops without committing it
+//! (`errors.tolerance=none`). SIGTERM and SIGINT drain: consumption stops, in-flight records are
+//! flushed and acknowledged, done offsets are committed, and the process exits.
+
+pub mod offsets;
+pub mod properties;
+pub mod sink;
+pub mod source;
+pub mod topics;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::producer::{Producer, ThreadedProducer};
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::chain::{Chain, ChainError};
+use crate::config::{self, ConfigError, Pipeline, Tolerance};
+use crate::convert::Converter;
+use crate::engine::{Engine, StepError};
+use crate::errors::{self, Failure, Stage};
+use crate::metrics::Metrics;
+use crate::record::{Converters, Origin, Record};
+use offsets::{OffsetTracker, Ticket};
+use properties::{ClientSettings, PropertiesError};
+use sink::{Delivery, OutgoingRecord, SinkContext};
+use source::SourceContext;
+use topics::Subscription;
+
+/// How `switchyard run` is started.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The connector JSON or pipeline TOML.
+    pub config: PathBuf,
+    /// `bootstrap.servers`, overriding the worker file's.
+    pub bootstrap_servers: Option<String>,
+    /// A Kafka Connect worker properties file.
+    pub worker: Option<PathBuf>,
+    /// Topics to consume, overriding the configuration's.
+    pub topics: Vec<String>,
+    /// A regular expression of topics to consume, overriding the configuration's.
+    pub topics_regex: Option<String>,
+    /// The consumer group; `switchyard-<pipeline name>` when absent.
+    pub group_id: Option<String>,
+    /// librdkafka properties, `key=value`; `consumer.` / `producer.` select one client.
+    pub properties: Vec<String>,
+    /// Where to serve `/metrics` and `/health`; `None` for nowhere.
+    pub metrics_address: Option<String>,
+    /// How long shutdown and rebalances wait for in-flight records.
+    pub drain_timeout: Duration,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Records consumed.
+    pub records_in: u64,
+    /// Records handed to the producer.
+    pub records_out: u64,
+    /// Records filtered out.
+    pub filtered: u64,
+    /// Records that failed.
+    pub failed: u64,
+    /// Records sent to the dead-letter topic.
+    pub dead_lettered: u64,
+}
+
+/// Why `switchyard run` stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The configuration cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The worker file or a property cannot be used.
+    #[error(transparent)]
+    Properties(#[from] PropertiesError),
+    /// Nothing says what to consume.
+    #[error(
+        "{0}: no topics to consume: pass --topics or --topics-regex, or use a connector JSON with `topics`, `topics.regex` or Debezium's `topic.prefix`"
+    )]
+    NoTopics(PathBuf),
+    /// No bootstrap servers were given.
+    #[error(
+        "no bootstrap servers: pass --bootstrap-servers or a --worker file with bootstrap.servers"
+    )]
+    NoBootstrapServers,
+    /// The engine could not start.
+    #[error("{0}")]
+    Engine(String),
+    /// A Kafka client could not be created or used.
+    #[error("{context}: {source}")]
+    Kafka {
+        /// What was being done.
+        context: String,
+        /// The client's error.
+        source: KafkaError,
+    },
+    /// The metrics endpoint could not be served.
+    #[error("cannot serve metrics on {address}: {message}")]
+    Metrics {
+        /// The address.
+        address: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A record failed with `errors.tolerance=none`.
+    #[error("{0}")]
+    RecordFailed(String),
+    /// A record could not be delivered and could not be dead-lettered.
+    #[error("{0}")]
+    Delivery(String),
+}
+
+impl RunError {
+    /// Whether this is a usage or configuration error (exit 2) rather than a runtime failure.
+    pub fn is_config(&self) -> bool {
+        matches!(
+            self,
+            RunError::Config(_)
+                | RunError::Properties(_)
+                | RunError::NoTopics(_)
+                | RunError::NoBootstrapServers
+        )
+    }
+}
+
+/// State shared between the processing loop and the clients' callback threads: the offset
+/// tracker and a condition variable signalled on every acknowledgement or failure.
+#[derive(Debug, Default)]
+pub struct Shared {
+    tracker: Mutex<OffsetTracker>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, OffsetTracker> {
+        self.tracker.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a consumed record with its number of outputs.
+    pub fn consumed(&self, origin: &Origin, outputs: u32) -> Ticket {
+        self.lock().consumed(
+            &origin.topic,
+            origin.partition.unwrap_or(0),
+            origin.offset.unwrap_or(0),
+            outputs,
+        )
+    }
+
+    /// Records one acknowledged output.
+    pub fn acknowledged(&self, ticket: &Ticket) {
+        self.lock().acknowledged(ticket);
+        self.changed.notify_all();
+    }
+
+    /// Wakes waiters (a delivery failed).
+    pub fn notify(&self) {
+        self.changed.notify_all();
+    }
+
+    /// The safe position of a partition.
+    pub fn position(&self, topic: &str, partition: i32) -> Option<i64> {
+        self.lock().position(topic, partition)
+    }
+
+    /// Starts tracking assigned partitions.
+    pub fn assign(&self, partitions: &[(String, i32)]) {
+        let mut tracker = self.lock();
+        for (t, p) in partitions {
+            tracker.assign(t, *p);
+        }
+    }
+
+    /// Stops tracking revoked partitions.
+    pub fn revoke(&self, partitions: &[(String, i32)]) {
+        let mut tracker = self.lock();
+        for (t, p) in partitions {
+            tracker.revoke(t, *p);
+        }
+    }
+
+    /// Waits until the partitions have nothing in flight, or `timeout`.
+    pub fn wait_until_done(&self, partitions: &[(String, i32)], timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut tracker = self.lock();
+        loop {
+            if partitions
+                .iter()
+                .all(|(t, p)| tracker.pending_in(t, *p) == 0)
+            {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            tracker = self
+                .changed
+                .wait_timeout(tracker, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Waits until nothing is in flight at all, or `timeout`.
+    pub fn wait_until_idle(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut tracker = self.lock();
+        while tracker.pending() > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            tracker = self
+                .changed
+                .wait_timeout(tracker, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
+    }
+
+    fn committable(&self) -> Vec<((String, i32), i64)> {
+        self.lock().committable()
+    }
+}
+
+/// Loads the pipeline for `run`: the connector's or worker's converters, and the subscription.
+fn load(
+    options: &RunOptions,
+    settings: &ClientSettings,
+) -> Result<(Pipeline, Subscription), RunError> {
+    let mut pipeline = config::load(&options.config)?;
+    let connector = topics::connector_settings(&options.config)?;
+    let names = |key: &str| {
+        connector
+            .as_ref()
+            .is_some_and(|c| c.iter().any(|(k, _)| k == key))
+    };
+    if !names("key.converter")
+        && let Some(spec) = &settings.key_converter
+    {
+        pipeline.key_converter = spec.clone();
+    }
+    if !names("value.converter")
+        && let Some(spec) = &settings.value_converter
+    {
+        pipeline.value_converter = spec.clone();
+    }
+    let subscription = if !options.topics.is_empty() {
+        Subscription::Topics(
+            options
+                .topics
+                .iter()
+                .flat_map(|t| crate::connect::parse_list(t))
+                .collect(),
+        )
+    } else if let Some(regex) = &options.topics_regex {
+        Subscription::Regex(regex.clone())
+    } else {
+        connector
+            .as_deref()
+            .map(|c| topics::from_connector(&options.config, c))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| RunError::NoTopics(options.config.clone()))?
+    };
+    Ok((pipeline, subscription))
+}
+
+fn kafka(context: impl Into<String>) -> impl FnOnce(KafkaError) -> RunError {
+    let context = context.into();
+    move |source| RunError::Kafka { context, source }
+}
+
+fn client_config(
+    common: &[(String, String)],
+    defaults: &[(&str, String)],
+    own: &[(String, String)],
+) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    for (k, v) in defaults {
+        config.set(*k, v);
+    }
+    for (k, v) in common.iter().chain(own) {
+        config.set(k, v);
+    }
+    config
+}
+
+/// Runs the pipeline until `shutdown` is set (SIGTERM / SIGINT) or a record fails with
+/// `errors.tolerance=none`.
+pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary, RunError> {
+    let mut settings = match &options.worker {
+        Some(path) => ClientSettings::from_worker_file(path)?,
+        None => ClientSettings::default(),
+    };
+    if let Some(servers) = &options.bootstrap_servers {
+        settings.add("bootstrap.servers", servers);
+    }
+    settings.add_cli_properties(&options.properties)?;
+    if !settings
+        .common
+        .iter()
+        .any(|(k, _)| k == "bootstrap.servers")
+    {
+        return Err(RunError::NoBootstrapServers);
+    }
+    let (pipeline, subscription) = load(options, &settings)?;
+    let engine = Engine::new(pipeline.limits).map_err(|e| RunError::Engine(e.to_string()))?;
+    let mut chain = Chain::build(&pipeline, &engine)?;
+
+    let metrics = Arc::new(Metrics::new());
+    if let Some(address) = &options.metrics_address {
+        let bound = metrics.serve(address).map_err(|e| RunError::Metrics {
+            address: address.clone(),
+            message: e.to_string(),
+        })?;
+        tracing::info!("serving /metrics and /health on http://{bound}");
+    }
+    let shared = Arc::new(Shared::default());
+    let group_id = options
+        .group_id
+        .clone()
+        .unwrap_or_else(|| format!("switchyard-{}", pipeline.name));
+    let consumer: BaseConsumer<SourceContext> = client_config(
+        &settings.common,
+        &[
+            ("group.id", group_id.clone()),
+            ("enable.auto.offset.store", "false".into()),
+            ("enable.auto.commit", "true".into()),
+            ("auto.commit.interval.ms", "1000".into()),
+            // A sink connector's default: a new group starts at the beginning.
+            ("auto.offset.reset", "earliest".into()),
+            ("statistics.interval.ms", "5000".into()),
+        ],
+        &settings.consumer,
+    )
+    .create_with_context(SourceContext::new(
+        Arc::clone(&shared),
+        Arc::clone(&metrics),
+        options.drain_timeout,
+    ))
+    .map_err(kafka("creating the consumer"))?;
+    let producer: ThreadedProducer<SinkContext> = client_config(
+        &settings.common,
+        &[
+            ("enable.idempotence", "true".into()),
+            // Java clients' partitioner: the same key lands on the same partition as with
+            // Kafka Connect's producer.
+            ("partitioner", "murmur2_random".into()),
+            ("linger.ms", "5".into()),
+        ],
+        &settings.producer,
+    )
+    .create_with_context(SinkContext::new(Arc::clone(&shared), Arc::clone(&metrics)))
+    .map_err(kafka("creating the producer"))?;
+    let patterns = subscription.patterns();
+    let pattern_refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    consumer
+        .subscribe(&pattern_refs)
+        .map_err(kafka("subscribing"))?;
+    tracing::info!("consuming {} as group {group_id}", patterns.join(", "));
+
+    let mut runner = Runner {
+        pipeline: &pipeline,
+        converters: Arc::clone(chain.converters()),
+        chain: &mut chain,
+        producer: &producer,
+        shared: &shared,
+        metrics: &metrics,
+        shutdown: &shutdown,
+        summary: RunSummary::default(),
+    };
+    let outcome = runner.consume(&consumer);
+    let summary = runner.summary;
+
+    // Drain: everything handed to the producer is delivered (or fails), then what is done
+    // is committed.
+    tracing::info!("draining: flushing the producer and committing done offsets");
+    if let Err(e) = producer.flush(options.drain_timeout) {
+        tracing::warn!("flushing the producer: {e}");
+    }
+    if !shared.wait_until_idle(options.drain_timeout) {
+        tracing::warn!(
+            "records still in flight after the drain timeout; their offsets are not committed"
+        );
+    }
+    let late_failure = producer
+        .context()
+        .take_failed()
+        .into_iter()
+        .next()
+        .map(|f| RunError::Delivery(format!("{}: {}", f.record.topic, f.error)));
+    store_offsets(&consumer, &shared);
+    match consumer.commit_consumer_state(CommitMode::Sync) {
+        Ok(()) | Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => {}
+        Err(e) => tracing::warn!("final commit: {e}"),
+    }
+    consumer.unsubscribe();
+    outcome?;
+    if let Some(e) = late_failure {
+        return Err(e);
+    }
+    Ok(summary)
+}
+
+fn store_offsets(consumer: &BaseConsumer<SourceContext>, shared: &Shared) {
+    let positions = shared.committable();
+    if positions.is_empty() {
+        return;
+    }
+    let mut list = TopicPartitionList::with_capacity(positions.len());
+    for ((topic, partition), offset) in &positions {
+        if let Err(e) = list.add_partition_offset(topic, *partition, Offset::Offset(*offset)) {
+            tracing::warn!("{topic}[{partition}]: {e}");
+        }
+    }
+    if let Err(e) = consumer.store_offsets(&list) {
+        // A partition revoked in the meantime cannot be stored; its new owner replays it.
+        tracing::debug!("storing offsets: {e}");
+    }
+}
+
+struct Runner<'a> {
+    pipeline: &'a Pipeline,
+    converters: Arc<Converters>,
+    chain: &'a mut Chain,
+    producer: &'a ThreadedProducer<SinkContext>,
+    shared: &'a Arc<Shared>,
+    metrics: &'a Arc<Metrics>,
+    shutdown: &'a AtomicBool,
+    summary: RunSummary,
+}
+
+/// How often done offsets are handed to librdkafka (which commits them on its own cycle).
+const STORE_INTERVAL: Duration = Duration::from_millis(50);
+
+impl Runner<'_> {
+    fn consume(&mut self, consumer: &BaseConsumer<SourceContext>) -> Result<(), RunError> {
+        let mut last_store = Instant::now();
+        while !self.shutdown.load(Ordering::Relaxed) {
+            if let Some(polled) = consumer.poll(Duration::from_millis(100)) {
+                match polled {
+                    Ok(message) => {
+                        let (record, origin) = source::to_record(&message);
+                        drop(message);
+                        self.process(record, origin)?;
+                    }
+                    Err(e) => tracing::warn!("consumer: {e}"),
+                }
+            }
+            for failed in self.producer.context().take_failed() {
+                self.delivery_failed(failed)?;
+            }
+            if last_store.elapsed() >= STORE_INTERVAL {
+                store_offsets(consumer, self.shared);
+                last_store = Instant::now();
+            }
+        }
+        Ok(())
+    }
+
+    fn process(&mut self, record: Record, origin: Origin) -> Result<(), RunError> {
+        self.summary.records_in += 1;
+        self.metrics.count(&origin.topic, |c| c.records_in += 1);
+        let original = record.clone();
+        let started = Instant::now();
+        let result = self.apply_with_retry(record);
+        self.metrics.observe_latency(started.elapsed());
+        let outputs = result
+            .map_err(|e| self.chain_failure(&origin, e))
+            .and_then(|records| {
+                records
+                    .iter()
+                    .map(|r| encode(&self.converters, r, &origin))
+                    .collect::<Result<Vec<_>, _>>()
+            });
+        match outputs {
+            Ok(outputs) if outputs.is_empty() => {
+                self.summary.filtered += 1;
+                self.metrics.count(&origin.topic, |c| c.filtered += 1);
+                self.shared.consumed(&origin, 0);
+                Ok(())
+            }
+            Ok(outputs) => {
+                let count = u32::try_from(outputs.len()).unwrap_or(u32::MAX);
+                let ticket = self.shared.consumed(&origin, count);
+                for out in &outputs {
+                    self.send(out, &ticket, false)?;
+                }
+                self.summary.records_out += outputs.len() as u64;
+                Ok(())
+            }
+            Err(failure) => self.record_failed(original, failure),
+        }
+    }
+
+    /// Runs the chain, retrying transient failures with Connect's backoff (300 ms doubling up
+    /// to `errors.retry.delay.max.ms`) until `errors.retry.timeout`.
+    fn apply_with_retry(&mut self, record: Record) -> Result<Vec<Record>, ChainError> {
+        let errors = &self.pipeline.errors;
+        if errors.retry_timeout == Some(Duration::ZERO) {
+            return self.chain.apply(record);
+        }
+        let deadline = errors.retry_timeout.map(|t| Instant::now() + t);
+        let mut delay = Duration::from_millis(300);
+        loop {
+            match self.chain.apply(record.clone()) {
+                Err(e) if matches!(e.error, StepError::Transient(_)) => {
+                    let now = Instant::now();
+                    let wait = match deadline {
+                        Some(d) if now >= d => return Err(e),
+                        Some(d) => delay.min(d - now),
+                        None => delay,
+                    };
+                    if self.shutdown.load(Ordering::Relaxed) {
+                        return Err(e);
+                    }
+                    tracing::debug!("retrying in {wait:?} after {e}");
+                    std::thread::sleep(wait);
+                    delay = (delay * 2).min(errors.retry_delay_max);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn chain_failure(&self, origin: &Origin, e: ChainError) -> Failure {
+        let exception = errors::exception_class(&e.error);
+        let (stage, class) = match &e.error {
+            StepError::Conversion { key: true, .. } => (
+                Stage::KeyConverter,
+                self.converters.key.class_name().to_string(),
+            ),
+            StepError::Conversion { key: false, .. } => (
+                Stage::ValueConverter,
+                self.converters.value.class_name().to_string(),
+            ),
+            _ => (Stage::Transformation, e.class.clone()),
+        };
+        Failure {
+            origin: origin.clone(),
+            stage,
+            class,
+            exception,
+            message: Some(e.error.to_string()),
+        }
+    }
+
+    fn send(
+        &self,
+        out: &OutgoingRecord,
+        ticket: &Ticket,
+        dead_letter: bool,
+    ) -> Result<(), RunError> {
+        sink::send(
+            self.producer,
+            out,
+            Delivery {
+                ticket: ticket.clone(),
+                dead_letter,
+            },
+        )
+        .map_err(kafka(format!("producing to {}", out.topic)))
+    }
+
+    /// Reports a failed record like Connect (log, dead-letter topic), then applies the
+    /// tolerance.
+    fn record_failed(&mut self, original: Record, failure: Failure) -> Result<(), RunError> {
+        let errors = &self.pipeline.errors;
+        let origin = failure.origin.clone();
+        self.summary.failed += 1;
+        self.metrics.count(&origin.topic, |c| c.failed += 1);
+        if errors.log_enable {
+            tracing::error!(
+                "{}",
+                failure.log_line(&self.pipeline.name, 0, errors.log_include_messages)
+            );
+        }
+        let describe = || {
+            format!(
+                "record {}[{}]@{}: {} ({}) failed: {}",
+                origin.topic,
+                origin.partition.unwrap_or(0),
+                origin.offset.unwrap_or(0),
+                failure.stage.as_str(),
+                failure.class,
+                failure.message.as_deref().unwrap_or("")
+            )
+        };
+        if errors.tolerance == Tolerance::None {
+            return Err(RunError::RecordFailed(format!(
+                "{} (errors.tolerance=none stops at the first failing record, which is not committed; set errors.tolerance=all to skip such records)",
+                describe()
+            )));
+        }
+        match &errors.dead_letter_topic {
+            Some(topic) => {
+                let record = self.dead_letter_record(topic, original, &failure);
+                let ticket = self.shared.consumed(&origin, 1);
+                self.send(&record, &ticket, true)?;
+                self.summary.dead_lettered += 1;
+                self.metrics.count(&origin.topic, |c| c.dead_lettered += 1);
+            }
+            None => {
+                tracing::warn!("skipping {}", describe());
+                self.shared.consumed(&origin, 0);
+            }
+        }
+        Ok(())
+    }
+
+    /// The dead-letter record (`DeadLetterQueueReporter.report`): the original key, value,
+    /// headers and timestamp, with the context headers when enabled.
+    fn dead_letter_record(
+        &self,
+        topic: &str,
+        original: Record,
+        failure: &Failure,
+    ) -> OutgoingRecord {
+        let mut headers = original.headers;
+        if self.pipeline.errors.dead_letter_context_headers {
+            headers.extend(failure.context_headers(&self.pipeline.name, 0));
+        }
+        OutgoingRecord {
+            topic: topic.to_string(),
+            partition: None,
+            timestamp: original.timestamp,
+            headers,
+            key: original.key.original_bytes().cloned().flatten(),
+            value: original.value.original_bytes().cloned().flatten(),
+        }
+    }
+
+    /// A record librdkafka could not deliver: dead-lettered at stage `KAFKA_PRODUCE` under
+    /// `errors.tolerance=all` with a dead-letter topic, otherwise the runner stops and its
+    /// input offset is not committed.
+    fn delivery_failed(&mut self, failed: sink::FailedDelivery) -> Result<(), RunError> {
+        let errors = &self.pipeline.errors;
+        let ticket = failed.delivery.ticket.clone();
+        let detail = format!(
+            "delivery to {} of the record from {}[{}]@{} failed: {}",
+            failed.record.topic, ticket.topic, ticket.partition, ticket.offset, failed.error
+        );
+        let dead_letter_topic = match (&errors.dead_letter_topic, errors.tolerance) {
+            (Some(topic), Tolerance::All) if !failed.delivery.dead_letter => topic.clone(),
+            _ => return Err(RunError::Delivery(detail)),
+        };
+        tracing::error!("{detail}; sending it to the dead-letter topic {dead_letter_topic}");
+        let failure = Failure {
+            origin: Origin {
+                topic: ticket.topic.clone(),
+                partition: Some(ticket.partition),
+                offset: Some(ticket.offset),
+            },
+            stage: Stage::KafkaProduce,
+            class: "org.apache.kafka.clients.producer.KafkaProducer".into(),
+            exception: "org.apache.kafka.common.KafkaException",
+            message: Some(failed.error.to_string()),
+        };
+        let mut record = failed.record;
+        if errors.dead_letter_context_headers {
+            record
+                .headers
+                .extend(failure.context_headers(&self.pipeline.name, 0));
+        }
+        record.topic = dead_letter_topic;
+        record.partition = None;
+        self.summary.dead_lettered += 1;
+        self.metrics.count(&ticket.topic, |c| c.dead_lettered += 1);
+        // The dead-letter record takes the failed output's place in the tracker.
+        self.send(&record, &ticket, true)
+    }
+}
+
+/// Encodes a chain output for the producer; untouched parts pass through as their bytes.
+fn encode(
+    converters: &Converters,
+    record: &Record,
+    origin: &Origin,
+) -> Result<OutgoingRecord, Failure> {
+    let part = |part: &crate::record::Part, converter: &Converter, stage: Stage| {
+        part.encode(converter, &record.topic).map_err(|e| Failure {
+            origin: origin.clone(),
+            stage,
+            class: converter.class_name().to_string(),
+            exception: "org.apache.kafka.connect.errors.DataException",
+            message: Some(e.to_string()),
+        })
+    };
+    Ok(OutgoingRecord {
+        topic: record.topic.clone(),
+        partition: record.partition,
+        timestamp: record.timestamp,
+        headers: record.headers.clone(),
+        key: part(&record.key, &converters.key, Stage::KeyConverter)?,
+        value: part(&record.value, &converters.value, Stage::ValueConverter)?,
+    })
+}

@@ -1,0 +1,287 @@
+//! Which input offsets may be committed: the at-least-once bookkeeping of `switchyard run`.
+//!
+//! Every consumed record is registered with the number of records that must reach the broker
+//! for it (its transformed outputs, or one dead-letter record; zero when it was filtered). An
+//! input offset becomes committable only once it and every offset before it in its partition
+//! are fully acknowledged, so a crash at any moment replays from an offset whose predecessors
+//! all reached the broker: nothing is lost, and what is replayed comes out again in order.
+//!
+//! Invariant: the position reported for a partition never passes the lowest offset that still
+//! has unacknowledged outputs, and never moves backwards. A revoked partition is dropped with
+//! whatever is pending; acknowledgements for it that arrive later carry a stale generation and
+//! are ignored.
+
+use std::collections::{BTreeMap, HashMap};
+
+/// A topic and partition.
+pub type TopicPartition = (String, i32);
+
+/// Identifies the consumed record an acknowledgement belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// The input topic.
+    pub topic: String,
+    /// The input partition.
+    pub partition: i32,
+    /// The partition's assignment generation when the record was consumed.
+    pub generation: u64,
+    /// The input offset.
+    pub offset: i64,
+}
+
+#[derive(Debug, Default)]
+struct PartitionState {
+    generation: u64,
+    /// Offsets with outputs not yet acknowledged, and how many.
+    pending: BTreeMap<i64, u32>,
+    /// The offset after the highest one consumed.
+    next: Option<i64>,
+    /// The position last handed out by [`OffsetTracker::committable`].
+    reported: Option<i64>,
+}
+
+impl PartitionState {
+    /// The offset a consumer may resume from: the lowest pending offset, or the one after the
+    /// highest consumed when nothing is pending.
+    fn position(&self) -> Option<i64> {
+        match self.pending.keys().next() {
+            Some(&lowest) => Some(lowest),
+            None => self.next,
+        }
+    }
+}
+
+/// Tracks in-flight records per partition and the offsets safe to commit.
+#[derive(Debug, Default)]
+pub struct OffsetTracker {
+    partitions: HashMap<TopicPartition, PartitionState>,
+    generations: u64,
+}
+
+impl OffsetTracker {
+    /// An empty tracker.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts tracking a newly assigned partition, dropping any earlier state for it.
+    pub fn assign(&mut self, topic: &str, partition: i32) {
+        self.generations += 1;
+        self.partitions.insert(
+            (topic.to_string(), partition),
+            PartitionState {
+                generation: self.generations,
+                ..PartitionState::default()
+            },
+        );
+    }
+
+    /// Stops tracking a partition; its pending records are forgotten.
+    pub fn revoke(&mut self, topic: &str, partition: i32) {
+        self.partitions.remove(&(topic.to_string(), partition));
+    }
+
+    /// Registers a consumed record that `outputs` produced records stand for (zero when it was
+    /// filtered out: it is done at once). Returns the ticket each acknowledgement must carry.
+    pub fn consumed(&mut self, topic: &str, partition: i32, offset: i64, outputs: u32) -> Ticket {
+        let key = (topic.to_string(), partition);
+        if !self.partitions.contains_key(&key) {
+            self.assign(topic, partition);
+        }
+        let state = self
+            .partitions
+            .get_mut(&key)
+            .expect("the partition was just assigned");
+        state.next = Some(state.next.map_or(offset + 1, |n| n.max(offset + 1)));
+        if outputs > 0 {
+            *state.pending.entry(offset).or_insert(0) += outputs;
+        }
+        Ticket {
+            topic: key.0,
+            partition,
+            generation: state.generation,
+            offset,
+        }
+    }
+
+    /// Adds `more` outputs to an already registered record (a dead-letter record that replaces
+    /// a failed delivery, say). Returns false when the ticket is stale.
+    pub fn add_outputs(&mut self, ticket: &Ticket, more: u32) -> bool {
+        match self.state_for(ticket) {
+            Some(state) => {
+                *state.pending.entry(ticket.offset).or_insert(0) += more;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Records that one output of the ticket's record was acknowledged by the broker.
+    pub fn acknowledged(&mut self, ticket: &Ticket) {
+        if let Some(state) = self.state_for(ticket)
+            && let Some(count) = state.pending.get_mut(&ticket.offset)
+        {
+            *count -= 1;
+            if *count == 0 {
+                state.pending.remove(&ticket.offset);
+            }
+        }
+    }
+
+    fn state_for(&mut self, ticket: &Ticket) -> Option<&mut PartitionState> {
+        self.partitions
+            .get_mut(&(ticket.topic.clone(), ticket.partition))
+            .filter(|s| s.generation == ticket.generation)
+    }
+
+    /// The offsets to store (the next offset to consume, as Kafka commits them) for every
+    /// partition whose position moved since the last call.
+    pub fn committable(&mut self) -> Vec<(TopicPartition, i64)> {
+        let mut out = Vec::new();
+        for (tp, state) in &mut self.partitions {
+            if let Some(position) = state.position()
+                && state.reported.is_none_or(|r| position > r)
+            {
+                state.reported = Some(position);
+                out.push((tp.clone(), position));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The safe position of one partition, whether reported already or not.
+    pub fn position(&self, topic: &str, partition: i32) -> Option<i64> {
+        self.partitions
+            .get(&(topic.to_string(), partition))
+            .and_then(PartitionState::position)
+    }
+
+    /// How many outputs are not yet acknowledged, over all partitions.
+    pub fn pending(&self) -> u64 {
+        self.partitions
+            .values()
+            .flat_map(|s| s.pending.values())
+            .map(|&n| u64::from(n))
+            .sum()
+    }
+
+    /// How many outputs of one partition are not yet acknowledged.
+    pub fn pending_in(&self, topic: &str, partition: i32) -> u64 {
+        self.partitions
+            .get(&(topic.to_string(), partition))
+            .map_or(0, |s| s.pending.values().map(|&n| u64::from(n)).sum())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_filtered_record_is_committable_at_once() {
+        let mut t = OffsetTracker::new();
+        t.consumed("a", 0, 5, 0);
+        assert_eq!(t.committable(), vec![(("a".into(), 0), 6)]);
+        assert_eq!(t.committable(), vec![]);
+    }
+
+    #[test]
+    fn the_position_waits_for_the_lowest_pending_offset() {
+        let mut t = OffsetTracker::new();
+        let first = t.consumed("a", 0, 0, 2);
+        let second = t.consumed("a", 0, 1, 1);
+        t.acknowledged(&second);
+        assert_eq!(t.committable(), vec![(("a".into(), 0), 0)]);
+        t.acknowledged(&first);
+        assert_eq!(t.committable(), vec![]);
+        t.acknowledged(&first);
+        assert_eq!(t.committable(), vec![(("a".into(), 0), 2)]);
+    }
+
+    #[test]
+    fn acknowledgements_of_a_revoked_generation_are_ignored() {
+        let mut t = OffsetTracker::new();
+        let old = t.consumed("a", 0, 0, 1);
+        t.revoke("a", 0);
+        t.assign("a", 0);
+        let new = t.consumed("a", 0, 0, 1);
+        t.acknowledged(&old);
+        assert_eq!(t.pending(), 1);
+        t.acknowledged(&new);
+        assert_eq!(t.pending(), 0);
+        assert_eq!(t.committable(), vec![(("a".into(), 0), 1)]);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Consume the next offset of a partition with this many outputs.
+        Consume(i32, u32),
+        /// Acknowledge one output of the n-th (modulo) record with pending outputs.
+        Ack(usize),
+        /// Ask for committable offsets.
+        Commit,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0..3i32, 0..4u32).prop_map(|(p, n)| Op::Consume(p, n)),
+            any::<usize>().prop_map(Op::Ack),
+            Just(Op::Commit),
+        ]
+    }
+
+    proptest! {
+        /// Model: per partition, the list of consumed offsets with their remaining outputs. The
+        /// safe position is the first offset with outputs remaining, else the next offset.
+        /// Every committed position must be exactly that, and must never move backwards.
+        #[test]
+        fn committed_positions_never_pass_an_unacknowledged_record(ops in prop::collection::vec(op(), 0..200)) {
+            let mut tracker = OffsetTracker::new();
+            let mut model: HashMap<i32, Vec<(i64, u32, Ticket)>> = HashMap::new();
+            let mut committed: HashMap<i32, i64> = HashMap::new();
+            for op in ops {
+                match op {
+                    Op::Consume(p, n) => {
+                        let records = model.entry(p).or_default();
+                        let offset = records.len() as i64;
+                        let ticket = tracker.consumed("t", p, offset, n);
+                        records.push((offset, n, ticket));
+                    }
+                    Op::Ack(i) => {
+                        let mut open: Vec<(i32, usize)> = Vec::new();
+                        for (p, records) in &model {
+                            for (j, r) in records.iter().enumerate() {
+                                if r.1 > 0 { open.push((*p, j)); }
+                            }
+                        }
+                        open.sort();
+                        if !open.is_empty() {
+                            let (p, j) = open[i % open.len()];
+                            let r = &mut model.get_mut(&p).expect("partition")[j];
+                            r.1 -= 1;
+                            tracker.acknowledged(&r.2);
+                        }
+                    }
+                    Op::Commit => {
+                        for ((_, p), position) in tracker.committable() {
+                            let records = &model[&p];
+                            let safe = records
+                                .iter()
+                                .find(|r| r.1 > 0)
+                                .map_or(records.len() as i64, |r| r.0);
+                            prop_assert_eq!(position, safe);
+                            if let Some(&before) = committed.get(&p) {
+                                prop_assert!(position > before);
+                            }
+                            committed.insert(p, position);
+                        }
+                    }
+                }
+                let pending: u64 = model.values().flatten().map(|r| u64::from(r.1)).sum();
+                prop_assert_eq!(tracker.pending(), pending);
+            }
+        }
+    }
+}

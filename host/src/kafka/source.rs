@@ -1,0 +1,137 @@
+//! The consumer side of `switchyard run`: a consumer-group member over the raw topics.
+//!
+//! Offsets are stored only by the processing loop, from the
+//! [`OffsetTracker`](super::offsets::OffsetTracker) (`enable.auto.offset.store=false`), and
+//! committed by librdkafka's commit cycle. On a rebalance the partitions being revoked get a
+//! bounded moment for their in-flight records to be acknowledged; what is done is committed,
+//! what is not is dropped and will be consumed again by the partition's next owner.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::statistics::Statistics;
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+
+use super::Shared;
+use super::sink::headers_of;
+use crate::metrics::Metrics;
+use crate::record::{Origin, Record};
+
+/// The consumer's callbacks.
+pub struct SourceContext {
+    shared: Arc<Shared>,
+    metrics: Arc<Metrics>,
+    revoke_timeout: Duration,
+}
+
+impl SourceContext {
+    /// A context reporting to `shared` and `metrics`; a revoked partition's in-flight records
+    /// get `revoke_timeout` to be acknowledged.
+    pub fn new(shared: Arc<Shared>, metrics: Arc<Metrics>, revoke_timeout: Duration) -> Self {
+        SourceContext {
+            shared,
+            metrics,
+            revoke_timeout,
+        }
+    }
+}
+
+impl ClientContext for SourceContext {
+    fn stats(&self, statistics: Statistics) {
+        for (name, topic) in &statistics.topics {
+            for (&partition, p) in &topic.partitions {
+                if partition >= 0 && p.consumer_lag >= 0 {
+                    self.metrics.set_lag(name, partition, p.consumer_lag);
+                }
+            }
+        }
+    }
+}
+
+impl ConsumerContext for SourceContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Revoke(list) => {
+                let partitions: Vec<(String, i32)> = list
+                    .elements()
+                    .iter()
+                    .map(|e| (e.topic().to_string(), e.partition()))
+                    .collect();
+                if consumer.assignment_lost() {
+                    tracing::warn!(
+                        "assignment lost: dropping {} partitions without committing",
+                        partitions.len()
+                    );
+                } else {
+                    self.shared
+                        .wait_until_done(&partitions, self.revoke_timeout);
+                    let mut commit = TopicPartitionList::new();
+                    for (topic, partition) in &partitions {
+                        if let Some(position) = self.shared.position(topic, *partition)
+                            && let Err(e) = commit.add_partition_offset(
+                                topic,
+                                *partition,
+                                Offset::Offset(position),
+                            )
+                        {
+                            tracing::warn!("{topic}[{partition}]: {e}");
+                        }
+                    }
+                    if commit.count() > 0
+                        && let Err(e) = consumer.commit(&commit, CommitMode::Sync)
+                    {
+                        tracing::warn!("committing revoked partitions: {e}");
+                    }
+                }
+                self.shared.revoke(&partitions);
+                self.metrics
+                    .retain_lag(|t, p| !partitions.iter().any(|(rt, rp)| rt == t && *rp == p));
+                tracing::info!("partitions revoked: {}", describe(&partitions));
+            }
+            Rebalance::Assign(list) => {
+                let partitions: Vec<(String, i32)> = list
+                    .elements()
+                    .iter()
+                    .map(|e| (e.topic().to_string(), e.partition()))
+                    .collect();
+                self.shared.assign(&partitions);
+                tracing::info!("partitions assigned: {}", describe(&partitions));
+            }
+            Rebalance::Error(e) => tracing::warn!("rebalance error: {e}"),
+        }
+    }
+
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, _rebalance: &Rebalance<'_>) {
+        let assigned = consumer.assignment().map(|a| a.count()).unwrap_or(0);
+        self.metrics.set_ready(assigned > 0);
+    }
+}
+
+fn describe(partitions: &[(String, i32)]) -> String {
+    partitions
+        .iter()
+        .map(|(t, p)| format!("{t}[{p}]"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A consumed message as a record for the chain, and where it came from. The partition is left
+/// to the producer's partitioner (the output topic's partitions are its own).
+pub fn to_record(message: &BorrowedMessage<'_>) -> (Record, Origin) {
+    let mut record = Record::new(
+        message.topic(),
+        message.key().map(Bytes::copy_from_slice),
+        message.payload().map(Bytes::copy_from_slice),
+    );
+    record.timestamp = message.timestamp().to_millis();
+    record.headers = headers_of(message);
+    let origin = Origin {
+        topic: message.topic().to_string(),
+        partition: Some(message.partition()),
+        offset: Some(message.offset()),
+    };
+    (record, origin)
+}

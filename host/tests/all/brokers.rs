@@ -1,0 +1,395 @@
+//! Real Kafka-protocol brokers for the `switchyard run` tests, and the processes around them:
+//! librdkafka's mock cluster hosted by `switchyard-mock-cluster` (so it outlives a runner that
+//! is killed), the `tansu` broker process, and `switchyard run` itself. Waits poll observable
+//! state (a process's output, a topic's content) against deadlines.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::{Offset, TopicPartitionList};
+
+/// Polls `check` until it returns `Some`, or panics with `what` at the deadline.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A child process killed when dropped.
+pub struct Process {
+    /// The child.
+    pub child: Child,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// librdkafka's mock cluster in its own process.
+pub struct MockCluster {
+    /// The hosting process (killed on drop).
+    _process: Process,
+    stdin: ChildStdin,
+    replies: BufReader<std::process::ChildStdout>,
+    /// Its bootstrap servers.
+    pub bootstrap: String,
+}
+
+impl MockCluster {
+    /// Starts a cluster of `brokers` with the given `(topic, partitions)`.
+    pub fn start(brokers: i32, topics: &[(&str, i32)]) -> MockCluster {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard-mock-cluster"));
+        command.args(["--brokers", &brokers.to_string()]);
+        for (name, partitions) in topics {
+            command.args(["--topic", &format!("{name}:{partitions}")]);
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start switchyard-mock-cluster");
+        let stdin = child.stdin.take().expect("stdin");
+        let mut replies = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        replies.read_line(&mut line).expect("read bootstrap line");
+        let bootstrap = line
+            .trim()
+            .strip_prefix("bootstrap.servers=")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        MockCluster {
+            _process: Process { child },
+            stdin,
+            replies,
+            bootstrap,
+        }
+    }
+
+    /// Sends a fault-injection command and waits for its reply.
+    pub fn command(&mut self, command: &str) {
+        writeln!(self.stdin, "{command}").expect("write command");
+        self.stdin.flush().expect("flush");
+        let mut reply = String::new();
+        self.replies.read_line(&mut reply).expect("read reply");
+        assert_eq!(reply.trim(), "ok", "{command}");
+    }
+}
+
+/// The `tansu` binary: `$TANSU`, then `~/.cargo/bin/tansu`, then the `PATH`.
+pub fn tansu_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("TANSU") {
+        return Some(PathBuf::from(path));
+    }
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .map(|p| p.join("bin/tansu"));
+    if let Some(path) = cargo_bin.filter(|p| p.is_file()) {
+        return Some(path);
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("tansu"))
+            .find(|p| p.is_file())
+    })
+}
+
+/// A free loopback port (bound, then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind")
+        .port()
+}
+
+/// A tansu broker process with in-memory storage.
+pub struct Tansu {
+    /// The broker process (killed on drop).
+    _process: Process,
+    /// Its bootstrap servers.
+    pub bootstrap: String,
+}
+
+impl Tansu {
+    /// Starts tansu on a free port and waits until it answers metadata requests.
+    pub fn start(binary: &Path) -> Tansu {
+        let port = free_port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new(binary)
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+                "--storage-engine",
+                "memory://tansu/",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tansu");
+        let tansu = Tansu {
+            _process: Process { child },
+            bootstrap: format!("127.0.0.1:{port}"),
+        };
+        let consumer: BaseConsumer = client(&tansu.bootstrap).create().expect("client");
+        wait_for("tansu to answer", Duration::from_secs(30), || {
+            consumer
+                .fetch_metadata(None, Duration::from_millis(500))
+                .ok()
+        });
+        tansu
+    }
+}
+
+fn client(bootstrap: &str) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", bootstrap);
+    config
+}
+
+/// Creates topics (for brokers without auto-creation).
+pub fn create_topics(bootstrap: &str, topics: &[(&str, i32)]) {
+    let admin: AdminClient<DefaultClientContext> = client(bootstrap).create().expect("admin");
+    let new: Vec<NewTopic<'_>> = topics
+        .iter()
+        .map(|(name, partitions)| NewTopic::new(name, *partitions, TopicReplication::Fixed(1)))
+        .collect();
+    let results = futures::executor::block_on(admin.create_topics(&new, &AdminOptions::new()))
+        .expect("create topics");
+    for result in results {
+        result.expect("create topic");
+    }
+}
+
+/// One record to produce or that was consumed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rec {
+    /// The topic.
+    pub topic: String,
+    /// The partition (consumed records only).
+    pub partition: i32,
+    /// The key.
+    pub key: Option<Vec<u8>>,
+    /// The value.
+    pub value: Option<Vec<u8>>,
+    /// The headers, values as text.
+    pub headers: Vec<(String, Option<String>)>,
+}
+
+impl Rec {
+    /// A record with text key and value.
+    pub fn text(topic: &str, key: &str, value: &str) -> Rec {
+        Rec {
+            topic: topic.into(),
+            partition: -1,
+            key: Some(key.as_bytes().to_vec()),
+            value: Some(value.as_bytes().to_vec()),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A header's value.
+    pub fn header(&self, key: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.as_deref())
+    }
+}
+
+/// Produces records with the Java partitioner, and waits for every acknowledgement.
+pub fn produce(bootstrap: &str, records: &[Rec]) {
+    let producer: ThreadedProducer<DefaultProducerContext> = client(bootstrap)
+        .set("partitioner", "murmur2_random")
+        .set("enable.idempotence", "true")
+        .set("linger.ms", "5")
+        .create()
+        .expect("producer");
+    for r in records {
+        let mut headers = OwnedHeaders::new();
+        for (k, v) in &r.headers {
+            headers = headers.insert(Header {
+                key: k,
+                value: v.as_deref(),
+            });
+        }
+        let mut base = BaseRecord::<[u8], [u8]>::to(&r.topic).headers(headers);
+        if let Some(k) = &r.key {
+            base = base.key(k);
+        }
+        if let Some(v) = &r.value {
+            base = base.payload(v);
+        }
+        let mut pending = base;
+        loop {
+            match producer.send(pending) {
+                Ok(()) => break,
+                Err((e, back)) => {
+                    assert!(
+                        matches!(
+                            e,
+                            rdkafka::error::KafkaError::MessageProduction(
+                                rdkafka::types::RDKafkaErrorCode::QueueFull
+                            )
+                        ),
+                        "{e}"
+                    );
+                    pending = back;
+                    producer.poll(Duration::from_millis(10));
+                }
+            }
+        }
+    }
+    producer.flush(Duration::from_secs(30)).expect("flush");
+}
+
+/// Reads whole topics from the beginning, without a group.
+pub struct Reader {
+    consumer: BaseConsumer,
+    /// Everything read so far, in arrival order.
+    pub records: Vec<Rec>,
+}
+
+impl Reader {
+    /// A reader of every partition of `topics`.
+    pub fn new(bootstrap: &str, topics: &[(&str, i32)]) -> Reader {
+        let consumer: BaseConsumer = client(bootstrap)
+            .set("group.id", "switchyard-test-reader")
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("consumer");
+        let mut list = TopicPartitionList::new();
+        for (topic, partitions) in topics {
+            for p in 0..*partitions {
+                list.add_partition_offset(topic, p, Offset::Beginning)
+                    .expect("partition");
+            }
+        }
+        consumer.assign(&list).expect("assign");
+        Reader {
+            consumer,
+            records: Vec::new(),
+        }
+    }
+
+    /// Reads what is available for a moment.
+    pub fn poll(&mut self) {
+        while let Some(m) = self.consumer.poll(Duration::from_millis(50)) {
+            // Error events (a broker down, say) are transient for a reader.
+            let Ok(m) = m else { continue };
+            self.records.push(Rec {
+                topic: m.topic().to_string(),
+                partition: m.partition(),
+                key: m.key().map(<[u8]>::to_vec),
+                value: m.payload().map(<[u8]>::to_vec),
+                headers: m
+                    .headers()
+                    .map(|h| {
+                        h.iter()
+                            .map(|h| {
+                                (
+                                    h.key.to_string(),
+                                    h.value.map(|v| String::from_utf8_lossy(v).into_owned()),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            });
+        }
+    }
+
+    /// Reads until at least `n` records arrived.
+    pub fn read_at_least(&mut self, n: usize, timeout: Duration) {
+        wait_for(&format!("{n} records"), timeout, || {
+            self.poll();
+            (self.records.len() >= n).then_some(())
+        });
+    }
+}
+
+/// Groups records' values by key, in order.
+pub fn values_by_key(records: &[Rec]) -> HashMap<Option<Vec<u8>>, Vec<Option<Vec<u8>>>> {
+    let mut map: HashMap<_, Vec<_>> = HashMap::new();
+    for r in records {
+        map.entry(r.key.clone()).or_default().push(r.value.clone());
+    }
+    map
+}
+
+/// A `switchyard run` process whose standard error goes to a file.
+pub struct Runner {
+    /// The process.
+    pub process: Process,
+    /// Its log.
+    pub log: PathBuf,
+}
+
+impl Runner {
+    /// Starts `switchyard run` with `args`, logging to `log`.
+    pub fn start(args: &[&str], log: &Path) -> Runner {
+        let file = std::fs::File::create(log).expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .arg("run")
+            .args(args)
+            .env("SWITCHYARD_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .expect("start switchyard run");
+        Runner {
+            process: Process { child },
+            log: log.to_path_buf(),
+        }
+    }
+
+    /// The log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Panics with the log if the process has exited.
+    pub fn assert_running(&mut self) {
+        if let Some(status) = self.process.child.try_wait().expect("try_wait") {
+            panic!("switchyard run exited with {status}:\n{}", self.log());
+        }
+    }
+
+    /// Kills the process with SIGKILL.
+    pub fn kill(&mut self) {
+        self.process.child.kill().expect("kill -9");
+        self.process.child.wait().expect("wait");
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.process.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success());
+        wait_for("switchyard run to exit", timeout, || {
+            self.process.child.try_wait().expect("try_wait")
+        })
+    }
+}
