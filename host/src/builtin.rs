@@ -69,7 +69,157 @@ static ALL: &[Builtin] = &[
         classes: &["org.apache.kafka.connect.transforms.predicates.RecordIsTombstone"],
         wasm: wasm::RECORD_IS_TOMBSTONE,
     },
+    Builtin {
+        component: "cast-types",
+        kind: Kind::Transform,
+        classes: &[
+            "org.apache.kafka.connect.transforms.Cast$Key",
+            "org.apache.kafka.connect.transforms.Cast$Value",
+        ],
+        wasm: wasm::CAST_TYPES,
+    },
+    Builtin {
+        component: "drop-headers",
+        kind: Kind::Transform,
+        classes: &["org.apache.kafka.connect.transforms.DropHeaders"],
+        wasm: wasm::DROP_HEADERS,
+    },
+    Builtin {
+        component: "extract-field",
+        kind: Kind::Transform,
+        classes: &[
+            "org.apache.kafka.connect.transforms.ExtractField$Key",
+            "org.apache.kafka.connect.transforms.ExtractField$Value",
+        ],
+        wasm: wasm::EXTRACT_FIELD,
+    },
+    Builtin {
+        component: "filter",
+        kind: Kind::Transform,
+        classes: &["org.apache.kafka.connect.transforms.Filter"],
+        wasm: wasm::FILTER,
+    },
+    Builtin {
+        component: "flatten",
+        kind: Kind::Transform,
+        classes: &[
+            "org.apache.kafka.connect.transforms.Flatten$Key",
+            "org.apache.kafka.connect.transforms.Flatten$Value",
+        ],
+        wasm: wasm::FLATTEN,
+    },
+    Builtin {
+        component: "header-from",
+        kind: Kind::Transform,
+        classes: &[
+            "org.apache.kafka.connect.transforms.HeaderFrom$Key",
+            "org.apache.kafka.connect.transforms.HeaderFrom$Value",
+        ],
+        wasm: wasm::HEADER_FROM,
+    },
+    Builtin {
+        component: "hoist-field",
+        kind: Kind::Transform,
+        classes: &[
+            "org.apache.kafka.connect.transforms.HoistField$Key",
+            "org.apache.kafka.connect.transforms.HoistField$Value",
+        ],
+        wasm: wasm::HOIST_FIELD,
+    },
+    Builtin {
+        component: "insert-field",
+        kind: Kind::Transform,
+        classes: &[
+            "org.apache.kafka.connect.transforms.InsertField$Key",
+            "org.apache.kafka.connect.transforms.InsertField$Value",
+        ],
+        wasm: wasm::INSERT_FIELD,
+    },
+    Builtin {
+        component: "insert-header",
+        kind: Kind::Transform,
+        classes: &["org.apache.kafka.connect.transforms.InsertHeader"],
+        wasm: wasm::INSERT_HEADER,
+    },
+    Builtin {
+        component: "mask-field",
+        kind: Kind::Transform,
+        classes: &[
+            "org.apache.kafka.connect.transforms.MaskField$Key",
+            "org.apache.kafka.connect.transforms.MaskField$Value",
+        ],
+        wasm: wasm::MASK_FIELD,
+    },
+    Builtin {
+        component: "set-schema-metadata",
+        kind: Kind::Transform,
+        classes: &[
+            "org.apache.kafka.connect.transforms.SetSchemaMetadata$Key",
+            "org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
+        ],
+        wasm: wasm::SET_SCHEMA_METADATA,
+    },
+    Builtin {
+        component: "timestamp-converter",
+        kind: Kind::Transform,
+        classes: &[
+            "org.apache.kafka.connect.transforms.TimestampConverter$Key",
+            "org.apache.kafka.connect.transforms.TimestampConverter$Value",
+        ],
+        wasm: wasm::TIMESTAMP_CONVERTER,
+    },
+    Builtin {
+        component: "timestamp-router",
+        kind: Kind::Transform,
+        classes: &["org.apache.kafka.connect.transforms.TimestampRouter"],
+        wasm: wasm::TIMESTAMP_ROUTER,
+    },
+    Builtin {
+        component: "value-to-key",
+        kind: Kind::Transform,
+        classes: &["org.apache.kafka.connect.transforms.ValueToKey"],
+        wasm: wasm::VALUE_TO_KEY,
+    },
     // Debezium (`io.debezium.transforms`).
+    Builtin {
+        component: "extract-new-record-state",
+        kind: Kind::Transform,
+        classes: &["io.debezium.transforms.ExtractNewRecordState"],
+        wasm: wasm::EXTRACT_NEW_RECORD_STATE,
+    },
+    Builtin {
+        component: "logical-topic-router",
+        kind: Kind::Transform,
+        classes: &[
+            "io.debezium.transforms.ToLogicalTopicRouter",
+            "io.debezium.transforms.ByLogicalTableRouter",
+        ],
+        wasm: wasm::LOGICAL_TOPIC_ROUTER,
+    },
+    Builtin {
+        component: "event-router",
+        kind: Kind::Transform,
+        classes: &["io.debezium.transforms.outbox.EventRouter"],
+        wasm: wasm::EVENT_ROUTER,
+    },
+    Builtin {
+        component: "header-to-value",
+        kind: Kind::Transform,
+        classes: &["io.debezium.transforms.HeaderToValue"],
+        wasm: wasm::HEADER_TO_VALUE,
+    },
+    Builtin {
+        component: "partition-routing",
+        kind: Kind::Transform,
+        classes: &["io.debezium.transforms.partitions.PartitionRouting"],
+        wasm: wasm::PARTITION_ROUTING,
+    },
+    Builtin {
+        component: "timezone-converter",
+        kind: Kind::Transform,
+        classes: &["io.debezium.transforms.TimezoneConverter"],
+        wasm: wasm::TIMEZONE_CONVERTER,
+    },
 ];
 
 /// Every built-in component.
