@@ -148,3 +148,174 @@ fn missing_config_file_is_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/connector.json"));
 }
+
+/// The configuration errors of the Kafka Connect transforms (`CastTest.testConfig*`,
+/// `TimestampConverterTest.testConfig*`, `MaskFieldTest.testEmptyStringReplacementValue`,
+/// `HeaderFromTest`, `DropHeadersTest.configRejectsEmptyList`, `InsertHeaderTest`, …): exit 2,
+/// naming `transforms.<alias>.<key>` and Kafka's message.
+#[test]
+fn kafka_transform_config_errors_name_the_key() {
+    let t = "org.apache.kafka.connect.transforms.";
+    for (class, config, key, message) in [
+        (
+            "Cast$Value",
+            &[("spec", "")][..],
+            "spec",
+            "Must specify at least one field to cast.",
+        ),
+        (
+            "Cast$Value",
+            &[("spec", "foo:faketype")][..],
+            "spec",
+            "Invalid type found in casting spec: faketype",
+        ),
+        (
+            "Cast$Key",
+            &[("spec", "foo:array")][..],
+            "spec",
+            "does not support casting to ARRAY",
+        ),
+        (
+            "Cast$Value",
+            &[("spec", "foo:bytes")][..],
+            "spec",
+            "does not support casting to BYTES",
+        ),
+        (
+            "Cast$Value",
+            &[("spec", "foo:int8:extra")][..],
+            "spec",
+            "Invalid rename mapping: foo:int8:extra",
+        ),
+        (
+            "Cast$Value",
+            &[("spec", "foo:int8,int32")][..],
+            "spec",
+            "may ony specify a single cast",
+        ),
+        (
+            "TimestampConverter$Value",
+            &[("field", "ts")][..],
+            "target.type",
+            "Missing required configuration \"target.type\"",
+        ),
+        (
+            "TimestampConverter$Value",
+            &[("target.type", "invalid")][..],
+            "target.type",
+            "String must be one of: string, unix, Date, Time, Timestamp",
+        ),
+        (
+            "TimestampConverter$Value",
+            &[("target.type", "string")][..],
+            "format",
+            "requires format option",
+        ),
+        (
+            "TimestampConverter$Value",
+            &[("target.type", "string"), ("format", "yyyy-bb")][..],
+            "format",
+            "SimpleDateFormat-compatible pattern for string timestamps: yyyy-bb",
+        ),
+        (
+            "TimestampConverter$Key",
+            &[("target.type", "string"), ("format", "YYYY-ww")][..],
+            "format",
+            "is not supported",
+        ),
+        (
+            "TimestampConverter$Value",
+            &[("target.type", "unix"), ("unix.precision", "minutes")][..],
+            "unix.precision",
+            "String must be one of",
+        ),
+        (
+            "TimestampRouter",
+            &[("timestamp.format", "yyyy-bb")][..],
+            "timestamp.format",
+            "Illegal pattern character 'b'",
+        ),
+        (
+            "MaskField$Value",
+            &[("fields", "a"), ("replacement", "")][..],
+            "replacement",
+            "String must be non-empty",
+        ),
+        (
+            "MaskField$Value",
+            &[("fields", "")][..],
+            "fields",
+            "Empty list",
+        ),
+        (
+            "HeaderFrom$Value",
+            &[("fields", "a,b"), ("headers", "h"), ("operation", "copy")][..],
+            "headers",
+            "'fields' config must have the same number of elements as 'headers' config.",
+        ),
+        (
+            "HeaderFrom$Key",
+            &[("fields", "a"), ("headers", "h"), ("operation", "swap")][..],
+            "operation",
+            "String must be one of: move, copy",
+        ),
+        (
+            "DropHeaders",
+            &[("headers", "")][..],
+            "headers",
+            "Empty list",
+        ),
+        (
+            "InsertHeader",
+            &[("header", "h")][..],
+            "value.literal",
+            "Missing required configuration \"value.literal\"",
+        ),
+        (
+            "InsertField$Value",
+            &[("static.field", "s")][..],
+            "static.value",
+            "No value specified for static field: s",
+        ),
+        (
+            "InsertField$Value",
+            &[("replace.null.with.default", "true")][..],
+            "topic.field",
+            "No field insertion configured",
+        ),
+        (
+            "SetSchemaMetadata$Value",
+            &[("schema.version", "v2")][..],
+            "schema.version",
+            "Not a number of type INT",
+        ),
+        (
+            "ExtractField$Value",
+            &[("field", "`a.b"), ("field.syntax.version", "V2")][..],
+            "field",
+            "Incomplete backtick pair in path",
+        ),
+        (
+            "ExtractField$Key",
+            &[("field", "a"), ("field.syntax.version", "V3")][..],
+            "field.syntax.version",
+            "(case insensitive): V1, V2",
+        ),
+        ("ValueToKey", &[("fields", "")][..], "fields", "Empty list"),
+        (
+            "HoistField$Value",
+            &[("replace.null.with.default", "true")][..],
+            "field",
+            "Missing required configuration \"field\"",
+        ),
+    ] {
+        let mut json = serde_json::Map::new();
+        json.insert("transforms".into(), "x".into());
+        json.insert("transforms.x.type".into(), format!("{t}{class}").into());
+        for (k, v) in config {
+            json.insert(format!("transforms.x.{k}"), (*v).into());
+        }
+        let json = serde_json::Value::Object(json).to_string();
+        assert_config_error(&json, &[&format!("transforms.x.{key}"), message]);
+    }
+}
