@@ -1,7 +1,9 @@
 //! Records per second through the seed's chain (`ReplaceField$Key` guarded by
 //! `TopicNameMatches`, then `RegexRouter`) over the shared Debezium fixtures held as Kafka key /
 //! value bytes: (a) as WebAssembly components, (b) the same logic in plain Rust on the same data
-//! model, (c) an identity chain, and (d) `apply`'s JSONL parse + chain + write end to end.
+//! model, (c) an identity chain, and (d) `apply`'s JSONL parse + chain + write end to end; then
+//! the two other most used chains: unwrap + route (`ExtractNewRecordState`, `RegexRouter`) and
+//! unwrap + flatten + cast (`ExtractNewRecordState`, `Flatten$Value`, `Cast$Value`).
 //!
 //! Run with `cargo bench -p switchyard --bench chain`.
 
@@ -94,6 +96,34 @@ impl NativeSeedChain {
     }
 }
 
+/// Debezium's unwrap, then every table topic routed to one.
+const UNWRAP_ROUTE: &str = r#"
+[[transforms]]
+alias = "unwrap"
+class = "io.debezium.transforms.ExtractNewRecordState"
+config = { "add.fields" = "op,table,lsn", "delete.handling.mode" = "rewrite" }
+[[transforms]]
+alias = "route"
+class = "org.apache.kafka.connect.transforms.RegexRouter"
+config = { regex = "product.public.(.*)", replacement = "product-events" }
+"#;
+
+/// Debezium's unwrap, then `Flatten$Value` and `Cast$Value`.
+const UNWRAP_FLATTEN_CAST: &str = r#"
+[[transforms]]
+alias = "unwrap"
+class = "io.debezium.transforms.ExtractNewRecordState"
+config = { "add.fields" = "op,table,lsn", "delete.handling.mode" = "rewrite" }
+[[transforms]]
+alias = "flatten"
+class = "org.apache.kafka.connect.transforms.Flatten$Value"
+config = { delimiter = "_" }
+[[transforms]]
+alias = "cast"
+class = "org.apache.kafka.connect.transforms.Cast$Value"
+config = { spec = "__lsn:string" }
+"#;
+
 fn bench(c: &mut Criterion) {
     let (_, inputs) = load_records("with-schema.jsonl");
     let seed = fixtures().join("postgres-product-connector.json");
@@ -138,6 +168,27 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    group.finish();
+
+    let mut group = c.benchmark_group("catalogue-chains");
+    group.throughput(Throughput::Elements(inputs.len() as u64));
+    for (name, toml) in [
+        ("unwrap-route", UNWRAP_ROUTE),
+        ("unwrap-flatten-cast", UNWRAP_FLATTEN_CAST),
+    ] {
+        let file = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&file, toml).expect("write");
+        let mut chain = chain_for(&file);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for i in &inputs {
+                    for out in chain.apply(make(i)).expect("chain") {
+                        std::hint::black_box(encode(&converters, &out));
+                    }
+                }
+            })
+        });
+    }
     group.finish();
 
     let (lines, _) = load_records("with-schema.jsonl");
