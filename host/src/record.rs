@@ -273,16 +273,54 @@ fn walk<'a>(data: &'a mut ConnectData, path: &[String]) -> Result<Node<'a>, Data
     Ok(node)
 }
 
-/// The schema of the node at `path`, `None` for schemaless data.
+/// The schema of the node at `path`, `None` for schemaless data. Schema'd data is walked by its
+/// schema, so the schema of a field inside a null struct (Debezium's `before` of an insert, a
+/// `transaction` outside a transaction) is known too.
 pub fn schema_at(
     data: &mut ConnectData,
     path: &[String],
 ) -> Result<Option<Arc<Schema>>, DataError> {
-    Ok(walk(data, path)?.schema.cloned())
+    match &data.schema {
+        Some(schema) => schema_walk(schema, path).map(Some),
+        None => walk(data, path).map(|_| None),
+    }
+}
+
+/// Follows `path` through struct fields (and map values) of `schema`.
+fn schema_walk(schema: &Arc<Schema>, path: &[String]) -> Result<Arc<Schema>, DataError> {
+    let mut current = schema;
+    for (depth, name) in path.iter().enumerate() {
+        current = match current.kind {
+            SchemaType::Struct => {
+                let index = current
+                    .field_index(name)
+                    .ok_or_else(|| DataError::NoSuchField(path[..=depth].join(".")))?;
+                &current.fields[index].schema
+            }
+            SchemaType::Map => current
+                .value_schema
+                .as_ref()
+                .ok_or_else(|| DataError::WrongType("map schema without value schema".into()))?,
+            other => {
+                return Err(DataError::WrongType(format!(
+                    "{} is a {}, not a struct or map",
+                    path[..depth].join("."),
+                    other.upper_name()
+                )));
+            }
+        };
+    }
+    Ok(Arc::clone(current))
 }
 
 /// The field names of the struct, or the string keys of the map, at `path`.
 pub fn field_names(data: &mut ConnectData, path: &[String]) -> Result<Vec<String>, DataError> {
+    if let Some(schema) = &data.schema {
+        let node = schema_walk(schema, path)?;
+        if node.kind == SchemaType::Struct {
+            return Ok(node.fields.iter().map(|f| f.name.clone()).collect());
+        }
+    }
     let node = walk(data, path)?;
     match (node.schema, &*node.value) {
         (Some(schema), _) if schema.kind == SchemaType::Struct => {
@@ -826,6 +864,34 @@ mod tests {
             value: Value::Int64(1),
         };
         assert!(rename_schema(&mut schemaless, &[], None, Some(1)).is_err());
+    }
+
+    #[test]
+    fn schemas_and_field_names_are_known_inside_null_structs() {
+        let inner = Schema::new(SchemaType::Struct)
+            .optional()
+            .field("a", Schema::new(SchemaType::Int32));
+        let outer = Schema::new(SchemaType::Struct).field("before", inner);
+        let mut data = ConnectData {
+            schema: Some(Arc::new(outer)),
+            value: Value::Struct(vec![Value::Null]),
+        };
+        let a = schema_at(&mut data, &path(&["before", "a"]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.kind, SchemaType::Int32);
+        assert_eq!(
+            field_names(&mut data, &path(&["before"])).unwrap(),
+            vec!["a"]
+        );
+        assert!(matches!(
+            schema_at(&mut data, &path(&["before", "b"])),
+            Err(DataError::NoSuchField(p)) if p == "before.b"
+        ));
+        assert!(matches!(
+            get(&mut data, &path(&["before", "a"])),
+            Err(DataError::NoSuchField(_))
+        ));
     }
 
     #[test]

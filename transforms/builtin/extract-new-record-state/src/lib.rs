@@ -64,7 +64,7 @@ use debezium_support::envelope::{AFTER, BEFORE, OPERATION, SOURCE, TRANSACTION, 
 use debezium_support::headers::to_header;
 use debezium_support::java::{self, class_name};
 use debezium_support::json::{self, Json};
-use debezium_support::schema::{field_info_from_json, optional_copy, plain};
+use debezium_support::schema::{optional_copy, plain};
 use switchyard_sdk::log;
 use switchyard_sdk::prelude::*;
 
@@ -391,21 +391,25 @@ impl ExtractNewRecordState {
     /// `getValue`): `None` when the field is in neither the named struct nor the envelope.
     fn resolve(&self, r: &FieldReference, record: &Record) -> Result<Option<Resolved>, Error> {
         let value = record.value();
-        let top = value.field_names(&[])?;
+        // Probing one path is one host call; listing a struct's fields lowers every name.
+        let exists = |path: &[&str]| match value.schema(path) {
+            Ok(_) => Ok(true),
+            Err(DataError::NoSuchField(_)) => Ok(false),
+            Err(e) => Err(Error::from(e)),
+        };
         let parent: Vec<&str> = r.parent.iter().map(String::as_str).collect();
-        if let Some(p) = &r.parent
-            && !top.iter().any(|f| f == p)
-        {
+        if !parent.is_empty() && !exists(&parent)? {
             // `originalRecordSchema.field(struct).schema()` on a missing struct.
             return Err(Error::bad_record(
                 "Cannot invoke \"org.apache.kafka.connect.data.Field.schema()\" because the \
                  return value of \"org.apache.kafka.connect.data.Schema.field(String)\" is null",
             ));
         }
-        let in_parent = value.field_names(&parent)?.contains(&r.field);
+        let nested: Vec<&str> = parent.iter().copied().chain([r.field.as_str()]).collect();
+        let in_parent = exists(&nested)?;
         let path: Vec<&str> = if in_parent {
-            parent.iter().copied().chain([r.field.as_str()]).collect()
-        } else if top.contains(&r.field) {
+            nested
+        } else if exists(&[r.field.as_str()])? {
             vec![r.field.as_str()]
         } else {
             return Ok(None);
@@ -413,12 +417,7 @@ impl ExtractNewRecordState {
         let parent_is_null = !parent.is_empty() && value.get(&parent) == Ok(Scalar::Null);
         let (schema, scalar) = if parent_is_null {
             // `transaction` outside a transaction: the field is added, null, with its schema.
-            let schema = if in_parent {
-                schema_through_null_struct(record, &parent, &r.field)?
-            } else {
-                value.schema(&path)?
-            };
-            (schema, Scalar::Null)
+            (value.schema(&path)?, Scalar::Null)
         } else {
             let scalar = match value.get(&path) {
                 Ok(s) => s,
@@ -584,24 +583,6 @@ impl ExtractNewRecordState {
             record.set_topic(&topic);
         }
     }
-}
-
-/// The schema of `field` in the struct at `parent`, when that struct's value is null: the host
-/// cannot walk into a null struct, so the struct is extracted from a copy of the record and its
-/// schema read as JSON.
-fn schema_through_null_struct(
-    record: &Record,
-    parent: &[&str],
-    field: &str,
-) -> Result<Option<SchemaInfo>, Error> {
-    let mut copy = record.duplicate();
-    copy.value_mut().extract(parent, false)?;
-    let data = copy.value().to_json()?;
-    let Some(schema_text) = data.schema else {
-        return Ok(None);
-    };
-    let schema = json::parse(&schema_text).map_err(Error::bad_record)?;
-    Ok(field_info_from_json(&schema, field))
 }
 
 /// A header value read as a list of strings: a JSON array of strings, or `[a, b]`.
