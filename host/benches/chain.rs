@@ -191,6 +191,50 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
+    // The JsonConverter alone, on the first fixture record (a `products` snapshot read).
+    let mut group = c.benchmark_group("json-converter");
+    group.throughput(Throughput::Elements(1));
+    let first = &inputs[0];
+    let key = first.key.clone().expect("key");
+    let value = first.value.clone().expect("value");
+    let key_data = converters
+        .key
+        .to_connect(&first.topic, Some(&key))
+        .expect("key");
+    let value_data = converters
+        .value
+        .to_connect(&first.topic, Some(&value))
+        .expect("value");
+    group.bench_function("decode-key", |b| {
+        b.iter(|| {
+            converters
+                .key
+                .to_connect(&first.topic, Some(std::hint::black_box(&key)))
+        })
+    });
+    group.bench_function("decode-value", |b| {
+        b.iter(|| {
+            converters
+                .value
+                .to_connect(&first.topic, Some(std::hint::black_box(&value)))
+        })
+    });
+    group.bench_function("encode-key", |b| {
+        b.iter(|| {
+            converters
+                .key
+                .from_connect(&first.topic, std::hint::black_box(&key_data))
+        })
+    });
+    group.bench_function("encode-value", |b| {
+        b.iter(|| {
+            converters
+                .value
+                .from_connect(&first.topic, std::hint::black_box(&value_data))
+        })
+    });
+    group.finish();
+
     let (lines, _) = load_records("with-schema.jsonl");
     let mut group = c.benchmark_group("apply-jsonl");
     group.throughput(Throughput::Elements(lines.len() as u64));
