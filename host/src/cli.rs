@@ -85,6 +85,28 @@ pub struct RunArgs {
     /// Seconds that shutdown and rebalances wait for in-flight records.
     #[arg(long, default_value_t = 30)]
     pub drain_timeout_secs: u64,
+    /// The delivery guarantee. Default: exactly-once when the connector says
+    /// `exactly.once.support=required` (or the worker `exactly.once.source.support=enabled`),
+    /// else at-least-once.
+    #[arg(long, value_enum)]
+    pub delivery: Option<DeliveryArg>,
+    /// The transactional producer's `transactional.id` in exactly-once mode: unique per
+    /// process, stable across its restarts. Default: a `producer.transactional.id` property,
+    /// else `<group id>-<host name>`.
+    #[arg(long)]
+    pub transactional_id: Option<String>,
+    /// Milliseconds between transaction commits in exactly-once mode.
+    #[arg(long, default_value_t = 100)]
+    pub transaction_interval_ms: u64,
+}
+
+/// `--delivery` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeliveryArg {
+    /// Commit offsets once outputs are acknowledged; a crash may duplicate outputs.
+    AtLeastOnce,
+    /// Kafka transactions: outputs and input offsets are committed atomically.
+    ExactlyOnce,
 }
 
 /// Arguments of `apply`.
@@ -591,6 +613,12 @@ pub fn run(
         properties: args.properties.clone(),
         metrics_address: (!args.no_metrics).then(|| args.metrics_address.clone()),
         drain_timeout: std::time::Duration::from_secs(args.drain_timeout_secs),
+        delivery: args.delivery.map(|d| match d {
+            DeliveryArg::AtLeastOnce => crate::kafka::DeliveryGuarantee::AtLeastOnce,
+            DeliveryArg::ExactlyOnce => crate::kafka::DeliveryGuarantee::ExactlyOnce,
+        }),
+        transactional_id: args.transactional_id.clone(),
+        transaction_interval: std::time::Duration::from_millis(args.transaction_interval_ms),
     };
     let summary = crate::kafka::run(&options, shutdown).map_err(|e| match e {
         crate::kafka::RunError::Config(e) => CliError::Config(e),

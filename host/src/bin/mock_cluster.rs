@@ -6,7 +6,11 @@
 //! `bootstrap.servers=<list>` on standard output once the cluster is up, then runs until its
 //! standard input is closed (or it is killed). Commands on standard input inject faults:
 //! `broker-down <id>`, `broker-up <id>`, `produce-errors <count>` (that many produce requests fail
-//! with a retriable `NOT_ENOUGH_REPLICAS`), `clear-produce-errors`.
+//! with a retriable `NOT_ENOUGH_REPLICAS`), `clear-produce-errors`, and for any of the APIs a
+//! transactional producer uses, `request-errors <API> <ERROR> <count>` (the next `count`
+//! requests of `API` — `Produce`, `InitProducerId`, `AddPartitionsToTxn`, `AddOffsetsToTxn`,
+//! `TxnOffsetCommit`, `EndTxn` — fail with `ERROR`, a Kafka error name such as
+//! `UNKNOWN_PRODUCER_ID`; see [`error_named`]).
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -69,6 +73,27 @@ fn serve() -> Result<(), String> {
                 cluster.request_errors(RDKafkaApiKey::Produce, &errors);
                 Ok(())
             }
+            (Some("request-errors"), _) => {
+                let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+                match words[..] {
+                    [api, error, count] => {
+                        match (api_named(api), error_named(error), count.parse::<usize>()) {
+                            (Some(api), Some(error), Ok(count)) => {
+                                cluster.request_errors(api, &vec![error; count]);
+                                Ok(())
+                            }
+                            _ => {
+                                eprintln!("unknown API, error or count: {line}");
+                                Ok(())
+                            }
+                        }
+                    }
+                    _ => {
+                        eprintln!("expected request-errors <API> <ERROR> <count>: {line}");
+                        Ok(())
+                    }
+                }
+            }
             (Some("clear-produce-errors"), None) => {
                 cluster.clear_request_errors(RDKafkaApiKey::Produce);
                 Ok(())
@@ -87,4 +112,39 @@ fn serve() -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// The APIs `request-errors` accepts.
+fn api_named(name: &str) -> Option<RDKafkaApiKey> {
+    Some(match name {
+        "Produce" => RDKafkaApiKey::Produce,
+        "InitProducerId" => RDKafkaApiKey::InitProducerId,
+        "AddPartitionsToTxn" => RDKafkaApiKey::AddPartitionsToTxn,
+        "AddOffsetsToTxn" => RDKafkaApiKey::AddOffsetsToTxn,
+        "TxnOffsetCommit" => RDKafkaApiKey::TxnOffsetCommit,
+        "EndTxn" => RDKafkaApiKey::EndTxn,
+        "OffsetCommit" => RDKafkaApiKey::OffsetCommit,
+        _ => return None,
+    })
+}
+
+/// The Kafka errors `request-errors` accepts, by their protocol names.
+fn error_named(name: &str) -> Option<RDKafkaRespErr> {
+    use RDKafkaRespErr::*;
+    Some(match name {
+        "NOT_ENOUGH_REPLICAS" => RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+        "UNKNOWN_PRODUCER_ID" => RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID,
+        "INVALID_PRODUCER_ID_MAPPING" => RD_KAFKA_RESP_ERR_INVALID_PRODUCER_ID_MAPPING,
+        "GROUP_AUTHORIZATION_FAILED" => RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED,
+        "TOPIC_AUTHORIZATION_FAILED" => RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+        "TRANSACTIONAL_ID_AUTHORIZATION_FAILED" => {
+            RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        }
+        "COORDINATOR_NOT_AVAILABLE" => RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+        "CONCURRENT_TRANSACTIONS" => RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS,
+        "PRODUCER_FENCED" => RD_KAFKA_RESP_ERR_PRODUCER_FENCED,
+        "INVALID_PRODUCER_EPOCH" => RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH,
+        "INVALID_MSG_SIZE" => RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE,
+        _ => return None,
+    })
 }

@@ -76,6 +76,22 @@ impl OffsetTracker {
         );
     }
 
+    /// Starts a new generation of every tracked partition, forgetting what is pending: used
+    /// after an aborted transaction, whose late delivery reports must not count.
+    pub fn renew(&mut self) {
+        let partitions: Vec<TopicPartition> = self.partitions.keys().cloned().collect();
+        for (topic, partition) in partitions {
+            self.assign(&topic, partition);
+        }
+    }
+
+    /// Whether a ticket belongs to the current generation of its partition.
+    pub fn is_current(&self, ticket: &Ticket) -> bool {
+        self.partitions
+            .get(&(ticket.topic.clone(), ticket.partition))
+            .is_some_and(|s| s.generation == ticket.generation)
+    }
+
     /// Stops tracking a partition; its pending records are forgotten.
     pub fn revoke(&mut self, topic: &str, partition: i32) {
         self.partitions.remove(&(topic.to_string(), partition));
@@ -212,6 +228,19 @@ mod tests {
         t.acknowledged(&new);
         assert_eq!(t.pending(), 0);
         assert_eq!(t.committable(), vec![(("a".into(), 0), 1)]);
+    }
+
+    #[test]
+    fn renewing_forgets_pending_records_and_their_late_acknowledgements() {
+        let mut t = OffsetTracker::new();
+        let old = t.consumed("a", 0, 0, 1);
+        t.renew();
+        assert!(!t.is_current(&old));
+        assert_eq!(t.pending(), 0);
+        let new = t.consumed("a", 0, 0, 1);
+        assert!(t.is_current(&new));
+        t.acknowledged(&old);
+        assert_eq!(t.pending(), 1);
     }
 
     #[derive(Debug, Clone)]

@@ -58,6 +58,8 @@ pub struct ClientSettings {
     pub key_converter: Option<ConverterSpec>,
     /// The worker's `value.converter` and its settings.
     pub value_converter: Option<ConverterSpec>,
+    /// The worker's `exactly.once.source.support=enabled`: `run` defaults to exactly-once.
+    pub exactly_once_source_support: bool,
 }
 
 impl ClientSettings {
@@ -98,6 +100,9 @@ impl ClientSettings {
         };
         settings.key_converter = converter("key.converter");
         settings.value_converter = converter("value.converter");
+        settings.exactly_once_source_support = props.iter().any(|(k, v)| {
+            k == "exactly.once.source.support" && v.trim().eq_ignore_ascii_case("enabled")
+        });
         for (key, value) in props {
             if SHARED_CLIENT_KEYS.contains(&key.as_str())
                 || key.starts_with("consumer.")

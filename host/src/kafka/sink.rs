@@ -145,16 +145,19 @@ pub fn send(
     record: &OutgoingRecord,
     delivery: Delivery,
 ) -> Result<(), KafkaError> {
-    let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
-    for h in &record.headers {
-        headers = headers.insert(KafkaHeader {
-            key: &h.key,
-            value: h.value.as_deref(),
-        });
-    }
     let mut base =
-        BaseRecord::<[u8], [u8], Box<Delivery>>::with_opaque_to(&record.topic, Box::new(delivery))
-            .headers(headers);
+        BaseRecord::<[u8], [u8], Box<Delivery>>::with_opaque_to(&record.topic, Box::new(delivery));
+    // No header list at all for a record without headers: librdkafka would allocate one.
+    if !record.headers.is_empty() {
+        let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
+        for h in &record.headers {
+            headers = headers.insert(KafkaHeader {
+                key: &h.key,
+                value: h.value.as_deref(),
+            });
+        }
+        base = base.headers(headers);
+    }
     if let Some(key) = &record.key {
         base = base.key(key);
     }

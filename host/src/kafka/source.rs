@@ -5,8 +5,11 @@
 //! committed by librdkafka's commit cycle. On a rebalance the partitions being revoked get a
 //! bounded moment for their in-flight records to be acknowledged; what is done is committed,
 //! what is not is dropped and will be consumed again by the partition's next owner.
+//!
+//! In exactly-once mode ([`Transactions`]) offsets are committed by the transactions instead:
+//! on a revoke the open transaction is committed (aborted when the assignment was lost).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -17,6 +20,7 @@ use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use super::Shared;
 use super::sink::headers_of;
+use super::transaction::Transactions;
 use crate::metrics::Metrics;
 use crate::record::{Origin, Record};
 
@@ -25,6 +29,7 @@ pub struct SourceContext {
     shared: Arc<Shared>,
     metrics: Arc<Metrics>,
     revoke_timeout: Duration,
+    transactions: OnceLock<Arc<Transactions>>,
 }
 
 impl SourceContext {
@@ -35,7 +40,14 @@ impl SourceContext {
             shared,
             metrics,
             revoke_timeout,
+            transactions: OnceLock::new(),
         }
+    }
+
+    /// Switches rebalances to exactly-once handling: the open transaction is committed before
+    /// partitions are revoked (aborted when the assignment was lost).
+    pub fn set_transactions(&self, transactions: Arc<Transactions>) {
+        let _ = self.transactions.set(transactions);
     }
 }
 
@@ -60,7 +72,17 @@ impl ConsumerContext for SourceContext {
                     .iter()
                     .map(|e| (e.topic().to_string(), e.partition()))
                     .collect();
-                if consumer.assignment_lost() {
+                if let Some(txn) = self.transactions.get() {
+                    let result = if consumer.assignment_lost() {
+                        txn.abort("the consumer group assignment was lost")
+                    } else {
+                        txn.commit(consumer)
+                    };
+                    if let Err(e) = result {
+                        txn.fail(e);
+                    }
+                    txn.revoked(&partitions);
+                } else if consumer.assignment_lost() {
                     tracing::warn!(
                         "assignment lost: dropping {} partitions without committing",
                         partitions.len()

@@ -1,0 +1,573 @@
+//! `switchyard run` against a bare rdkafka consume → produce passthrough, over the same broker
+//! and the same input, in the same run.
+//!
+//! The input is the shared Debezium fixtures (`with-schema.jsonl`, 139 change events of the
+//! seed's seven product tables), repeated and renumbered (each copy's key ids are offset) to
+//! `SWITCHYARD_BENCH_RECORDS` records (default 200 000, about 2.8 KB each), produced to the
+//! seven raw topics beforehand. Then, each reading the raw topics from the beginning in a
+//! consumer group of its own:
+//! - **passthrough**: a `BaseConsumer` polling and a `ThreadedProducer` (idempotent,
+//!   `linger.ms=5`, murmur2 partitioner, as `run` configures it) sending every record's key,
+//!   value, headers and timestamp to one output topic: the floor any Kafka runner pays;
+//! - **switchyard run**: `switchyard::kafka::run` (what the binary's `run` calls) with the seed
+//!   connector (`ReplaceField$Key` guarded by `TopicNameMatches`, then `RegexRouter` to
+//!   `product-events`), at-least-once;
+//! - **switchyard run, exactly-once**: the same with `--delivery exactly-once`.
+//!
+//! Throughput is measured from the first output record to the last (the output topic's high
+//! watermarks, polled every 10 ms), so consumer-group start-up is left out of every row.
+//!
+//! Brokers: librdkafka's in-process mock cluster (reproducible; it keeps about 5 MiB per
+//! partition, hence 32 partitions per raw topic with the input spread round-robin), and the
+//! `tansu` broker process when it is installed (`$TANSU`, `~/.cargo/bin/tansu`, `PATH`).
+//!
+//! Run with `cargo bench -p switchyard --bench run`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use switchyard::jsonl;
+use switchyard::kafka::{self, DeliveryGuarantee, RunOptions};
+
+const RAW_PARTITIONS: i32 = 32;
+const OUT_PARTITIONS: i32 = 8;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+struct Input {
+    topic: String,
+    key: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+    timestamp: Option<i64>,
+}
+
+/// Adds `delta` to every integer of the key's `payload` (or of the key itself when it has no
+/// envelope), so that each copy of the fixtures has keys of its own.
+fn renumber(key: &serde_json::Value, delta: i64) -> serde_json::Value {
+    let mut key = key.clone();
+    let target = match key.get_mut("payload") {
+        Some(payload) => payload,
+        None => &mut key,
+    };
+    if let Some(object) = target.as_object_mut() {
+        for value in object.values_mut() {
+            if let Some(n) = value.as_i64() {
+                *value = serde_json::Value::from(n + delta);
+            }
+        }
+    }
+    key
+}
+
+/// A fixture record: topic, key as JSON, value bytes, timestamp.
+type Parsed = (
+    String,
+    Option<serde_json::Value>,
+    Option<Vec<u8>>,
+    Option<i64>,
+);
+
+/// Creates topics (name, partitions) on a broker.
+type CreateTopics<'a> = &'a dyn Fn(&[(String, i32)]);
+
+fn inputs(count: usize) -> Vec<Input> {
+    let text = std::fs::read_to_string(fixtures().join("with-schema.jsonl")).expect("fixtures");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let parsed: Vec<Parsed> = lines
+        .iter()
+        .map(|line| {
+            let input = jsonl::parse_line(line).expect("fixture line");
+            let bytes = |p: &switchyard::record::Part| {
+                p.original_bytes().cloned().flatten().map(|b| b.to_vec())
+            };
+            let key =
+                bytes(&input.record.key).map(|k| serde_json::from_slice(&k).expect("JSON key"));
+            (
+                input.record.topic.clone(),
+                key,
+                bytes(&input.record.value),
+                input.record.timestamp,
+            )
+        })
+        .collect();
+    (0..count)
+        .map(|i| {
+            let (topic, key, value, timestamp) = &parsed[i % parsed.len()];
+            let copy = (i / parsed.len()) as i64;
+            Input {
+                topic: topic.clone(),
+                key: key
+                    .as_ref()
+                    .map(|k| serde_json::to_vec(&renumber(k, copy * 1_000_000)).expect("key")),
+                value: value.clone(),
+                timestamp: *timestamp,
+            }
+        })
+        .collect()
+}
+
+fn client(bootstrap: &str) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", bootstrap);
+    config
+}
+
+fn create_topics(bootstrap: &str, topics: &[(String, i32)]) {
+    let admin: AdminClient<DefaultClientContext> = client(bootstrap).create().expect("admin");
+    let new: Vec<NewTopic<'_>> = topics
+        .iter()
+        .map(|(name, partitions)| NewTopic::new(name, *partitions, TopicReplication::Fixed(1)))
+        .collect();
+    let results = futures::executor::block_on(admin.create_topics(&new, &AdminOptions::new()))
+        .expect("create topics");
+    for result in results {
+        result.expect("create topic");
+    }
+}
+
+/// Produces the input, spread round-robin over the partitions of each topic.
+fn produce(bootstrap: &str, inputs: &[Input]) {
+    let producer: ThreadedProducer<DefaultProducerContext> = client(bootstrap)
+        .set("linger.ms", "20")
+        .set("queue.buffering.max.kbytes", "1048576")
+        .create()
+        .expect("producer");
+    for (i, input) in inputs.iter().enumerate() {
+        let mut record =
+            BaseRecord::<[u8], [u8]>::to(&input.topic).partition((i / 7) as i32 % RAW_PARTITIONS);
+        if let Some(k) = &input.key {
+            record = record.key(k);
+        }
+        if let Some(v) = &input.value {
+            record = record.payload(v);
+        }
+        if let Some(t) = input.timestamp {
+            record = record.timestamp(t);
+        }
+        let mut pending = record;
+        loop {
+            match producer.send(pending) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    pending = back;
+                    producer.poll(Duration::from_millis(5));
+                }
+            }
+        }
+    }
+    producer.flush(Duration::from_secs(120)).expect("flush");
+}
+
+/// The sum of the high watermarks of a topic's partitions.
+fn written(watcher: &BaseConsumer, topic: &str, partitions: i32) -> i64 {
+    (0..partitions)
+        .map(|p| {
+            watcher
+                .fetch_watermarks(topic, p, Duration::from_secs(5))
+                .map_or(0, |(_, high)| high)
+        })
+        .sum()
+}
+
+/// Waits until `target` records are in `topic`; returns records per second from the first
+/// record seen to the last.
+fn measure(
+    bootstrap: &str,
+    topic: &str,
+    target: i64,
+    timeout: Duration,
+    stopped: &dyn Fn() -> bool,
+) -> Result<f64, String> {
+    let watcher: BaseConsumer = client(bootstrap).create().expect("watcher");
+    let deadline = Instant::now() + timeout;
+    let mut first: Option<(Instant, i64)> = None;
+    let trace = std::env::var_os("SWITCHYARD_BENCH_TRACE").is_some();
+    let started = Instant::now();
+    loop {
+        let now = Instant::now();
+        let n = written(&watcher, topic, OUT_PARTITIONS);
+        if n > 0 && first.is_none() {
+            first = Some((now, n));
+        }
+        if trace {
+            eprintln!("{topic}: {n} at {:?}", now.duration_since(started));
+        }
+        if n >= target {
+            let (start, base) = first.unwrap_or((now, 0));
+            let secs = now.duration_since(start).as_secs_f64().max(1e-3);
+            return Ok((target - base) as f64 / secs);
+        }
+        if now >= deadline {
+            return Err(format!(
+                "{n} of {target} records in {topic} at the deadline"
+            ));
+        }
+        if stopped() {
+            return Err(format!("stopped with {n} of {target} records in {topic}"));
+        }
+        std::thread::sleep(Duration::from_millis(if trace { 200 } else { 10 }));
+    }
+}
+
+/// The bare consume → produce loop the runner is compared with.
+fn passthrough(bootstrap: &str, group: &str, topics: &[String], out: &str, stop: &AtomicBool) {
+    let consumer: BaseConsumer = client(bootstrap)
+        .set("group.id", group)
+        .set("auto.offset.reset", "earliest")
+        // As `run` sets it: without it, librdkafka's 1 s fetch backoff stalls any consumer
+        // that drains its queue more slowly than the broker fills it.
+        .set("fetch.queue.backoff.ms", "10")
+        .create()
+        .expect("consumer");
+    let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
+    consumer.subscribe(&refs).expect("subscribe");
+    let producer: ThreadedProducer<DefaultProducerContext> = client(bootstrap)
+        .set("enable.idempotence", "true")
+        .set("partitioner", "murmur2_random")
+        .set("linger.ms", "5")
+        .create()
+        .expect("producer");
+    while !stop.load(Ordering::Relaxed) {
+        let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) else {
+            continue;
+        };
+        let mut record = BaseRecord::<[u8], [u8]>::to(out);
+        if let Some(k) = m.key() {
+            record = record.key(k);
+        }
+        if let Some(v) = m.payload() {
+            record = record.payload(v);
+        }
+        if let Some(t) = m.timestamp().to_millis() {
+            record = record.timestamp(t);
+        }
+        if let Some(headers) = m.headers() {
+            let mut owned = OwnedHeaders::new_with_capacity(headers.count());
+            for h in headers.iter() {
+                owned = owned.insert(Header {
+                    key: h.key,
+                    value: h.value,
+                });
+            }
+            record = record.headers(owned);
+        }
+        let mut pending = record;
+        loop {
+            match producer.send(pending) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    pending = back;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        }
+    }
+    let _ = producer.flush(Duration::from_secs(30));
+}
+
+struct Row {
+    broker: &'static str,
+    what: String,
+    rate: Result<f64, String>,
+}
+
+/// Creates the topics on `bootstrap` with `create`, produces the input, and measures every
+/// pipeline, adding its rows.
+fn bench_broker(
+    broker: &'static str,
+    bootstrap: &str,
+    create: CreateTopics<'_>,
+    inputs: &[Input],
+    rows: &mut Vec<Row>,
+) {
+    let raw: Vec<String> = {
+        let mut topics: Vec<String> = inputs.iter().map(|i| i.topic.clone()).collect();
+        topics.sort();
+        topics.dedup();
+        topics
+    };
+    let mut topics: Vec<(String, i32)> = raw.iter().map(|t| (t.clone(), RAW_PARTITIONS)).collect();
+    for out in [
+        "passthrough-out",
+        "product-events",
+        "eos-out",
+        "passthrough-out-2",
+        "bytes-out",
+    ] {
+        topics.push((out.to_string(), OUT_PARTITIONS));
+    }
+    create(&topics);
+    let started = Instant::now();
+    produce(bootstrap, inputs);
+    eprintln!(
+        "{broker}: produced {} input records in {:.1} s",
+        inputs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let target = inputs.len() as i64;
+    let timeout = Duration::from_secs(600);
+
+    let run_passthrough = |group: &str, out: &str| {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (stop, bootstrap, raw, group, out) = (
+                Arc::clone(&stop),
+                bootstrap.to_string(),
+                raw.clone(),
+                group.to_string(),
+                out.to_string(),
+            );
+            std::thread::spawn(move || passthrough(&bootstrap, &group, &raw, &out, &stop))
+        };
+        let rate = measure(bootstrap, out, target, timeout, &|| thread.is_finished());
+        stop.store(true, Ordering::Relaxed);
+        thread.join().expect("passthrough thread");
+        rate
+    };
+    let run_switchyard_topics =
+        |group: &str, out: &str, delivery: DeliveryGuarantee, topics: &[String]| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let config = if out == "product-events" {
+                fixtures().join("postgres-product-connector.json")
+            } else if out == "bytes-out" {
+                // Bytes in, bytes out, one routing step: what the kafka module costs by itself.
+                let path = dir.path().join("bytes.toml");
+                std::fs::write(
+                    &path,
+                    r#"name = "bytes"
+[converters.key]
+class = "org.apache.kafka.connect.converters.ByteArrayConverter"
+[converters.value]
+class = "org.apache.kafka.connect.converters.ByteArrayConverter"
+[[transforms]]
+alias = "route"
+class = "org.apache.kafka.connect.transforms.RegexRouter"
+config = { regex = "product.public.(.*)", replacement = "bytes-out" }
+"#,
+                )
+                .expect("write pipeline");
+                path
+            } else {
+                // The seed connector, routing to a topic of its own.
+                let text =
+                    std::fs::read_to_string(fixtures().join("postgres-product-connector.json"))
+                        .expect("connector");
+                let path = dir.path().join("connector.json");
+                std::fs::write(
+                    &path,
+                    text.replace("\"product-events\"", &format!("\"{out}\"")),
+                )
+                .expect("write connector");
+                path
+            };
+            let options = RunOptions {
+                config,
+                bootstrap_servers: Some(bootstrap.to_string()),
+                topics: topics.to_vec(),
+                group_id: Some(group.to_string()),
+                drain_timeout: Duration::from_secs(30),
+                delivery: Some(delivery),
+                transactional_id: Some(format!("{group}-txn")),
+                transaction_interval: Duration::from_millis(100),
+                // Extra `--property` settings for experiments, `;`-separated.
+                properties: std::env::var("SWITCHYARD_BENCH_PROPERTIES")
+                    .map(|p| p.split(';').map(str::to_string).collect())
+                    .unwrap_or_default(),
+                ..RunOptions::default()
+            };
+            let shutdown = Arc::new(AtomicBool::new(false));
+            let thread = {
+                let shutdown = Arc::clone(&shutdown);
+                std::thread::spawn(move || kafka::run(&options, shutdown))
+            };
+            let rate = measure(bootstrap, out, target, timeout, &|| thread.is_finished());
+            shutdown.store(true, Ordering::Relaxed);
+            match thread.join().expect("run thread") {
+                Ok(_) => rate,
+                Err(e) => Err(format!("switchyard run failed: {e}")),
+            }
+        };
+
+    let run_switchyard = |group: &str, out: &str, delivery: DeliveryGuarantee| {
+        run_switchyard_topics(group, out, delivery, &[])
+    };
+
+    // Passthrough before and after the runner, so that a drift of the machine shows.
+    rows.push(Row {
+        broker,
+        what: "rdkafka passthrough".into(),
+        rate: run_passthrough("bench-passthrough", "passthrough-out"),
+    });
+    rows.push(Row {
+        broker,
+        what: "switchyard run (seed chain, at-least-once)".into(),
+        rate: run_switchyard(
+            "bench-switchyard",
+            "product-events",
+            DeliveryGuarantee::AtLeastOnce,
+        ),
+    });
+    rows.push(Row {
+        broker,
+        what: "switchyard run (bytes, RegexRouter only, at-least-once)".into(),
+        rate: run_switchyard_topics(
+            "bench-bytes",
+            "bytes-out",
+            DeliveryGuarantee::AtLeastOnce,
+            &raw,
+        ),
+    });
+    rows.push(Row {
+        broker,
+        what: "rdkafka passthrough (again)".into(),
+        rate: run_passthrough("bench-passthrough-2", "passthrough-out-2"),
+    });
+    rows.push(Row {
+        broker,
+        what: "switchyard run (seed chain, exactly-once)".into(),
+        rate: run_switchyard("bench-eos", "eos-out", DeliveryGuarantee::ExactlyOnce),
+    });
+}
+
+/// The `tansu` binary, if installed.
+fn tansu_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("TANSU") {
+        return Some(PathBuf::from(path));
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .map(|p| p.join("bin/tansu"))
+        .filter(|p| p.is_file());
+    home.or_else(|| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join("tansu"))
+                .find(|p| p.is_file())
+        })
+    })
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_tansu(binary: &Path) -> (KillOnDrop, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let url = format!("tcp://127.0.0.1:{port}");
+    let child = Command::new(binary)
+        .args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &url,
+            "--storage-engine",
+            "memory://tansu/",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tansu");
+    let bootstrap = format!("127.0.0.1:{port}");
+    let probe: BaseConsumer = client(&bootstrap).create().expect("client");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while probe
+        .fetch_metadata(None, Duration::from_millis(500))
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "tansu did not answer");
+    }
+    (KillOnDrop(child), bootstrap)
+}
+
+fn main() {
+    // `cargo test --benches` runs bench targets with `--bench` absent: do nothing then.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let count: usize = std::env::var("SWITCHYARD_BENCH_RECORDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200_000);
+    let inputs = inputs(count);
+    let bytes: usize = inputs
+        .iter()
+        .map(|i| i.key.as_ref().map_or(0, Vec::len) + i.value.as_ref().map_or(0, Vec::len))
+        .sum();
+    eprintln!(
+        "{count} records, {:.0} bytes each on average",
+        bytes as f64 / count as f64
+    );
+    let mut rows = Vec::new();
+    {
+        let cluster = MockCluster::new(1).expect("mock cluster");
+        // The mock cluster has no CreateTopics: topics are created through its own API.
+        let create = |topics: &[(String, i32)]| {
+            for (name, partitions) in topics {
+                cluster
+                    .create_topic(name, *partitions, 1)
+                    .expect("create topic");
+            }
+        };
+        bench_broker(
+            "mock",
+            &cluster.bootstrap_servers(),
+            &create,
+            &inputs,
+            &mut rows,
+        );
+    }
+    match tansu_binary() {
+        Some(binary) if std::env::var_os("SWITCHYARD_BENCH_NO_TANSU").is_none() => {
+            let (_tansu, bootstrap) = start_tansu(&binary);
+            let create = |topics: &[(String, i32)]| create_topics(&bootstrap, topics);
+            bench_broker("tansu", &bootstrap, &create, &inputs, &mut rows);
+        }
+        _ => eprintln!("no tansu: the tansu rows are skipped"),
+    }
+
+    println!();
+    println!("| broker | pipeline | records/s | ratio to passthrough |");
+    println!("|---|---|---:|---:|");
+    for broker in ["mock", "tansu"] {
+        let of: Vec<&Row> = rows.iter().filter(|r| r.broker == broker).collect();
+        let base = of
+            .iter()
+            .filter(|r| r.what.starts_with("rdkafka passthrough"))
+            .filter_map(|r| r.rate.as_ref().ok())
+            .fold(0.0f64, |a, &b| a.max(b));
+        for row in of {
+            match &row.rate {
+                Ok(rate) => println!(
+                    "| {} | {} | {:.0} | {:.2} |",
+                    row.broker,
+                    row.what,
+                    rate,
+                    if base > 0.0 { rate / base } else { 0.0 }
+                ),
+                Err(e) => println!("| {} | {} | failed: {e} | |", row.broker, row.what),
+            }
+        }
+    }
+}
