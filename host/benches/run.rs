@@ -18,8 +18,10 @@
 //! watermarks, polled every 10 ms), so consumer-group start-up is left out of every row.
 //!
 //! Brokers: librdkafka's in-process mock cluster (reproducible; it keeps about 5 MiB per
-//! partition, hence 32 partitions per raw topic with the input spread round-robin), and the
-//! `tansu` broker process when it is installed (`$TANSU`, `~/.cargo/bin/tansu`, `PATH`).
+//! partition, hence 32 partitions per raw topic with the input spread round-robin), and, with
+//! `SWITCHYARD_BENCH_TANSU=1`, the `tansu` broker process (`$TANSU`, `~/.cargo/bin/tansu`,
+//! `PATH`). The tansu rows do not complete with tansu 0.6 yet: no output is seen within the
+//! timeout (not investigated; the measurement reads the output's high watermarks).
 //!
 //! Run with `cargo bench -p switchyard --bench run`.
 
@@ -317,7 +319,7 @@ fn bench_broker(
         started.elapsed().as_secs_f64()
     );
     let target = inputs.len() as i64;
-    let timeout = Duration::from_secs(600);
+    let timeout = Duration::from_secs(120);
 
     let run_passthrough = |group: &str, out: &str| {
         let stop = Arc::new(AtomicBool::new(false));
@@ -539,12 +541,14 @@ fn main() {
         );
     }
     match tansu_binary() {
-        Some(binary) if std::env::var_os("SWITCHYARD_BENCH_NO_TANSU").is_none() => {
+        Some(binary) if std::env::var_os("SWITCHYARD_BENCH_TANSU").is_some() => {
             let (_tansu, bootstrap) = start_tansu(&binary);
             let create = |topics: &[(String, i32)]| create_topics(&bootstrap, topics);
             bench_broker("tansu", &bootstrap, &create, &inputs, &mut rows);
         }
-        _ => eprintln!("no tansu: the tansu rows are skipped"),
+        _ => eprintln!(
+            "the tansu rows are skipped (set SWITCHYARD_BENCH_TANSU=1 with tansu installed; they do not complete with tansu 0.6 yet)"
+        ),
     }
 
     println!();
