@@ -13,6 +13,7 @@ use crate::convert::Converter;
 use crate::engine::{
     Engine, EngineError, PredicateInstance, StepContext, StepError, TransformInstance,
 };
+use crate::lookup::Lookups;
 use crate::record::{Converters, Record};
 
 /// A failure of one step on one record.
@@ -41,6 +42,7 @@ struct Step {
 pub struct Chain {
     steps: Vec<Step>,
     converters: Arc<Converters>,
+    lookups: Arc<Lookups>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -164,8 +166,19 @@ fn engine_error(pipeline: &Pipeline, section: &str, alias: &str, e: EngineError)
 }
 
 impl Chain {
-    /// Loads, instantiates and configures every step of `pipeline`.
+    /// Loads, instantiates and configures every step of `pipeline`, with the pipeline's lookup
+    /// tables created empty (see [`Chain::lookups`] to fill them).
     pub fn build(pipeline: &Pipeline, engine: &Engine) -> Result<Chain, ConfigError> {
+        Chain::build_with_lookups(pipeline, engine, Lookups::new(&pipeline.lookups))
+    }
+
+    /// [`Chain::build`] over existing lookup tables: a chain rebuilt while the pipeline runs
+    /// keeps the tables already materialised.
+    pub fn build_with_lookups(
+        pipeline: &Pipeline,
+        engine: &Engine,
+        lookups: Arc<Lookups>,
+    ) -> Result<Chain, ConfigError> {
         let converters = Arc::new(converters(pipeline)?);
         let mut steps = Vec::with_capacity(pipeline.transforms.len());
         for spec in &pipeline.transforms {
@@ -177,7 +190,13 @@ impl Chain {
                 config: spec.config.clone(),
             };
             let transform = engine
-                .transform(&name, &wasm, context, Arc::clone(&converters))
+                .transform(
+                    &name,
+                    &wasm,
+                    context,
+                    Arc::clone(&converters),
+                    Arc::clone(&lookups),
+                )
                 .map_err(|e| engine_error(pipeline, "transforms", &spec.alias, e))?;
             let predicate = match &spec.predicate {
                 None => None,
@@ -209,12 +228,21 @@ impl Chain {
                 negate: spec.negate,
             });
         }
-        Ok(Chain { steps, converters })
+        Ok(Chain {
+            steps,
+            converters,
+            lookups,
+        })
     }
 
     /// The pipeline's converters.
     pub fn converters(&self) -> &Arc<Converters> {
         &self.converters
+    }
+
+    /// The pipeline's lookup tables, which the chain's transforms read.
+    pub fn lookups(&self) -> &Arc<Lookups> {
+        &self.lookups
     }
 
     /// Runs every step over `record`; returns the records that come out (none if filtered).

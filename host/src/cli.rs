@@ -17,6 +17,9 @@ use crate::errors::{self, Failure, Stage};
 use crate::jsonl::{self, Layout, OutputRecord};
 use crate::record::{Converters, Origin, Record};
 
+mod schema;
+pub use schema::{CheckArgs, Earlier, ReportFormat, SchemaCheckError, SchemaCommand};
+
 /// WebAssembly single message transforms for Kafka.
 #[derive(Debug, Parser)]
 #[command(name = "switchyard", version, about)]
@@ -47,6 +50,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// The service: consume the raw topics, run the chain, produce the results.
     Run(RunArgs),
+    /// Avro schema compatibility for CI (`schema check`).
+    #[command(subcommand)]
+    Schema(SchemaCommand),
 }
 
 /// Arguments of `run`.
@@ -162,6 +168,9 @@ pub enum CliError {
     /// `run` stopped on a broker or delivery failure: exit 1.
     #[error("{0}")]
     Runtime(String),
+    /// `schema check` found an incompatibility (exit 1) or could not read a schema (exit 2).
+    #[error(transparent)]
+    Schema(#[from] SchemaCheckError),
 }
 
 impl CliError {
@@ -170,6 +179,7 @@ impl CliError {
         match self {
             CliError::RecordFailed(_) | CliError::Runtime(_) => 1,
             CliError::Config(_) | CliError::Io { .. } | CliError::Usage(_) => 2,
+            CliError::Schema(e) => e.exit_code(),
         }
     }
 }
@@ -198,6 +208,11 @@ pub fn load_chain(path: &Path) -> Result<(Pipeline, Chain), CliError> {
     })?;
     let chain = Chain::build(&pipeline, &engine)?;
     Ok((pipeline, chain))
+}
+
+/// `switchyard schema …`: prints its report on standard output.
+pub fn schema(command: &SchemaCommand) -> Result<(), CliError> {
+    Ok(schema::run(command)?)
 }
 
 /// `switchyard validate`.

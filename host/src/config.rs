@@ -33,6 +33,8 @@ pub struct Pipeline {
     pub errors: ErrorPolicy,
     /// What each guest may use.
     pub limits: Limits,
+    /// The lookup tables transforms may read (`[lookups.<name>]`, `lookups.<name>.*`).
+    pub lookups: Vec<crate::lookup::LookupSpec>,
 }
 
 impl Pipeline {
@@ -209,6 +211,9 @@ struct PipelineFile {
     /// Guest limits.
     #[serde(default)]
     limits: LimitsFile,
+    /// Lookup tables by name, in file order.
+    #[serde(default)]
+    lookups: toml::map::Map<String, toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -412,9 +417,52 @@ fn from_toml(path: &Path, text: &str) -> Result<Pipeline, ConfigError> {
             dead_letter_replication_factor: file.errors.dead_letter_replication_factor.unwrap_or(3),
         },
         limits,
+        lookups: lookups_from_toml(path, file.lookups)?,
     };
     check_references(&pipeline)?;
     Ok(pipeline)
+}
+
+/// The `[lookups.<name>]` sections: `file`, `topic`, `key_field`, `value_field`, `max_bytes`
+/// (the connector JSON's `lookups.<name>.key.field` and so on, with underscores).
+fn lookups_from_toml(
+    path: &Path,
+    tables: toml::map::Map<String, toml::Value>,
+) -> Result<Vec<crate::lookup::LookupSpec>, ConfigError> {
+    let mut specs = Vec::with_capacity(tables.len());
+    for (name, value) in tables {
+        let err = |key: String, message: String| ConfigError::Key {
+            file: path.to_path_buf(),
+            key,
+            message,
+        };
+        let toml::Value::Table(settings) = value else {
+            return Err(err(
+                format!("lookups.{name}"),
+                "expected a table ([lookups.<name>])".into(),
+            ));
+        };
+        let mut spec = crate::lookup::LookupSpec::new(&name);
+        for (key, value) in settings {
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                other => {
+                    return Err(err(
+                        format!("lookups.{name}.{key}"),
+                        format!(
+                            "expected a string or an integer, found {}",
+                            other.type_str()
+                        ),
+                    ));
+                }
+            };
+            spec.set(&key.replace('_', "."), &text)
+                .map_err(|message| err(format!("lookups.{name}.{key}"), message))?;
+        }
+        specs.push(spec);
+    }
+    Ok(specs)
 }
 
 /// Checks what Kafka's `ConnectorConfig` checks across steps: unique aliases, predicates that

@@ -219,6 +219,38 @@ impl ConnectorConfig<'_> {
         })
     }
 
+    /// Switchyard's own `lookups` (a LIST of table names, like `transforms`) and
+    /// `lookups.<name>.*` keys; Kafka Connect has no such keys. A `lookups.` key of a table not
+    /// in the list is an error, not ignored.
+    fn lookups(&self) -> Result<Vec<crate::lookup::LookupSpec>, ConfigError> {
+        let names = parse_list(self.get("lookups").unwrap_or(""));
+        let mut specs: Vec<crate::lookup::LookupSpec> = Vec::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            if name.is_empty() || names[..i].contains(name) {
+                return Err(self.err("lookups", format!("empty or duplicate table name `{name}`")));
+            }
+            specs.push(crate::lookup::LookupSpec::new(name));
+        }
+        for (key, value) in &self.entries {
+            let Some(rest) = key.strip_prefix("lookups.") else {
+                continue;
+            };
+            let spec = specs
+                .iter_mut()
+                .find(|s| rest.starts_with(&format!("{}.", s.name)))
+                .ok_or_else(|| {
+                    self.err(
+                        key,
+                        "the table is not named in `lookups` (a list of table names)",
+                    )
+                })?;
+            let setting = &rest[spec.name.len() + 1..];
+            spec.set(setting, value)
+                .map_err(|message| self.err(key, message))?;
+        }
+        Ok(specs)
+    }
+
     fn into_pipeline(self, name: String) -> Result<Pipeline, ConfigError> {
         if let Some((key, _)) = self
             .entries
@@ -314,9 +346,12 @@ impl ConnectorConfig<'_> {
             })?,
         };
 
+        let lookups = self.lookups()?;
         let used = |key: &str| {
             key == "transforms"
                 || key == "predicates"
+                || key == "lookups"
+                || key.starts_with("lookups.")
                 || key == "name"
                 || key.starts_with("key.converter")
                 || key.starts_with("value.converter")
@@ -353,6 +388,7 @@ impl ConnectorConfig<'_> {
             predicates,
             errors,
             limits: Limits::default(),
+            lookups,
         };
         config::check_references(&pipeline)?;
         Ok(pipeline)

@@ -19,6 +19,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::convert::JsonConverter;
 use crate::convert::json;
 use crate::data::{ConnectData, DataError, Schema, SchemaType, Value};
+use crate::lookup::{GetError, Lookups};
 use crate::record::{self, Converters, Header, PartError, Record, Which};
 
 /// Bindings generated from `wit/`; only the types re-exported below are part of the API.
@@ -47,6 +48,7 @@ mod generated {
 
 use generated::switchyard::transform::connect as wit;
 use generated::switchyard::transform::host::Level;
+use generated::switchyard::transform::lookup as wit_lookup;
 use generated::switchyard::transform::types as wit_types;
 
 /// How much memory and time a guest may use.
@@ -247,13 +249,15 @@ impl Engine {
         Ok((component, kind))
     }
 
-    /// Instantiates a transform component and configures it.
+    /// Instantiates a transform component and configures it; its `lookup` calls read
+    /// `lookups`.
     pub fn transform(
         &self,
         name: &str,
         wasm: &[u8],
         context: StepContext,
         converters: Arc<Converters>,
+        lookups: Arc<Lookups>,
     ) -> Result<TransformInstance, EngineError> {
         let (component, kind) = self.compile(name, wasm)?;
         if kind != ComponentKind::Transform {
@@ -275,6 +279,7 @@ impl Engine {
             limits: self.limits,
             context,
             converters,
+            lookups,
             live: None,
         };
         instance.instantiate()?;
@@ -321,7 +326,7 @@ fn link_error(name: &str, e: wasmtime::Error) -> EngineError {
     EngineError::Load {
         component: name.to_string(),
         message: format!(
-            "cannot be linked: {e:#} (a transform may import only the host, connect and types interfaces of switchyard:transform, and WASI, which is granted nothing)"
+            "cannot be linked: {e:#} (a transform may import only the host, connect, lookup and types interfaces of switchyard:transform, and WASI, which is granted nothing)"
         ),
     }
 }
@@ -371,6 +376,8 @@ pub struct StepState {
     converters: Arc<Converters>,
     json: JsonConverter,
     alias: Arc<str>,
+    /// The pipeline's lookup tables.
+    lookups: Arc<Lookups>,
     /// The last conversion failure a guest saw during the current call.
     conversion_failure: Option<(Which, String)>,
 }
@@ -427,6 +434,7 @@ fn new_store(
     limits: Limits,
     context: &StepContext,
     converters: &Arc<Converters>,
+    lookups: &Arc<Lookups>,
 ) -> Store<StepState> {
     // No arguments, environment, preopened directories, network or clock; stdout and stderr go
     // nowhere. Random numbers stay (Rust's std seeds its hash maps from them).
@@ -447,6 +455,7 @@ fn new_store(
         converters: Arc::clone(converters),
         json: JsonConverter::new(json::JsonConverterConfig::default(), false),
         alias: Arc::from(context.alias.as_str()),
+        lookups: Arc::clone(lookups),
         conversion_failure: None,
     };
     let mut store = Store::new(engine, state);
@@ -500,12 +509,19 @@ pub struct TransformInstance {
     limits: Limits,
     context: StepContext,
     converters: Arc<Converters>,
+    lookups: Arc<Lookups>,
     live: Option<(Store<StepState>, generated::Transform)>,
 }
 
 impl TransformInstance {
     fn instantiate(&mut self) -> Result<(), EngineError> {
-        let mut store = new_store(&self.engine, self.limits, &self.context, &self.converters);
+        let mut store = new_store(
+            &self.engine,
+            self.limits,
+            &self.context,
+            &self.converters,
+            &self.lookups,
+        );
         store.set_epoch_deadline(deadline_ticks(self.limits));
         let bindings = self
             .pre
@@ -582,7 +598,14 @@ pub struct PredicateInstance {
 
 impl PredicateInstance {
     fn instantiate(&mut self) -> Result<(), EngineError> {
-        let mut store = new_store(&self.engine, self.limits, &self.context, &self.converters);
+        // The `condition` world imports no lookup tables.
+        let mut store = new_store(
+            &self.engine,
+            self.limits,
+            &self.context,
+            &self.converters,
+            &Lookups::empty(),
+        );
         store.set_epoch_deadline(deadline_ticks(self.limits));
         let bindings = self
             .pre
@@ -831,6 +854,43 @@ fn header_to_wit(h: &Header) -> wit::Header {
 
 impl wit::Host for StepState {}
 impl wit_types::Host for StepState {}
+
+fn lookup_error(e: GetError) -> wit_lookup::LookupError {
+    match e {
+        GetError::NoSuchTable(m) => wit_lookup::LookupError::NoSuchTable(m),
+        GetError::NoSuchField(m) => wit_lookup::LookupError::NoSuchField(m),
+        GetError::WrongType(m) => wit_lookup::LookupError::WrongType(m),
+        GetError::Unavailable(m) => wit_lookup::LookupError::Unavailable(m),
+    }
+}
+
+impl wit_lookup::Host for StepState {
+    fn get(
+        &mut self,
+        table: String,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<String>, wit_lookup::LookupError>> {
+        Ok(self.lookups.get_json(&table, &key).map_err(lookup_error))
+    }
+
+    fn get_field(
+        &mut self,
+        table: String,
+        key: String,
+        path: Vec<String>,
+    ) -> wasmtime::Result<Result<Option<wit_lookup::TypedScalar>, wit_lookup::LookupError>> {
+        Ok(self
+            .lookups
+            .get_field(&table, &key, &path)
+            .map(|found| {
+                found.map(|(schema, value)| wit_lookup::TypedScalar {
+                    schema: schema.as_deref().map(schema_info),
+                    value: scalar_to_wit(value),
+                })
+            })
+            .map_err(lookup_error))
+    }
+}
 
 impl generated::switchyard::transform::host::Host for StepState {
     fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {

@@ -19,5 +19,6 @@ pub mod engine;
 pub mod errors;
 pub mod jsonl;
 pub mod kafka;
+pub mod lookup;
 pub mod metrics;
 pub mod record;

@@ -53,6 +53,7 @@ pub mod error;
 mod export;
 pub mod java;
 pub mod log;
+pub mod lookup;
 pub mod memo;
 pub mod record;
 
@@ -120,5 +121,5 @@ pub mod __bindings {
     pub use wit_bindgen;
 
     /// The imported interfaces, under short names.
-    pub use transform::switchyard::transform::{connect, host, types};
+    pub use transform::switchyard::transform::{connect, host, lookup, types};
 }

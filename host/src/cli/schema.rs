@@ -1,0 +1,244 @@
+//! `switchyard schema check`: the CI gate for Avro schema changes.
+//!
+//! Offline, the new schema is checked against earlier versions (files, or `REF:PATH` read with
+//! `git show`) at a Confluent compatibility level with [`crate::schema`]. Exit codes: 0
+//! compatible, 1 incompatible, 2 a usage or input error (a missing or unparsable schema, a bad
+//! git reference).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::{ArgMatches, Args, FromArgMatches, Subcommand, ValueEnum};
+
+use crate::schema::report::Report;
+use crate::schema::{self, Level, Schema};
+
+/// `switchyard schema` commands.
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Check a new Avro schema against its earlier versions at a compatibility level.
+    Check(CheckArgs),
+}
+
+/// How `schema check` writes its result on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ReportFormat {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// A JSON document for programs.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…`), annotating the pull request.
+    Github,
+}
+
+/// The options of `schema check`, as clap sees them; [`CheckArgs`] orders the earlier
+/// versions as they were given.
+#[derive(Debug, Clone, clap::Args)]
+struct CheckOptions {
+    /// The new schema (`.avsc`).
+    #[arg(long, value_name = "NEW.avsc")]
+    schema: PathBuf,
+    /// An earlier version of the schema, from a file. Repeatable; newest first.
+    #[arg(long, value_name = "OLD.avsc")]
+    against: Vec<PathBuf>,
+    /// An earlier version from git history, read with `git show REF:PATH` in the current
+    /// directory. Repeatable; newest first, in command-line order with `--against`.
+    #[arg(long, value_name = "REF:PATH")]
+    against_git: Vec<String>,
+    /// The compatibility level: BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE,
+    /// FULL, FULL_TRANSITIVE or NONE.
+    #[arg(long, default_value_t = Level::Backward)]
+    level: Level,
+    /// How to write the result.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+}
+
+/// Where an earlier version comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Earlier {
+    /// A file.
+    File(PathBuf),
+    /// `REF:PATH` in git.
+    Git(String),
+}
+
+/// Arguments of `schema check`.
+#[derive(Debug, Clone)]
+pub struct CheckArgs {
+    /// The new schema file.
+    pub schema: PathBuf,
+    /// The earlier versions, newest first, in the order given on the command line.
+    pub earlier: Vec<Earlier>,
+    /// The compatibility level.
+    pub level: Level,
+    /// The output format.
+    pub format: ReportFormat,
+}
+
+impl FromArgMatches for CheckArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let options = CheckOptions::from_arg_matches(matches)?;
+        // `--against` and `--against-git` interleave: order them by their position.
+        let mut earlier: Vec<(usize, Earlier)> = Vec::new();
+        if let Some(indices) = matches.indices_of("against") {
+            earlier.extend(indices.zip(options.against.iter().cloned().map(Earlier::File)));
+        }
+        if let Some(indices) = matches.indices_of("against_git") {
+            earlier.extend(indices.zip(options.against_git.iter().cloned().map(Earlier::Git)));
+        }
+        earlier.sort_by_key(|(index, _)| *index);
+        Ok(CheckArgs {
+            schema: options.schema,
+            earlier: earlier.into_iter().map(|(_, e)| e).collect(),
+            level: options.level,
+            format: options.format,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = CheckArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for CheckArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        CheckOptions::augment_args(cmd)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        CheckOptions::augment_args_for_update(cmd)
+    }
+}
+
+/// Why `schema check` did not pass.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaCheckError {
+    /// The new schema is incompatible: exit 1.
+    #[error("{0}")]
+    Incompatible(String),
+    /// A schema file could not be read: exit 2.
+    #[error("{path}: {message}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// `git show REF:PATH` failed: exit 2.
+    #[error("--against-git {spec}: {message}")]
+    Git {
+        /// The `REF:PATH` given.
+        spec: String,
+        /// What git said.
+        message: String,
+    },
+    /// A schema is not a valid Avro schema: exit 2.
+    #[error("{source_name}: not a valid Avro schema: {error}")]
+    Parse {
+        /// The file or `REF:PATH`.
+        source_name: String,
+        /// Avro's objection.
+        error: schema::ParseError,
+    },
+    /// Java's checker would abort on these schemas (an ambiguous field alias): exit 2.
+    #[error("{0}")]
+    Check(#[from] schema::CompatibilityError),
+}
+
+impl SchemaCheckError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SchemaCheckError::Incompatible(_) => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// Runs a `schema` command: prints the report on standard output and fails with
+/// [`SchemaCheckError::Incompatible`] when the check fails.
+pub fn run(command: &SchemaCommand) -> Result<(), SchemaCheckError> {
+    match command {
+        SchemaCommand::Check(args) => {
+            let (output, outcome) = check(args)?;
+            print!("{output}");
+            outcome
+        }
+    }
+}
+
+/// Runs `schema check`: the rendered report, and whether it passed.
+pub fn check(args: &CheckArgs) -> Result<(String, Result<(), SchemaCheckError>), SchemaCheckError> {
+    let schema_name = args.schema.display().to_string();
+    let new = parse(&schema_name, &read_file(&args.schema)?)?;
+    let mut earlier = Vec::with_capacity(args.earlier.len());
+    let mut names = Vec::with_capacity(args.earlier.len());
+    for version in &args.earlier {
+        let (name, text) = match version {
+            Earlier::File(path) => (path.display().to_string(), read_file(path)?),
+            Earlier::Git(spec) => (spec.clone(), git_show(spec)?),
+        };
+        earlier.push(parse(&name, &text)?);
+        names.push(name);
+    }
+    let checks = schema::check_level(&new, &earlier, args.level)?;
+    let report = Report {
+        schema: &schema_name,
+        level: args.level,
+        earlier: &names,
+        checks: &checks,
+    };
+    let output = match args.format {
+        ReportFormat::Text => report.text(),
+        ReportFormat::Json => report.json(),
+        ReportFormat::Github => report.github(),
+    };
+    let outcome = if report.is_compatible() {
+        Ok(())
+    } else {
+        Err(SchemaCheckError::Incompatible(report.summary()))
+    };
+    Ok((output, outcome))
+}
+
+fn read_file(path: &Path) -> Result<String, SchemaCheckError> {
+    std::fs::read_to_string(path).map_err(|e| SchemaCheckError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn parse(name: &str, text: &str) -> Result<Schema, SchemaCheckError> {
+    Schema::parse(text).map_err(|error| SchemaCheckError::Parse {
+        source_name: name.to_string(),
+        error,
+    })
+}
+
+/// `git show REF:PATH` in the current directory.
+fn git_show(spec: &str) -> Result<String, SchemaCheckError> {
+    let fail = |message: String| SchemaCheckError::Git {
+        spec: spec.to_string(),
+        message,
+    };
+    match spec.split_once(':') {
+        Some((reference, path)) if !reference.is_empty() && !path.is_empty() => {}
+        _ => {
+            return Err(fail(
+                "expected REF:PATH, e.g. origin/main:schemas/product.avsc".into(),
+            ));
+        }
+    }
+    let output = Command::new("git")
+        .args(["show", spec])
+        .output()
+        .map_err(|e| fail(format!("cannot run git: {e}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(fail(stderr.trim().to_string()));
+    }
+    String::from_utf8(output.stdout).map_err(|_| fail("the file is not UTF-8 text".into()))
+}

@@ -1,0 +1,1 @@
+//! Materialises lookup tables from their compacted topics for `switchyard run`.
