@@ -22,3 +22,4 @@ pub mod kafka;
 pub mod lookup;
 pub mod metrics;
 pub mod record;
+pub mod schema;
