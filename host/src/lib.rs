@@ -22,4 +22,5 @@ pub mod kafka;
 pub mod lookup;
 pub mod metrics;
 pub mod record;
+pub mod registry;
 pub mod schema;

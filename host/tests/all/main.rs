@@ -8,5 +8,7 @@ mod config_errors;
 mod debezium_transforms;
 mod guests;
 mod kafka_transforms;
+mod registry;
+mod registry_fake;
 mod run;
 mod transforms;
