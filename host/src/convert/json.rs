@@ -225,7 +225,7 @@ impl JsonConverter {
         };
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let text = std::str::from_utf8(bytes).map_err(|e| {
-            ConvertError(format!(
+            ConvertError::new(format!(
                 "{DESERIALIZE_FAILED}invalid UTF-8 at byte {}",
                 e.valid_up_to()
             ))
@@ -480,7 +480,7 @@ pub fn schema_from_json(text: &str) -> Result<Arc<Schema>, ConvertError> {
     let mut r = read::Reader::new(text);
     r.ws();
     if r.bytes()[r.pos()..].starts_with(b"null") {
-        return Err(ConvertError("schema JSON is null".into()));
+        return Err(ConvertError::new("schema JSON is null".into()));
     }
     let start = r.pos();
     read::schema_at(text, start, true)

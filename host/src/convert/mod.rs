@@ -101,7 +101,28 @@ pub struct ConverterConfigError {
     pub message: String,
 }
 
-/// Bytes that cannot be decoded, or data that cannot be encoded (Kafka's `DataException`).
+/// Bytes that cannot be decoded, or data that cannot be encoded (Kafka's `DataException`): the
+/// message, and whether the failure is transient — a converter that cannot reach a service it
+/// needs right now, such as a schema registry that is down (Kafka's `RetriableException`). A
+/// transient failure is retried until it goes away: the record is never failed, skipped or
+/// dead-lettered for it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{0}")]
-pub struct ConvertError(pub String);
+pub struct ConvertError(pub String, pub bool);
+
+impl ConvertError {
+    /// A failure of the data itself: the record is bad.
+    pub fn new(message: String) -> Self {
+        ConvertError(message, false)
+    }
+
+    /// A failure that may go away by itself (a schema registry that is unavailable).
+    pub fn transient(message: String) -> Self {
+        ConvertError(message, true)
+    }
+
+    /// Whether the failure may go away by itself.
+    pub fn is_transient(&self) -> bool {
+        self.1
+    }
+}

@@ -63,7 +63,7 @@ impl StringConverter {
         let value = match bytes {
             None => Value::Null,
             Some(bytes) => Value::String(String::from_utf8(bytes.to_vec()).map_err(|e| {
-                ConvertError(format!(
+                ConvertError::new(format!(
                     "Failed to deserialize string: invalid UTF-8 at byte {}",
                     e.utf8_error().valid_up_to()
                 ))
@@ -87,7 +87,7 @@ impl StringConverter {
         }
         java_to_string(data.schema.as_deref(), &data.value)
             .map(|s| Some(s.into_bytes()))
-            .map_err(|e| ConvertError(format!("Failed to serialize to a string: {}", e.0)))
+            .map_err(|e| ConvertError::new(format!("Failed to serialize to a string: {}", e.0)))
     }
 }
 
@@ -135,12 +135,12 @@ fn write_java(
                 .and_then(|s| s.parameter("scale"))
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| {
-                    ConvertError("Invalid Decimal schema: scale parameter not found.".into())
+                    ConvertError::new("Invalid Decimal schema: scale parameter not found.".into())
                 })?;
             out.push_str(&decimal_to_string(b, scale));
         }
         Value::Bytes(_) => {
-            return Err(ConvertError(
+            return Err(ConvertError::new(
                 "cannot write BYTES as text (Java's toString() would print an identity hash like [B@1b6d3586); use the ByteArrayConverter"
                     .into(),
             ));
@@ -236,7 +236,7 @@ pub fn byte_array_from_connect(data: &ConnectData) -> Result<Option<Vec<u8>>, Co
     if let Some(schema) = &data.schema
         && schema.kind != SchemaType::Bytes
     {
-        return Err(ConvertError(format!(
+        return Err(ConvertError::new(format!(
             "Invalid schema type for ByteArrayConverter: {}",
             schema.kind.upper_name()
         )));
@@ -244,7 +244,7 @@ pub fn byte_array_from_connect(data: &ConnectData) -> Result<Option<Vec<u8>>, Co
     match &data.value {
         Value::Null => Ok(None),
         Value::Bytes(b) => Ok(Some(b.clone())),
-        other => Err(ConvertError(format!(
+        other => Err(ConvertError::new(format!(
             "ByteArrayConverter is not compatible with objects of type {}",
             java_class_name(other)
         ))),

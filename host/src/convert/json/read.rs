@@ -150,17 +150,17 @@ impl JErr {
             let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
             let column =
                 upto.len() - upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
-            return ConvertError(format!(
+            return ConvertError::new(format!(
                 "{prefix}{} at line {line}, column {column} (byte {})",
                 e.msg, e.pos
             ));
         }
         match self.render_path(root) {
             Some(path) if e.missing => {
-                ConvertError(format!("{} (at {path}, which is missing)", e.msg))
+                ConvertError::new(format!("{} (at {path}, which is missing)", e.msg))
             }
-            Some(path) => ConvertError(format!("{} (at {path})", e.msg)),
-            None => ConvertError(e.msg.clone()),
+            Some(path) => ConvertError::new(format!("{} (at {path})", e.msg)),
+            None => ConvertError::new(e.msg.clone()),
         }
     }
 }
