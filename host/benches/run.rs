@@ -382,7 +382,7 @@ config = { regex = "product.public.(.*)", replacement = "bytes-out" }
                 drain_timeout: Duration::from_secs(30),
                 delivery: Some(delivery),
                 transactional_id: Some(format!("{group}-txn")),
-                transaction_interval: Duration::from_millis(100),
+                transaction_interval: Some(Duration::from_millis(100)),
                 // Extra `--property` settings for experiments, `;`-separated.
                 properties: std::env::var("SWITCHYARD_BENCH_PROPERTIES")
                     .map(|p| p.split(';').map(str::to_string).collect())

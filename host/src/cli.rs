@@ -101,9 +101,11 @@ pub struct RunArgs {
     /// else `<group id>-<host name>`.
     #[arg(long)]
     pub transactional_id: Option<String>,
-    /// Milliseconds between transaction commits in exactly-once mode.
-    #[arg(long, default_value_t = 100)]
-    pub transaction_interval_ms: u64,
+    /// Milliseconds between transaction commits in exactly-once mode. Default: the
+    /// connector's `transaction.boundary` (`interval` with `transaction.boundary.interval.ms`),
+    /// else 100.
+    #[arg(long)]
+    pub transaction_interval_ms: Option<u64>,
 }
 
 /// `--delivery` values.
@@ -633,7 +635,9 @@ pub fn run(
             DeliveryArg::ExactlyOnce => crate::kafka::DeliveryGuarantee::ExactlyOnce,
         }),
         transactional_id: args.transactional_id.clone(),
-        transaction_interval: std::time::Duration::from_millis(args.transaction_interval_ms),
+        transaction_interval: args
+            .transaction_interval_ms
+            .map(std::time::Duration::from_millis),
     };
     let summary = crate::kafka::run(&options, shutdown).map_err(|e| match e {
         crate::kafka::RunError::Config(e) => CliError::Config(e),

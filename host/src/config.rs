@@ -35,6 +35,9 @@ pub struct Pipeline {
     pub limits: Limits,
     /// The lookup tables transforms may read (`[lookups.<name>]`, `lookups.<name>.*`).
     pub lookups: Vec<crate::lookup::LookupSpec>,
+    /// What `switchyard run` consumes and how it delivers (`[source]`, or a connector's
+    /// `topics`, `topic.prefix`, `exactly.once.support`, `transaction.boundary`, …).
+    pub source: SourceSpec,
 }
 
 impl Pipeline {
@@ -44,6 +47,48 @@ impl Pipeline {
     }
 }
 
+/// What `switchyard run` consumes and what it guarantees; the command line overrides each part.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceSpec {
+    /// The topics to consume; `None` when the configuration names none.
+    pub subscription: Option<Subscription>,
+    /// The delivery guarantee the configuration demands; `None` leaves it to the worker file
+    /// (`exactly.once.source.support`) and the command line, else at-least-once.
+    pub delivery: Option<DeliveryGuarantee>,
+    /// How often a transaction is committed in exactly-once mode; `None` for the default.
+    pub transaction_interval: Option<Duration>,
+}
+
+/// A consumer subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subscription {
+    /// These topics.
+    Topics(Vec<String>),
+    /// Every topic matching this regular expression (librdkafka's `^…` pattern form).
+    Regex(String),
+}
+
+impl Subscription {
+    /// The strings to pass to the consumer's `subscribe`.
+    pub fn patterns(&self) -> Vec<String> {
+        match self {
+            Subscription::Topics(topics) => topics.clone(),
+            Subscription::Regex(regex) if regex.starts_with('^') => vec![regex.clone()],
+            Subscription::Regex(regex) => vec![format!("^{regex}")],
+        }
+    }
+}
+
+/// What `switchyard run` guarantees about its outputs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DeliveryGuarantee {
+    /// Offsets are committed once every output is acknowledged; a crash may duplicate outputs.
+    #[default]
+    AtLeastOnce,
+    /// Outputs and input offsets are committed together in Kafka transactions.
+    ExactlyOnce,
+}
+
 /// A converter class and its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConverterSpec {
@@ -51,14 +96,18 @@ pub struct ConverterSpec {
     pub class: String,
     /// Its settings without the `key.converter.` / `value.converter.` prefix.
     pub settings: Vec<(String, String)>,
+    /// Whether the configuration names it; a worker file's converter replaces only a default
+    /// one, as a Connect worker's `key.converter` applies only to connectors that set none.
+    pub explicit: bool,
 }
 
 impl ConverterSpec {
-    /// Kafka's JsonConverter with its defaults (`schemas.enable=true`).
+    /// Kafka's JsonConverter with its defaults (`schemas.enable=true`), as a default.
     pub fn json() -> Self {
         ConverterSpec {
             class: JSON_CONVERTER.into(),
             settings: Vec::new(),
+            explicit: false,
         }
     }
 }
@@ -214,6 +263,22 @@ struct PipelineFile {
     /// Lookup tables by name, in file order.
     #[serde(default)]
     lookups: toml::map::Map<String, toml::Value>,
+    /// What `run` consumes.
+    #[serde(default)]
+    source: SourceFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceFile {
+    /// Topics to consume.
+    topics: Option<Vec<String>>,
+    /// A regular expression of topics to consume (exclusive with `topics`).
+    topics_regex: Option<String>,
+    /// `at-least-once` or `exactly-once`.
+    delivery: Option<String>,
+    /// How often a transaction is committed in exactly-once mode, in milliseconds.
+    transaction_interval_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -340,6 +405,7 @@ fn from_toml(path: &Path, text: &str) -> Result<Pipeline, ConfigError> {
             Some(c) => Ok(ConverterSpec {
                 class: c.class,
                 settings: table_to_config(path, &format!("converters.{which}.config."), c.config)?,
+                explicit: true,
             }),
         }
     };
@@ -418,9 +484,54 @@ fn from_toml(path: &Path, text: &str) -> Result<Pipeline, ConfigError> {
         },
         limits,
         lookups: lookups_from_toml(path, file.lookups)?,
+        source: source_from_toml(path, file.source)?,
     };
     check_references(&pipeline)?;
     Ok(pipeline)
+}
+
+/// The `[source]` section.
+fn source_from_toml(path: &Path, file: SourceFile) -> Result<SourceSpec, ConfigError> {
+    let err = |key: &str, message: String| ConfigError::Key {
+        file: path.to_path_buf(),
+        key: format!("source.{key}"),
+        message,
+    };
+    let subscription = match (file.topics, file.topics_regex) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "topics_regex",
+                "set either `topics` or `topics_regex`, not both".into(),
+            ));
+        }
+        (Some(topics), None) if topics.iter().any(|t| t.trim().is_empty()) => {
+            return Err(err("topics", "empty topic name".into()));
+        }
+        (Some(topics), None) => Some(Subscription::Topics(
+            topics.into_iter().map(|t| t.trim().to_string()).collect(),
+        )),
+        (None, Some(regex)) => {
+            regex::Regex::new(&regex).map_err(|e| err("topics_regex", e.to_string()))?;
+            Some(Subscription::Regex(regex))
+        }
+        (None, None) => None,
+    };
+    let delivery = match file.delivery.as_deref().map(str::trim) {
+        None => None,
+        Some("at-least-once") => Some(DeliveryGuarantee::AtLeastOnce),
+        Some("exactly-once") => Some(DeliveryGuarantee::ExactlyOnce),
+        Some(other) => {
+            return Err(err(
+                "delivery",
+                format!("expected `at-least-once` or `exactly-once`, found `{other}`"),
+            ));
+        }
+    };
+    Ok(SourceSpec {
+        subscription,
+        delivery,
+        transaction_interval: file.transaction_interval_ms.map(Duration::from_millis),
+    })
 }
 
 /// The `[lookups.<name>]` sections: `file`, `topic`, `key_field`, `value_field`, `max_bytes`
@@ -598,5 +709,47 @@ mod tests {
         )
         .unwrap_err();
         assert!(both.to_string().contains("exactly one"), "{both}");
+    }
+
+    #[test]
+    fn the_source_section_names_topics_and_delivery() {
+        let p = parse(
+            r#"
+            [source]
+            topics = ["product.public.products", " product.public.reviews "]
+            delivery = "exactly-once"
+            transaction_interval_ms = 500
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.source,
+            SourceSpec {
+                subscription: Some(Subscription::Topics(vec![
+                    "product.public.products".into(),
+                    "product.public.reviews".into()
+                ])),
+                delivery: Some(DeliveryGuarantee::ExactlyOnce),
+                transaction_interval: Some(Duration::from_millis(500)),
+            }
+        );
+        let p = parse("[source]\ntopics_regex = \"product\\\\..*\"\n").unwrap();
+        assert_eq!(
+            p.source.subscription.unwrap().patterns(),
+            vec!["^product\\..*".to_string()]
+        );
+        for (text, key) in [
+            (
+                "[source]\ntopics = [\"a\"]\ntopics_regex = \"a\"\n",
+                "source.topics_regex",
+            ),
+            ("[source]\ntopics_regex = \"(\"\n", "source.topics_regex"),
+            ("[source]\ndelivery = \"twice\"\n", "source.delivery"),
+            ("[source]\ntopic = \"a\"\n", "topic"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(e.to_string().contains(key), "{text}: {e}");
+        }
+        assert_eq!(parse("").unwrap().source, SourceSpec::default());
     }
 }

@@ -11,7 +11,8 @@
 use std::path::Path;
 
 use crate::config::{
-    self, ComponentRef, ConfigError, ConverterSpec, ErrorPolicy, Pipeline, StepSpec, Tolerance,
+    self, ComponentRef, ConfigError, ConverterSpec, DeliveryGuarantee, ErrorPolicy, Pipeline,
+    SourceSpec, StepSpec, Subscription, Tolerance,
 };
 use crate::engine::Limits;
 
@@ -26,6 +27,17 @@ const ERROR_KEYS: &[&str] = &[
     "errors.deadletterqueue.topic.name",
     "errors.deadletterqueue.context.headers.enable",
     "errors.deadletterqueue.topic.replication.factor",
+];
+
+/// The keys `switchyard run` reads for what it consumes and how it delivers.
+const SOURCE_KEYS: &[&str] = &[
+    "topics",
+    "topics.regex",
+    "topic.prefix",
+    "table.include.list",
+    "exactly.once.support",
+    "transaction.boundary",
+    "transaction.boundary.interval.ms",
 ];
 
 /// Header converters whose output equals the raw header bytes Switchyard passes through.
@@ -160,6 +172,7 @@ impl ConnectorConfig<'_> {
                         k.strip_prefix(&prefix).map(|s| (s.to_string(), v.clone()))
                     })
                     .collect(),
+                explicit: true,
             },
         }
     }
@@ -249,6 +262,72 @@ impl ConnectorConfig<'_> {
                 .map_err(|message| self.err(key, message))?;
         }
         Ok(specs)
+    }
+
+    /// What `run` consumes and guarantees: a sink connector's `topics` / `topics.regex`
+    /// (`SinkConnectorConfig`: exactly one of them), or the topics a Debezium source connector
+    /// writes (`topic.prefix` with `table.include.list`); a source connector's
+    /// `exactly.once.support` and `transaction.boundary` (`SourceConnectorConfig`, matched
+    /// case-insensitively as its validators do).
+    fn source(&self) -> Result<SourceSpec, ConfigError> {
+        // An empty value is no value, as for Connect's LIST and STRING keys with null defaults.
+        let get = |key: &str| self.get(key).filter(|v| !v.trim().is_empty());
+        let subscription = match (get("topics"), get("topics.regex")) {
+            (Some(_), Some(_)) => {
+                return Err(self.err(
+                    "topics.regex",
+                    "set either `topics` or `topics.regex`, not both (as Kafka Connect requires)",
+                ));
+            }
+            (Some(topics), None) => Some(Subscription::Topics(parse_list(topics))),
+            (None, Some(regex)) => {
+                regex::Regex::new(regex).map_err(|e| self.err("topics.regex", e.to_string()))?;
+                Some(Subscription::Regex(regex.to_string()))
+            }
+            (None, None) => get("topic.prefix").map(|prefix| {
+                let tables = get("table.include.list").map(parse_list);
+                debezium_topics(prefix.trim(), tables.as_deref())
+            }),
+        };
+        let lower = |key: &str| get(key).map(|v| v.trim().to_ascii_lowercase());
+        let delivery = match lower("exactly.once.support").as_deref() {
+            None | Some("requested") => None,
+            Some("required") => Some(DeliveryGuarantee::ExactlyOnce),
+            Some(other) => {
+                return Err(self.err(
+                    "exactly.once.support",
+                    format!("expected `requested` or `required` (as Kafka Connect accepts), found `{other}`"),
+                ));
+            }
+        };
+        // `poll` (the default) commits a transaction per batch the task polls: Switchyard's
+        // default interval. `interval` commits every `transaction.boundary.interval.ms`
+        // (Connect falls back to the worker's `offset.flush.interval.ms`, 60 s by default).
+        // `connector` lets the connector define boundaries, and there is no connector here.
+        let transaction_interval = match lower("transaction.boundary").as_deref() {
+            None | Some("poll") => None,
+            Some("interval") => Some(std::time::Duration::from_millis(
+                self.number("transaction.boundary.interval.ms", 60_000)?
+                    .max(0) as u64,
+            )),
+            Some("connector") => {
+                return Err(self.err(
+                    "transaction.boundary",
+                    "`connector` lets a source connector define transactions, and Switchyard runs no connector; use `poll` or `interval`",
+                ));
+            }
+            Some(other) => {
+                return Err(self.err(
+                    "transaction.boundary",
+                    format!("expected `poll`, `interval` or `connector`, found `{other}`"),
+                ));
+            }
+        };
+        Ok(SourceSpec {
+            subscription,
+            delivery,
+            transaction_interval,
+        })
     }
 
     fn into_pipeline(self, name: String) -> Result<Pipeline, ConfigError> {
@@ -347,6 +426,7 @@ impl ConnectorConfig<'_> {
         };
 
         let lookups = self.lookups()?;
+        let source = self.source()?;
         let used = |key: &str| {
             key == "transforms"
                 || key == "predicates"
@@ -357,6 +437,7 @@ impl ConnectorConfig<'_> {
                 || key.starts_with("value.converter")
                 || key == "header.converter"
                 || key.starts_with("errors.")
+                || SOURCE_KEYS.contains(&key)
                 || transforms
                     .iter()
                     .any(|t| key.starts_with(&format!("transforms.{}.", t.alias)))
@@ -389,9 +470,37 @@ impl ConnectorConfig<'_> {
             errors,
             limits: Limits::default(),
             lookups,
+            source,
         };
         config::check_references(&pipeline)?;
         Ok(pipeline)
+    }
+}
+
+/// Debezium's topic names for a prefix and a `table.include.list`
+/// (`<topic.prefix>.<schema>.<table>`). Entries are regular expressions matched against
+/// `<schema>.<table>`; entries that are plain names become topic names, anything else a regex
+/// subscription. No list means every table.
+pub fn debezium_topics(prefix: &str, tables: Option<&[String]>) -> Subscription {
+    let plain = |s: &str| {
+        let mut parts = s.split('.');
+        let ident = |p: Option<&str>| {
+            p.is_some_and(|p| {
+                !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        };
+        ident(parts.next()) && ident(parts.next()) && parts.next().is_none()
+    };
+    match tables {
+        Some(tables) if !tables.is_empty() && tables.iter().all(|t| plain(t)) => {
+            Subscription::Topics(tables.iter().map(|t| format!("{prefix}.{t}")).collect())
+        }
+        Some(tables) if !tables.is_empty() => Subscription::Regex(format!(
+            "^{}\\.({})$",
+            regex::escape(prefix),
+            tables.join("|")
+        )),
+        _ => Subscription::Regex(format!("^{}\\.[^.]+\\.[^.]+$", regex::escape(prefix))),
     }
 }
 
@@ -522,5 +631,79 @@ mod tests {
         assert_eq!(parse_list("a,,b"), vec!["a", "", "b"]);
         assert_eq!(parse_bool(" TRUE "), Some(true));
         assert_eq!(parse_bool("yes"), None);
+    }
+
+    #[test]
+    fn debezium_names_topics_prefix_schema_table() {
+        let p = parse(
+            r#"{"topic.prefix":"product","table.include.list":"public.products, public.reviews"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.source.subscription,
+            Some(Subscription::Topics(vec![
+                "product.public.products".into(),
+                "product.public.reviews".into()
+            ]))
+        );
+    }
+
+    #[test]
+    fn a_table_pattern_becomes_a_regex_subscription() {
+        assert_eq!(
+            debezium_topics("shop", Some(&["public.product_.*".into()])),
+            Subscription::Regex("^shop\\.(public.product_.*)$".into())
+        );
+        assert_eq!(
+            debezium_topics("shop", None).patterns(),
+            vec!["^shop\\.[^.]+\\.[^.]+$".to_string()]
+        );
+    }
+
+    #[test]
+    fn sink_topics_win_and_both_forms_are_refused() {
+        let p = parse(r#"{"topics":"a,b","topic.prefix":"x"}"#).unwrap();
+        assert_eq!(
+            p.source.subscription,
+            Some(Subscription::Topics(vec!["a".into(), "b".into()]))
+        );
+        let e = parse(r#"{"topics":"a","topics.regex":"a.*"}"#).unwrap_err();
+        assert!(e.to_string().contains("topics.regex"), "{e}");
+        let p = parse(r#"{"topics.regex":"raw-.*","topics":""}"#).unwrap();
+        assert_eq!(
+            p.source.subscription.unwrap().patterns(),
+            vec!["^raw-.*".to_string()]
+        );
+        assert_eq!(parse("{}").unwrap().source, SourceSpec::default());
+    }
+
+    #[test]
+    fn exactly_once_and_transaction_boundaries_follow_source_connector_config() {
+        let p = parse(r#"{"exactly.once.support":"REQUIRED"}"#).unwrap();
+        assert_eq!(p.source.delivery, Some(DeliveryGuarantee::ExactlyOnce));
+        let p = parse(r#"{"exactly.once.support":"requested"}"#).unwrap();
+        assert_eq!(p.source.delivery, None);
+        let e = parse(r#"{"exactly.once.support":"always"}"#).unwrap_err();
+        assert!(e.to_string().contains("exactly.once.support"), "{e}");
+
+        let p = parse(r#"{"transaction.boundary":"poll"}"#).unwrap();
+        assert_eq!(p.source.transaction_interval, None);
+        let p = parse(r#"{"transaction.boundary":"Interval"}"#).unwrap();
+        assert_eq!(
+            p.source.transaction_interval,
+            Some(std::time::Duration::from_secs(60))
+        );
+        let p = parse(
+            r#"{"transaction.boundary":"interval","transaction.boundary.interval.ms":"250"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.source.transaction_interval,
+            Some(std::time::Duration::from_millis(250))
+        );
+        let e = parse(r#"{"transaction.boundary":"connector"}"#).unwrap_err();
+        assert!(e.to_string().contains("no connector"), "{e}");
+        let e = parse(r#"{"transaction.boundary":"sometimes"}"#).unwrap_err();
+        assert!(e.to_string().contains("transaction.boundary"), "{e}");
     }
 }

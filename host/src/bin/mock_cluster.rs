@@ -10,10 +10,14 @@
 //! transactional producer uses, `request-errors <API> <ERROR> <count>` (the next `count`
 //! requests of `API` — `Produce`, `InitProducerId`, `AddPartitionsToTxn`, `AddOffsetsToTxn`,
 //! `TxnOffsetCommit`, `EndTxn` — fail with `ERROR`, a Kafka error name such as
-//! `UNKNOWN_PRODUCER_ID`; see [`error_named`]).
+//! `UNKNOWN_PRODUCER_ID`; see [`error_named`]); the same for `Fetch`, with the retriable errors
+//! a consumer meets during leader changes (`NOT_LEADER_FOR_PARTITION`, `LEADER_NOT_AVAILABLE`,
+//! `UNKNOWN_LEADER_EPOCH`, `REQUEST_TIMED_OUT`, `KAFKA_STORAGE_ERROR`); and
+//! `rtt <broker> <milliseconds>` delays every response of a broker by that much.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use rdkafka::mocking::MockCluster;
 use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
@@ -67,6 +71,13 @@ fn serve() -> Result<(), String> {
         let result = match (words.next(), words.next().map(str::parse::<i32>)) {
             (Some("broker-down"), Some(Ok(id))) => cluster.broker_down(id),
             (Some("broker-up"), Some(Ok(id))) => cluster.broker_up(id),
+            (Some("rtt"), Some(Ok(id))) => match words.next().map(str::parse::<u64>) {
+                Some(Ok(ms)) => cluster.broker_round_trip_time(id, Duration::from_millis(ms)),
+                _ => {
+                    eprintln!("expected rtt <broker> <milliseconds>: {line}");
+                    Ok(())
+                }
+            },
             (Some("produce-errors"), Some(Ok(n))) => {
                 let errors =
                     vec![RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS; n.max(0) as usize];
@@ -118,6 +129,7 @@ fn serve() -> Result<(), String> {
 fn api_named(name: &str) -> Option<RDKafkaApiKey> {
     Some(match name {
         "Produce" => RDKafkaApiKey::Produce,
+        "Fetch" => RDKafkaApiKey::Fetch,
         "InitProducerId" => RDKafkaApiKey::InitProducerId,
         "AddPartitionsToTxn" => RDKafkaApiKey::AddPartitionsToTxn,
         "AddOffsetsToTxn" => RDKafkaApiKey::AddOffsetsToTxn,
@@ -145,6 +157,11 @@ fn error_named(name: &str) -> Option<RDKafkaRespErr> {
         "PRODUCER_FENCED" => RD_KAFKA_RESP_ERR_PRODUCER_FENCED,
         "INVALID_PRODUCER_EPOCH" => RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH,
         "INVALID_MSG_SIZE" => RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE,
+        "NOT_LEADER_FOR_PARTITION" => RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+        "LEADER_NOT_AVAILABLE" => RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
+        "UNKNOWN_LEADER_EPOCH" => RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH,
+        "REQUEST_TIMED_OUT" => RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+        "KAFKA_STORAGE_ERROR" => RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR,
         _ => return None,
     })
 }

@@ -47,15 +47,11 @@ use source::SourceContext;
 use topics::Subscription;
 use transaction::{Outcome, TransactionError, Transactions};
 
-/// What `switchyard run` guarantees about its outputs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum DeliveryGuarantee {
-    /// Offsets are committed once every output is acknowledged; a crash may duplicate outputs.
-    #[default]
-    AtLeastOnce,
-    /// Outputs and input offsets are committed together in Kafka transactions.
-    ExactlyOnce,
-}
+pub use crate::config::DeliveryGuarantee;
+
+/// How often a transaction is committed in exactly-once mode when neither the command line nor
+/// the configuration says.
+pub const DEFAULT_TRANSACTION_INTERVAL: Duration = Duration::from_millis(100);
 
 /// How `switchyard run` is started.
 #[derive(Debug, Clone, Default)]
@@ -85,8 +81,10 @@ pub struct RunOptions {
     /// The `transactional.id` in exactly-once mode; by default a `producer.transactional.id`
     /// property, else `<group id>-<host name>`.
     pub transactional_id: Option<String>,
-    /// How often transactions are committed in exactly-once mode (zero: after every record).
-    pub transaction_interval: Duration,
+    /// How often transactions are committed in exactly-once mode (zero: after every record);
+    /// `None` takes the configuration's (`transaction.boundary`), else
+    /// [`DEFAULT_TRANSACTION_INTERVAL`].
+    pub transaction_interval: Option<Duration>,
 }
 
 /// What a run did.
@@ -115,7 +113,7 @@ pub enum RunError {
     Properties(#[from] PropertiesError),
     /// Nothing says what to consume.
     #[error(
-        "{0}: no topics to consume: pass --topics or --topics-regex, or use a connector JSON with `topics`, `topics.regex` or Debezium's `topic.prefix`"
+        "{0}: no topics to consume: pass --topics or --topics-regex, set `topics` / `topics_regex` in the pipeline's [source], or use a connector JSON with `topics`, `topics.regex` or Debezium's `topic.prefix`"
     )]
     NoTopics(PathBuf),
     /// No bootstrap servers were given.
@@ -155,6 +153,9 @@ pub enum RunError {
     /// The transactional producer failed fatally (fenced, say) or kept aborting.
     #[error(transparent)]
     Transaction(#[from] TransactionError),
+    /// A lookup table could not be restored from its topic.
+    #[error(transparent)]
+    Lookup(#[from] crate::lookup::LookupError),
 }
 
 impl RunError {
@@ -289,18 +290,13 @@ fn load(
     settings: &ClientSettings,
 ) -> Result<(Pipeline, Subscription, DeliveryGuarantee), RunError> {
     let mut pipeline = config::load(&options.config)?;
-    let connector = topics::connector_settings(&options.config)?;
-    let names = |key: &str| {
-        connector
-            .as_ref()
-            .is_some_and(|c| c.iter().any(|(k, _)| k == key))
-    };
-    if !names("key.converter")
+    // A Connect worker's converters apply to connectors that name none.
+    if !pipeline.key_converter.explicit
         && let Some(spec) = &settings.key_converter
     {
         pipeline.key_converter = spec.clone();
     }
-    if !names("value.converter")
+    if !pipeline.value_converter.explicit
         && let Some(spec) = &settings.value_converter
     {
         pipeline.value_converter = spec.clone();
@@ -316,42 +312,21 @@ fn load(
     } else if let Some(regex) = &options.topics_regex {
         Subscription::Regex(regex.clone())
     } else {
-        connector
-            .as_deref()
-            .map(|c| topics::from_connector(&options.config, c))
-            .transpose()?
-            .flatten()
+        pipeline
+            .source
+            .subscription
+            .clone()
             .ok_or_else(|| RunError::NoTopics(options.config.clone()))?
     };
-    let delivery = match options.delivery {
-        Some(delivery) => delivery,
-        None => {
-            // Kafka Connect's source connector key: `required` demands exactly-once;
-            // `requested` (its default) leaves the choice to the worker.
-            let support = connector.as_ref().and_then(|c| {
-                c.iter()
-                    .find(|(k, _)| k == "exactly.once.support")
-                    .map(|(_, v)| v.trim().to_ascii_lowercase())
-            });
-            match support.as_deref() {
-                Some("required") => DeliveryGuarantee::ExactlyOnce,
-                None | Some("requested") if settings.exactly_once_source_support => {
-                    DeliveryGuarantee::ExactlyOnce
-                }
-                None | Some("requested") => DeliveryGuarantee::AtLeastOnce,
-                Some(other) => {
-                    return Err(ConfigError::Key {
-                        file: options.config.clone(),
-                        key: "exactly.once.support".into(),
-                        message: format!(
-                            "expected `requested` or `required` (as Kafka Connect accepts), found `{other}`"
-                        ),
-                    }
-                    .into());
-                }
-            }
-        }
-    };
+    // The command line, then the connector (`exactly.once.support=required`), then the
+    // worker (`exactly.once.source.support=enabled`).
+    let delivery = options.delivery.or(pipeline.source.delivery).unwrap_or(
+        if settings.exactly_once_source_support {
+            DeliveryGuarantee::ExactlyOnce
+        } else {
+            DeliveryGuarantee::AtLeastOnce
+        },
+    );
     Ok((pipeline, subscription, delivery))
 }
 
@@ -395,6 +370,10 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
     }
     let (pipeline, subscription, delivery) = load(options, &settings)?;
     let exactly_once = delivery == DeliveryGuarantee::ExactlyOnce;
+    let transaction_interval = options
+        .transaction_interval
+        .or(pipeline.source.transaction_interval)
+        .unwrap_or(DEFAULT_TRANSACTION_INTERVAL);
     let engine = Engine::new(pipeline.limits).map_err(|e| RunError::Engine(e.to_string()))?;
     let mut chain = Chain::build(&pipeline, &engine)?;
 
@@ -472,19 +451,43 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
             Arc::clone(&producer),
             Arc::clone(&shared),
             transactional_id.clone(),
-            options.transaction_interval,
+            transaction_interval,
             options.drain_timeout.max(Duration::from_secs(10)),
         ));
         txn.init()?;
         consumer.context().set_transactions(Arc::clone(&txn));
         tracing::info!(
             "exactly-once: transactional.id {transactional_id}, committing every {:?}",
-            options.transaction_interval
+            transaction_interval
         );
         Some(txn)
     } else {
         None
     };
+    if let Some(topic) = &pipeline.errors.dead_letter_topic {
+        let created = topics::ensure_topic(
+            &client_config(&settings.common, &[], &[]),
+            topic,
+            pipeline.errors.dead_letter_replication_factor,
+            Duration::from_secs(30),
+        )
+        .map_err(kafka(format!("creating the dead-letter topic {topic}")))?;
+        if created {
+            tracing::info!(
+                "created the dead-letter topic {topic} (1 partition, replication factor {})",
+                pipeline.errors.dead_letter_replication_factor
+            );
+        }
+    }
+    // Lookup tables are restored from their topics before the first record is transformed,
+    // then followed in the background until the run ends (crate::lookup::topic).
+    metrics.set_lookups(Arc::clone(chain.lookups()));
+    let _lookup_followers = crate::lookup::topic::materialise(
+        chain.lookups(),
+        chain.converters(),
+        &client_config(&settings.common, &[], &settings.consumer),
+        crate::lookup::topic::RESTORE_TIMEOUT,
+    )?;
     let patterns = subscription.patterns();
     let pattern_refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
     consumer

@@ -96,7 +96,11 @@ impl ClientSettings {
                 .iter()
                 .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.clone())))
                 .collect();
-            Some(ConverterSpec { class, settings })
+            Some(ConverterSpec {
+                class,
+                settings,
+                explicit: true,
+            })
         };
         settings.key_converter = converter("key.converter");
         settings.value_converter = converter("value.converter");

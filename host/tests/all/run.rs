@@ -161,6 +161,134 @@ fn run_over_tansu_writes_what_apply_writes() {
     );
 }
 
+/// A Connect worker file gives the brokers, client settings and the default converters; the
+/// pipeline's `[source]` names the topics; the dead-letter topic does not exist and is created
+/// (one partition, the configured replication factor) before the first record needs it.
+#[test]
+fn a_worker_file_and_a_source_section_drive_run_and_the_dead_letter_topic_is_created() {
+    let Some(tansu) = tansu_binary() else {
+        assert!(
+            std::env::var_os("SWITCHYARD_REQUIRE_TANSU").is_none(),
+            "SWITCHYARD_REQUIRE_TANSU is set but no tansu binary was found"
+        );
+        eprintln!("SKIPPED: no `tansu` binary");
+        return;
+    };
+    let broker = Tansu::start(&tansu);
+    create_topics(&broker.bootstrap, &[("orders", 1), ("out-orders", 1)]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let worker = dir.path().join("connect-distributed.properties");
+    std::fs::write(
+        &worker,
+        format!(
+            "# a Kafka Connect worker's file\n\
+             bootstrap.servers={}\n\
+             group.id=connect-cluster\n\
+             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             consumer.session.timeout.ms=6000\n\
+             producer.linger.ms=1\n",
+            broker.bootstrap
+        ),
+    )
+    .expect("write worker");
+    let pipeline = dir.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            r#"
+name = "worker-test"
+[source]
+topics = ["orders"]
+[[transforms]]
+alias = "mark"
+class = "org.apache.kafka.connect.transforms.RegexRouter"
+predicate = "isPoison"
+config = {{ regex = ".*", replacement = "poison" }}
+[[transforms]]
+alias = "bad"
+component = "{}/misbehave.wasm"
+config = {{ mode = "bad-record" }}
+[[transforms]]
+alias = "route"
+class = "org.apache.kafka.connect.transforms.RegexRouter"
+config = {{ regex = "(.*)", replacement = "out-$1" }}
+[[predicates]]
+alias = "isPoison"
+class = "org.apache.kafka.connect.transforms.predicates.HasHeaderKey"
+config = {{ name = "poison" }}
+[errors]
+tolerance = "all"
+dead_letter_topic = "orders-dlq"
+dead_letter_context_headers = true
+dead_letter_replication_factor = 1
+"#,
+            env!("SWITCHYARD_TEST_GUESTS")
+        ),
+    )
+    .expect("write pipeline");
+    let mut poison = Rec::text("orders", "o-2", "not an order");
+    poison.headers.push(("poison".into(), Some("yes".into())));
+    produce(
+        &broker.bootstrap,
+        &[
+            Rec::text("orders", "o-1", "first"),
+            poison,
+            Rec::text("orders", "o-3", "third"),
+        ],
+    );
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            pipeline.to_str().expect("path"),
+            "--worker",
+            worker.to_str().expect("path"),
+            "--no-metrics",
+        ],
+        &dir.path().join("run.log"),
+    );
+    let mut out = Reader::new(&broker.bootstrap, &[("out-orders", 1)]);
+    wait_for("the two good records", Duration::from_secs(90), || {
+        out.poll();
+        runner.assert_running();
+        (out.records.len() >= 2).then_some(())
+    });
+    // The StringConverter from the worker file passed the text through unchanged (the
+    // default JsonConverter would have refused it).
+    assert_eq!(
+        out.records
+            .iter()
+            .map(|r| r.value.clone())
+            .collect::<Vec<_>>(),
+        vec![Some(b"first".to_vec()), Some(b"third".to_vec())]
+    );
+    let log = runner.log();
+    assert!(
+        log.contains("created the dead-letter topic orders-dlq"),
+        "{log}"
+    );
+    let mut dlq = Reader::new(&broker.bootstrap, &[("orders-dlq", 1)]);
+    wait_for("the dead-lettered record", Duration::from_secs(60), || {
+        dlq.poll();
+        runner.assert_running();
+        (!dlq.records.is_empty()).then_some(())
+    });
+    assert_eq!(dlq.records[0].value.as_deref(), Some(&b"not an order"[..]));
+    assert_eq!(
+        dlq.records[0].header("__connect.errors.topic"),
+        Some("orders")
+    );
+    let status = runner.terminate(Duration::from_secs(60));
+    assert!(status.success(), "{}", runner.log());
+    assert!(
+        runner
+            .log()
+            .contains("consuming orders as group switchyard-worker-test"),
+        "{}",
+        runner.log()
+    );
+}
+
 /// A byte-for-byte pipeline from `raw` to `out`.
 fn passthrough_pipeline(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("pipeline.toml");
@@ -456,6 +584,186 @@ fn injected_produce_errors_and_a_broker_restart_lose_nothing() {
     assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
     let status = runner.terminate(Duration::from_secs(60));
     assert!(status.success(), "{}", runner.log());
+}
+
+/// The records consumed by a runner, from the summary line it logs on exit.
+fn records_in(log: &str) -> u64 {
+    log.lines()
+        .rev()
+        .find_map(|l| l.split("records in: ").nth(1))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no summary in the log:\n{log}"))
+}
+
+#[test]
+fn injected_fetch_errors_lose_nothing() {
+    const KEYS: usize = 20;
+    const PER_KEY: usize = 300;
+    let mut cluster = MockCluster::start(1, &[("raw", 2), ("out", 2)]);
+    let input: Vec<Rec> = (0..PER_KEY)
+        .flat_map(|i| (0..KEYS).map(move |k| Rec::text("raw", &format!("key-{k}"), &i.to_string())))
+        .collect();
+    produce(&cluster.bootstrap, &input);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pipeline = passthrough_pipeline(dir.path());
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            pipeline.to_str().expect("path"),
+            "--bootstrap-servers",
+            &cluster.bootstrap,
+            "--topics",
+            "raw",
+            "--no-metrics",
+            "--property",
+            "consumer.message.max.bytes=10000",
+            "--property",
+            "consumer.fetch.max.bytes=20000",
+            "--property",
+            "consumer.max.partition.fetch.bytes=2000",
+        ],
+        &dir.path().join("run.log"),
+    );
+    let mut reader = Reader::new(&cluster.bootstrap, &[("out", 2)]);
+    wait_for("the first records", Duration::from_secs(60), || {
+        reader.poll();
+        runner.assert_running();
+        (!reader.records.is_empty()).then_some(())
+    });
+    // The errors a consumer meets while partition leadership moves: librdkafka refreshes its
+    // metadata and fetches again from the position it had, so nothing is skipped or replayed
+    // out of order.
+    cluster.command("request-errors Fetch NOT_LEADER_FOR_PARTITION 10");
+    cluster.command("request-errors Fetch UNKNOWN_LEADER_EPOCH 10");
+    cluster.command("request-errors Fetch REQUEST_TIMED_OUT 5");
+    let total = input.len();
+    wait_for(
+        "every record at least once",
+        Duration::from_secs(120),
+        || {
+            reader.poll();
+            runner.assert_running();
+            let distinct: std::collections::HashSet<_> = reader
+                .records
+                .iter()
+                .map(|r| (r.key.clone(), r.value.clone()))
+                .collect();
+            (distinct.len() == total).then_some(())
+        },
+    );
+    assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
+    let status = runner.terminate(Duration::from_secs(60));
+    assert!(status.success(), "{}", runner.log());
+    assert!(
+        records_in(&runner.log()) >= total as u64,
+        "{}",
+        runner.log()
+    );
+}
+
+/// A second member joins while the first is mid-stream with records in flight (input keeps
+/// arriving, and every broker response is delayed so acknowledgements lag), then the first
+/// leaves: each revoke commits only what is acknowledged, the new owner starts there, and
+/// nothing is lost or reordered per key.
+#[test]
+fn a_rebalance_mid_batch_loses_nothing_and_keeps_key_order() {
+    const KEYS: usize = 40;
+    const PER_KEY: usize = 400;
+    let mut cluster = MockCluster::start(1, &[("raw", 4), ("out", 4)]);
+    let input: Vec<Rec> = (0..PER_KEY)
+        .flat_map(|i| (0..KEYS).map(move |k| Rec::text("raw", &format!("key-{k}"), &i.to_string())))
+        .collect();
+    let total = input.len();
+    let bootstrap = cluster.bootstrap.clone();
+    // The input arrives in slices, in order, whenever the output has nearly caught up: the
+    // stream is still flowing when the group changes.
+    let mut produced = total / 4;
+    produce(&bootstrap, &input[..produced]);
+    let mut feed = |written: usize| {
+        if produced < total && produced.saturating_sub(written) < 1000 {
+            let next = (produced + 1000).min(total);
+            produce(&bootstrap, &input[produced..next]);
+            produced = next;
+        }
+        produced
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pipeline = passthrough_pipeline(dir.path());
+    let args = [
+        "--config",
+        pipeline.to_str().expect("path"),
+        "--bootstrap-servers",
+        &bootstrap,
+        "--topics",
+        "raw",
+        "--group-id",
+        "rebalance",
+        "--no-metrics",
+        "--property",
+        "consumer.session.timeout.ms=6000",
+        "--property",
+        "consumer.heartbeat.interval.ms=500",
+        "--property",
+        "consumer.message.max.bytes=10000",
+        "--property",
+        "consumer.fetch.max.bytes=20000",
+        "--property",
+        "consumer.max.partition.fetch.bytes=2000",
+    ];
+    // Every response takes 100 ms: the producer always has unacknowledged records in flight.
+    cluster.command("rtt 1 100");
+    let mut first = Runner::start(&args, &dir.path().join("first.log"));
+    let mut reader = Reader::new(&bootstrap, &[("out", 4)]);
+    wait_for("the first records", Duration::from_secs(120), || {
+        reader.poll();
+        first.assert_running();
+        (reader.records.len() >= total / 8).then_some(())
+    });
+    let mut second = Runner::start(&args, &dir.path().join("second.log"));
+    wait_for(
+        "the second member to get partitions",
+        Duration::from_secs(60),
+        || {
+            reader.poll();
+            feed(reader.records.len());
+            first.assert_running();
+            second.assert_running();
+            (first.log().contains("partitions revoked")
+                && second.log().contains("partitions assigned: raw"))
+            .then_some(())
+        },
+    );
+    assert!(
+        feed(reader.records.len()) < total,
+        "the whole input was produced before the rebalance"
+    );
+    // The first member leaves while the input still flows.
+    let status = first.terminate(Duration::from_secs(60));
+    assert!(status.success(), "{}", first.log());
+    wait_for(
+        "every record at least once",
+        Duration::from_secs(180),
+        || {
+            reader.poll();
+            feed(reader.records.len());
+            second.assert_running();
+            let distinct: std::collections::HashSet<_> = reader
+                .records
+                .iter()
+                .map(|r| (r.key.clone(), r.value.clone()))
+                .collect();
+            (distinct.len() == total).then_some(())
+        },
+    );
+    assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
+    let status = second.terminate(Duration::from_secs(60));
+    assert!(status.success(), "{}", second.log());
+    let (by_first, by_second) = (records_in(&first.log()), records_in(&second.log()));
+    assert!(
+        by_first > 0 && by_second > 0 && by_first + by_second >= total as u64,
+        "first consumed {by_first}, second {by_second}, of {total}"
+    );
 }
 
 /// `switchyard run --delivery exactly-once` on librdkafka's mock cluster, and against a real
