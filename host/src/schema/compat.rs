@@ -77,6 +77,11 @@ pub struct Incompatibility {
     /// Java's message (`reader type: INT not compatible with writer type: LONG`, the missing
     /// symbols `[C]`, the field name, …).
     pub message: String,
+    /// For `MISSING_UNION_BRANCH`, which Java reports without a reason: why the reader
+    /// branch of the same type (and name) cannot read the writer's, located in the reader
+    /// schema. Not part of Java's result; empty when no branch corresponds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<Incompatibility>,
 }
 
 /// A check that Java aborts with an `AvroRuntimeException`.
@@ -148,8 +153,10 @@ impl Checker<'_> {
     }
 
     fn calculate(&mut self, r: NodeId, w: NodeId, location: &mut Vec<String>) -> Outcome {
-        let reader = self.reader.node(r);
-        let writer = self.writer.node(w);
+        // Copies of the schema references: nodes borrowed from them outlive `&mut self`.
+        let (reader_schema, writer_schema) = (self.reader, self.writer);
+        let reader = reader_schema.node(r);
+        let writer = writer_schema.node(w);
         let (rt, wt) = (reader.kind(), writer.kind());
         let mut result = Vec::new();
         if rt == wt {
@@ -203,16 +210,24 @@ impl Checker<'_> {
                 (Node::Union { .. }, Node::Union { branches }) => {
                     // Every branch of the writer union must be readable.
                     for (i, branch) in branches.clone().into_iter().enumerate() {
+                        let union_location = pointer(&location[1..]);
                         location.push(i.to_string());
-                        if !self.fresh(r, branch)?.is_empty() {
-                            result.push(incompatible(
+                        let inner = self.fresh(r, branch)?;
+                        if !inner.is_empty() {
+                            let mut found = incompatible(
                                 IncompatibilityType::MissingUnionBranch,
                                 format!(
                                     "reader union lacking writer type: {}",
                                     self.writer.node(branch).kind()
                                 ),
                                 location,
-                            ));
+                            );
+                            found.causes = inner
+                                .into_iter()
+                                .flat_map(|i| i.causes)
+                                .map(|c| relocate(c, &union_location))
+                                .collect();
+                            result.push(found);
                         }
                         location.pop();
                     }
@@ -246,11 +261,13 @@ impl Checker<'_> {
                     return Ok(result);
                 }
             }
-            result.push(incompatible(
+            let mut found = incompatible(
                 IncompatibilityType::MissingUnionBranch,
                 format!("reader union lacking writer type: {wt}"),
                 location,
-            ));
+            );
+            found.causes = self.union_causes(branches, w, location)?;
+            result.push(found);
             return Ok(result);
         }
         result.push(incompatible(
@@ -259,6 +276,37 @@ impl Checker<'_> {
             location,
         ));
         Ok(result)
+    }
+
+    /// Why the reader union's branch of the writer's type (and, for named types, name)
+    /// cannot read it. Every branch was checked before, so this reads the memo and changes
+    /// nothing Java would compute.
+    fn union_causes(
+        &mut self,
+        branches: &[NodeId],
+        w: NodeId,
+        location: &[String],
+    ) -> Result<Vec<Incompatibility>, CompatibilityError> {
+        let writer = self.writer.node(w);
+        let corresponding = branches.iter().position(|&b| {
+            let reader = self.reader.node(b);
+            reader.kind() == writer.kind()
+                && match (reader.name(), writer.name()) {
+                    (Some((rn, aliases)), Some((wn, _))) => {
+                        rn.name == wn.name || aliases.contains(&wn.full())
+                    }
+                    _ => true,
+                }
+        });
+        let Some(index) = corresponding else {
+            return Ok(Vec::new());
+        };
+        let base = format!("{}/{index}", pointer(&location[1..]));
+        Ok(self
+            .fresh(branches[index], w)?
+            .into_iter()
+            .map(|c| relocate(c, &base))
+            .collect())
     }
 
     /// `checkReaderWriterRecordFields`.
@@ -369,5 +417,21 @@ fn incompatible(
         kind,
         location,
         message,
+        causes: Vec::new(),
     }
+}
+
+/// An incompatibility found from a fresh root, placed under `base` (a JSON pointer).
+fn relocate(mut found: Incompatibility, base: &str) -> Incompatibility {
+    found.location = match found.location.as_str() {
+        "/" if base.is_empty() => "/".to_string(),
+        "/" => base.to_string(),
+        rest => format!("{base}{rest}"),
+    };
+    found.causes = found
+        .causes
+        .into_iter()
+        .map(|c| relocate(c, base))
+        .collect();
+    found
 }

@@ -113,6 +113,13 @@ impl Report<'_> {
                     i.message,
                     explain(i.kind)
                 );
+                for cause in causes(i) {
+                    let _ = writeln!(
+                        out,
+                        "      because: {} at {}: {}",
+                        cause.kind, cause.location, cause.message
+                    );
+                }
             }
         }
         out
@@ -185,7 +192,7 @@ impl Report<'_> {
             let (reader, writer) = self.reader_writer(check);
             for i in &check.incompatibilities {
                 let title = format!("Avro {} incompatibility: {}", self.level, i.kind);
-                let message = format!(
+                let mut message = format!(
                     "{} against {}: {reader} cannot read data written with {writer}. {} at {} in {reader}: {}. {}",
                     check.direction.as_str(),
                     self.earlier[check.against],
@@ -194,6 +201,13 @@ impl Report<'_> {
                     i.message,
                     explain(i.kind)
                 );
+                for cause in causes(i) {
+                    let _ = write!(
+                        message,
+                        "\nbecause: {} at {}: {}",
+                        cause.kind, cause.location, cause.message
+                    );
+                }
                 let _ = writeln!(
                     out,
                     "::error file={file},title={}::{}",
@@ -204,6 +218,16 @@ impl Report<'_> {
         }
         out
     }
+}
+
+/// The causes of an incompatibility, depth first.
+fn causes(found: &super::Incompatibility) -> Vec<&super::Incompatibility> {
+    let mut all = Vec::new();
+    for cause in &found.causes {
+        all.push(cause);
+        all.extend(causes(cause));
+    }
+    all
 }
 
 /// What an incompatibility means for the data, in a sentence.
@@ -255,6 +279,7 @@ mod tests {
                 kind: IncompatibilityType::MissingEnumSymbols,
                 location: "/symbols".into(),
                 message: "[C]\n100%".into(),
+                causes: Vec::new(),
             }],
         }];
         let report = Report {

@@ -1048,3 +1048,48 @@ fn level_names() {
     );
     assert!("SIDEWAYS".parse::<Level>().is_err());
 }
+
+/// Java reports a nested record that no longer resolves, inside an optional field, only as
+/// `MISSING_UNION_BRANCH` at the union; the causes say why.
+#[test]
+fn missing_union_branches_carry_their_causes() {
+    let writer = schema(
+        r#"{"type":"record","name":"Envelope","fields":[
+            {"name":"before","type":["null",{"type":"record","name":"Value","fields":[{"name":"id","type":"long"}]}],"default":null},
+            {"name":"after","type":["null","Value"],"default":null}]}"#,
+    );
+    let reader = schema(
+        r#"{"type":"record","name":"Envelope","fields":[
+            {"name":"before","type":["null",{"type":"record","name":"Value","fields":[{"name":"id","type":"long"},{"name":"name","type":"string"}]}],"default":null},
+            {"name":"after","type":["null","Value"],"default":null}]}"#,
+    );
+    let found = check_reader_writer(&reader, &writer).unwrap();
+    let summary: Vec<_> = found
+        .iter()
+        .map(|i| {
+            let causes: Vec<_> = i
+                .causes
+                .iter()
+                .map(|c| (c.kind, c.location.as_str(), c.message.as_str()))
+                .collect();
+            (i.kind, i.location.as_str(), causes)
+        })
+        .collect();
+    let cause = vec![(
+        ReaderFieldMissingDefaultValue,
+        "/fields/0/type/1/fields/1",
+        "name",
+    )];
+    let cause_after = vec![(
+        ReaderFieldMissingDefaultValue,
+        "/fields/1/type/1/fields/1",
+        "name",
+    )];
+    assert_eq!(
+        summary,
+        [
+            (MissingUnionBranch, "/fields/0/type/1", cause),
+            (MissingUnionBranch, "/fields/1/type/1", cause_after),
+        ]
+    );
+}

@@ -12,5 +12,6 @@ mod languages;
 mod registry;
 mod registry_fake;
 mod run;
+mod schema_check;
 mod toolchains;
 mod transforms;

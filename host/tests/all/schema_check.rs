@@ -1,0 +1,436 @@
+//! `switchyard schema check` as CI runs it: the built binary, its exit codes (0 compatible, 1
+//! incompatible, 2 usage or input error), its three formats, `--against-git`, and every cell
+//! of the evolution table in `schemas/README.md`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const LEVELS: [&str; 6] = [
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+];
+
+fn schemas() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
+}
+
+/// Runs `switchyard schema check ARGS` in `dir`.
+fn check_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .current_dir(dir)
+        .args(["schema", "check"])
+        .args(args)
+        .env("SWITCHYARD_LOG", "warn")
+        .output()
+        .expect("run switchyard")
+}
+
+/// Runs `schema check` in `schemas/evolution`, with paths relative to it (stable output).
+fn check(args: &[&str]) -> Output {
+    check_in(&schemas().join("evolution"), args)
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The versions of an evolution case, newest first: `--schema` and its `--against` list.
+fn case_args(case: &str) -> Vec<String> {
+    let dir = schemas().join("evolution").join(case);
+    let mut versions: Vec<String> = std::fs::read_dir(&dir)
+        .expect("case folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".avsc"))
+        .collect();
+    versions.sort();
+    versions.reverse();
+    assert!(versions.len() >= 2, "{case}: at least two versions");
+    let mut args = vec!["--schema".to_string(), format!("{case}/{}", versions[0])];
+    for v in &versions[1..] {
+        args.push("--against".into());
+        args.push(format!("{case}/{v}"));
+    }
+    args
+}
+
+/// The rows of the table in `schemas/README.md`: case and ✓/✗ per level.
+fn readme_table() -> Vec<(String, Vec<bool>)> {
+    let readme = std::fs::read_to_string(schemas().join("README.md")).expect("README");
+    let mut rows = Vec::new();
+    let mut header_seen = false;
+    for line in readme.lines().filter(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        if cells[0] == "Case" {
+            assert_eq!(&cells[2..], LEVELS, "the table's level columns");
+            header_seen = true;
+            continue;
+        }
+        if cells[0].starts_with("---") {
+            continue;
+        }
+        let name = cells[0]
+            .trim_start_matches('[')
+            .split(']')
+            .next()
+            .expect("case name")
+            .to_string();
+        let expected = cells[2..]
+            .iter()
+            .map(|c| match *c {
+                "✓" => true,
+                "✗" => false,
+                other => panic!("{name}: cell {other:?}"),
+            })
+            .collect();
+        rows.push((name, expected));
+    }
+    assert!(header_seen, "the README has the evolution table");
+    rows
+}
+
+#[test]
+fn every_evolution_case_passes_the_levels_the_readme_says() {
+    let rows = readme_table();
+    let mut on_disk: Vec<String> = std::fs::read_dir(schemas().join("evolution"))
+        .expect("evolution folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    let mut in_table: Vec<String> = rows.iter().map(|(n, _)| n.clone()).collect();
+    in_table.sort();
+    assert_eq!(
+        in_table, on_disk,
+        "every case folder has a row, every row a folder"
+    );
+    for (case, expected) in rows {
+        let args = case_args(&case);
+        for (level, compatible) in LEVELS.iter().zip(expected) {
+            let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+            all.extend(["--level", level]);
+            let out = check(&all);
+            let code = out.status.code();
+            assert_eq!(
+                code,
+                Some(if compatible { 0 } else { 1 }),
+                "{case} at {level}:\n{}{}",
+                stdout(&out),
+                stderr(&out)
+            );
+        }
+    }
+}
+
+/// What the text report says for every case at FULL_TRANSITIVE, the strictest level.
+#[test]
+fn evolution_case_reports() {
+    let mut all = String::new();
+    for (case, _) in readme_table() {
+        let args = case_args(&case);
+        let mut argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        argv.extend(["--level", "FULL_TRANSITIVE"]);
+        let out = check(&argv);
+        let code = out.status.code().unwrap_or(-1);
+        all.push_str(&format!("## {case} (exit {code})\n"));
+        all.push_str(&stdout(&out));
+    }
+    insta::assert_snapshot!("evolution_full_transitive", all);
+}
+
+#[test]
+fn formats_of_an_incompatible_change() {
+    let args = [
+        "--schema",
+        "rename-field-without-alias/v2.avsc",
+        "--against",
+        "rename-field-without-alias/v1.avsc",
+        "--level",
+        "FULL",
+    ];
+    for (format, name) in [
+        ("text", "incompatible_text"),
+        ("json", "incompatible_json"),
+        ("github", "incompatible_github"),
+    ] {
+        let mut argv = args.to_vec();
+        argv.extend(["--format", format]);
+        let out = check(&argv);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("incompatible with rename-field-without-alias/v1.avsc at level FULL: 2 incompatibilities"),
+            "{}",
+            stderr(&out)
+        );
+        insta::assert_snapshot!(name, stdout(&out));
+    }
+    // The JSON document parses and says what the text says.
+    let mut argv = args.to_vec();
+    argv.extend(["--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&check(&argv).stdout).expect("json");
+    assert_eq!(doc["compatible"], false);
+    assert_eq!(
+        doc["checks"][0]["incompatibilities"][0]["type"],
+        "READER_FIELD_MISSING_DEFAULT_VALUE"
+    );
+    assert_eq!(
+        doc["checks"][1]["incompatibilities"][0]["location"],
+        "/fields/1"
+    );
+}
+
+#[test]
+fn formats_of_a_compatible_change() {
+    let args = [
+        "--schema",
+        "add-optional-field/v2.avsc",
+        "--against",
+        "add-optional-field/v1.avsc",
+    ];
+    for (format, name) in [
+        ("text", "compatible_text"),
+        ("json", "compatible_json"),
+        ("github", "compatible_github"),
+    ] {
+        let mut argv = args.to_vec();
+        argv.extend(["--format", format]);
+        let out = check(&argv);
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{format}");
+        insta::assert_snapshot!(name, stdout(&out));
+    }
+}
+
+#[test]
+fn input_errors_exit_2_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("broken.avsc"),
+        r#"{"type":"record","name":"R""#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("undefined.avsc"),
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":"Missing"}]}"#,
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("ok.avsc"), r#""string""#).expect("write");
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--schema", "missing.avsc", "--against", "ok.avsc"],
+            "error: missing.avsc: No such file or directory",
+        ),
+        (
+            &["--schema", "ok.avsc", "--against", "broken.avsc"],
+            "error: broken.avsc: not a valid Avro schema: not JSON: EOF while parsing an object at line 1 column 27",
+        ),
+        (
+            &["--schema", "undefined.avsc", "--against", "ok.avsc"],
+            "error: undefined.avsc: not a valid Avro schema: at /fields/0/type: Undefined name: \"Missing\"",
+        ),
+        (
+            &[
+                "--schema",
+                "ok.avsc",
+                "--against",
+                "ok.avsc",
+                "--level",
+                "SIDEWAYS",
+            ],
+            "unknown compatibility level `SIDEWAYS`",
+        ),
+        (&["--against", "ok.avsc"], "--schema <NEW.avsc>"),
+    ];
+    for (args, expected) in cases {
+        let out = check_in(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(stdout(&out), "", "{args:?}");
+    }
+}
+
+#[test]
+fn level_none_and_no_earlier_version_pass() {
+    let out = check(&[
+        "--schema",
+        "rename-field-without-alias/v2.avsc",
+        "--against",
+        "rename-field-without-alias/v1.avsc",
+        "--level",
+        "NONE",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out),
+        "rename-field-without-alias/v2.avsc: level NONE, nothing to check\n"
+    );
+    let out = check(&["--schema", "rename-field-without-alias/v2.avsc"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("no earlier version to check against at level BACKWARD"));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=CI", "-c", "user.email=ci@example.com"])
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+}
+
+/// `--against-git REF:PATH` reads earlier versions from history, ordered with `--against` as
+/// given on the command line; a bad reference is an input error.
+#[test]
+fn against_git_reads_history() {
+    let evolution = schemas().join("evolution/readd-field-with-other-type");
+    let repo = tempfile::tempdir().expect("tempdir");
+    let dir = repo.path();
+    git(dir, &["init", "-q"]);
+    let copy = |version: &str| {
+        std::fs::copy(evolution.join(version), dir.join("product.avsc")).expect("copy");
+    };
+    copy("v1.avsc");
+    git(dir, &["add", "product.avsc"]);
+    git(dir, &["commit", "-q", "-m", "v1"]);
+    copy("v2.avsc");
+    git(dir, &["commit", "-q", "-am", "v2"]);
+    copy("v3.avsc");
+
+    // v3 against v2 (HEAD): compatible.
+    let out = check_in(
+        dir,
+        &[
+            "--schema",
+            "product.avsc",
+            "--against-git",
+            "HEAD:product.avsc",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "product.avsc: compatible with HEAD:product.avsc at level BACKWARD\n"
+    );
+
+    // Transitively, v1 (HEAD~1) breaks it.
+    let out = check_in(
+        dir,
+        &[
+            "--schema",
+            "product.avsc",
+            "--against-git",
+            "HEAD:product.avsc",
+            "--against-git",
+            "HEAD~1:product.avsc",
+            "--level",
+            "BACKWARD_TRANSITIVE",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("against_git_transitive", stdout(&out));
+
+    // Files and git versions keep their command-line order: the first given is the latest.
+    std::fs::copy(evolution.join("v2.avsc"), dir.join("previous.avsc")).expect("copy");
+    let out = check_in(
+        dir,
+        &[
+            "--schema",
+            "product.avsc",
+            "--against",
+            "previous.avsc",
+            "--against-git",
+            "HEAD~1:product.avsc",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = check_in(
+        dir,
+        &[
+            "--schema",
+            "product.avsc",
+            "--against-git",
+            "HEAD~1:product.avsc",
+            "--against",
+            "previous.avsc",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("incompatible with HEAD~1:product.avsc"));
+
+    for (spec, expected) in [
+        (
+            "HEAD:nope.avsc",
+            "--against-git HEAD:nope.avsc: fatal: path 'nope.avsc' does not exist in 'HEAD'",
+        ),
+        (
+            "no-such-branch:product.avsc",
+            "--against-git no-such-branch:product.avsc: fatal: invalid object name 'no-such-branch'",
+        ),
+        (
+            "product.avsc",
+            "--against-git product.avsc: expected REF:PATH",
+        ),
+    ] {
+        let out = check_in(dir, &["--schema", "product.avsc", "--against-git", spec]);
+        assert_eq!(out.status.code(), Some(2), "{spec}");
+        assert!(stderr(&out).contains(expected), "{spec}: {}", stderr(&out));
+    }
+}
+
+/// Every table of the fixtures has its key and value schema in `schemas/`, with the fixture's
+/// fields, and each is compatible with itself at every level.
+#[test]
+fn product_schemas_cover_the_fixture_tables() {
+    let fixtures = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/with-schema.jsonl"),
+    )
+    .expect("fixtures");
+    let mut seen = std::collections::BTreeSet::new();
+    for line in fixtures.lines() {
+        let record: serde_json::Value = serde_json::from_str(line).expect("json");
+        let topic = record["topic"].as_str().expect("topic").to_string();
+        if record["value"].is_null() || !seen.insert(topic.clone()) {
+            continue;
+        }
+        for part in ["key", "value"] {
+            let path = schemas().join(format!("{topic}-{part}.avsc"));
+            let avro: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file"))
+                    .expect("schema json");
+            let connect = &record[part]["schema"];
+            assert_eq!(avro["connect.name"], connect["name"], "{}", path.display());
+            let names = |fields: &serde_json::Value, key: &str| -> Vec<String> {
+                fields
+                    .as_array()
+                    .expect("fields")
+                    .iter()
+                    .map(|f| f[key].as_str().expect("name").to_string())
+                    .collect()
+            };
+            assert_eq!(
+                names(&avro["fields"], "name"),
+                names(&connect["fields"], "field"),
+                "{}",
+                path.display()
+            );
+            let file = path.to_str().expect("utf-8 path");
+            let out = check_in(
+                &schemas(),
+                &["--schema", file, "--against", file, "--level", "FULL"],
+            );
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        }
+    }
+    assert_eq!(seen.len(), 7, "the seven product tables");
+}
