@@ -51,7 +51,15 @@ fn run() -> Result<(), String> {
     println!("cargo:rerun-if-env-changed=CARGO_NET_OFFLINE");
 
     let builtins = guest_crates(&workspace.join("transforms/builtin"))?;
-    let testing = guest_crates(&workspace.join("transforms/testing"))?;
+    let mut testing = guest_crates(&workspace.join("transforms/testing"))?;
+    // The enrichment example is built like the testing guests: its tests and benchmark load it.
+    let enrich = workspace.join("transforms/examples/enrich/Cargo.toml");
+    if let Some(name) = fs::read_to_string(&enrich)
+        .ok()
+        .and_then(|text| package_name(&text))
+    {
+        testing.push(name);
+    }
 
     let wasm_dir = match env::var_os("SWITCHYARD_GUEST_DIR") {
         Some(dir) => PathBuf::from(dir),

@@ -209,6 +209,12 @@ pub fn load_chain(path: &Path) -> Result<(Pipeline, Chain), CliError> {
         message: e.to_string(),
     })?;
     let chain = Chain::build(&pipeline, &engine)?;
+    // `apply` and `validate` read the lookup tables' files before the first record.
+    let base = pipeline.file.parent().unwrap_or(Path::new("."));
+    chain
+        .lookups()
+        .load_files(base, chain.converters())
+        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
     Ok((pipeline, chain))
 }
 
@@ -568,6 +574,29 @@ fn process_line(
             original: original.clone(),
         })
     };
+    // A record of a lookup table's topic updates the table first, as `run`'s table consumer
+    // would have; a table that cannot take it stops the run.
+    let record = &input.record;
+    chain
+        .lookups()
+        .observe(
+            converters,
+            &input.origin.topic,
+            record.key.original_bytes().and_then(|b| b.as_deref()),
+            record.value.original_bytes().and_then(|b| b.as_deref()),
+            || format!("line {line}"),
+        )
+        .map_err(|e| {
+            let message = e.to_string();
+            fail(
+                Stage::Transformation,
+                "lookup table".into(),
+                "org.apache.kafka.connect.errors.ConnectException",
+                message.clone(),
+                message.clone(),
+                Some(StepError::Broken(message)),
+            )
+        })?;
     let outputs = apply_with_retries(chain, input.record, retry).map_err(|e: ChainError| {
         let exception = errors::exception_class(&e.error);
         let (stage, class) = match &e.error {
@@ -619,6 +648,7 @@ fn process_line(
 pub fn run(
     args: &RunArgs,
     shutdown: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    reload: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<crate::kafka::RunSummary, CliError> {
     let options = crate::kafka::RunOptions {
         config: args.config.clone(),
@@ -635,6 +665,7 @@ pub fn run(
             DeliveryArg::ExactlyOnce => crate::kafka::DeliveryGuarantee::ExactlyOnce,
         }),
         transactional_id: args.transactional_id.clone(),
+        reload,
         transaction_interval: args
             .transaction_interval_ms
             .map(std::time::Duration::from_millis),

@@ -49,6 +49,8 @@ struct Inner {
 pub struct Metrics {
     inner: Mutex<Inner>,
     ready: AtomicBool,
+    reloads: [std::sync::atomic::AtomicU64; 2],
+    lookups: std::sync::OnceLock<Arc<crate::lookup::Lookups>>,
 }
 
 impl Metrics {
@@ -104,9 +106,21 @@ impl Metrics {
         self.ready.store(ready, Ordering::Relaxed);
     }
 
+    /// Counts a hot reload of the chain that succeeded or failed
+    /// (`switchyard_reloads_total{result}`).
+    pub fn reloaded(&self, ok: bool) {
+        self.reloads[usize::from(!ok)].fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Whether the runner is ready.
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Relaxed)
+    }
+
+    /// Reports the size of these lookup tables (`switchyard_lookup_entries{table}`,
+    /// `switchyard_lookup_bytes{table}`); the first call wins.
+    pub fn set_lookups(&self, lookups: Arc<crate::lookup::Lookups>) {
+        let _ = self.lookups.set(lookups);
     }
 
     /// The metrics in the Prometheus text exposition format.
@@ -179,6 +193,15 @@ impl Metrics {
             "# HELP switchyard_ready Whether partitions are assigned.\n# TYPE switchyard_ready gauge\nswitchyard_ready {}",
             u8::from(self.is_ready())
         );
+        let _ = writeln!(
+            out,
+            "# HELP switchyard_reloads_total Hot reloads of the chain, by result.\n# TYPE switchyard_reloads_total counter\nswitchyard_reloads_total{{result=\"ok\"}} {}\nswitchyard_reloads_total{{result=\"failed\"}} {}",
+            self.reloads[0].load(Ordering::Relaxed),
+            self.reloads[1].load(Ordering::Relaxed)
+        );
+        if let Some(lookups) = self.lookups.get() {
+            lookups.render_metrics(&mut out);
+        }
         out
     }
 

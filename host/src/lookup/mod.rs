@@ -337,11 +337,7 @@ impl Table {
     }
 
     /// The scalar at `path` in the value under `key`, with its schema.
-    pub fn get_field(
-        &self,
-        key: &str,
-        path: &[String],
-    ) -> Result<Option<TypedValue>, GetError> {
+    pub fn get_field(&self, key: &str, path: &[String]) -> Result<Option<TypedValue>, GetError> {
         self.with_entry(key, |data| {
             let (schema, value) = walk(data, path).map_err(PathError::into_get)?;
             match value {
@@ -616,4 +612,177 @@ fn escape_label(value: &str) -> String {
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::convert::Converter;
+
+    fn converters(schemas: bool) -> Converters {
+        let settings = vec![("schemas.enable".to_string(), schemas.to_string())];
+        Converters {
+            key: Converter::from_class("JsonConverter", &settings, true).unwrap(),
+            value: Converter::from_class("JsonConverter", &settings, false).unwrap(),
+        }
+    }
+
+    fn prices(max_bytes: u64) -> Table {
+        let mut spec = LookupSpec::new("prices");
+        spec.set("key.field", "product_id").unwrap();
+        spec.set("value.field", "after").unwrap();
+        spec.max_bytes = max_bytes;
+        Table::new(spec)
+    }
+
+    fn put(table: &Table, id: i64, after: Option<&str>) -> Result<(), LookupError> {
+        let key = format!(r#"{{"product_id":{id}}}"#);
+        let value = after.map(|a| format!(r#"{{"op":"u","after":{a}}}"#));
+        table.apply_record(
+            &converters(false),
+            "prices",
+            Some(key.as_bytes()),
+            value.as_deref().map(str::as_bytes),
+            || "test".into(),
+        )
+    }
+
+    #[test]
+    fn the_latest_value_wins_and_tombstones_and_null_afters_delete() {
+        let table = prices(DEFAULT_MAX_BYTES);
+        put(&table, 6, Some(r#"{"price":10,"currency":"EUR"}"#)).unwrap();
+        put(&table, 6, Some(r#"{"price":12,"currency":"EUR"}"#)).unwrap();
+        put(&table, 7, Some(r#"{"price":3,"currency":"USD"}"#)).unwrap();
+        let price = |id: &str| {
+            table
+                .get_field(id, &["price".to_string()])
+                .unwrap()
+                .map(|(_, v)| v)
+        };
+        assert_eq!(price("6"), Some(Value::Int64(12)));
+        assert_eq!(
+            table.get_json("7").unwrap().as_deref(),
+            Some(r#"{"price":3,"currency":"USD"}"#)
+        );
+        assert_eq!(table.size().entries, 2);
+        // A tombstone deletes; so does a Debezium delete event (`after` null).
+        put(&table, 6, None).unwrap();
+        put(&table, 7, Some("null")).unwrap();
+        assert_eq!(price("6"), None);
+        assert_eq!(price("7"), None);
+        assert_eq!(table.size(), TableSize::default());
+        // Deleting an absent key is no error.
+        put(&table, 99, None).unwrap();
+    }
+
+    #[test]
+    fn bytes_are_counted_per_entry_and_replaced_on_update() {
+        let table = prices(DEFAULT_MAX_BYTES);
+        put(&table, 1, Some(r#"{"price":1}"#)).unwrap();
+        let one = table.size().bytes;
+        // Key "1" plus the value bytes as read.
+        assert_eq!(one, 1 + r#"{"op":"u","after":{"price":1}}"#.len() as u64);
+        put(&table, 1, Some(r#"{"price":100}"#)).unwrap();
+        assert_eq!(table.size().bytes, one + 2);
+        put(&table, 1, None).unwrap();
+        assert_eq!(table.size().bytes, 0);
+    }
+
+    #[test]
+    fn a_table_that_outgrows_max_bytes_fails_and_stops_serving() {
+        let row = r#"{"price":1}"#;
+        let entry = 1 + r#"{"op":"u","after":{"price":1}}"#.len() as u64;
+        let table = prices(2 * entry);
+        put(&table, 1, Some(row)).unwrap();
+        put(&table, 2, Some(row)).unwrap();
+        // Replacing an entry by one of the same size fits.
+        put(&table, 2, Some(row)).unwrap();
+        let error = put(&table, 3, Some(row)).unwrap_err();
+        assert_eq!(
+            error,
+            LookupError::Full {
+                table: "prices".into(),
+                bytes: 3 * entry,
+                max_bytes: 2 * entry,
+            }
+        );
+        assert!(error.to_string().contains("max.bytes"), "{error}");
+        assert_eq!(table.size().entries, 2);
+        assert!(matches!(
+            table.get_json("1"),
+            Err(GetError::Unavailable(m)) if m.contains("max.bytes")
+        ));
+    }
+
+    #[test]
+    fn keys_are_a_field_as_text_or_the_whole_key_as_json() {
+        let whole = Table::new(LookupSpec::new("whole"));
+        let json = converters(true);
+        let key = br#"{"schema":{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"}],"optional":false},"payload":{"id":6}}"#;
+        let value = br#"{"schema":{"type":"struct","fields":[{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"},"field":"price"}],"optional":false},"payload":{"price":"BNI="}}"#;
+        whole
+            .apply_record(&json, "t", Some(key), Some(value), || "test".into())
+            .unwrap();
+        let (schema, price) = whole
+            .get_field(r#"{"id":6}"#, &["price".to_string()])
+            .unwrap()
+            .expect("entry");
+        assert_eq!(price, Value::Bytes(vec![0x04, 0xd2]));
+        let schema = schema.expect("schema'd");
+        assert_eq!(
+            schema.name.as_deref(),
+            Some("org.apache.kafka.connect.data.Decimal")
+        );
+        assert_eq!(schema.parameter("scale"), Some("2"));
+        assert_eq!(
+            whole.get_json(r#"{"id":6}"#).unwrap().as_deref(),
+            Some(r#"{"price":"BNI="}"#)
+        );
+        let mut spec = LookupSpec::new("by-name");
+        spec.set("key.field", "name").unwrap();
+        let by_name = Table::new(spec);
+        by_name
+            .apply_record(
+                &converters(false),
+                "t",
+                Some(br#"{"name":"kilo"}"#),
+                Some(br#"{"n":1}"#),
+                || "test".into(),
+            )
+            .unwrap();
+        assert!(by_name.get_json("kilo").unwrap().is_some());
+        assert!(matches!(
+            by_name.get_field("kilo", &["n".into(), "x".into()]),
+            Err(GetError::WrongType(_))
+        ));
+        assert!(matches!(
+            by_name.get_field("kilo", &["m".into()]),
+            Err(GetError::NoSuchField(p)) if p == "m"
+        ));
+    }
+
+    #[test]
+    fn unknown_tables_and_settings_are_named() {
+        let lookups = Lookups::new(&[LookupSpec::new("prices")]);
+        assert_eq!(
+            lookups.get_json("stock", "1"),
+            Err(GetError::NoSuchTable("stock".into()))
+        );
+        assert_eq!(lookups.get_json("prices", "1"), Ok(None));
+        let err = LookupSpec::new("x").set("max.byte", "1").unwrap_err();
+        assert!(
+            err.contains("max.byte") && err.contains("max.bytes"),
+            "{err}"
+        );
+        let mut out = String::new();
+        lookups.render_metrics(&mut out);
+        assert!(
+            out.contains("switchyard_lookup_entries{table=\"prices\"} 0\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("switchyard_lookup_bytes{table=\"prices\"} 0\n"),
+            "{out}"
+        );
+    }
 }
