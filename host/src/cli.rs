@@ -18,7 +18,10 @@ use crate::jsonl::{self, Layout, OutputRecord};
 use crate::record::{Converters, Origin, Record};
 
 mod schema;
-pub use schema::{CheckArgs, Earlier, ReportFormat, SchemaCheckError, SchemaCommand};
+pub use schema::{
+    CheckArgs, Earlier, RegistryArgs, RegistryVersion, ReportFormat, SchemaCheckError,
+    SchemaCommand,
+};
 
 /// WebAssembly single message transforms for Kafka.
 #[derive(Debug, Parser)]

@@ -4,13 +4,18 @@
 //! `git show`) at a Confluent compatibility level with [`crate::schema`]. Exit codes: 0
 //! compatible, 1 incompatible, 2 a usage or input error (a missing or unparsable schema, a bad
 //! git reference).
+//!
+//! With `--registry URL --subject S`, the registry decides instead: the new schema is sent to
+//! its compatibility endpoint (`POST /compatibility/subjects/{S}/versions/{V}?verbose=true`),
+//! which applies the subject's configured level, and its reasons are printed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clap::{ArgMatches, Args, FromArgMatches, Subcommand, ValueEnum};
 
-use crate::schema::report::Report;
+use crate::registry::{self, RegistryConfig, RegistryError, RegistrySchema, VersionRef};
+use crate::schema::report::{RegistryReport, RegistryVerdict, Report};
 use crate::schema::{self, Level, Schema};
 
 /// `switchyard schema` commands.
@@ -53,6 +58,73 @@ struct CheckOptions {
     /// How to write the result.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
+    /// Ask this Confluent-compatible schema registry (Confluent, Karapace, Apicurio's
+    /// `…/apis/ccompat/v7`) instead of checking offline; the subject's own level applies.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "subject",
+        conflicts_with_all = ["against", "against_git", "level"]
+    )]
+    registry: Option<String>,
+    /// The registry subject (e.g. `product.public.products-value`).
+    #[arg(long, requires = "registry")]
+    subject: Option<String>,
+    /// The registered version to test against: `latest` (the default), `all` (each version in
+    /// turn) or a number.
+    #[arg(long, value_name = "latest|all|N", requires = "registry")]
+    version: Option<RegistryVersion>,
+    /// A registry client setting as the converters take it (`basic.auth.credentials.source`,
+    /// `basic.auth.user.info`, `bearer.auth.token`, `schema.registry.ssl.ca.location`,
+    /// `max.retries`, …). Repeatable.
+    #[arg(
+        long = "registry-property",
+        value_name = "KEY=VALUE",
+        requires = "registry"
+    )]
+    registry_properties: Vec<String>,
+}
+
+/// Which registered versions `--registry` tests against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RegistryVersion {
+    /// The latest version.
+    #[default]
+    Latest,
+    /// Every version, one request each.
+    All,
+    /// One version.
+    Number(u32),
+}
+
+impl std::str::FromStr for RegistryVersion {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "latest" => Ok(RegistryVersion::Latest),
+            "all" => Ok(RegistryVersion::All),
+            n => n
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .map(RegistryVersion::Number)
+                .ok_or_else(|| format!("`{s}`: expected latest, all or a version number")),
+        }
+    }
+}
+
+/// `schema check --registry`: where to ask and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryArgs {
+    /// The registry's URL (`schema.registry.url`).
+    pub url: String,
+    /// The subject.
+    pub subject: String,
+    /// The version(s) to test against.
+    pub version: RegistryVersion,
+    /// Further client settings, `KEY=VALUE`.
+    pub properties: Vec<String>,
 }
 
 /// Where an earlier version comes from.
@@ -75,6 +147,8 @@ pub struct CheckArgs {
     pub level: Level,
     /// The output format.
     pub format: ReportFormat,
+    /// Ask a registry instead of checking offline.
+    pub registry: Option<RegistryArgs>,
 }
 
 impl FromArgMatches for CheckArgs {
@@ -94,6 +168,15 @@ impl FromArgMatches for CheckArgs {
             earlier: earlier.into_iter().map(|(_, e)| e).collect(),
             level: options.level,
             format: options.format,
+            registry: match (options.registry, options.subject) {
+                (Some(url), Some(subject)) => Some(RegistryArgs {
+                    url,
+                    subject,
+                    version: options.version.unwrap_or_default(),
+                    properties: options.registry_properties,
+                }),
+                _ => None,
+            },
         })
     }
 
@@ -146,6 +229,12 @@ pub enum SchemaCheckError {
     /// Java's checker would abort on these schemas (an ambiguous field alias): exit 2.
     #[error("{0}")]
     Check(#[from] schema::CompatibilityError),
+    /// The registry could not be asked, or refused the request: exit 2.
+    #[error("{0}")]
+    Registry(#[from] RegistryError),
+    /// A malformed `--registry-property`: exit 2.
+    #[error("--registry-property {0}: expected KEY=VALUE")]
+    Property(String),
 }
 
 impl SchemaCheckError {
@@ -173,7 +262,11 @@ pub fn run(command: &SchemaCommand) -> Result<(), SchemaCheckError> {
 /// Runs `schema check`: the rendered report, and whether it passed.
 pub fn check(args: &CheckArgs) -> Result<(String, Result<(), SchemaCheckError>), SchemaCheckError> {
     let schema_name = args.schema.display().to_string();
-    let new = parse(&schema_name, &read_file(&args.schema)?)?;
+    let text = read_file(&args.schema)?;
+    let new = parse(&schema_name, &text)?;
+    if let Some(registry) = &args.registry {
+        return ask_registry(&schema_name, text, registry, args.format);
+    }
     let mut earlier = Vec::with_capacity(args.earlier.len());
     let mut names = Vec::with_capacity(args.earlier.len());
     for version in &args.earlier {
@@ -192,6 +285,64 @@ pub fn check(args: &CheckArgs) -> Result<(String, Result<(), SchemaCheckError>),
         checks: &checks,
     };
     let output = match args.format {
+        ReportFormat::Text => report.text(),
+        ReportFormat::Json => report.json(),
+        ReportFormat::Github => report.github(),
+    };
+    let outcome = if report.is_compatible() {
+        Ok(())
+    } else {
+        Err(SchemaCheckError::Incompatible(report.summary()))
+    };
+    Ok((output, outcome))
+}
+
+/// `schema check --registry`: the registry's verdict on each version asked.
+fn ask_registry(
+    schema_name: &str,
+    text: String,
+    args: &RegistryArgs,
+    format: ReportFormat,
+) -> Result<(String, Result<(), SchemaCheckError>), SchemaCheckError> {
+    let mut settings = vec![("schema.registry.url".to_string(), args.url.clone())];
+    for property in &args.properties {
+        let (key, value) = property
+            .split_once('=')
+            .ok_or_else(|| SchemaCheckError::Property(property.clone()))?;
+        settings.push((key.trim().to_string(), value.to_string()));
+    }
+    let client = registry::Client::new(RegistryConfig::from_settings(&settings)?)?;
+    let versions: Vec<VersionRef> = match args.version {
+        RegistryVersion::Latest => vec![VersionRef::Latest],
+        RegistryVersion::Number(n) => vec![VersionRef::Number(registry::SchemaVersion(n))],
+        RegistryVersion::All => {
+            let latest = client.latest_version(&args.subject)?.version.0;
+            (1..=latest)
+                .map(|n| VersionRef::Number(registry::SchemaVersion(n)))
+                .collect()
+        }
+    };
+    let schema = RegistrySchema::avro(text);
+    let mut verdicts = Vec::with_capacity(versions.len());
+    for version in versions {
+        match client.test_compatibility(&args.subject, version, &schema) {
+            Ok(answer) => verdicts.push(RegistryVerdict {
+                version: version.to_string(),
+                is_compatible: answer.is_compatible,
+                messages: answer.messages,
+            }),
+            // A deleted version among `all`: nothing to test against.
+            Err(e) if args.version == RegistryVersion::All && e.error_code() == Some(40402) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let report = RegistryReport {
+        schema: schema_name,
+        registry: &args.url,
+        subject: &args.subject,
+        verdicts: &verdicts,
+    };
+    let output = match format {
         ReportFormat::Text => report.text(),
         ReportFormat::Json => report.json(),
         ReportFormat::Github => report.github(),

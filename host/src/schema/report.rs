@@ -220,6 +220,126 @@ impl Report<'_> {
     }
 }
 
+/// The registry's answer for one version (`schema check --registry`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistryVerdict {
+    /// The version tested against (`latest` or a number).
+    pub version: String,
+    /// The registry's `is_compatible`.
+    pub is_compatible: bool,
+    /// The registry's reasons (`messages` of a verbose answer).
+    pub messages: Vec<String>,
+}
+
+/// What a registry said about the new schema.
+#[derive(Debug, Clone)]
+pub struct RegistryReport<'a> {
+    /// How the new schema is named in messages (its file).
+    pub schema: &'a str,
+    /// The registry's URL.
+    pub registry: &'a str,
+    /// The subject.
+    pub subject: &'a str,
+    /// One verdict per version asked.
+    pub verdicts: &'a [RegistryVerdict],
+}
+
+impl RegistryReport<'_> {
+    /// Whether the registry found the schema compatible with every version asked.
+    pub fn is_compatible(&self) -> bool {
+        self.verdicts.iter().all(|v| v.is_compatible)
+    }
+
+    fn versions(&self) -> String {
+        match self.verdicts {
+            [one] => format!("version {}", one.version),
+            all => format!("{} versions", all.len()),
+        }
+    }
+
+    /// One line saying what the registry concluded.
+    pub fn summary(&self) -> String {
+        if self.verdicts.is_empty() {
+            return format!(
+                "{}: subject {} has no version to check against",
+                self.schema, self.subject
+            );
+        }
+        format!(
+            "{}: {} with subject {} {} according to {}",
+            self.schema,
+            if self.is_compatible() {
+                "compatible"
+            } else {
+                "incompatible"
+            },
+            self.subject,
+            self.versions(),
+            self.registry
+        )
+    }
+
+    /// The summary, then the registry's reasons for each version it refused.
+    pub fn text(&self) -> String {
+        let mut out = self.summary();
+        out.push('\n');
+        for verdict in self.verdicts.iter().filter(|v| !v.is_compatible) {
+            let _ = writeln!(out, "  version {}:", verdict.version);
+            for message in &verdict.messages {
+                let _ = writeln!(out, "    {message}");
+            }
+        }
+        out
+    }
+
+    /// `{schema, registry, subject, compatible, verdicts: [{version, is_compatible,
+    /// messages}]}`, pretty-printed.
+    pub fn json(&self) -> String {
+        let doc = serde_json::json!({
+            "schema": self.schema,
+            "registry": self.registry,
+            "subject": self.subject,
+            "compatible": self.is_compatible(),
+            "verdicts": self.verdicts,
+        });
+        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// One `::error` per reason (or per refused version without reasons), or a `::notice`.
+    pub fn github(&self) -> String {
+        let file = escape_property(self.schema);
+        if self.is_compatible() {
+            return format!(
+                "::notice file={file},title={}::{}\n",
+                escape_property("Avro schema compatible"),
+                escape_data(&self.summary())
+            );
+        }
+        let mut out = String::new();
+        for verdict in self.verdicts.iter().filter(|v| !v.is_compatible) {
+            let title = escape_property(&format!(
+                "Schema registry: incompatible with {} version {}",
+                self.subject, verdict.version
+            ));
+            let reasons: Vec<&str> = if verdict.messages.is_empty() {
+                vec!["the registry gave no reason"]
+            } else {
+                verdict.messages.iter().map(String::as_str).collect()
+            };
+            for reason in reasons {
+                let _ = writeln!(
+                    out,
+                    "::error file={file},title={title}::{}",
+                    escape_data(reason)
+                );
+            }
+        }
+        out
+    }
+}
+
 /// The causes of an incompatibility, depth first.
 fn causes(found: &super::Incompatibility) -> Vec<&super::Incompatibility> {
     let mut all = Vec::new();

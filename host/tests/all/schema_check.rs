@@ -434,3 +434,186 @@ fn product_schemas_cover_the_fixture_tables() {
     }
     assert_eq!(seen.len(), 7, "the seven product tables");
 }
+
+mod registry_mode {
+    //! `--registry URL --subject S`: the registry's compatibility endpoint decides, against
+    //! the strict fake of the Confluent API.
+
+    use super::{check, stderr, stdout};
+    use crate::registry_fake::RegistryFake;
+
+    const SUBJECT: &str = "product.public.products-value";
+
+    fn v(version: &str) -> String {
+        std::fs::read_to_string(
+            super::schemas().join(format!("evolution/add-optional-field/{version}.avsc")),
+        )
+        .expect("schema")
+    }
+
+    #[test]
+    fn a_compatible_schema_passes() {
+        let fake = RegistryFake::start();
+        fake.register(SUBJECT, &v("v1"));
+        let url = fake.url();
+        let out = check(&[
+            "--schema",
+            "add-optional-field/v2.avsc",
+            "--registry",
+            &url,
+            "--subject",
+            SUBJECT,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            format!(
+                "add-optional-field/v2.avsc: compatible with subject {SUBJECT} version latest according to {url}\n"
+            )
+        );
+        // The documented request: the schema, verbose, against `latest`.
+        let requests = fake.requests();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].method, "POST");
+        assert_eq!(
+            requests[0].url,
+            format!("/compatibility/subjects/{SUBJECT}/versions/latest?verbose=true")
+        );
+        let body: serde_json::Value = serde_json::from_str(&requests[0].body).expect("body");
+        assert_eq!(body["schema"], v("v2"));
+    }
+
+    #[test]
+    fn an_incompatible_schema_fails_with_the_registrys_reasons() {
+        let fake = RegistryFake::start();
+        fake.register(SUBJECT, &v("v1"));
+        let reason = "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'color' at path '/fields/7' in the new schema has no default value and is missing in the old schema', additionalInfo:'color'}";
+        fake.reject_subject(SUBJECT, reason);
+        let url = fake.url();
+        for format in ["text", "json", "github"] {
+            let out = check(&[
+                "--schema",
+                "add-optional-field/v2.avsc",
+                "--registry",
+                &url,
+                "--subject",
+                SUBJECT,
+                "--version",
+                "1",
+                "--format",
+                format,
+            ]);
+            assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+            let text = stdout(&out).replace(&url, "http://registry");
+            insta::assert_snapshot!(format!("registry_incompatible_{format}"), text);
+        }
+    }
+
+    #[test]
+    fn version_all_asks_about_every_version() {
+        let fake = RegistryFake::start();
+        fake.register(SUBJECT, &v("v1"));
+        fake.register(SUBJECT, &v("v2"));
+        let url = fake.url();
+        let out = check(&[
+            "--schema",
+            "add-optional-field/v2.avsc",
+            "--registry",
+            &url,
+            "--subject",
+            SUBJECT,
+            "--version",
+            "all",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let versions: Vec<&str> = doc["verdicts"]
+            .as_array()
+            .expect("verdicts")
+            .iter()
+            .map(|v| v["version"].as_str().expect("version"))
+            .collect();
+        assert_eq!(versions, ["1", "2"]);
+        let posts: Vec<String> = fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST")
+            .map(|r| r.url)
+            .collect();
+        assert_eq!(
+            posts,
+            [
+                format!("/compatibility/subjects/{SUBJECT}/versions/1?verbose=true"),
+                format!("/compatibility/subjects/{SUBJECT}/versions/2?verbose=true"),
+            ]
+        );
+    }
+
+    #[test]
+    fn registry_errors_exit_2() {
+        let mut fake = RegistryFake::start();
+        let url = fake.url();
+        // No such subject: the registry's 40401.
+        let out = check(&[
+            "--schema",
+            "add-optional-field/v2.avsc",
+            "--registry",
+            &url,
+            "--subject",
+            "nope-value",
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("Subject 'nope-value' not found. (error code 40401)"),
+            "{}",
+            stderr(&out)
+        );
+        // Credentials required and not given: 401.
+        fake.register(SUBJECT, &v("v1"));
+        fake.require_basic("ci", "secret");
+        let args = |extra: &[&str]| {
+            let mut all = vec![
+                "--schema".to_string(),
+                "add-optional-field/v2.avsc".into(),
+                "--registry".into(),
+                url.clone(),
+                "--subject".into(),
+                SUBJECT.into(),
+            ];
+            all.extend(extra.iter().map(|s| s.to_string()));
+            all
+        };
+        let run = |extra: &[&str]| {
+            let all = args(extra);
+            let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+            check(&refs)
+        };
+        assert_eq!(run(&[]).status.code(), Some(2));
+        let out = run(&[
+            "--registry-property",
+            "basic.auth.credentials.source=USER_INFO",
+            "--registry-property",
+            "basic.auth.user.info=ci:secret",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        // Down: no retries asked, so it fails at once.
+        fake.go_down();
+        let out = run(&["--registry-property", "max.retries=0"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("is unavailable after 1 attempts"),
+            "{}",
+            stderr(&out)
+        );
+        // Offline options do not mix with a registry.
+        let out = run(&["--against", "add-optional-field/v1.avsc"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("cannot be used with"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
