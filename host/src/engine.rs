@@ -150,7 +150,9 @@ pub struct Engine {
     transform_linker: Linker<StepState>,
     condition_linker: Linker<StepState>,
     limits: Limits,
-    compiled: Mutex<HashMap<String, (Component, ComponentKind)>>,
+    /// Compiled components by name and a hash of their bytes: a component file that changes
+    /// on disk (a hot reload) is compiled again, an unchanged one is not.
+    compiled: Mutex<HashMap<(String, u64), (Component, ComponentKind)>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -210,8 +212,9 @@ impl Engine {
     }
 
     fn compile(&self, name: &str, wasm: &[u8]) -> Result<(Component, ComponentKind), EngineError> {
+        let key = (name.to_string(), content_hash(wasm));
         let mut compiled = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(found) = compiled.get(name) {
+        if let Some(found) = compiled.get(&key) {
             return Ok(found.clone());
         }
         let load_err = |message: String| EngineError::Load {
@@ -245,7 +248,7 @@ impl Engine {
                 }
             )));
         };
-        compiled.insert(name.to_string(), (component.clone(), kind));
+        compiled.insert(key, (component.clone(), kind));
         Ok((component, kind))
     }
 
@@ -1176,4 +1179,13 @@ impl wit::HostConnectRecord for StepState {
         self.table.delete(this)?;
         Ok(())
     }
+}
+
+/// A hash of a component's bytes, to tell a changed component file from the one compiled
+/// before (not a security boundary: the file is the operator's own).
+fn content_hash(wasm: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    wasm.hash(&mut hasher);
+    hasher.finish()
 }

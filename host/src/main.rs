@@ -35,7 +35,15 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
-            cli::run(args, shutdown).map(|_| ())
+            // SIGHUP rebuilds the chain from its component files.
+            let reload = Arc::new(AtomicBool::new(false));
+            if let Err(e) =
+                signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&reload))
+            {
+                eprintln!("error: cannot handle signal SIGHUP: {e}");
+                return ExitCode::from(2);
+            }
+            cli::run(args, shutdown, reload).map(|_| ())
         }
     };
     match result {

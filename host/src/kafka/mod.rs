@@ -16,6 +16,7 @@
 
 pub mod offsets;
 pub mod properties;
+pub mod reload;
 pub mod sink;
 pub mod source;
 pub mod topics;
@@ -81,6 +82,9 @@ pub struct RunOptions {
     /// The `transactional.id` in exactly-once mode; by default a `producer.transactional.id`
     /// property, else `<group id>-<host name>`.
     pub transactional_id: Option<String>,
+    /// Set (by a SIGHUP handler) to rebuild the chain from its component files between two
+    /// records; changed component files do the same on their own ([`reload`]).
+    pub reload: Arc<AtomicBool>,
     /// How often transactions are committed in exactly-once mode (zero: after every record);
     /// `None` takes the configuration's (`transaction.boundary`), else
     /// [`DEFAULT_TRANSACTION_INTERVAL`].
@@ -497,6 +501,8 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
 
     let mut runner = Runner {
         pipeline: &pipeline,
+        engine: &engine,
+        watcher: reload::Watcher::new(&pipeline, Arc::clone(&options.reload)),
         converters: Arc::clone(chain.converters()),
         chain: &mut chain,
         producer: &producer,
@@ -589,6 +595,8 @@ fn store_offsets(consumer: &BaseConsumer<SourceContext>, shared: &Shared) {
 
 struct Runner<'a> {
     pipeline: &'a Pipeline,
+    engine: &'a Engine,
+    watcher: reload::Watcher,
     converters: Arc<Converters>,
     chain: &'a mut Chain,
     producer: &'a ThreadedProducer<SinkContext>,
@@ -609,6 +617,7 @@ impl Runner<'_> {
         }
         let mut last_store = Instant::now();
         while !self.shutdown.load(Ordering::Relaxed) {
+            self.reload_if_due();
             if let Some(polled) = consumer.poll(Duration::from_millis(100)) {
                 match polled {
                     Ok(message) => {
@@ -639,6 +648,7 @@ impl Runner<'_> {
         txn: &Transactions,
     ) -> Result<(), RunError> {
         while !self.shutdown.load(Ordering::Relaxed) {
+            self.reload_if_due();
             let polled = consumer.poll(Duration::from_millis(100));
             if let Some(e) = txn.take_failure() {
                 return Err(e.into());
@@ -687,6 +697,32 @@ impl Runner<'_> {
         Ok(())
     }
 
+    /// Rebuilds the chain from its component files when they changed or SIGHUP asked for it,
+    /// keeping the lookup tables; a chain that fails to build leaves the running one in place.
+    fn reload_if_due(&mut self) {
+        let Some(trigger) = self.watcher.due() else {
+            return;
+        };
+        match Chain::build_with_lookups(
+            self.pipeline,
+            self.engine,
+            Arc::clone(self.chain.lookups()),
+        ) {
+            Ok(chain) => {
+                *self.chain = chain;
+                self.converters = Arc::clone(self.chain.converters());
+                self.metrics.reloaded(true);
+                tracing::info!("reloaded the chain {trigger}");
+            }
+            Err(e) => {
+                self.metrics.reloaded(false);
+                tracing::error!(
+                    "reloading the chain {trigger} failed, the running chain goes on: {e}"
+                );
+            }
+        }
+    }
+
     /// The first delivery of the current generation that failed since the last call, as the
     /// cause of an abort (exactly-once mode).
     fn failed_delivery(&self) -> Option<String> {
@@ -712,6 +748,11 @@ impl Runner<'_> {
         self.metrics.count(&origin.topic, |c| c.records_in += 1);
         let original = record.clone();
         let started = Instant::now();
+        // A schema registry that is down makes the record wait, never fail or be
+        // dead-lettered (prefetch reports nothing else).
+        let _ = crate::convert::retry_transient(self.pipeline.errors.retry_delay_max, || {
+            record.prefetch(&self.converters)
+        });
         let result = self.apply_with_retry(record);
         self.metrics.observe_latency(started.elapsed());
         let outputs = result
@@ -719,7 +760,14 @@ impl Runner<'_> {
             .and_then(|records| {
                 records
                     .iter()
-                    .map(|r| encode(&self.converters, r, &origin))
+                    .map(|r| {
+                        encode(
+                            &self.converters,
+                            r,
+                            &origin,
+                            self.pipeline.errors.retry_delay_max,
+                        )
+                    })
                     .collect::<Result<Vec<_>, _>>()
             });
         match outputs {
@@ -938,15 +986,18 @@ fn encode(
     converters: &Converters,
     record: &Record,
     origin: &Origin,
+    retry_delay_max: Duration,
 ) -> Result<OutgoingRecord, Failure> {
     let part = |part: &crate::record::Part, converter: &Converter, stage: Stage| {
-        part.encode(converter, &record.topic).map_err(|e| Failure {
-            origin: origin.clone(),
-            stage,
-            class: converter.class_name().to_string(),
-            exception: "org.apache.kafka.connect.errors.DataException",
-            message: Some(e.to_string()),
-        })
+        // A schema registry that is down makes the record wait: never dead-lettered for it.
+        crate::convert::retry_transient(retry_delay_max, || part.encode(converter, &record.topic))
+            .map_err(|e| Failure {
+                origin: origin.clone(),
+                stage,
+                class: converter.class_name().to_string(),
+                exception: "org.apache.kafka.connect.errors.DataException",
+                message: Some(e.to_string()),
+            })
     };
     Ok(OutgoingRecord {
         topic: record.topic.clone(),

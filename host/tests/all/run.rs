@@ -289,6 +289,138 @@ dead_letter_replication_factor = 1
     );
 }
 
+/// A component file replaced while `run` consumes is picked up between two records: records
+/// before the change went through the old component, records after it through the new one,
+/// none twice or lost. A file that no longer loads keeps the running chain; SIGHUP reloads.
+#[test]
+fn a_changed_component_is_reloaded_between_records_and_a_broken_one_is_refused() {
+    let cluster = MockCluster::start(1, &[("raw", 1), ("out", 1)]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let guests = std::path::Path::new(env!("SWITCHYARD_TEST_GUESTS"));
+    let step = dir.path().join("step.wasm");
+    // Replaces the component file the way a deployment does: a complete new file renamed over
+    // the old one.
+    let install = |bytes: &[u8]| {
+        let staged = dir.path().join("step.wasm.new");
+        std::fs::write(&staged, bytes).expect("write component");
+        std::fs::rename(&staged, &step).expect("rename component");
+    };
+    install(&std::fs::read(guests.join("misbehave.wasm")).expect("misbehave.wasm"));
+    let pipeline = dir.path().join("pipeline.toml");
+    // Both components accept this configuration: `misbehave` passes records of other topics
+    // through unchanged, `InsertHeader` adds `version: 2`.
+    std::fs::write(
+        &pipeline,
+        r#"
+name = "reload-test"
+[converters.key]
+class = "org.apache.kafka.connect.storage.StringConverter"
+[converters.value]
+class = "org.apache.kafka.connect.storage.StringConverter"
+[source]
+topics = ["raw"]
+[[transforms]]
+alias = "step"
+component = "step.wasm"
+config = { mode = "bad-record", header = "version", "value.literal" = "2" }
+[[transforms]]
+alias = "route"
+class = "org.apache.kafka.connect.transforms.RegexRouter"
+config = { regex = "raw", replacement = "out" }
+"#,
+    )
+    .expect("write pipeline");
+    let batch = |from: usize| -> Vec<Rec> {
+        (from..from + 50)
+            .map(|i| Rec::text("raw", &format!("k{}", i % 5), &i.to_string()))
+            .collect()
+    };
+    produce(&cluster.bootstrap, &batch(0));
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            pipeline.to_str().expect("path"),
+            "--bootstrap-servers",
+            &cluster.bootstrap,
+            "--no-metrics",
+        ],
+        &dir.path().join("run.log"),
+    );
+    let mut out = Reader::new(&cluster.bootstrap, &[("out", 1)]);
+    let mut wait_output = |n: usize, runner: &mut Runner| {
+        wait_for("the output", Duration::from_secs(60), || {
+            out.poll();
+            runner.assert_running();
+            (out.records.len() >= n).then_some(())
+        });
+        out.records.clone()
+    };
+    wait_output(50, &mut runner);
+
+    // The built-in InsertHeader's component, as a file of its own.
+    let (insert_header, _) =
+        switchyard::builtin::find("org.apache.kafka.connect.transforms.InsertHeader")
+            .expect("InsertHeader is built in");
+    install(insert_header.wasm);
+    wait_for("the reload", Duration::from_secs(30), || {
+        runner.assert_running();
+        runner
+            .log()
+            .contains("reloaded the chain after a change of")
+            .then_some(())
+    });
+    produce(&cluster.bootstrap, &batch(50));
+    wait_output(100, &mut runner);
+
+    // A truncated file does not load: the running chain goes on.
+    install(b"\0asm truncated");
+    wait_for("the refused reload", Duration::from_secs(30), || {
+        runner.assert_running();
+        runner
+            .log()
+            .contains("the running chain goes on")
+            .then_some(())
+    });
+    produce(&cluster.bootstrap, &batch(100));
+    wait_output(150, &mut runner);
+
+    // SIGHUP: the file still does not load, and the chain still runs.
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &runner.process.child.id().to_string()])
+        .status()
+        .expect("kill -HUP");
+    assert!(status.success());
+    wait_for("the SIGHUP reload attempt", Duration::from_secs(30), || {
+        runner.assert_running();
+        runner
+            .log()
+            .contains("reloading the chain on SIGHUP failed")
+            .then_some(())
+    });
+    produce(&cluster.bootstrap, &batch(150));
+    let records = wait_output(200, &mut runner);
+
+    let status = runner.terminate(Duration::from_secs(60));
+    assert!(status.success(), "{}", runner.log());
+    let values: Vec<usize> = records
+        .iter()
+        .map(|r| {
+            String::from_utf8_lossy(r.value.as_deref().expect("value"))
+                .parse()
+                .expect("number")
+        })
+        .collect();
+    assert_eq!(
+        values,
+        (0..200).collect::<Vec<_>>(),
+        "each record once, in order"
+    );
+    for (record, value) in records.iter().zip(&values) {
+        let expected = (*value >= 50).then_some("2");
+        assert_eq!(record.header("version"), expected, "record {value}");
+    }
+}
+
 /// A byte-for-byte pipeline from `raw` to `out`.
 fn passthrough_pipeline(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("pipeline.toml");
