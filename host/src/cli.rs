@@ -53,6 +53,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// The service: consume the raw topics, run the chain, produce the results.
     Run(RunArgs),
+    /// Write a new transform project (Rust, JavaScript or Python) that builds with one command.
+    New(NewArgs),
     /// Avro schema compatibility for CI (`schema check`).
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -688,4 +690,55 @@ pub fn run(
         summary.dead_lettered
     );
     Ok(summary)
+}
+
+/// Arguments of `new`.
+#[derive(Debug, clap::Args)]
+pub struct NewArgs {
+    /// The transform's name: lowercase letters, digits, `-` and `_`.
+    pub name: String,
+    /// The language of the project.
+    #[arg(long, value_enum)]
+    pub lang: LangArg,
+    /// The folder to create (absent or empty); default `./NAME`.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+/// `--lang` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// Rust with wit-bindgen, built by cargo.
+    Rust,
+    /// JavaScript, built by componentize-js.
+    Js,
+    /// Python, built by componentize-py.
+    Python,
+}
+
+/// `switchyard new`: writes the project and says how to build and run it.
+pub fn new_project(args: &NewArgs) -> Result<String, CliError> {
+    use crate::scaffold::{self, Language, ScaffoldError};
+    let language = match args.lang {
+        LangArg::Rust => Language::Rust,
+        LangArg::Js => Language::JavaScript,
+        LangArg::Python => Language::Python,
+    };
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&args.name));
+    let files = scaffold::create(&args.name, language, &dir).map_err(|e| match e {
+        ScaffoldError::Io { path, message } => CliError::Io { path, message },
+        e => CliError::Usage(e.to_string()),
+    })?;
+    let file_name = args.name.replace('-', "_");
+    Ok(format!(
+        "created {} ({} transform, {} files)\n\n  cd {}\n  {}\n  switchyard apply --config pipeline.toml --input sample/input.jsonl\n\nREADME.md says how to load it in a pipeline or a connector.",
+        dir.display(),
+        language.display_name(),
+        files.len(),
+        dir.display(),
+        language.build_command(&file_name),
+    ))
 }

@@ -23,4 +23,5 @@ pub mod lookup;
 pub mod metrics;
 pub mod record;
 pub mod registry;
+pub mod scaffold;
 pub mod schema;

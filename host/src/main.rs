@@ -25,6 +25,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Apply(args) => cli::apply(args).map(|_| ()),
         Command::Validate(args) => cli::validate(args).map(|message| println!("{message}")),
+        Command::New(args) => cli::new_project(args).map(|message| println!("{message}")),
         Command::Schema(command) => cli::schema(command),
         Command::Run(args) => {
             // SIGTERM / SIGINT set the flag; the runner drains, commits and returns.

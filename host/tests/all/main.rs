@@ -12,6 +12,7 @@ mod languages;
 mod registry;
 mod registry_fake;
 mod run;
+mod scaffold;
 mod schema_check;
 mod toolchains;
 mod transforms;
