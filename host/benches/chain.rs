@@ -266,9 +266,94 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// The cost of a lookup: the `enrich` example over one product document with 1 or 4 joins,
+/// whose keys the tables hold (`get-field` then `put`) or do not (`get-field` only), and the
+/// host side of `get-field` and `get` without a guest.
+fn lookup_bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wasm = Path::new(env!("SWITCHYARD_TEST_GUESTS")).join("enrich.wasm");
+    let lookups = fixtures().join("lookups");
+    let pipeline = |fields: &str, key_field: &str| {
+        let file = dir
+            .path()
+            .join(format!("{}-{key_field}.toml", fields.len()));
+        let text = std::fs::read_to_string(fixtures().join("product-documents-enriched.toml"))
+            .expect("pipeline")
+            .replace(
+                "../../target/wasm32-wasip2/release/enrich.wasm",
+                wasm.to_str().expect("path"),
+            )
+            .replace(
+                "file = \"lookups/",
+                &format!("file = \"{}/", lookups.to_str().expect("path")),
+            )
+            .replace(
+                "fields = \"price=prices.price,currency=prices.currency,category_id=categories.category_id,tag=tags.tag\"",
+                &format!("fields = \"{fields}\""),
+            )
+            .replace("\"key.field\" = \"id\"", &format!("\"key.field\" = \"{key_field}\""));
+        std::fs::write(&file, text).expect("write");
+        let chain = chain_for(&file);
+        chain
+            .lookups()
+            .load_files(dir.path(), chain.converters())
+            .expect("lookup files");
+        chain
+    };
+    // Product 6's first document, as the seed's documents connector writes it.
+    let mut documents = chain_for(&fixtures().join("product-documents-connector.json"));
+    let doc_converters = Arc::clone(documents.converters());
+    let (_, inputs) = load_records("with-schema.jsonl");
+    let document = inputs
+        .iter()
+        .flat_map(|i| {
+            documents
+                .apply(Record::new(i.topic.clone(), i.key.clone(), i.value.clone()))
+                .expect("chain")
+        })
+        .map(|r| encode(&doc_converters, &r))
+        .find(|(_, value)| {
+            value
+                .as_deref()
+                .is_some_and(|v| v.windows(20).any(|w| w == br#""__table":"products""#))
+        })
+        .expect("a product document");
+    let one = "price=prices.price";
+    let four = "price=prices.price,currency=prices.currency,category_id=categories.category_id,tag=tags.tag";
+    let mut group = c.benchmark_group("lookup");
+    group.throughput(Throughput::Elements(1));
+    for (name, fields, key_field) in [
+        ("enrich-1-join-found", one, "id"),
+        ("enrich-4-joins-found", four, "id"),
+        ("enrich-1-join-missing", one, "__lsn"),
+        ("enrich-4-joins-missing", four, "__lsn"),
+    ] {
+        let mut chain = pipeline(fields, key_field);
+        let converters = Arc::clone(chain.converters());
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let r = Record::new("product-events", document.0.clone(), document.1.clone());
+                for out in chain.apply(r).expect("chain") {
+                    std::hint::black_box(encode(&converters, &out));
+                }
+            })
+        });
+    }
+    let chain = pipeline(one, "id");
+    let tables = Arc::clone(chain.lookups());
+    let path = vec!["price".to_string()];
+    group.bench_function("host-get-field", |b| {
+        b.iter(|| tables.get_field("prices", std::hint::black_box("6"), &path))
+    });
+    group.bench_function("host-get-json", |b| {
+        b.iter(|| tables.get_json("prices", std::hint::black_box("6")))
+    });
+    group.finish();
+}
+
 /// The benchmark group, private so the function criterion generates needs no doc comment.
 mod group {
-    criterion::criterion_group!(benches, super::bench);
+    criterion::criterion_group!(benches, super::bench, super::lookup_bench);
 }
 
 criterion_main!(group::benches);

@@ -7,8 +7,9 @@
 //! next enriched document.
 //!
 //! The consumer reads with `isolation.level=read_committed` (a table should not show what a
-//! transaction later aborts) and commits nothing: every start restores from the beginning,
-//! which is what a compacted topic is for.
+//! transaction later aborts), never joins a consumer group (it assigns itself the partitions)
+//! and commits nothing: every start restores from the beginning, which is what a compacted
+//! topic is for.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -113,8 +114,10 @@ fn restore(
         message: format!("topic {topic}: {message}"),
     };
     let mut config = client.clone();
+    // librdkafka wants a group.id even for `assign`; the consumer never joins the group (no
+    // `subscribe`) and commits nothing to it.
     config
-        .remove("group.id")
+        .set("group.id", format!("switchyard-lookup-{name}"))
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("isolation.level", "read_committed")

@@ -9,6 +9,7 @@ mod debezium_transforms;
 mod guests;
 mod kafka_transforms;
 mod languages;
+mod lookup;
 mod registry;
 mod registry_fake;
 mod run;

@@ -109,10 +109,10 @@ impl Transform for Enrich {
         }
         // Every table must exist: asking for any key tells.
         for join in &joins {
-            if let Err(e) = lookup::get_field(&join.table, "", &[]) {
-                if let lookup::LookupError::NoSuchTable(_) = e {
-                    return Err(ConfigError::new("fields", lookup::describe(&e)));
-                }
+            if let Err(e @ lookup::LookupError::NoSuchTable(_)) =
+                lookup::get_field(&join.table, "", &[])
+            {
+                return Err(ConfigError::new("fields", lookup::describe(&e)));
             }
         }
         let only_if = match (
