@@ -284,6 +284,7 @@ impl Engine {
             converters,
             lookups,
             live: None,
+            by_topic: None,
         };
         instance.instantiate()?;
         Ok(instance)
@@ -318,6 +319,7 @@ impl Engine {
             context,
             converters,
             live: None,
+            by_topic: None,
         };
         instance.instantiate()?;
         Ok(instance)
@@ -329,7 +331,7 @@ fn link_error(name: &str, e: wasmtime::Error) -> EngineError {
     EngineError::Load {
         component: name.to_string(),
         message: format!(
-            "cannot be linked: {e:#} (a transform may import only the host, connect, lookup and types interfaces of switchyard:transform, and WASI, which is granted nothing)"
+            "cannot be linked: {import}a transform may import only the host, connect, lookup and types interfaces of switchyard:transform, and WASI, which is granted nothing ({detail})"
         ),
     }
 }
@@ -383,6 +385,11 @@ pub struct StepState {
     lookups: Arc<Lookups>,
     /// The last conversion failure a guest saw during the current call.
     conversion_failure: Option<(Which, String)>,
+    /// Whether the guest is running `configure`.
+    configuring: bool,
+    /// Whether the guest declared, while configuring, that its outcome depends only on the
+    /// record's topic (`host.depends-only-on-topic`).
+    topic_only: bool,
 }
 
 impl StepState {
@@ -460,6 +467,8 @@ fn new_store(
         alias: Arc::from(context.alias.as_str()),
         lookups: Arc::clone(lookups),
         conversion_failure: None,
+        configuring: false,
+        topic_only: false,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
@@ -514,6 +523,44 @@ pub struct TransformInstance {
     converters: Arc<Converters>,
     lookups: Arc<Lookups>,
     live: Option<(Store<StepState>, generated::Transform)>,
+    /// Outcomes by input topic of a transform that declared it depends only on the topic: the
+    /// new topic, or `None` for a filtered record. `None` while the guest made no such promise.
+    by_topic: Option<TopicMemo<Option<String>>>,
+}
+
+/// How many topics' outcomes a step remembers; past that, the memo starts afresh.
+const TOPIC_MEMO_CAPACITY: usize = 4096;
+
+/// Outcomes of a step by topic.
+#[derive(Debug, Default)]
+struct TopicMemo<T> {
+    outcomes: HashMap<String, T>,
+}
+
+impl<T: Clone> TopicMemo<T> {
+    fn get(&self, topic: &str) -> Option<&T> {
+        self.outcomes.get(topic)
+    }
+
+    fn insert(&mut self, topic: &str, outcome: T) {
+        if self.outcomes.len() >= TOPIC_MEMO_CAPACITY {
+            self.outcomes.clear();
+        }
+        self.outcomes.insert(topic.to_string(), outcome);
+    }
+}
+
+/// Runs a guest's `configure` with `depends-only-on-topic` listened to; tells whether the
+/// guest called it.
+fn configuring<R>(
+    store: &mut Store<StepState>,
+    configure: impl FnOnce(&mut Store<StepState>) -> R,
+) -> (R, bool) {
+    store.data_mut().configuring = true;
+    let result = configure(store);
+    let state = store.data_mut();
+    state.configuring = false;
+    (result, state.topic_only)
 }
 
 impl TransformInstance {
@@ -533,20 +580,66 @@ impl TransformInstance {
                 component: self.name.clone(),
                 message: format!("cannot be instantiated: {e:#}"),
             })?;
-        let configured = bindings
-            .switchyard_transform_transformer()
-            .call_configure(&mut store, &(&self.context).into())
-            .map_err(|e| EngineError::Load {
-                component: self.name.clone(),
-                message: format!("failed while configuring: {}", classify(e, self.limits)),
-            })?;
+        let (configured, topic_only) = configuring(&mut store, |store| {
+            bindings
+                .switchyard_transform_transformer()
+                .call_configure(store, &(&self.context).into())
+        });
+        let configured = configured.map_err(|e| EngineError::Load {
+            component: self.name.clone(),
+            message: format!("failed while configuring: {}", classify(e, self.limits)),
+        })?;
         configured.map_err(config_error)?;
+        if topic_only && self.by_topic.is_none() {
+            self.by_topic = Some(TopicMemo::default());
+        }
         self.live = Some((store, bindings));
         Ok(())
     }
 
-    /// Runs the transform on one record and returns the records it passes on.
-    pub fn apply(&mut self, record: Record) -> Result<Vec<Record>, StepError> {
+    /// Runs the transform on one record; a transform that depends only on the topic runs once
+    /// per topic, and its outcome is reused for the topic's later records.
+    pub fn apply(&mut self, mut record: Record) -> Result<Vec<Record>, StepError> {
+        let Some(memo) = &self.by_topic else {
+            return self.call(record);
+        };
+        if let Some(outcome) = memo.get(&record.topic) {
+            return Ok(match outcome {
+                None => Vec::new(),
+                Some(topic) => {
+                    topic.clone_into(&mut record.topic);
+                    vec![record]
+                }
+            });
+        }
+        let topic = record.topic.clone();
+        let before = (record.partition, record.timestamp, record.headers.clone());
+        let outputs = self.call(record)?;
+        let outcome = match outputs.as_slice() {
+            [] => Some(None),
+            [out]
+                if !out.key.is_changed()
+                    && !out.value.is_changed()
+                    && (out.partition, out.timestamp) == (before.0, before.1)
+                    && out.headers == before.2 =>
+            {
+                Some(Some(out.topic.clone()))
+            }
+            _ => None,
+        };
+        match (outcome, self.by_topic.as_mut()) {
+            (Some(outcome), Some(memo)) => memo.insert(&topic, outcome),
+            (None, _) => tracing::debug!(
+                transform = %self.context.alias,
+                "declared it depends only on the topic, but changed more of a record of {topic}: not memoised"
+            ),
+            _ => {}
+        }
+        Ok(outputs)
+    }
+
+    /// Calls the guest on one record and returns the records it passes on.
+    fn call(&mut self, record: Record) -> Result<Vec<Record>, StepError> {
         if self.live.is_none() {
             self.instantiate()
                 .map_err(|e| StepError::Broken(format!("cannot restart after a failure: {e}")))?;
@@ -597,6 +690,8 @@ pub struct PredicateInstance {
     context: StepContext,
     converters: Arc<Converters>,
     live: Option<(Store<StepState>, generated::condition::Condition)>,
+    /// Answers by topic of a predicate that declared it depends only on the topic.
+    by_topic: Option<TopicMemo<bool>>,
 }
 
 impl PredicateInstance {
@@ -617,20 +712,40 @@ impl PredicateInstance {
                 component: self.name.clone(),
                 message: format!("cannot be instantiated: {e:#}"),
             })?;
-        let configured = bindings
-            .switchyard_transform_predicate()
-            .call_configure(&mut store, &(&self.context).into())
-            .map_err(|e| EngineError::Load {
-                component: self.name.clone(),
-                message: format!("failed while configuring: {}", classify(e, self.limits)),
-            })?;
+        let (configured, topic_only) = configuring(&mut store, |store| {
+            bindings
+                .switchyard_transform_predicate()
+                .call_configure(store, &(&self.context).into())
+        });
+        let configured = configured.map_err(|e| EngineError::Load {
+            component: self.name.clone(),
+            message: format!("failed while configuring: {}", classify(e, self.limits)),
+        })?;
         configured.map_err(config_error)?;
+        if topic_only && self.by_topic.is_none() {
+            self.by_topic = Some(TopicMemo::default());
+        }
         self.live = Some((store, bindings));
         Ok(())
     }
 
-    /// Tests one record. The record is handed back whatever the outcome.
+    /// Tests one record. The record is handed back whatever the outcome. A predicate that
+    /// depends only on the topic is asked once per topic.
     pub fn test(&mut self, record: Record) -> (Record, Result<bool, StepError>) {
+        if let Some(memo) = &self.by_topic
+            && let Some(&answer) = memo.get(&record.topic)
+        {
+            return (record, Ok(answer));
+        }
+        let (record, answer) = self.call(record);
+        if let (Ok(answer), Some(memo)) = (&answer, self.by_topic.as_mut()) {
+            memo.insert(&record.topic, *answer);
+        }
+        (record, answer)
+    }
+
+    /// Calls the guest's `test` on one record.
+    fn call(&mut self, record: Record) -> (Record, Result<bool, StepError>) {
         if self.live.is_none()
             && let Err(e) = self.instantiate()
         {
@@ -904,6 +1019,13 @@ impl generated::switchyard::transform::host::Host for StepState {
             Level::Info => tracing::info!(transform = alias, "{message}"),
             Level::Warn => tracing::warn!(transform = alias, "{message}"),
             Level::Error => tracing::error!(transform = alias, "{message}"),
+        }
+        Ok(())
+    }
+
+    fn depends_only_on_topic(&mut self) -> wasmtime::Result<()> {
+        if self.configuring {
+            self.topic_only = true;
         }
         Ok(())
     }

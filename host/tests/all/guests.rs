@@ -265,3 +265,40 @@ fn transient_failures_are_retried_within_errors_retry_timeout() {
         String::from_utf8_lossy(&out.stderr).contains("transient failure: not yet (attempt 1)")
     );
 }
+
+/// A step that declares it depends only on the topic runs once per topic: later records of the
+/// topic get the first outcome without a call (the counter in the topic name stays at the call
+/// that made it).
+#[test]
+fn a_step_that_depends_only_on_the_topic_runs_once_per_topic() {
+    let mut c = chain(&pipeline("count-calls")).expect("chain");
+    let topics: Vec<String> = ["a", "b", "a", "a", "b", "c"]
+        .iter()
+        .map(|t| {
+            c.apply(record(t, None, Some("1"))).unwrap()[0]
+                .topic
+                .clone()
+        })
+        .collect();
+    assert_eq!(topics, ["a-1", "b-2", "a-1", "a-1", "b-2", "c-3"]);
+}
+
+/// A guest that makes the promise and changes more than the topic is called for every record:
+/// each record gets its own header.
+#[test]
+fn a_step_that_breaks_its_promise_is_not_memoised() {
+    let mut c = chain(&pipeline("break-promise")).expect("chain");
+    let calls: Vec<String> = (0..3)
+        .map(|_| {
+            let out = c.apply(record("a", None, Some("1"))).unwrap();
+            let header = out[0]
+                .headers
+                .iter()
+                .find(|h| h.key == "call")
+                .and_then(|h| h.value.clone())
+                .expect("call header");
+            String::from_utf8_lossy(&header).into_owned()
+        })
+        .collect();
+    assert_eq!(calls, ["1", "2", "3"]);
+}

@@ -49,6 +49,7 @@
 extern crate self as switchyard_sdk;
 
 pub mod config;
+pub mod declare;
 pub mod error;
 mod export;
 pub mod java;

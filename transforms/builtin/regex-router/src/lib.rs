@@ -84,7 +84,11 @@ impl RegexRouter {
 
 impl Transform for RegexRouter {
     fn configure(ctx: &Context) -> Result<Self, ConfigError> {
-        RegexRouter::from_config(ctx.config())
+        let router = RegexRouter::from_config(ctx.config())?;
+        // The route is a function of the topic, and nothing else changes: the host asks once
+        // per topic.
+        switchyard_sdk::declare::depends_only_on_topic();
+        Ok(router)
     }
 
     fn apply(&self, mut record: Record) -> Result<Output, Error> {

@@ -48,7 +48,10 @@ impl TopicNameMatches {
 
 impl Predicate for TopicNameMatches {
     fn configure(ctx: &Context) -> Result<Self, ConfigError> {
-        TopicNameMatches::from_config(ctx.config())
+        let predicate = TopicNameMatches::from_config(ctx.config())?;
+        // The answer is a function of the topic: the host asks once per topic.
+        switchyard_sdk::declare::depends_only_on_topic();
+        Ok(predicate)
     }
 
     /// `topic != null && pattern.matcher(topic).matches()` (`TopicNameMatches.test`); a

@@ -4,6 +4,11 @@
 //!
 //! Configuration: `mode` = `trap` | `loop` | `alloc` | `bad-record` | `broken` | `transient`
 //! (`transient` fails the first two attempts at each poison record, then lets it pass).
+//!
+//! Two more modes check how the host memoises steps that declare they depend only on the
+//! topic; they apply to every record: `count-calls` makes that promise and renames the topic
+//! to `<topic>-<number of calls so far>`, so the output shows how often the guest ran;
+//! `break-promise` makes it and breaks it, adding a header `call` with that number.
 
 use switchyard_sdk::prelude::*;
 
@@ -21,12 +26,17 @@ pub enum Mode {
     Broken,
     /// Reports a transient failure twice, then passes the record.
     Transient,
+    /// Declares it depends only on the topic; renames every topic `<topic>-<calls>`.
+    CountCalls,
+    /// Declares it depends only on the topic, but adds a header `call: <calls>`.
+    BreakPromise,
 }
 
 /// The misbehaving transform.
 pub struct Misbehave {
     mode: Mode,
     attempts: std::cell::Cell<u32>,
+    calls: std::cell::Cell<u64>,
 }
 
 impl Transform for Misbehave {
@@ -38,22 +48,41 @@ impl Transform for Misbehave {
             "bad-record" => Mode::BadRecord,
             "broken" => Mode::Broken,
             "transient" => Mode::Transient,
+            "count-calls" => Mode::CountCalls,
+            "break-promise" => Mode::BreakPromise,
             other => {
                 return Err(ConfigError::new(
                     "mode",
                     format!(
-                        "expected trap, loop, alloc, bad-record, broken or transient, found `{other}`"
+                        "expected trap, loop, alloc, bad-record, broken, transient, count-calls or break-promise, found `{other}`"
                     ),
                 ));
             }
         };
+        if matches!(mode, Mode::CountCalls | Mode::BreakPromise) {
+            switchyard_sdk::declare::depends_only_on_topic();
+        }
         Ok(Misbehave {
             mode,
             attempts: std::cell::Cell::new(0),
+            calls: std::cell::Cell::new(0),
         })
     }
 
-    fn apply(&self, record: Record) -> Result<Output, Error> {
+    fn apply(&self, mut record: Record) -> Result<Output, Error> {
+        let calls = self.calls.get() + 1;
+        self.calls.set(calls);
+        match self.mode {
+            Mode::CountCalls => {
+                record.set_topic(&format!("{}-{calls}", record.topic()));
+                return Ok(Output::One(record));
+            }
+            Mode::BreakPromise => {
+                record.add_header("call", Some(calls.to_string().as_bytes()));
+                return Ok(Output::One(record));
+            }
+            _ => {}
+        }
         if record.topic() != "poison" {
             return Ok(Output::One(record));
         }
@@ -83,6 +112,7 @@ impl Transform for Misbehave {
                 self.attempts.set(0);
                 Ok(Output::One(record))
             }
+            Mode::CountCalls | Mode::BreakPromise => Ok(Output::One(record)),
         }
     }
 }
