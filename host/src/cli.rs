@@ -277,11 +277,12 @@ fn encode_output(
     offset: Option<i64>,
     key_was_json: bool,
     value_was_json: bool,
+    retry_delay_max: Duration,
 ) -> Result<OutputRecord, (Stage, &'static str, String)> {
     let encode = |part: &crate::record::Part, conv: &Converter, stage: Stage, was_json: bool| {
-        let bytes = part
-            .encode(conv, &record.topic)
-            .map_err(|e| (stage, conv.class_name(), e.0))?;
+        let bytes =
+            crate::convert::retry_transient(retry_delay_max, || part.encode(conv, &record.topic))
+                .map_err(|e| (stage, conv.class_name(), e.0))?;
         let known_json = if part.is_changed() {
             matches!(conv, Converter::Json(_))
         } else {
@@ -602,6 +603,10 @@ fn process_line(
                 Some(StepError::Broken(message)),
             )
         })?;
+    // A registry that is down makes the record wait, never fail (prefetch reports nothing else).
+    let _ = crate::convert::retry_transient(retry.retry_delay_max, || {
+        input.record.prefetch(converters)
+    });
     let outputs = apply_with_retries(chain, input.record, retry).map_err(|e: ChainError| {
         let exception = errors::exception_class(&e.error);
         let (stage, class) = match &e.error {
@@ -631,6 +636,7 @@ fn process_line(
             input.offset,
             input.key_is_json,
             input.value_is_json,
+            retry.retry_delay_max,
         )
         .map_err(|(stage, class, message)| {
             let detail = format!("{} ({class}) failed: {message}", stage.as_str());

@@ -54,6 +54,21 @@ pub struct Record {
 }
 
 impl Record {
+    /// Fetches what decoding the key and value will need from outside (an AvroConverter's
+    /// writer schemas), so that a schema registry being down shows here as a
+    /// [transient](ConvertError::is_transient) error, before the record enters the chain.
+    pub fn prefetch(&self, converters: &Converters) -> Result<(), ConvertError> {
+        for (part, converter) in [
+            (&self.key, &converters.key),
+            (&self.value, &converters.value),
+        ] {
+            if let Some(Some(bytes)) = part.original_bytes() {
+                converter.prefetch(&self.topic, Some(bytes))?;
+            }
+        }
+        Ok(())
+    }
+
     /// A record for `topic` with the given key and value bytes and no headers.
     pub fn new(topic: impl Into<String>, key: Option<Bytes>, value: Option<Bytes>) -> Self {
         Record {
@@ -207,6 +222,8 @@ impl Part {
                 }
             }
             Converter::String(_) | Converter::ByteArray => return Ok(false),
+            // Only an optional top-level schema can hold a null datum: decode.
+            Converter::Avro(_) => {}
         }
         Ok(self.data(converter, topic)?.value.is_null())
     }
@@ -220,7 +237,7 @@ impl Part {
     ) -> Result<Option<Bytes>, ConvertError> {
         match (&self.data, self.changed) {
             (Some(data), true) => Ok(converter.from_connect(topic, data)?.map(Bytes::from)),
-            _ => Ok(self.bytes.clone()),
+            _ => converter.pass_through(topic, self.bytes.as_ref()),
         }
     }
 }

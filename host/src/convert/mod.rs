@@ -3,11 +3,13 @@
 //! [`Converter::from_class`] builds one from a connector's `key.converter` /
 //! `value.converter` class and its `key.converter.*` / `value.converter.*` settings.
 
+pub mod avro;
 pub mod json;
 pub mod simple;
 
 use crate::data::ConnectData;
 
+pub use avro::AvroConverter;
 pub use json::JsonConverter;
 
 /// A converter of one side (key or value) of a pipeline's records.
@@ -19,6 +21,8 @@ pub enum Converter {
     String(simple::StringConverter),
     /// `org.apache.kafka.connect.converters.ByteArrayConverter`.
     ByteArray,
+    /// `io.confluent.connect.avro.AvroConverter`.
+    Avro(AvroConverter),
 }
 
 /// The class names of the converters Switchyard implements, with their short aliases.
@@ -26,6 +30,7 @@ pub const CONVERTER_CLASSES: &[&str] = &[
     "org.apache.kafka.connect.json.JsonConverter",
     "org.apache.kafka.connect.storage.StringConverter",
     "org.apache.kafka.connect.converters.ByteArrayConverter",
+    "io.confluent.connect.avro.AvroConverter",
 ];
 
 impl Converter {
@@ -44,6 +49,7 @@ impl Converter {
                 settings,
             )?)),
             "ByteArrayConverter" => Ok(Converter::ByteArray),
+            "AvroConverter" => Ok(Converter::Avro(AvroConverter::configure(settings, is_key)?)),
             _ => Err(ConverterConfigError {
                 key: "converter".into(),
                 message: format!(
@@ -61,6 +67,7 @@ impl Converter {
             Converter::Json(_) => CONVERTER_CLASSES[0],
             Converter::String(_) => CONVERTER_CLASSES[1],
             Converter::ByteArray => CONVERTER_CLASSES[2],
+            Converter::Avro(_) => CONVERTER_CLASSES[3],
         }
     }
 
@@ -74,6 +81,7 @@ impl Converter {
             Converter::Json(c) => c.to_connect(topic, bytes),
             Converter::String(c) => c.to_connect(topic, bytes),
             Converter::ByteArray => simple::byte_array_to_connect(bytes),
+            Converter::Avro(c) => c.to_connect(topic, bytes),
         }
     }
 
@@ -87,6 +95,55 @@ impl Converter {
             Converter::Json(c) => c.from_connect(topic, data),
             Converter::String(c) => c.from_connect(topic, data),
             Converter::ByteArray => simple::byte_array_from_connect(data),
+            Converter::Avro(c) => c.from_connect(topic, data),
+        }
+    }
+
+    /// The bytes to write for a key or value no transform changed: the original bytes, except
+    /// that the AvroConverter first validates their schema under the output topic's subject
+    /// (and writes the id it has there).
+    pub fn pass_through(
+        &self,
+        topic: &str,
+        bytes: Option<&bytes::Bytes>,
+    ) -> Result<Option<bytes::Bytes>, ConvertError> {
+        match self {
+            Converter::Avro(c) => Ok(c
+                .pass_through(topic, bytes.map(|b| b.as_ref()))?
+                .map(bytes::Bytes::from)),
+            _ => Ok(bytes.cloned()),
+        }
+    }
+
+    /// Fetches what decoding `bytes` will need from outside (the AvroConverter's writer
+    /// schema), so that a service being unavailable shows as a transient error here, before
+    /// the record enters the chain. Other failures are left to decoding.
+    pub fn prefetch(&self, topic: &str, bytes: Option<&[u8]>) -> Result<(), ConvertError> {
+        match self {
+            Converter::Avro(c) => c.prefetch(topic, bytes),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Runs `op` until it succeeds or fails for a reason that is not
+/// [transient](ConvertError::is_transient), waiting between attempts with Kafka Connect's
+/// backoff (300 ms, doubling up to `max_delay`, `errors.retry.delay.max.ms`): a converter whose
+/// schema registry is down makes the pipeline wait, and the record is neither failed, skipped
+/// nor dead-lettered for it. Each wait is logged as a warning.
+pub fn retry_transient<T>(
+    max_delay: std::time::Duration,
+    mut op: impl FnMut() -> Result<T, ConvertError>,
+) -> Result<T, ConvertError> {
+    let mut delay = std::time::Duration::from_millis(300).min(max_delay);
+    loop {
+        match op() {
+            Err(e) if e.is_transient() => {
+                tracing::warn!("{e}; retrying in {} ms", delay.as_millis());
+                std::thread::sleep(delay);
+                delay = delay.saturating_mul(2).min(max_delay);
+            }
+            other => return other,
         }
     }
 }

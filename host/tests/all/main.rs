@@ -1,6 +1,7 @@
 //! Integration tests, as modules of one test binary (one link on a 2-core CI machine).
 
 mod apply;
+mod avro;
 mod brokers;
 mod common;
 mod compose;
