@@ -280,6 +280,7 @@ pub fn check(args: &CheckArgs) -> Result<(String, Result<(), SchemaCheckError>),
     let checks = schema::check_level(&new, &earlier, args.level)?;
     let report = Report {
         schema: &schema_name,
+        schema_text: Some(&text),
         level: args.level,
         earlier: &names,
         checks: &checks,

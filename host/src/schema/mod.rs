@@ -4,11 +4,13 @@
 //! [`parse`] reads `.avsc` JSON into a node graph; [`compat`] decides whether a reader schema
 //! can decode what a writer schema wrote, exactly as Avro Java's `SchemaCompatibility` does;
 //! this module applies a Confluent compatibility [`Level`] to a new schema and its earlier
-//! versions, and [`report`] renders the outcome as text, JSON or GitHub Actions annotations.
+//! versions, and [`report`] renders the outcome as text, JSON or GitHub Actions annotations
+//! (on the line [`source`] finds).
 
 pub mod compat;
 pub mod parse;
 pub mod report;
+pub mod source;
 
 use std::fmt;
 use std::str::FromStr;

@@ -373,11 +373,11 @@ impl Parser {
         let Some(kind) = map.get("type") else {
             return Err(self.error("No type"));
         };
-        let kind = match kind {
-            Value::String(s) => s.as_str(),
-            // `{"type": {...}}` and `{"type": [...]}`: Java's parser accepts a nested schema.
-            nested => return self.at("type", |p| p.parse(nested, space)),
+        // `getRequiredText(schema, "type", "No type")`: a nested schema is not a type name.
+        let Value::String(kind) = kind else {
+            return Err(self.error("No type"));
         };
+        let kind = kind.as_str();
         if let Some(t) = Type::primitive(kind) {
             return Ok(self.push(Node::Primitive(t)));
         }
@@ -730,6 +730,7 @@ mod tests {
                 r#"{"type":"fixed","name":"F"}"#,
                 "Invalid or no size: fixed needs a non-negative int size",
             ),
+            (r#"{"type":{"type":"int"}}"#, "No type"),
             (
                 r#"{"type":"record","name":"1R","fields":[]}"#,
                 "Illegal initial character: 1R",

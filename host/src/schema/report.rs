@@ -13,6 +13,9 @@ use super::{Direction, IncompatibilityType, Level, PairCheck};
 pub struct Report<'a> {
     /// How the new schema is named in messages (its file).
     pub schema: &'a str,
+    /// The new schema's text, to annotate the lines of backward incompatibilities (whose
+    /// locations are in the new schema).
+    pub schema_text: Option<&'a str>,
     /// The level applied.
     pub level: Level,
     /// How each earlier version is named (a file, or `REF:PATH` from git), newest first.
@@ -208,9 +211,17 @@ impl Report<'_> {
                         cause.kind, cause.location, cause.message
                     );
                 }
+                let line = match check.direction {
+                    Direction::Backward => self
+                        .schema_text
+                        .and_then(|text| super::source::line_of(text, &i.location))
+                        .map(|n| format!(",line={n}"))
+                        .unwrap_or_default(),
+                    Direction::Forward => String::new(),
+                };
                 let _ = writeln!(
                     out,
-                    "::error file={file},title={}::{}",
+                    "::error file={file}{line},title={}::{}",
                     escape_property(&title),
                     escape_data(&message)
                 );
@@ -404,12 +415,13 @@ mod tests {
         }];
         let report = Report {
             schema: "x:y,z.avsc",
+            schema_text: Some("{\n  \"type\": \"enum\",\n  \"symbols\": [\"A\"]\n}"),
             level: Level::Backward,
             earlier: &earlier,
             checks: &checks,
         };
         let out = report.github();
-        assert!(out.starts_with("::error file=x%3Ay%2Cz.avsc,title=Avro BACKWARD incompatibility%3A MISSING_ENUM_SYMBOLS::backward against main:a,b.avsc"), "{out}");
+        assert!(out.starts_with("::error file=x%3Ay%2Cz.avsc,line=3,title=Avro BACKWARD incompatibility%3A MISSING_ENUM_SYMBOLS::backward against main:a,b.avsc"), "{out}");
         assert!(out.contains("[C]%0A100%25"), "{out}");
         assert_eq!(out.lines().count(), 1);
     }
