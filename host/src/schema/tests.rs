@@ -1093,3 +1093,57 @@ fn missing_union_branches_carry_their_causes() {
         ]
     );
 }
+
+/// `TestSchemaValidation`: Avro's `SchemaValidatorBuilder` strategies are Confluent's levels
+/// (`canRead` BACKWARD, `canBeRead` FORWARD, `mutualRead` FULL; `validateAll` the transitive
+/// forms). The prior schemas are listed newest first. (Its two `ReflectData` cases, which rely
+/// on a resolver that ignores record names, have no JSON counterpart.)
+#[test]
+fn avro_java_schema_validation_strategies() {
+    let rec = r#"{"type":"record","name":"test.Rec","fields":[
+        {"name":"a","type":"int","default":1},{"name":"b","type":"long"}]}"#;
+    let rec2 = r#"{"type":"record","name":"test.Rec","fields":[
+        {"name":"a","type":"int","default":1},{"name":"b","type":"long"},
+        {"name":"c","type":"int","default":0}]}"#;
+    let rec3 = r#"{"type":"record","name":"test.Rec","fields":[
+        {"name":"b","type":"long"},{"name":"c","type":"int","default":0}]}"#;
+    let rec4 = r#"{"type":"record","name":"test.Rec","fields":[
+        {"name":"b","type":"long"},{"name":"c","type":"int"}]}"#;
+    let rec5 = r#"{"type":"record","name":"test.Rec","fields":[
+        {"name":"a","type":"string","default":""},{"name":"b","type":"long"},
+        {"name":"c","type":"int","default":0}]}"#;
+    let all_types = r#"{"type":"record","name":"r","fields":[
+        {"name":"boolF","type":"boolean"},{"name":"intF","type":"int"},
+        {"name":"longF","type":"long"},{"name":"floatF","type":"float"},
+        {"name":"doubleF","type":"double"},{"name":"stringF","type":"string"},
+        {"name":"bytesF","type":"bytes"},
+        {"name":"fixedF1","type":{"type":"fixed","name":"F1","size":1}},
+        {"name":"enumF","type":{"type":"enum","name":"E1","symbols":["S"]}},
+        {"name":"mapF","type":{"type":"map","values":"string"}},
+        {"name":"arrayF","type":{"type":"array","items":"string"}},
+        {"name":"recordF","type":{"type":"record","name":"inner","fields":[{"name":"f","type":"int"}]}},
+        {"name":"boolO","type":["null","boolean"],"default":null}]}"#;
+    let cases: &[(Level, &str, &[&str], bool)] = &[
+        (Level::Full, all_types, &[all_types], true),
+        (Level::Backward, rec3, &[rec], true),
+        (Level::Backward, rec5, &[rec3], true),
+        (Level::Backward, rec4, &[rec], false),
+        (Level::BackwardTransitive, rec3, &[rec2, rec], true),
+        (Level::BackwardTransitive, rec4, &[rec3, rec2, rec], false),
+        (Level::BackwardTransitive, rec5, &[rec3, rec2, rec], false),
+        (Level::Forward, rec, &[rec3], true),
+        (Level::Forward, rec, &[rec4], false),
+        (Level::ForwardTransitive, rec, &[rec2, rec3], true),
+        (Level::ForwardTransitive, rec, &[rec2, rec3, rec4], false),
+        (Level::Full, rec, &[rec3], true),
+        (Level::Full, rec, &[rec4], false),
+        (Level::FullTransitive, rec, &[rec2, rec3], true),
+        (Level::FullTransitive, rec, &[rec2, rec3, rec4], false),
+    ];
+    for (i, (level, new, prior, passes)) in cases.iter().enumerate() {
+        let prior: Vec<Schema> = prior.iter().map(|p| schema(p)).collect();
+        let checks = check_level(&schema(new), &prior, *level).expect("check");
+        let compatible = checks.iter().all(|c| c.incompatibilities.is_empty());
+        assert_eq!(compatible, *passes, "case {i} at {level}: {checks:?}");
+    }
+}
