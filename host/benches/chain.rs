@@ -235,6 +235,8 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
+    avro_bench(c, &converters, &inputs, &key_data, &value_data);
+
     let (lines, _) = load_records("with-schema.jsonl");
     let mut group = c.benchmark_group("apply-jsonl");
     group.throughput(Throughput::Elements(lines.len() as u64));
@@ -350,6 +352,126 @@ fn lookup_bench(c: &mut Criterion) {
     });
     group.finish();
 }
+
+/// The AvroConverter beside the JsonConverter rows: the same first record, then every key and
+/// value of the fixtures, decoded and encoded with the registry cache warm (a registry fake on
+/// 127.0.0.1 answers the first request of each schema; none after).
+fn avro_bench(
+    c: &mut Criterion,
+    json: &Converters,
+    inputs: &[Input],
+    key_data: &switchyard::data::ConnectData,
+    value_data: &switchyard::data::ConnectData,
+) {
+    use switchyard::convert::{AvroConverter, Converter};
+    let fake = registry_fake::RegistryFake::start();
+    let settings = vec![("schema.registry.url".to_owned(), fake.url())];
+    let key = Converter::Avro(AvroConverter::configure(&settings, true).expect("avro"));
+    let value = Converter::Avro(AvroConverter::configure(&settings, false).expect("avro"));
+    let first = &inputs[0];
+    let avro_key = key
+        .from_connect(&first.topic, key_data)
+        .expect("key")
+        .expect("bytes");
+    let avro_value = value
+        .from_connect(&first.topic, value_data)
+        .expect("value")
+        .expect("bytes");
+
+    let mut group = c.benchmark_group("avro-converter");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("decode-key", |b| {
+        b.iter(|| key.to_connect(&first.topic, Some(std::hint::black_box(&avro_key))))
+    });
+    group.bench_function("decode-value", |b| {
+        b.iter(|| value.to_connect(&first.topic, Some(std::hint::black_box(&avro_value))))
+    });
+    group.bench_function("encode-key", |b| {
+        b.iter(|| key.from_connect(&first.topic, std::hint::black_box(key_data)))
+    });
+    group.bench_function("encode-value", |b| {
+        b.iter(|| value.from_connect(&first.topic, std::hint::black_box(value_data)))
+    });
+    group.finish();
+
+    // Every key and value of the fixtures (139 records, 258 non-null parts).
+    let decoded: Vec<_> = inputs
+        .iter()
+        .flat_map(|i| {
+            [
+                (
+                    &i.topic,
+                    json.key.to_connect(&i.topic, i.key.as_deref()),
+                    true,
+                ),
+                (
+                    &i.topic,
+                    json.value.to_connect(&i.topic, i.value.as_deref()),
+                    false,
+                ),
+            ]
+        })
+        .map(|(t, d, is_key)| (t.clone(), d.expect("fixture decodes"), is_key))
+        .filter(|(_, d, _)| !d.value.is_null())
+        .collect();
+    let side = |is_key: bool| if is_key { &key } else { &value };
+    let json_side = |is_key: bool| if is_key { &json.key } else { &json.value };
+    let avro_bytes: Vec<Vec<u8>> = decoded
+        .iter()
+        .map(|(t, d, k)| {
+            side(*k)
+                .from_connect(t, d)
+                .expect("encodes")
+                .expect("bytes")
+        })
+        .collect();
+    let json_bytes: Vec<Vec<u8>> = decoded
+        .iter()
+        .map(|(t, d, k)| {
+            json_side(*k)
+                .from_connect(t, d)
+                .expect("encodes")
+                .expect("bytes")
+        })
+        .collect();
+    let mut group = c.benchmark_group("converters-on-fixtures");
+    group.throughput(Throughput::Elements(decoded.len() as u64));
+    group.bench_function("json-decode", |b| {
+        b.iter(|| {
+            for ((t, _, k), bytes) in decoded.iter().zip(&json_bytes) {
+                std::hint::black_box(json_side(*k).to_connect(t, Some(bytes)).expect("decodes"));
+            }
+        })
+    });
+    group.bench_function("avro-decode", |b| {
+        b.iter(|| {
+            for ((t, _, k), bytes) in decoded.iter().zip(&avro_bytes) {
+                std::hint::black_box(side(*k).to_connect(t, Some(bytes)).expect("decodes"));
+            }
+        })
+    });
+    group.bench_function("json-encode", |b| {
+        b.iter(|| {
+            for (t, d, k) in &decoded {
+                std::hint::black_box(json_side(*k).from_connect(t, d).expect("encodes"));
+            }
+        })
+    });
+    group.bench_function("avro-encode", |b| {
+        b.iter(|| {
+            for (t, d, k) in &decoded {
+                std::hint::black_box(side(*k).from_connect(t, d).expect("encodes"));
+            }
+        })
+    });
+    group.finish();
+    drop(fake);
+}
+
+/// The strict registry fake of the integration tests, serving the AvroConverter rows.
+#[expect(dead_code, reason = "the benchmark uses a few of the fake's controls")]
+#[path = "../tests/all/registry_fake.rs"]
+mod registry_fake;
 
 /// The benchmark group, private so the function criterion generates needs no doc comment.
 mod group {
