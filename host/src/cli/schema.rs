@@ -48,7 +48,8 @@ struct CheckOptions {
     #[arg(long, value_name = "OLD.avsc")]
     against: Vec<PathBuf>,
     /// An earlier version from git history, read with `git show REF:PATH` in the current
-    /// directory. Repeatable; newest first, in command-line order with `--against`.
+    /// directory (PATH from the repository's root, or `./…` from the current directory).
+    /// Repeatable; newest first, in command-line order with `--against`.
     #[arg(long, value_name = "REF:PATH")]
     against_git: Vec<String>,
     /// The compatibility level: BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE,
