@@ -617,3 +617,32 @@ mod registry_mode {
         );
     }
 }
+
+/// The README's GitHub Actions job is valid YAML and runs `schema check` with the GitHub
+/// format against the base branch.
+#[test]
+fn readme_github_actions_job_is_valid() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .expect("README");
+    let section = readme
+        .split("## Schema compatibility in CI")
+        .nth(1)
+        .expect("the README has the section");
+    let yaml = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a yaml block");
+    let docs = yaml_rust2::YamlLoader::load_from_str(yaml).expect("valid YAML");
+    let job = &docs[0]["schema-compatibility"];
+    let steps = job["steps"].as_vec().expect("steps");
+    let run = steps
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .find(|r| r.contains("switchyard schema check"))
+        .expect("a step runs schema check");
+    assert!(run.contains("--against-git"), "{run}");
+    assert!(run.contains("--format github"), "{run}");
+    assert_eq!(steps[0]["with"]["fetch-depth"].as_i64(), Some(0));
+}
