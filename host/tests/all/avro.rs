@@ -563,3 +563,101 @@ proptest! {
         prop_assert_eq!(normalise(&back), normalise(&data));
     }
 }
+
+/// The first products key of the fixtures, as Connect data.
+fn products_key() -> ConnectData {
+    let line = fixture_lines("with-schema.jsonl")
+        .into_iter()
+        .find(|l| l["topic"] == "product.public.products")
+        .expect("a products record");
+    json_converter(true)
+        .to_connect(
+            "product.public.products",
+            part_bytes(&line, "key").as_deref(),
+        )
+        .expect("decodes")
+}
+
+fn avro_with(fake: &RegistryFake, is_key: bool, extra: &[(&str, &str)]) -> Converter {
+    let url = fake.url();
+    let mut pairs = vec![
+        ("schema.registry.url", url.as_str()),
+        ("max.retries", "1"),
+        ("retries.wait.ms", "1"),
+    ];
+    pairs.extend_from_slice(extra);
+    Converter::Avro(AvroConverter::configure(&settings(&pairs), is_key).expect("avro converter"))
+}
+
+#[test]
+fn without_auto_registration_the_schema_must_already_be_registered() {
+    let fake = RegistryFake::start();
+    let converter = avro_with(&fake, true, &[("auto.register.schemas", "false")]);
+    let key = products_key();
+    let error = converter
+        .from_connect("product-events", &key)
+        .expect_err("not registered");
+    assert!(!error.is_transient());
+    assert!(error.0.contains("product-events-key"), "{}", error.0);
+    assert!(error.0.contains("40401"), "{}", error.0);
+    assert!(fake.registrations().is_empty(), "nothing was registered");
+
+    let text = ToAvro::convert(key.schema.as_deref().expect("schema"))
+        .expect("avro")
+        .to_string();
+    let id = fake.register("product-events-key", &text);
+    let bytes = converter
+        .from_connect("product-events", &key)
+        .expect("looked up")
+        .expect("bytes");
+    assert_eq!(bytes[1..5], id.to_be_bytes());
+    assert_eq!(
+        fake.requests().last().map(|r| r.url.clone()).as_deref(),
+        Some("/subjects/product-events-key")
+    );
+}
+
+#[test]
+fn use_latest_version_writes_the_id_of_the_subjects_latest_schema() {
+    let fake = RegistryFake::start();
+    let key = products_key();
+    let text = ToAvro::convert(key.schema.as_deref().expect("schema"))
+        .expect("avro")
+        .to_string();
+    fake.register("unrelated", r#""string""#);
+    let id = fake.register("product-events-key", &text);
+    let converter = avro_with(&fake, true, &[("use.latest.version", "true")]);
+    let bytes = converter
+        .from_connect("product-events", &key)
+        .expect("encodes")
+        .expect("bytes");
+    assert_eq!(bytes[1..5], id.to_be_bytes());
+    assert!(
+        fake.registrations().is_empty(),
+        "use.latest.version registers nothing"
+    );
+    let back = avro(&fake, true)
+        .to_connect("product-events", Some(&bytes))
+        .expect("decodes");
+    assert_eq!(back, key);
+}
+
+#[test]
+fn server_errors_while_encoding_are_transient_and_waited_out() {
+    let fake = RegistryFake::start();
+    let converter = avro_with(&fake, true, &[]);
+    let key = products_key();
+    fake.fail_next(3);
+    let error = converter
+        .from_connect("product-events", &key)
+        .expect_err("two 500s in a row");
+    assert!(error.is_transient(), "{}", error.0);
+    assert!(error.0.contains("50001"), "{}", error.0);
+    let bytes = switchyard::convert::retry_transient(std::time::Duration::from_millis(1), || {
+        converter.from_connect("product-events", &key)
+    })
+    .expect("the registry answers again")
+    .expect("bytes");
+    assert_eq!(bytes[0], 0);
+    assert_eq!(fake.registrations().len(), 1);
+}

@@ -323,3 +323,14 @@ fn references_are_sent_and_resolved_by_version() {
         serde_json::from_str(&fake.requests()[0].body).expect("json body");
     assert_eq!(body["references"][0]["subject"], "price");
 }
+
+#[test]
+fn a_ca_file_without_certificates_is_a_configuration_error() {
+    let (_dir, path) = crate::common::temp_file("ca.pem", "not a certificate\n");
+    let mut config = RegistryConfig::new("https://registry:8081");
+    config.ca_location = Some(path);
+    let error = Client::new(config).expect_err("no certificate");
+    assert!(
+        matches!(error, RegistryError::Config { ref key, .. } if key == "schema.registry.ssl.ca.location")
+    );
+}
