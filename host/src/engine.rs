@@ -326,14 +326,27 @@ impl Engine {
     }
 }
 
-/// A link failure names the import the host does not grant.
+/// A link failure names the import the host does not grant first, then wasmtime's detail.
 fn link_error(name: &str, e: wasmtime::Error) -> EngineError {
+    let detail = format!("{e:#}");
+    let import = ungranted_import(&detail)
+        .map(|import| format!("imports `{import}`, which the host does not grant; "))
+        .unwrap_or_default();
     EngineError::Load {
         component: name.to_string(),
         message: format!(
             "cannot be linked: {import}a transform may import only the host, connect, lookup and types interfaces of switchyard:transform, and WASI, which is granted nothing ({detail})"
         ),
     }
+}
+
+/// The import named by wasmtime's link error (`component imports instance `wasi:http/types@0.2.10`,
+/// but a matching implementation was not found in the linker…`).
+fn ungranted_import(detail: &str) -> Option<&str> {
+    let rest = &detail[detail.find("component imports ")?..];
+    let start = rest.find('`')? + 1;
+    let len = rest[start..].find('`')?;
+    Some(&rest[start..start + len])
 }
 
 fn start_epoch_ticker(engine: &wasmtime::Engine) {
