@@ -6,6 +6,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::builtin::{self, Kind};
 use crate::config::{ComponentRef, ConfigError, Pipeline, StepSpec};
@@ -14,6 +15,7 @@ use crate::engine::{
     Engine, EngineError, PredicateInstance, StepContext, StepError, TransformInstance,
 };
 use crate::lookup::Lookups;
+use crate::metrics::StepStats;
 use crate::record::{Converters, Record};
 
 /// A failure of one step on one record.
@@ -41,6 +43,8 @@ struct Step {
 /// A configured chain of transform instances.
 pub struct Chain {
     steps: Vec<Step>,
+    /// What each step did, in step order.
+    stats: Vec<StepStats>,
     converters: Arc<Converters>,
     lookups: Arc<Lookups>,
 }
@@ -229,6 +233,7 @@ impl Chain {
             });
         }
         Ok(Chain {
+            stats: steps.iter().map(|s| StepStats::new(&s.alias)).collect(),
             steps,
             converters,
             lookups,
@@ -246,19 +251,48 @@ impl Chain {
     }
 
     /// Runs every step over `record`; returns the records that come out (none if filtered).
+    /// Counts what each step did ([`Chain::stats`]).
     pub fn apply(&mut self, record: Record) -> Result<Vec<Record>, ChainError> {
         let mut current = vec![record];
-        for step in &mut self.steps {
+        let mut started = Instant::now();
+        for (step, stats) in self.steps.iter_mut().zip(&mut self.stats) {
             let mut next = Vec::with_capacity(current.len());
+            stats.records += current.len() as u64;
             for record in current {
-                next.extend(step.run(record)?);
+                match step.run(record) {
+                    Ok(out) if out.is_empty() => stats.filtered += 1,
+                    Ok(out) => next.extend(out),
+                    Err(e) => {
+                        stats.failed += 1;
+                        stats.duration.observe(started.elapsed().as_secs_f64());
+                        return Err(e);
+                    }
+                }
             }
+            let now = Instant::now();
+            stats.duration.observe((now - started).as_secs_f64());
+            started = now;
             if next.is_empty() {
                 return Ok(next);
             }
             current = next;
         }
         Ok(current)
+    }
+
+    /// What each step did so far, in step order.
+    pub fn stats(&self) -> &[StepStats] {
+        &self.stats
+    }
+
+    /// Carries the statistics of the steps of `previous` over to the steps of this chain with
+    /// the same alias (a chain rebuilt by a hot reload goes on counting).
+    pub fn continue_stats(&mut self, previous: &Chain) {
+        for stats in &mut self.stats {
+            if let Some(old) = previous.stats.iter().find(|s| s.alias == stats.alias) {
+                *stats = old.clone();
+            }
+        }
     }
 }
 

@@ -93,6 +93,10 @@ pub struct RunArgs {
     /// Do not serve `/metrics` and `/health`.
     #[arg(long)]
     pub no_metrics: bool,
+    /// `/health` answers ready once partitions are assigned and each lags at most this many
+    /// records behind the end of its partition.
+    #[arg(long, default_value_t = crate::metrics::DEFAULT_READY_MAX_LAG)]
+    pub ready_max_lag: i64,
     /// Seconds that shutdown and rebalances wait for in-flight records.
     #[arg(long, default_value_t = 30)]
     pub drain_timeout_secs: u64,
@@ -670,6 +674,7 @@ pub fn run(
         group_id: args.group_id.clone(),
         properties: args.properties.clone(),
         metrics_address: (!args.no_metrics).then(|| args.metrics_address.clone()),
+        ready_max_lag: Some(args.ready_max_lag),
         drain_timeout: std::time::Duration::from_secs(args.drain_timeout_secs),
         delivery: args.delivery.map(|d| match d {
             DeliveryArg::AtLeastOnce => crate::kafka::DeliveryGuarantee::AtLeastOnce,

@@ -1,6 +1,8 @@
 //! What `switchyard run` exposes over HTTP: `/metrics` in the Prometheus text format (records
-//! in, out, filtered, failed and dead-lettered per topic, the chain's latency histogram, the
-//! consumer lag per partition) and `/health` (200 once partitions are assigned, 503 before).
+//! in, out, filtered, failed and dead-lettered per topic; records, filtered and failed per
+//! transform; latency histograms of the chain and of each transform; the end-to-end latency
+//! from a record's timestamp to the acknowledgement of its output; the consumer lag per
+//! partition) and `/health` (200 once partitions are assigned and caught up, 503 before).
 //!
 //! The server is a plain thread on a `std::net::TcpListener`: scrapes are rare and small, and
 //! it keeps an async runtime out of the process.
@@ -9,15 +11,129 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// Upper bounds of the latency histogram's buckets, in seconds.
-const LATENCY_BUCKETS: &[f64] = &[
-    0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025,
-    0.05, 0.1, 0.25, 0.5, 1.0,
+/// Upper bounds of the chain's and the transforms' latency buckets, in seconds.
+pub const LATENCY_BUCKETS: &[f64] = &[
+    0.000_001,
+    0.000_002_5,
+    0.000_005,
+    0.000_01,
+    0.000_025,
+    0.000_05,
+    0.000_1,
+    0.000_25,
+    0.000_5,
+    0.001,
+    0.002_5,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
 ];
+
+/// Upper bounds of the end-to-end latency buckets, in seconds.
+const END_TO_END_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0,
+];
+
+/// How many records an assigned partition may lag behind and still count as caught up, unless
+/// the runner says otherwise.
+pub const DEFAULT_READY_MAX_LAG: i64 = 1000;
+
+/// A Prometheus histogram: cumulative counts rendered from per-bucket counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    bounds: &'static [f64],
+    buckets: Vec<u64>,
+    count: u64,
+    sum: f64,
+}
+
+impl Histogram {
+    /// An empty histogram with these bucket upper bounds (ascending, in seconds).
+    pub fn new(bounds: &'static [f64]) -> Self {
+        Histogram {
+            bounds,
+            buckets: vec![0; bounds.len()],
+            count: 0,
+            sum: 0.0,
+        }
+    }
+
+    /// Counts one observation.
+    pub fn observe(&mut self, seconds: f64) {
+        if let Some(i) = self.bounds.iter().position(|&b| seconds <= b) {
+            self.buckets[i] += 1;
+        }
+        self.count += 1;
+        self.sum += seconds;
+    }
+
+    /// How many observations were counted.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Writes the `_bucket`, `_sum` and `_count` lines of `name`; `labels` (`a="b"`, or empty)
+    /// go before `le`.
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
+        let mut cumulative = 0;
+        for (bound, n) in self.bounds.iter().zip(&self.buckets) {
+            cumulative += n;
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let braces = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}\n{name}_sum{braces} {}\n{name}_count{braces} {}",
+            self.count, self.sum, self.count
+        );
+    }
+}
+
+/// What one step of the chain did: the records it saw, filtered and failed, and how long it
+/// took (its predicate included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepStats {
+    /// The step's alias.
+    pub alias: String,
+    /// Records the step was given.
+    pub records: u64,
+    /// Records it filtered out.
+    pub filtered: u64,
+    /// Records it failed on (the transform or its predicate).
+    pub failed: u64,
+    /// Time per record.
+    pub duration: Histogram,
+}
+
+impl StepStats {
+    /// Empty statistics of the step `alias`.
+    pub fn new(alias: &str) -> Self {
+        StepStats {
+            alias: alias.to_string(),
+            records: 0,
+            filtered: 0,
+            failed: 0,
+            duration: Histogram::new(LATENCY_BUCKETS),
+        }
+    }
+}
 
 /// Per-topic record counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,29 +150,80 @@ pub struct TopicCounts {
     pub dead_lettered: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Inner {
     topics: BTreeMap<String, TopicCounts>,
-    latency_buckets: Vec<u64>,
-    latency_count: u64,
-    latency_sum: f64,
+    chain_latency: Histogram,
+    end_to_end: Histogram,
+    steps: Vec<StepStats>,
     lag: BTreeMap<(String, i32), i64>,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            topics: BTreeMap::new(),
+            chain_latency: Histogram::new(LATENCY_BUCKETS),
+            end_to_end: Histogram::new(END_TO_END_BUCKETS),
+            steps: Vec::new(),
+            lag: BTreeMap::new(),
+        }
+    }
 }
 
 /// The runner's metrics, shared between the processing thread, client callbacks and the HTTP
 /// server.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Metrics {
     inner: Mutex<Inner>,
-    ready: AtomicBool,
+    assigned: AtomicUsize,
+    ready_max_lag: AtomicI64,
     reloads: [std::sync::atomic::AtomicU64; 2],
     lookups: std::sync::OnceLock<Arc<crate::lookup::Lookups>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            inner: Mutex::default(),
+            assigned: AtomicUsize::new(0),
+            ready_max_lag: AtomicI64::new(DEFAULT_READY_MAX_LAG),
+            reloads: Default::default(),
+            lookups: Default::default(),
+        }
+    }
 }
 
 impl Metrics {
     /// Empty metrics, not ready.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets how many records an assigned partition may lag behind and still count as caught
+    /// up for `/health`.
+    pub fn set_ready_max_lag(&self, max_lag: i64) {
+        self.ready_max_lag.store(max_lag, Ordering::Relaxed);
+    }
+
+    /// Replaces the per-transform statistics with the chain's latest.
+    pub fn set_steps(&self, steps: &[StepStats]) {
+        let mut inner = self.lock();
+        inner.steps.clear();
+        inner.steps.extend_from_slice(steps);
+    }
+
+    /// Counts an acknowledged output whose record timestamp is `timestamp_ms`: the time from
+    /// the record's timestamp (for Debezium, when the change was captured) to now.
+    pub fn observe_end_to_end(&self, timestamp_ms: i64) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        if timestamp_ms > 0 && now >= timestamp_ms {
+            self.lock()
+                .end_to_end
+                .observe((now - timestamp_ms) as f64 / 1000.0);
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -79,16 +246,7 @@ impl Metrics {
 
     /// Records one run of the chain.
     pub fn observe_latency(&self, elapsed: Duration) {
-        let seconds = elapsed.as_secs_f64();
-        let mut inner = self.lock();
-        if inner.latency_buckets.is_empty() {
-            inner.latency_buckets = vec![0; LATENCY_BUCKETS.len()];
-        }
-        if let Some(i) = LATENCY_BUCKETS.iter().position(|&b| seconds <= b) {
-            inner.latency_buckets[i] += 1;
-        }
-        inner.latency_count += 1;
-        inner.latency_sum += seconds;
+        self.lock().chain_latency.observe(elapsed.as_secs_f64());
     }
 
     /// Sets the consumer lag of a partition (from librdkafka's statistics).
@@ -101,9 +259,9 @@ impl Metrics {
         self.lock().lag.retain(|(t, p), _| keep(t, *p));
     }
 
-    /// Marks the runner ready (partitions assigned) or not.
-    pub fn set_ready(&self, ready: bool) {
-        self.ready.store(ready, Ordering::Relaxed);
+    /// Sets how many partitions the consumer has assigned.
+    pub fn set_assigned(&self, partitions: usize) {
+        self.assigned.store(partitions, Ordering::Relaxed);
     }
 
     /// Counts a hot reload of the chain that succeeded or failed
@@ -112,9 +270,32 @@ impl Metrics {
         self.reloads[usize::from(!ok)].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Whether the runner is ready.
+    /// Whether the runner is ready: partitions are assigned, and the lag of each (from the
+    /// consumer's statistics) is known and within the ready lag.
     pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Relaxed)
+        self.readiness().is_ok()
+    }
+
+    /// Ready, or why not.
+    fn readiness(&self) -> Result<(), String> {
+        let assigned = self.assigned.load(Ordering::Relaxed);
+        if assigned == 0 {
+            return Err("no partitions assigned".into());
+        }
+        let max = self.ready_max_lag.load(Ordering::Relaxed);
+        let inner = self.lock();
+        if inner.lag.len() < assigned {
+            return Err(format!(
+                "{assigned} partitions assigned, the lag of {} known so far",
+                inner.lag.len()
+            ));
+        }
+        match inner.lag.iter().find(|(_, lag)| **lag > max) {
+            Some(((topic, partition), lag)) => Err(format!(
+                "catching up: {topic}[{partition}] lags {lag} records (ready at {max} or fewer)"
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Reports the size of these lookup tables (`switchyard_lookup_entries{table}`,
@@ -161,21 +342,56 @@ impl Metrics {
                 let _ = writeln!(out, "{name}{{topic=\"{}\"}} {}", escape(topic), get(counts));
             }
         }
-        let name = "switchyard_transform_duration_seconds";
+        let name = "switchyard_chain_duration_seconds";
         let _ = writeln!(
             out,
             "# HELP {name} Time to run the chain over one record.\n# TYPE {name} histogram"
         );
-        let mut cumulative = 0;
-        for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
-            cumulative += inner.latency_buckets.get(i).copied().unwrap_or(0);
-            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
-        }
+        inner.chain_latency.render(&mut out, name, "");
+        let name = "switchyard_transform_duration_seconds";
         let _ = writeln!(
             out,
-            "{name}_bucket{{le=\"+Inf\"}} {}\n{name}_sum {}\n{name}_count {}",
-            inner.latency_count, inner.latency_sum, inner.latency_count
+            "# HELP {name} Time one transform (and its predicate) takes over one record.\n# TYPE {name} histogram"
         );
+        for step in &inner.steps {
+            let labels = format!("transform=\"{}\"", escape(&step.alias));
+            step.duration.render(&mut out, name, &labels);
+        }
+        type StepCounter = (&'static str, &'static str, fn(&StepStats) -> u64);
+        let step_counters: [StepCounter; 3] = [
+            (
+                "switchyard_transform_records_total",
+                "Records a transform was given.",
+                |s| s.records,
+            ),
+            (
+                "switchyard_transform_filtered_total",
+                "Records a transform filtered out.",
+                |s| s.filtered,
+            ),
+            (
+                "switchyard_transform_failed_total",
+                "Records a transform (or its predicate) failed on.",
+                |s| s.failed,
+            ),
+        ];
+        for (name, help, get) in step_counters {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            for step in &inner.steps {
+                let _ = writeln!(
+                    out,
+                    "{name}{{transform=\"{}\"}} {}",
+                    escape(&step.alias),
+                    get(step)
+                );
+            }
+        }
+        let name = "switchyard_end_to_end_latency_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} From a record's timestamp to the acknowledgement of its output.\n# TYPE {name} histogram"
+        );
+        inner.end_to_end.render(&mut out, name, "");
         let name = "switchyard_consumer_lag";
         let _ = writeln!(
             out,
@@ -188,9 +404,10 @@ impl Metrics {
                 escape(topic)
             );
         }
+        drop(inner);
         let _ = writeln!(
             out,
-            "# HELP switchyard_ready Whether partitions are assigned.\n# TYPE switchyard_ready gauge\nswitchyard_ready {}",
+            "# HELP switchyard_ready Whether partitions are assigned and caught up.\n# TYPE switchyard_ready gauge\nswitchyard_ready {}",
             u8::from(self.is_ready())
         );
         let _ = writeln!(
@@ -240,12 +457,10 @@ impl Metrics {
                 "text/plain; version=0.0.4; charset=utf-8",
                 self.render(),
             ),
-            "/health" if self.is_ready() => ("200 OK", "text/plain", "ready\n".to_string()),
-            "/health" => (
-                "503 Service Unavailable",
-                "text/plain",
-                "no partitions assigned\n".to_string(),
-            ),
+            "/health" => match self.readiness() {
+                Ok(()) => ("200 OK", "text/plain", "ready\n".to_string()),
+                Err(why) => ("503 Service Unavailable", "text/plain", format!("{why}\n")),
+            },
             _ => ("404 Not Found", "text/plain", "not found\n".to_string()),
         };
         let mut stream = stream;
@@ -286,11 +501,11 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("switchyard_transform_duration_seconds_bucket{le=\"0.00005\"} 1\n"),
+            text.contains("switchyard_chain_duration_seconds_bucket{le=\"0.00005\"} 1\n"),
             "{text}"
         );
         assert!(
-            text.contains("switchyard_transform_duration_seconds_bucket{le=\"0.000025\"} 0\n"),
+            text.contains("switchyard_chain_duration_seconds_bucket{le=\"0.000025\"} 0\n"),
             "{text}"
         );
         assert!(text.contains("switchyard_consumer_lag{topic=\"a\",partition=\"1\"} 7\n"));
@@ -308,9 +523,50 @@ mod tests {
             std::io::Read::read_to_string(&mut s, &mut out).unwrap();
             out
         };
-        assert!(get("/health").starts_with("HTTP/1.1 503"));
-        m.set_ready(true);
+        assert!(get("/health").contains("no partitions assigned"));
+        m.set_assigned(2);
+        m.set_lag("a", 0, 0);
+        let health = get("/health");
+        assert!(health.starts_with("HTTP/1.1 503"), "{health}");
+        assert!(health.contains("the lag of 1 known"), "{health}");
+        m.set_lag("a", 1, 5000);
+        let health = get("/health");
+        assert!(health.contains("a[1] lags 5000 records"), "{health}");
+        m.set_lag("a", 1, 1000);
         assert!(get("/health").starts_with("HTTP/1.1 200"));
         assert!(get("/metrics").contains("switchyard_ready 1"));
+        m.set_ready_max_lag(10);
+        assert!(get("/health").starts_with("HTTP/1.1 503"));
+    }
+
+    #[test]
+    fn renders_per_transform_statistics_and_end_to_end_latency() {
+        let m = Metrics::new();
+        let mut step = StepStats::new("Route\"r");
+        step.records = 3;
+        step.filtered = 1;
+        step.failed = 2;
+        step.duration.observe(0.000_003);
+        m.set_steps(&[step]);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        m.observe_end_to_end(now - 2_000);
+        m.observe_end_to_end(0);
+        let text = m.render();
+        for line in [
+            "switchyard_transform_records_total{transform=\"Route\\\"r\"} 3\n",
+            "switchyard_transform_filtered_total{transform=\"Route\\\"r\"} 1\n",
+            "switchyard_transform_failed_total{transform=\"Route\\\"r\"} 2\n",
+            "switchyard_transform_duration_seconds_bucket{transform=\"Route\\\"r\",le=\"0.000005\"} 1\n",
+            "switchyard_transform_duration_seconds_bucket{transform=\"Route\\\"r\",le=\"0.0000025\"} 0\n",
+            "switchyard_transform_duration_seconds_count{transform=\"Route\\\"r\"} 1\n",
+            "switchyard_end_to_end_latency_seconds_bucket{le=\"1\"} 0\n",
+            "switchyard_end_to_end_latency_seconds_bucket{le=\"2.5\"} 1\n",
+            "switchyard_end_to_end_latency_seconds_count 1\n",
+        ] {
+            assert!(text.contains(line), "{line}in\n{text}");
+        }
     }
 }

@@ -73,6 +73,9 @@ pub struct RunOptions {
     pub properties: Vec<String>,
     /// Where to serve `/metrics` and `/health`; `None` for nowhere.
     pub metrics_address: Option<String>,
+    /// How many records an assigned partition may lag behind for `/health` to answer ready;
+    /// `None` for [`crate::metrics::DEFAULT_READY_MAX_LAG`].
+    pub ready_max_lag: Option<i64>,
     /// How long shutdown and rebalances wait for in-flight records.
     pub drain_timeout: Duration,
     /// The delivery guarantee; `None` takes the configuration's (a connector's
@@ -382,6 +385,9 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
     let mut chain = Chain::build(&pipeline, &engine)?;
 
     let metrics = Arc::new(Metrics::new());
+    if let Some(max_lag) = options.ready_max_lag {
+        metrics.set_ready_max_lag(max_lag);
+    }
     if let Some(address) = &options.metrics_address {
         let bound = metrics.serve(address).map_err(|e| RunError::Metrics {
             address: address.clone(),
@@ -503,6 +509,7 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
         pipeline: &pipeline,
         engine: &engine,
         watcher: reload::Watcher::new(&pipeline, Arc::clone(&options.reload)),
+        stats_published: Instant::now(),
         converters: Arc::clone(chain.converters()),
         chain: &mut chain,
         producer: &producer,
@@ -597,6 +604,7 @@ struct Runner<'a> {
     pipeline: &'a Pipeline,
     engine: &'a Engine,
     watcher: reload::Watcher,
+    stats_published: Instant,
     converters: Arc<Converters>,
     chain: &'a mut Chain,
     producer: &'a ThreadedProducer<SinkContext>,
@@ -635,6 +643,7 @@ impl Runner<'_> {
                 store_offsets(consumer, self.shared);
                 last_store = Instant::now();
             }
+            self.publish_stats();
         }
         Ok(())
     }
@@ -693,8 +702,18 @@ impl Runner<'_> {
                 txn.take_rewind();
                 txn.rewind(consumer)?;
             }
+            self.publish_stats();
         }
         Ok(())
+    }
+
+    /// Hands the chain's per-transform statistics to the metrics, at most every
+    /// [`STORE_INTERVAL`].
+    fn publish_stats(&mut self) {
+        if self.stats_published.elapsed() >= STORE_INTERVAL {
+            self.metrics.set_steps(self.chain.stats());
+            self.stats_published = Instant::now();
+        }
     }
 
     /// Rebuilds the chain from its component files when they changed or SIGHUP asked for it,
@@ -708,7 +727,8 @@ impl Runner<'_> {
             self.engine,
             Arc::clone(self.chain.lookups()),
         ) {
-            Ok(chain) => {
+            Ok(mut chain) => {
+                chain.continue_stats(self.chain);
                 *self.chain = chain;
                 self.converters = Arc::clone(self.chain.converters());
                 self.metrics.reloaded(true);

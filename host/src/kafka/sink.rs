@@ -120,6 +120,9 @@ impl ProducerContext for SinkContext {
             Ok(message) => {
                 if !delivery.dead_letter {
                     self.metrics.count(message.topic(), |c| c.records_out += 1);
+                    if let Some(timestamp) = message.timestamp().to_millis() {
+                        self.metrics.observe_end_to_end(timestamp);
+                    }
                 }
                 self.shared.acknowledged(&delivery.ticket);
             }

@@ -55,9 +55,26 @@ impl ClientContext for SourceContext {
     fn stats(&self, statistics: Statistics) {
         for (name, topic) in &statistics.topics {
             for (&partition, p) in &topic.partitions {
-                if partition >= 0 && p.consumer_lag >= 0 {
-                    self.metrics.set_lag(name, partition, p.consumer_lag);
+                if partition < 0 || !p.desired {
+                    continue;
                 }
+                // librdkafka's lag is from the committed offset, unknown (-1) until the first
+                // commit: a partition with nothing to consume would never report one. Its
+                // fetch position tells how far behind the end (the last stable offset under
+                // read_committed) it is instead.
+                let end = if p.ls_offset >= 0 {
+                    p.ls_offset
+                } else {
+                    p.hi_offset
+                };
+                let lag = if p.consumer_lag >= 0 {
+                    p.consumer_lag
+                } else if end >= 0 && p.next_offset >= 0 {
+                    (end - p.next_offset).max(0)
+                } else {
+                    continue;
+                };
+                self.metrics.set_lag(name, partition, lag);
             }
         }
     }
@@ -128,7 +145,7 @@ impl ConsumerContext for SourceContext {
 
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, _rebalance: &Rebalance<'_>) {
         let assigned = consumer.assignment().map(|a| a.count()).unwrap_or(0);
-        self.metrics.set_ready(assigned > 0);
+        self.metrics.set_assigned(assigned);
     }
 }
 

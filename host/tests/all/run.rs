@@ -144,13 +144,29 @@ fn run_over_tansu_writes_what_apply_writes() {
     });
     assert!(health.ends_with("ready\n"), "{health}");
     let metrics = wait_for("out counts in /metrics", Duration::from_secs(30), || {
-        http_get(port, "/metrics")
-            .filter(|m| m.contains("switchyard_records_out_total{topic=\"product-events\"} 139\n"))
+        http_get(port, "/metrics").filter(|m| {
+            m.contains("switchyard_records_out_total{topic=\"product-events\"} 139\n")
+                && m.contains(
+                    "switchyard_transform_records_total{transform=\"RouteByTable\"} 139\n",
+                )
+        })
     });
-    assert!(
-        metrics.contains("switchyard_records_in_total{topic=\"product.public.products\"} 21\n"),
-        "{metrics}"
-    );
+    for line in [
+        "switchyard_records_in_total{topic=\"product.public.products\"} 21\n",
+        // Every record reaches both steps (the first is guarded by its predicate), none is
+        // filtered or fails.
+        "switchyard_transform_records_total{transform=\"RenameProductKey\"} 139\n",
+        "switchyard_transform_filtered_total{transform=\"RouteByTable\"} 0\n",
+        "switchyard_transform_failed_total{transform=\"RenameProductKey\"} 0\n",
+        "switchyard_transform_duration_seconds_count{transform=\"RouteByTable\"} 139\n",
+        "switchyard_chain_duration_seconds_count 139\n",
+        // The fixtures' timestamps are in the past: every output counts, in the last bucket
+        // or below.
+        "switchyard_end_to_end_latency_seconds_count 139\n",
+        "switchyard_ready 1\n",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
 
     let status = runner.terminate(Duration::from_secs(60));
     assert!(status.success(), "{status}: {}", runner.log());
