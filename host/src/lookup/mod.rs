@@ -13,8 +13,9 @@
 //!   background consumer ([`topic`]).
 //!
 //! Memory is bounded: a table counts the bytes of every entry it holds (the key string and the
-//! value's bytes as read, i.e. the serialized size, not the decoded tree's) and refuses to grow
-//! past `max.bytes`. A table that would outgrow its bound *fails*: it stops serving lookups
+//! stored value's size as the payload JSON text Kafka's JsonConverter writes: a serialized
+//! size, not the decoded tree's, which is a few times larger) and refuses to grow past
+//! `max.bytes`. A table that would outgrow its bound *fails*: it stops serving lookups
 //! (`unavailable`, which a transform turns into a `broken` error, so the pipeline stops with a
 //! message naming the table and the bound) rather than evicting entries, because an evicted
 //! entry would silently join as "missing" and produce wrong documents. Raise `max.bytes`, or
@@ -231,7 +232,7 @@ impl Table {
         }
     }
 
-    /// Stores `data` under `key` (`size` bytes as read), or deletes `key` when `data` is `None`.
+    /// Stores `data` under `key` (`size` bytes of value), or deletes `key` when `data` is `None`.
     /// On growing past `max.bytes` the table fails and the error says so.
     pub fn put(
         &self,
@@ -293,14 +294,21 @@ impl Table {
                 .to_connect(topic, Some(value))
                 .map_err(|e| format!("cannot convert the value: {e}"))?;
             let node = take_node(data, &self.spec.value_field).map_err(|e| e.message())?;
-            Ok((key_text, (!node.value.is_null()).then_some(node)))
+            if node.value.is_null() {
+                return Ok((key_text, None));
+            }
+            let size = payload_json(node.schema.as_deref(), &node.value)?.len() as u64;
+            Ok((key_text, Some((node, size))))
         })();
         let (key_text, data) = decoded.map_err(|message| LookupError::Record {
             table: self.spec.name.clone(),
             source_name: source_name(),
             message,
         })?;
-        self.put(key_text, data, value.map_or(0, |v| v.len() as u64))
+        match data {
+            Some((node, size)) => self.put(key_text, Some(node), size),
+            None => self.put(key_text, None, 0),
+        }
     }
 
     /// The table key of a record key: the `key.field` scalar as text, or the whole key as
@@ -593,7 +601,7 @@ impl Lookups {
         }
         let _ = writeln!(
             out,
-            "# HELP switchyard_lookup_bytes Bytes of keys and values held by a lookup table (as read, serialized).\n# TYPE switchyard_lookup_bytes gauge"
+            "# HELP switchyard_lookup_bytes Bytes of keys and values held by a lookup table (values as payload JSON text).\n# TYPE switchyard_lookup_bytes gauge"
         );
         for (name, size) in &sizes {
             let _ = writeln!(
@@ -680,8 +688,8 @@ mod tests {
         let table = prices(DEFAULT_MAX_BYTES);
         put(&table, 1, Some(r#"{"price":1}"#)).unwrap();
         let one = table.size().bytes;
-        // Key "1" plus the value bytes as read.
-        assert_eq!(one, 1 + r#"{"op":"u","after":{"price":1}}"#.len() as u64);
+        // Key "1" plus the stored `after` as payload JSON text.
+        assert_eq!(one, 1 + r#"{"price":1}"#.len() as u64);
         put(&table, 1, Some(r#"{"price":100}"#)).unwrap();
         assert_eq!(table.size().bytes, one + 2);
         put(&table, 1, None).unwrap();
@@ -691,7 +699,7 @@ mod tests {
     #[test]
     fn a_table_that_outgrows_max_bytes_fails_and_stops_serving() {
         let row = r#"{"price":1}"#;
-        let entry = 1 + r#"{"op":"u","after":{"price":1}}"#.len() as u64;
+        let entry = 1 + row.len() as u64;
         let table = prices(2 * entry);
         put(&table, 1, Some(row)).unwrap();
         put(&table, 2, Some(row)).unwrap();
