@@ -661,3 +661,110 @@ fn server_errors_while_encoding_are_transient_and_waited_out() {
     assert_eq!(bytes[0], 0);
     assert_eq!(fake.registrations().len(), 1);
 }
+
+/// `switchyard run` over the mock cluster: while the registry is down the runner waits (no
+/// record is dead-lettered or skipped); once it is back every record arrives, in Avro.
+#[test]
+fn a_registry_that_is_down_makes_run_wait_and_deliver_everything_when_it_returns() {
+    use crate::brokers::{MockCluster, Reader, Rec, Runner, produce, wait_for};
+    use std::time::Duration;
+
+    let mut fake = RegistryFake::start();
+    let records: Vec<Json> = avro_input(&fake)
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).expect("line"))
+        .filter(|l| l["topic"] == "product.public.products")
+        .collect();
+    let cluster = MockCluster::start(
+        1,
+        &[
+            ("product.public.products", 1),
+            ("product-events", 1),
+            ("dlq", 1),
+        ],
+    );
+    produce(
+        &cluster.bootstrap,
+        &records
+            .iter()
+            .map(|l| Rec {
+                topic: "product.public.products".into(),
+                partition: -1,
+                key: part_bytes(l, "key"),
+                value: part_bytes(l, "value"),
+                headers: Vec::new(),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("connector.json");
+    std::fs::write(
+        &config,
+        avro_connector(
+            &fake,
+            &[
+                ("errors.tolerance", "all"),
+                ("errors.deadletterqueue.topic.name", "dlq"),
+            ],
+        ),
+    )
+    .expect("config");
+    fake.go_down();
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            config.to_str().expect("path"),
+            "--bootstrap-servers",
+            &cluster.bootstrap,
+            "--topics",
+            "product.public.products",
+            "--no-metrics",
+        ],
+        &dir.path().join("run.log"),
+    );
+    wait_for(
+        "the runner to wait for the registry",
+        Duration::from_secs(60),
+        || {
+            runner.assert_running();
+            runner.log().contains("retrying in").then_some(())
+        },
+    );
+    fake.come_up();
+    let mut out = Reader::new(&cluster.bootstrap, &[("product-events", 1)]);
+    out.read_at_least(records.len(), Duration::from_secs(60));
+    let status = runner.terminate(Duration::from_secs(60));
+    assert!(status.success(), "{}", runner.log());
+    let log = runner.log();
+    assert!(log.contains("unavailable"), "{log}");
+    let summary = format!(
+        "records in: {n}, out: {n}, filtered: 0, failed: 0, dead-lettered: 0",
+        n = records.len()
+    );
+    assert!(
+        log.contains(&summary),
+        "nothing is dead-lettered for an outage: {log}"
+    );
+    let (key, value) = (avro(&fake, true), avro(&fake, false));
+    let reference: Vec<_> = json_reference()
+        .into_iter()
+        .filter(|(_, k, _)| {
+            k.schema.as_deref().and_then(|s| s.name.as_deref())
+                == Some("product.public.products.Key")
+        })
+        .collect();
+    assert_eq!(out.records.len(), reference.len());
+    for (record, (_, k, v)) in out.records.iter().zip(&reference) {
+        assert_eq!(
+            &key.to_connect("product-events", record.key.as_deref())
+                .expect("key"),
+            k
+        );
+        assert_eq!(
+            &value
+                .to_connect("product-events", record.value.as_deref())
+                .expect("value"),
+            v
+        );
+    }
+}
