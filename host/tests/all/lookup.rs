@@ -321,6 +321,21 @@ fn an_unknown_table_or_setting_is_a_configuration_error_naming_it() {
     assert_eq!(p.lookups[0].value_field, vec!["after".to_string()]);
     assert_eq!(p.lookups[0].max_bytes, 1024);
 
+    // A table outgrowing its bound on an input record stops `apply` with exit 1.
+    let bounded = dir.path().join("bounded.toml");
+    std::fs::write(
+        &bounded,
+        "[lookups.prices]\ntopic = \"product.public.product_prices\"\nkey_field = \"product_id\"\nvalue_field = \"after\"\nmax_bytes = 50\n",
+    )
+    .expect("write");
+    let out = apply(&bounded, &price_update(6, Some("AYag")));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("record on line 1") && stderr.contains("max.bytes of 50"),
+        "{stderr}"
+    );
+
     // A table outgrowing its bound while its file is read stops `apply` before the first
     // record, naming the table and the bound.
     let tiny = pipeline(dir.path(), |t| {
@@ -361,6 +376,21 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     let mut out = String::new();
     s.read_to_string(&mut out).ok()?;
     Some(out)
+}
+
+/// Waits for the first enriched document, failing with the runner's log if it stops or none
+/// comes.
+fn first_document(runner: &mut Runner, reader: &mut Reader) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while reader.records.is_empty() {
+        runner.assert_running();
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no enriched document: {}",
+            runner.log()
+        );
+        reader.poll();
+    }
 }
 
 #[test]
@@ -429,16 +459,7 @@ fn run_restores_tables_from_topics_and_a_produced_price_update_changes_the_next_
 
     // The first document already sees the restored table.
     produce(&broker.bootstrap, &doc);
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while reader.records.is_empty() {
-        runner.assert_running();
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no enriched document: {}",
-            runner.log()
-        );
-        reader.poll();
-    }
+    first_document(&mut runner, &mut reader);
     assert_eq!(price(&reader.records[0]), old, "{}", runner.log());
     let expected_entries = final_rows("product.public.product_prices").len();
     let scraped = crate::brokers::wait_for("lookup gauges", Duration::from_secs(30), || {
@@ -472,11 +493,115 @@ fn run_restores_tables_from_topics_and_a_produced_price_update_changes_the_next_
     });
     let status = runner.terminate(Duration::from_secs(60));
     assert!(status.success(), "{status}: {}", runner.log());
+    // The whole history was restored before the first record: the log line counts the keys.
     assert!(
-        runner
-            .log()
-            .contains("lookup table restored from product.public.product_prices"),
+        runner.log().contains(&format!(
+            "lookup table restored from product.public.product_prices: {expected_entries} keys"
+        )),
         "{}",
         runner.log()
+    );
+}
+
+#[test]
+fn run_stops_naming_the_table_when_an_update_outgrows_max_bytes() {
+    let Some(tansu) = tansu_binary() else {
+        assert!(
+            std::env::var_os("SWITCHYARD_REQUIRE_TANSU").is_none(),
+            "SWITCHYARD_REQUIRE_TANSU is set but no tansu binary was found"
+        );
+        eprintln!("SKIPPED: no `tansu` binary");
+        return;
+    };
+    let broker = Tansu::start(&tansu);
+    let prices = "product.public.product_prices";
+    create_topics(
+        &broker.bootstrap,
+        &[
+            (prices, 1),
+            ("product.public.product_categories", 1),
+            ("product.public.product_tags", 1),
+            ("product-events", 1),
+            ("product-documents", 1),
+        ],
+    );
+    let raw = std::fs::read_to_string(fixtures().join("with-schema.jsonl")).expect("fixture");
+    let history: Vec<String> = raw
+        .lines()
+        .filter(|l| l.contains(&format!("\"topic\":\"{prices}\"")))
+        .map(str::to_string)
+        .collect();
+    produce(&broker.bootstrap, &jsonl_to_recs(&history));
+
+    // The most the prices table holds while the history is replayed, by the host's own
+    // count: the bound leaves room for that and a few bytes more.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let loaded = switchyard::config::load(&pipeline(dir.path(), |t| t)).expect("pipeline");
+    let converters = switchyard::chain::converters(&loaded).expect("converters");
+    let spec = loaded
+        .lookups
+        .iter()
+        .find(|s| s.name == "prices")
+        .expect("prices")
+        .clone();
+    let table = switchyard::lookup::Table::new(spec);
+    let mut peak = 0;
+    for line in &history {
+        let input = switchyard::jsonl::parse_line(line).expect("line");
+        let bytes = |p: &switchyard::record::Part| p.original_bytes().cloned().flatten();
+        table
+            .apply_record(
+                &converters,
+                prices,
+                bytes(&input.record.key).as_deref(),
+                bytes(&input.record.value).as_deref(),
+                || "history".into(),
+            )
+            .expect("fits");
+        peak = peak.max(table.size().bytes);
+    }
+    let bound = peak + 10;
+    let config = pipeline(dir.path(), |t| {
+        t.replace("max_bytes = 16777216", &format!("max_bytes = {bound}"))
+    });
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            config.to_str().expect("path"),
+            "--bootstrap-servers",
+            &broker.bootstrap,
+            "--topics",
+            "product-events",
+            "--group-id",
+            "switchyard-lookup-bound-test",
+            "--no-metrics",
+        ],
+        &dir.path().join("run.log"),
+    );
+    let doc = jsonl_to_recs(&[document(&product_events(), 6)]);
+    produce(&broker.bootstrap, &doc);
+    let mut reader = Reader::new(&broker.bootstrap, &[("product-documents", 1)]);
+    first_document(&mut runner, &mut reader);
+
+    // A price for a new product, with a long currency: the table would outgrow its bound.
+    let mut grow: Value = serde_json::from_str(&price_update(6, Some("AYag"))).expect("json");
+    grow["key"]["payload"]["product_id"] = 99.into();
+    grow["value"]["payload"]["after"]["product_id"] = 99.into();
+    grow["value"]["payload"]["after"]["currency"] =
+        "X".repeat(usize::try_from(bound).expect("small")).into();
+    produce(&broker.bootstrap, &jsonl_to_recs(&[grow.to_string()]));
+    let status = crate::brokers::wait_for("run to stop", Duration::from_secs(60), || {
+        if let Some(status) = runner.process.child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        produce(&broker.bootstrap, &doc);
+        reader.poll();
+        None
+    });
+    let log = runner.log();
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("lookup table `prices`") && log.contains(&format!("max.bytes of {bound}")),
+        "{log}"
     );
 }
