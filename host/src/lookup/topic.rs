@@ -169,10 +169,10 @@ fn restore(
     let mut drained = false;
     loop {
         if pending.is_empty() {
-            // Then what is already fetched, until the first empty poll (at most a second):
-            // brokers whose ListOffsets answer lags their log (tansu 0.6 answers with the last
-            // batch's base offset + 1) list an end inside the last batch. Bounded, so a busy
-            // topic cannot keep the restore going.
+            // Then what is already fetched, until the first empty poll (at most a second),
+            // for brokers whose ListOffsets answer lags their log: tansu 0.6 answered 1 for a
+            // partition holding 29 records written in one batch. Bounded, so a busy topic
+            // cannot keep the restore going.
             if drained {
                 break;
             }
