@@ -605,3 +605,29 @@ fn run_stops_naming_the_table_when_an_update_outgrows_max_bytes() {
         "{log}"
     );
 }
+
+#[test]
+fn rows_put_the_whole_entry_as_json_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = pipeline(dir.path(), |t| {
+        t.replace(
+            "topic = \"product-documents\"",
+            "rows = \"price_row=prices\", topic = \"product-documents\"",
+        )
+    });
+    let events = product_events();
+    let out = apply(&config, &document(&events, 6));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let output = parse_lines(&String::from_utf8_lossy(&out.stdout));
+    let row = output[0]["value"]["payload"]["price_row"]
+        .as_str()
+        .expect("a JSON string");
+    // The `after` row as Kafka's JsonConverter writes its payload: the fixture's row as is.
+    let expected = &final_rows("product.public.product_prices")[&6];
+    assert_eq!(&serde_json::from_str::<Value>(row).expect("json"), expected);
+    assert_eq!(row, expected.to_string());
+}

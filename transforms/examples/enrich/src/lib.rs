@@ -5,7 +5,8 @@
 //! | key | default | meaning |
 //! |---|---|---|
 //! | `key.field` | `id` | the value field whose scalar is the lookup key (`6` for `{"id":6}`) |
-//! | `fields` | required | `target=table.path` list: put the scalar at `path` of `table`'s entry as field `target`, e.g. `price=prices.price,tag=tags.tag` |
+//! | `fields` | — | `target=table.path` list: put the scalar at `path` of `table`'s entry as field `target`, e.g. `price=prices.price,tag=tags.tag` (`get-field`) |
+//! | `rows` | — | `target=table` list: put `table`'s whole entry as JSON text in the string field `target` (`get`); at least one of `fields` and `rows` |
 //! | `match.field` / `match.value` | — | enrich only records whose value field `match.field` is the string `match.value` (e.g. `__table` = `products`); others pass unchanged |
 //! | `on.missing` | `skip` | a key a table does not hold: `skip` leaves the field out, `fail` makes the record bad (dead-letter it with `errors.tolerance=all`) |
 //! | `topic` | — | the topic of enriched documents; unchanged when absent |
@@ -87,10 +88,21 @@ fn schema_of(value: &Scalar) -> Option<SchemaInfo> {
     })
 }
 
+/// Parses one `target=table` item of `rows`.
+pub fn parse_row(item: &str) -> Result<(String, String), String> {
+    match item.split_once('=') {
+        Some((target, table)) if !target.trim().is_empty() && !table.trim().is_empty() => {
+            Ok((target.trim().to_string(), table.trim().to_string()))
+        }
+        _ => Err(format!("`{item}` is not target=table")),
+    }
+}
+
 /// The configured enrichment.
 struct Enrich {
     key_field: String,
     joins: Vec<Join>,
+    rows: Vec<(String, String)>,
     only_if: Option<(String, String)>,
     fail_on_missing: bool,
     topic: Option<String>,
@@ -100,19 +112,27 @@ impl Transform for Enrich {
     fn configure(ctx: &Context) -> Result<Self, ConfigError> {
         let config = ctx.config();
         let joins = config
-            .list("fields")?
+            .list_or("fields", &[])
             .iter()
             .map(|item| parse_join(item).map_err(|m| ConfigError::new("fields", m)))
             .collect::<Result<Vec<_>, _>>()?;
-        if joins.is_empty() {
+        let rows = config
+            .list_or("rows", &[])
+            .iter()
+            .map(|item| parse_row(item).map_err(|m| ConfigError::new("rows", m)))
+            .collect::<Result<Vec<_>, _>>()?;
+        if joins.is_empty() && rows.is_empty() {
             return Err(ConfigError::new("fields", "at least one join is needed"));
         }
         // Every table must exist: asking for any key tells.
-        for join in &joins {
-            if let Err(e @ lookup::LookupError::NoSuchTable(_)) =
-                lookup::get_field(&join.table, "", &[])
+        let tables = joins
+            .iter()
+            .map(|j| ("fields", &j.table))
+            .chain(rows.iter().map(|(_, table)| ("rows", table)));
+        for (key, table) in tables {
+            if let Err(e @ lookup::LookupError::NoSuchTable(_)) = lookup::get_field(table, "", &[])
             {
-                return Err(ConfigError::new("fields", lookup::describe(&e)));
+                return Err(ConfigError::new(key, lookup::describe(&e)));
             }
         }
         let only_if = match (
@@ -141,6 +161,7 @@ impl Transform for Enrich {
         Ok(Enrich {
             key_field: config.string_or("key.field", "id"),
             joins,
+            rows,
             only_if,
             fail_on_missing,
             topic: config.optional_string("topic"),
@@ -188,6 +209,32 @@ impl Transform for Enrich {
                     return Err(Error::bad_record(format!(
                         "lookup table `{}` holds no entry for key `{key}`",
                         join.table
+                    )));
+                }
+                None => {}
+            }
+        }
+        for (target, table) in &self.rows {
+            match lookup::get(table, &key)? {
+                Some(json) => {
+                    let schema = schema_d.then(|| SchemaInfo {
+                        type_: SchemaType::String,
+                        optional: true,
+                        name: None,
+                        version: None,
+                        doc: None,
+                        parameters: Vec::new(),
+                        default_json: None,
+                    });
+                    record.value_mut().put(
+                        &[target.as_str()],
+                        schema.as_ref(),
+                        Scalar::String(json),
+                    )?;
+                }
+                None if self.fail_on_missing => {
+                    return Err(Error::bad_record(format!(
+                        "lookup table `{table}` holds no entry for key `{key}`"
                     )));
                 }
                 None => {}
