@@ -437,6 +437,37 @@ config = { regex = "raw", replacement = "out" }
     }
 }
 
+/// `per_key` records for each of `keys` keys, values `0..per_key` in order per key,
+/// interleaved across keys.
+fn keyed_input(topic: &str, keys: usize, per_key: usize) -> Vec<Rec> {
+    (0..per_key)
+        .flat_map(|i| (0..keys).map(move |k| Rec::text(topic, &format!("key-{k}"), &i.to_string())))
+        .collect()
+}
+
+/// How many distinct (key, value) pairs `records` hold.
+fn distinct(records: &[Rec]) -> usize {
+    records
+        .iter()
+        .map(|r| (r.key.clone(), r.value.clone()))
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
+
+/// Polls the output until it holds `total` distinct records, while `runner` keeps running.
+fn wait_for_every_record(
+    reader: &mut Reader,
+    total: usize,
+    runner: &mut Runner,
+    timeout: Duration,
+) {
+    wait_for("every record at least once", timeout, || {
+        reader.poll();
+        runner.assert_running();
+        (distinct(&reader.records) == total).then_some(())
+    });
+}
+
 /// A byte-for-byte pipeline from `raw` to `out`.
 fn passthrough_pipeline(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("pipeline.toml");
@@ -505,9 +536,7 @@ fn a_runner_killed_mid_stream_loses_nothing_and_keeps_key_order() {
     const KEYS: usize = 40;
     const PER_KEY: usize = 1500;
     let cluster = MockCluster::start(1, &[("raw", 4), ("out", 4)]);
-    let input: Vec<Rec> = (0..PER_KEY)
-        .flat_map(|i| (0..KEYS).map(move |k| Rec::text("raw", &format!("key-{k}"), &i.to_string())))
-        .collect();
+    let input = keyed_input("raw", KEYS, PER_KEY);
     produce(&cluster.bootstrap, &input);
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -550,20 +579,7 @@ fn a_runner_killed_mid_stream_loses_nothing_and_keeps_key_order() {
         runner.kill();
     }
     let mut last = Runner::start(&args, &dir.path().join("run-last.log"));
-    wait_for(
-        "every record at least once",
-        Duration::from_secs(180),
-        || {
-            reader.poll();
-            last.assert_running();
-            let distinct: std::collections::HashSet<_> = reader
-                .records
-                .iter()
-                .map(|r| (r.key.clone(), r.value.clone()))
-                .collect();
-            (distinct.len() == total).then_some(())
-        },
-    );
+    wait_for_every_record(&mut reader, total, &mut last, Duration::from_secs(180));
     assert!(
         kills >= 2,
         "the stream finished before the runner could be killed mid-stream"
@@ -680,9 +696,7 @@ fn injected_produce_errors_and_a_broker_restart_lose_nothing() {
     const KEYS: usize = 20;
     const PER_KEY: usize = 300;
     let mut cluster = MockCluster::start(1, &[("raw", 2), ("out", 2)]);
-    let input: Vec<Rec> = (0..PER_KEY)
-        .flat_map(|i| (0..KEYS).map(move |k| Rec::text("raw", &format!("key-{k}"), &i.to_string())))
-        .collect();
+    let input = keyed_input("raw", KEYS, PER_KEY);
     produce(&cluster.bootstrap, &input);
     let dir = tempfile::tempdir().expect("tempdir");
     let pipeline = passthrough_pipeline(dir.path());
@@ -715,20 +729,7 @@ fn injected_produce_errors_and_a_broker_restart_lose_nothing() {
     cluster.command("broker-down 1");
     cluster.command("broker-up 1");
     let total = input.len();
-    wait_for(
-        "every record at least once",
-        Duration::from_secs(120),
-        || {
-            reader.poll();
-            runner.assert_running();
-            let distinct: std::collections::HashSet<_> = reader
-                .records
-                .iter()
-                .map(|r| (r.key.clone(), r.value.clone()))
-                .collect();
-            (distinct.len() == total).then_some(())
-        },
-    );
+    wait_for_every_record(&mut reader, total, &mut runner, Duration::from_secs(120));
     assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
     let status = runner.terminate(Duration::from_secs(60));
     assert!(status.success(), "{}", runner.log());
@@ -749,9 +750,7 @@ fn injected_fetch_errors_lose_nothing() {
     const KEYS: usize = 20;
     const PER_KEY: usize = 300;
     let mut cluster = MockCluster::start(1, &[("raw", 2), ("out", 2)]);
-    let input: Vec<Rec> = (0..PER_KEY)
-        .flat_map(|i| (0..KEYS).map(move |k| Rec::text("raw", &format!("key-{k}"), &i.to_string())))
-        .collect();
+    let input = keyed_input("raw", KEYS, PER_KEY);
     produce(&cluster.bootstrap, &input);
     let dir = tempfile::tempdir().expect("tempdir");
     let pipeline = passthrough_pipeline(dir.path());
@@ -786,20 +785,7 @@ fn injected_fetch_errors_lose_nothing() {
     cluster.command("request-errors Fetch UNKNOWN_LEADER_EPOCH 10");
     cluster.command("request-errors Fetch REQUEST_TIMED_OUT 5");
     let total = input.len();
-    wait_for(
-        "every record at least once",
-        Duration::from_secs(120),
-        || {
-            reader.poll();
-            runner.assert_running();
-            let distinct: std::collections::HashSet<_> = reader
-                .records
-                .iter()
-                .map(|r| (r.key.clone(), r.value.clone()))
-                .collect();
-            (distinct.len() == total).then_some(())
-        },
-    );
+    wait_for_every_record(&mut reader, total, &mut runner, Duration::from_secs(120));
     assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
     let status = runner.terminate(Duration::from_secs(60));
     assert!(status.success(), "{}", runner.log());
@@ -819,9 +805,7 @@ fn a_rebalance_mid_batch_loses_nothing_and_keeps_key_order() {
     const KEYS: usize = 40;
     const PER_KEY: usize = 400;
     let mut cluster = MockCluster::start(1, &[("raw", 4), ("out", 4)]);
-    let input: Vec<Rec> = (0..PER_KEY)
-        .flat_map(|i| (0..KEYS).map(move |k| Rec::text("raw", &format!("key-{k}"), &i.to_string())))
-        .collect();
+    let input = keyed_input("raw", KEYS, PER_KEY);
     let total = input.len();
     let bootstrap = cluster.bootstrap.clone();
     // The input arrives in slices, in order, whenever the output has nearly caught up: the
@@ -896,12 +880,7 @@ fn a_rebalance_mid_batch_loses_nothing_and_keeps_key_order() {
             reader.poll();
             feed(reader.records.len());
             second.assert_running();
-            let distinct: std::collections::HashSet<_> = reader
-                .records
-                .iter()
-                .map(|r| (r.key.clone(), r.value.clone()))
-                .collect();
-            (distinct.len() == total).then_some(())
+            (distinct(&reader.records) == total).then_some(())
         },
     );
     assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
@@ -930,24 +909,8 @@ fn a_rebalance_mid_batch_loses_nothing_and_keeps_key_order() {
 mod exactly_once {
     use std::time::Duration;
 
-    use super::{assert_complete_and_ordered, passthrough_pipeline};
-    use crate::brokers::{MockCluster, Reader, Rec, Runner, create_topics, produce, wait_for};
-
-    fn keyed_input(topic: &str, keys: usize, per_key: usize) -> Vec<Rec> {
-        (0..per_key)
-            .flat_map(|i| {
-                (0..keys).map(move |k| Rec::text(topic, &format!("key-{k}"), &i.to_string()))
-            })
-            .collect()
-    }
-
-    fn distinct(records: &[Rec]) -> usize {
-        records
-            .iter()
-            .map(|r| (r.key.clone(), r.value.clone()))
-            .collect::<std::collections::HashSet<_>>()
-            .len()
-    }
+    use super::{assert_complete_and_ordered, distinct, keyed_input, passthrough_pipeline};
+    use crate::brokers::{MockCluster, Reader, Runner, create_topics, produce, wait_for};
 
     fn eos_args<'a>(
         pipeline: &'a str,
