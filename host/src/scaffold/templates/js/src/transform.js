@@ -17,9 +17,11 @@ function transform(record) {
   if (record.isNull('value')) return [record];
   let value;
   try {
+    // Ask for the field names first: with componentize-js 0.23 every host call that fails
+    // keeps some memory for the life of the instance, so keep failures off the common path.
+    if (!record.fieldNames('value', []).includes(settings.field)) return [record];
     value = record.get('value', [settings.field]);
   } catch (e) {
-    if (e.payload && e.payload.tag === 'no-such-field') return [record];
     throw { tag: 'bad-record', val: String(e.payload ? e.payload.val : e) };
   }
   if (value.tag === 'string') {
