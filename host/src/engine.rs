@@ -284,6 +284,7 @@ impl Engine {
             converters,
             lookups,
             live: None,
+            baseline: 0,
             by_topic: None,
         };
         instance.instantiate()?;
@@ -319,6 +320,7 @@ impl Engine {
             context,
             converters,
             live: None,
+            baseline: 0,
             by_topic: None,
         };
         instance.instantiate()?;
@@ -390,7 +392,7 @@ impl From<&StepContext> for wit_types::Context {
 pub struct StepState {
     table: ResourceTable,
     wasi: WasiCtx,
-    limits: StoreLimits,
+    limits: GuestLimits,
     converters: Arc<Converters>,
     json: JsonConverter,
     alias: Arc<str>,
@@ -471,10 +473,13 @@ fn new_store(
     let state = StepState {
         table: ResourceTable::new(),
         wasi,
-        limits: StoreLimitsBuilder::new()
-            .memory_size(limits.memory_bytes)
-            .trap_on_grow_failure(true)
-            .build(),
+        limits: GuestLimits {
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .trap_on_grow_failure(true)
+                .build(),
+            memory_bytes: 0,
+        },
         converters: Arc::clone(converters),
         json: JsonConverter::new(json::JsonConverterConfig::default(), false),
         alias: Arc::from(context.alias.as_str()),
@@ -487,6 +492,67 @@ fn new_store(
     store.limiter(|s| &mut s.limits);
     store.epoch_deadline_trap();
     store
+}
+
+/// A guest's resource limits (wasmtime's [`StoreLimits`]), and the memory it has grown to.
+struct GuestLimits {
+    limits: StoreLimits,
+    /// The size of all the guest's linear memories, in bytes.
+    memory_bytes: usize,
+}
+
+impl wasmtime::ResourceLimiter for GuestLimits {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.memory_bytes += desired.saturating_sub(current);
+        }
+        Ok(allowed)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.memory_grow_failed(error)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
+}
+
+/// Whether a guest that used `baseline` bytes once configured and has grown to `now` should be
+/// replaced by a fresh instance before its next record: once it has used half of the room its
+/// limit left it. Guests are stateless between records (Kafka Connect's `Transformation`
+/// contract), so a fresh instance changes nothing but memory — a guest runtime that leaks (a
+/// few hundred bytes a call, seen with componentize-js) is recycled between two records
+/// instead of failing a record when it reaches its limit.
+fn worn_out(baseline: usize, now: usize, limit: usize) -> bool {
+    now > baseline + limit.saturating_sub(baseline) / 2
 }
 
 fn deadline_ticks(limits: Limits) -> u64 {
@@ -536,6 +602,8 @@ pub struct TransformInstance {
     converters: Arc<Converters>,
     lookups: Arc<Lookups>,
     live: Option<(Store<StepState>, generated::Transform)>,
+    /// The memory the live instance used once configured.
+    baseline: usize,
     /// Outcomes by input topic of a transform that declared it depends only on the topic: the
     /// new topic, or `None` for a filtered record. `None` while the guest made no such promise.
     by_topic: Option<TopicMemo<Option<String>>>,
@@ -606,6 +674,7 @@ impl TransformInstance {
         if topic_only && self.by_topic.is_none() {
             self.by_topic = Some(TopicMemo::default());
         }
+        self.baseline = store.data().limits.memory_bytes;
         self.live = Some((store, bindings));
         Ok(())
     }
@@ -671,7 +740,7 @@ impl TransformInstance {
         let outcome = bindings
             .switchyard_transform_transformer()
             .call_apply(&mut *store, handle);
-        match outcome {
+        let result = match outcome {
             Ok(Ok(handles)) => {
                 let table = &mut store.data_mut().table;
                 handles
@@ -688,8 +757,31 @@ impl TransformInstance {
                 let error = store.data_mut().blame_conversion(classify(e, limits));
                 // The instance is unusable after a trap: start afresh for the next record.
                 self.live = None;
-                Err(error)
+                return Err(error);
             }
+        };
+        recycle_if_worn_out(&mut self.live, self.baseline, limits, &self.context.alias);
+        result
+    }
+}
+
+/// Drops a live instance that has grown past [`worn_out`]'s bound, so that the next record
+/// runs on a fresh one.
+fn recycle_if_worn_out<T>(
+    live: &mut Option<(Store<StepState>, T)>,
+    baseline: usize,
+    limits: Limits,
+    alias: &str,
+) {
+    if let Some((store, _)) = live.as_ref() {
+        let used = store.data().limits.memory_bytes;
+        if worn_out(baseline, used, limits.memory_bytes) {
+            tracing::debug!(
+                transform = alias,
+                "the guest grew from {baseline} to {used} bytes of its {}: a fresh instance takes the next record",
+                limits.memory_bytes
+            );
+            *live = None;
         }
     }
 }
@@ -703,6 +795,8 @@ pub struct PredicateInstance {
     context: StepContext,
     converters: Arc<Converters>,
     live: Option<(Store<StepState>, generated::condition::Condition)>,
+    /// The memory the live instance used once configured.
+    baseline: usize,
     /// Answers by topic of a predicate that declared it depends only on the topic.
     by_topic: Option<TopicMemo<bool>>,
 }
@@ -738,6 +832,7 @@ impl PredicateInstance {
         if topic_only && self.by_topic.is_none() {
             self.by_topic = Some(TopicMemo::default());
         }
+        self.baseline = store.data().limits.memory_bytes;
         self.live = Some((store, bindings));
         Ok(())
     }
@@ -792,9 +887,10 @@ impl PredicateInstance {
             Err(e) => {
                 let error = store.data_mut().blame_conversion(classify(e, limits));
                 self.live = None;
-                Err(error)
+                return (record, Err(error));
             }
         };
+        recycle_if_worn_out(&mut self.live, self.baseline, limits, &self.context.alias);
         (record, result)
     }
 }

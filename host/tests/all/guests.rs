@@ -302,3 +302,17 @@ fn a_step_that_breaks_its_promise_is_not_memoised() {
         .collect();
     assert_eq!(calls, ["1", "2", "3"]);
 }
+
+/// A guest that leaks 256 KiB a record would reach its 16 MiB limit within 64 records; the host
+/// replaces it by a fresh instance between two records once it has used half of the room it
+/// had, so a long stream goes through without a failure.
+#[test]
+fn a_leaking_guest_is_recycled_between_records_before_it_runs_out_of_memory() {
+    let mut c = chain(&pipeline("leak")).expect("chain");
+    for i in 0..500 {
+        let out = c
+            .apply(record("a", None, Some(&i.to_string())))
+            .unwrap_or_else(|e| panic!("record {i}: {e}"));
+        assert_eq!(out.len(), 1);
+    }
+}

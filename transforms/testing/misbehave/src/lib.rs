@@ -9,6 +9,8 @@
 //! topic; they apply to every record: `count-calls` makes that promise and renames the topic
 //! to `<topic>-<number of calls so far>`, so the output shows how often the guest ran;
 //! `break-promise` makes it and breaks it, adding a header `call` with that number.
+//!
+//! `leak` leaks 256 KiB on every record and passes it on, as a guest runtime that leaks would.
 
 use switchyard_sdk::prelude::*;
 
@@ -30,6 +32,8 @@ pub enum Mode {
     CountCalls,
     /// Declares it depends only on the topic, but adds a header `call: <calls>`.
     BreakPromise,
+    /// Leaks 256 KiB per record.
+    Leak,
 }
 
 /// The misbehaving transform.
@@ -50,11 +54,12 @@ impl Transform for Misbehave {
             "transient" => Mode::Transient,
             "count-calls" => Mode::CountCalls,
             "break-promise" => Mode::BreakPromise,
+            "leak" => Mode::Leak,
             other => {
                 return Err(ConfigError::new(
                     "mode",
                     format!(
-                        "expected trap, loop, alloc, bad-record, broken, transient, count-calls or break-promise, found `{other}`"
+                        "expected trap, loop, alloc, bad-record, broken, transient, count-calls, break-promise or leak, found `{other}`"
                     ),
                 ));
             }
@@ -79,6 +84,10 @@ impl Transform for Misbehave {
             }
             Mode::BreakPromise => {
                 record.add_header("call", Some(calls.to_string().as_bytes()));
+                return Ok(Output::One(record));
+            }
+            Mode::Leak => {
+                std::mem::forget(std::hint::black_box(vec![1u8; 256 << 10]));
                 return Ok(Output::One(record));
             }
             _ => {}
@@ -112,7 +121,7 @@ impl Transform for Misbehave {
                 self.attempts.set(0);
                 Ok(Output::One(record))
             }
-            Mode::CountCalls | Mode::BreakPromise => Ok(Output::One(record)),
+            Mode::CountCalls | Mode::BreakPromise | Mode::Leak => Ok(Output::One(record)),
         }
     }
 }
