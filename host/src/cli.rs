@@ -284,9 +284,10 @@ fn encode_output(
     retry_delay_max: Duration,
 ) -> Result<OutputRecord, (Stage, &'static str, String)> {
     let encode = |part: &crate::record::Part, conv: &Converter, stage: Stage, was_json: bool| {
-        let bytes =
-            crate::convert::retry_transient(retry_delay_max, || part.encode(conv, &record.topic))
-                .map_err(|e| (stage, conv.class_name(), e.0))?;
+        let bytes = crate::convert::retry_transient(retry_delay_max, &|| false, || {
+            part.encode(conv, &record.topic)
+        })
+        .map_err(|e| (stage, conv.class_name(), e.0))?;
         let known_json = if part.is_changed() {
             matches!(conv, Converter::Json(_))
         } else {
@@ -608,7 +609,7 @@ fn process_line(
             )
         })?;
     // A registry that is down makes the record wait, never fail (prefetch reports nothing else).
-    let _ = crate::convert::retry_transient(retry.retry_delay_max, || {
+    let _ = crate::convert::retry_transient(retry.retry_delay_max, &|| false, || {
         input.record.prefetch(converters)
     });
     let outputs = apply_with_retries(chain, input.record, retry).map_err(|e: ChainError| {

@@ -130,15 +130,18 @@ impl Converter {
 /// [transient](ConvertError::is_transient), waiting between attempts with Kafka Connect's
 /// backoff (300 ms, doubling up to `max_delay`, `errors.retry.delay.max.ms`): a converter whose
 /// schema registry is down makes the pipeline wait, and the record is neither failed, skipped
-/// nor dead-lettered for it. Each wait is logged as a warning.
+/// nor dead-lettered for it. Each wait is logged as a warning. When `stop` answers true (the
+/// process is shutting down) the transient error is returned instead of waiting again: the
+/// caller must then leave the record unprocessed, not fail it.
 pub fn retry_transient<T>(
     max_delay: std::time::Duration,
+    stop: &dyn Fn() -> bool,
     mut op: impl FnMut() -> Result<T, ConvertError>,
 ) -> Result<T, ConvertError> {
     let mut delay = std::time::Duration::from_millis(300).min(max_delay);
     loop {
         match op() {
-            Err(e) if e.is_transient() => {
+            Err(e) if e.is_transient() && !stop() => {
                 tracing::warn!("{e}; retrying in {} ms", delay.as_millis());
                 std::thread::sleep(delay);
                 delay = delay.saturating_mul(2).min(max_delay);

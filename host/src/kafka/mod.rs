@@ -160,6 +160,15 @@ pub enum RunError {
     /// The transactional producer failed fatally (fenced, say) or kept aborting.
     #[error(transparent)]
     Transaction(#[from] TransactionError),
+    /// The process was asked to stop while a record waited for a service its converter needs
+    /// (a schema registry that is down); the record is left unprocessed and uncommitted.
+    #[error("stopped while waiting for {origin}: {message}; it is processed again on restart")]
+    Interrupted {
+        /// The record, as `topic[partition]@offset`.
+        origin: String,
+        /// Why it was waiting.
+        message: String,
+    },
     /// A lookup table could not be restored from its topic.
     #[error(transparent)]
     Lookup(#[from] crate::lookup::LookupError),
@@ -769,14 +778,21 @@ impl Runner<'_> {
         let original = record.clone();
         let started = Instant::now();
         // A schema registry that is down makes the record wait, never fail or be
-        // dead-lettered (prefetch reports nothing else).
-        let _ = crate::convert::retry_transient(self.pipeline.errors.retry_delay_max, || {
-            record.prefetch(&self.converters)
-        });
+        // dead-lettered (prefetch reports nothing else); a shutdown while it waits leaves the
+        // record unprocessed.
+        let stop = || self.shutdown.load(Ordering::Relaxed);
+        if let Err(e) =
+            crate::convert::retry_transient(self.pipeline.errors.retry_delay_max, &stop, || {
+                record.prefetch(&self.converters)
+            })
+            && e.is_transient()
+        {
+            return Err(interrupted(&origin, &e));
+        }
         let result = self.apply_with_retry(record);
         self.metrics.observe_latency(started.elapsed());
         let outputs = result
-            .map_err(|e| self.chain_failure(&origin, e))
+            .map_err(|e| Encoded::Failed(self.chain_failure(&origin, e)))
             .and_then(|records| {
                 records
                     .iter()
@@ -786,6 +802,7 @@ impl Runner<'_> {
                             r,
                             &origin,
                             self.pipeline.errors.retry_delay_max,
+                            &stop,
                         )
                     })
                     .collect::<Result<Vec<_>, _>>()
@@ -806,7 +823,8 @@ impl Runner<'_> {
                 self.summary.records_out += outputs.len() as u64;
                 Ok(())
             }
-            Err(failure) => self.record_failed(original, failure),
+            Err(Encoded::Interrupted(e)) => Err(interrupted(&origin, &e)),
+            Err(Encoded::Failed(failure)) => self.record_failed(original, failure),
         }
     }
 
@@ -1001,23 +1019,51 @@ impl Runner<'_> {
     }
 }
 
+/// Why a record has no outputs to send.
+enum Encoded {
+    /// It failed: handled as `errors.*` say.
+    Failed(Failure),
+    /// Shutdown came while it waited for a converter's service: leave it unprocessed.
+    Interrupted(crate::convert::ConvertError),
+}
+
+fn interrupted(origin: &Origin, e: &crate::convert::ConvertError) -> RunError {
+    RunError::Interrupted {
+        origin: format!(
+            "{}[{}]@{}",
+            origin.topic,
+            origin.partition.unwrap_or(-1),
+            origin.offset.unwrap_or(-1)
+        ),
+        message: e.to_string(),
+    }
+}
+
 /// Encodes a chain output for the producer; untouched parts pass through as their bytes.
 fn encode(
     converters: &Converters,
     record: &Record,
     origin: &Origin,
     retry_delay_max: Duration,
-) -> Result<OutgoingRecord, Failure> {
+    stop: &dyn Fn() -> bool,
+) -> Result<OutgoingRecord, Encoded> {
     let part = |part: &crate::record::Part, converter: &Converter, stage: Stage| {
         // A schema registry that is down makes the record wait: never dead-lettered for it.
-        crate::convert::retry_transient(retry_delay_max, || part.encode(converter, &record.topic))
-            .map_err(|e| Failure {
+        crate::convert::retry_transient(retry_delay_max, stop, || {
+            part.encode(converter, &record.topic)
+        })
+        .map_err(|e| {
+            if e.is_transient() {
+                return Encoded::Interrupted(e);
+            }
+            Encoded::Failed(Failure {
                 origin: origin.clone(),
                 stage,
                 class: converter.class_name().to_string(),
                 exception: "org.apache.kafka.connect.errors.DataException",
                 message: Some(e.to_string()),
             })
+        })
     };
     Ok(OutgoingRecord {
         topic: record.topic.clone(),

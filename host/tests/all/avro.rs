@@ -653,9 +653,11 @@ fn server_errors_while_encoding_are_transient_and_waited_out() {
         .expect_err("two 500s in a row");
     assert!(error.is_transient(), "{}", error.0);
     assert!(error.0.contains("50001"), "{}", error.0);
-    let bytes = switchyard::convert::retry_transient(std::time::Duration::from_millis(1), || {
-        converter.from_connect("product-events", &key)
-    })
+    let bytes = switchyard::convert::retry_transient(
+        std::time::Duration::from_millis(1),
+        &|| false,
+        || converter.from_connect("product-events", &key),
+    )
     .expect("the registry answers again")
     .expect("bytes");
     assert_eq!(bytes[0], 0);
@@ -767,4 +769,93 @@ fn a_registry_that_is_down_makes_run_wait_and_deliver_everything_when_it_returns
             v
         );
     }
+}
+
+/// SIGTERM while a record waits for a registry that is down stops the runner (exit 1, naming
+/// the record) without failing, dead-lettering or committing the record; once the registry is
+/// back, the next run delivers everything.
+#[test]
+fn a_shutdown_while_the_registry_is_down_leaves_the_record_for_the_next_run() {
+    use crate::brokers::{MockCluster, Reader, Rec, Runner, produce, wait_for};
+    use std::time::Duration;
+
+    let mut fake = RegistryFake::start();
+    let records: Vec<Json> = avro_input(&fake)
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).expect("line"))
+        .filter(|l| l["topic"] == "product.public.products")
+        .collect();
+    let cluster = MockCluster::start(
+        1,
+        &[
+            ("product.public.products", 1),
+            ("product-events", 1),
+            ("dlq", 1),
+        ],
+    );
+    produce(
+        &cluster.bootstrap,
+        &records
+            .iter()
+            .map(|l| Rec {
+                topic: "product.public.products".into(),
+                partition: -1,
+                key: part_bytes(l, "key"),
+                value: part_bytes(l, "value"),
+                headers: Vec::new(),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("connector.json");
+    std::fs::write(
+        &config,
+        avro_connector(
+            &fake,
+            &[
+                ("errors.tolerance", "all"),
+                ("errors.deadletterqueue.topic.name", "dlq"),
+            ],
+        ),
+    )
+    .expect("config");
+    let args = [
+        "--config",
+        config.to_str().expect("path"),
+        "--bootstrap-servers",
+        &cluster.bootstrap,
+        "--topics",
+        "product.public.products",
+        "--no-metrics",
+    ];
+    fake.go_down();
+    let mut first = Runner::start(&args, &dir.path().join("first.log"));
+    wait_for(
+        "the runner to wait for the registry",
+        Duration::from_secs(60),
+        || {
+            first.assert_running();
+            first.log().contains("retrying in").then_some(())
+        },
+    );
+    let status = first.terminate(Duration::from_secs(60));
+    let log = first.log();
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("stopped while waiting for product.public.products[0]@0"),
+        "{log}"
+    );
+
+    fake.come_up();
+    let mut second = Runner::start(&args, &dir.path().join("second.log"));
+    let mut out = Reader::new(&cluster.bootstrap, &[("product-events", 1)]);
+    out.read_at_least(records.len(), Duration::from_secs(60));
+    let status = second.terminate(Duration::from_secs(60));
+    assert!(status.success(), "{}", second.log());
+    assert_eq!(out.records.len(), records.len());
+    let summary = format!(
+        "records in: {n}, out: {n}, filtered: 0, failed: 0, dead-lettered: 0",
+        n = records.len()
+    );
+    assert!(second.log().contains(&summary), "{}", second.log());
 }
