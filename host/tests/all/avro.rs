@@ -827,6 +827,9 @@ fn a_shutdown_while_the_registry_is_down_leaves_the_record_for_the_next_run() {
         "--topics",
         "product.public.products",
         "--no-metrics",
+        // The mock cluster keeps the first member in the group until its session times out.
+        "--property",
+        "consumer.session.timeout.ms=6000",
     ];
     fake.go_down();
     let mut first = Runner::start(&args, &dir.path().join("first.log"));
