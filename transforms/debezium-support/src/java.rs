@@ -3,77 +3,9 @@
 
 use switchyard_sdk::prelude::*;
 
-/// Java's `Double.toString` (JDK 19+, the shortest representation that reads back the same):
-/// `1.0`, `0.001`, `1.0E7`, `1.0E-4`, `NaN`, `Infinity`.
-pub fn double_to_string(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    java_decimal(&format!("{v:e}"), v == 0.0 && v.is_sign_negative(), v.abs())
-}
-
-/// Java's `Float.toString` (JDK 19+), on the shortest digits of the `f32`.
-pub fn float_to_string(v: f32) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    java_decimal(
-        &format!("{v:e}"),
-        v == 0.0 && v.is_sign_negative(),
-        f64::from(v.abs()),
-    )
-}
-
-/// Formats Rust's shortest scientific form (`-1.25e-5`) the way Java does: plain notation
-/// for magnitudes in [10⁻³, 10⁷), computerized scientific notation otherwise, and always at
-/// least one digit after the point.
-fn java_decimal(sci: &str, negative_zero: bool, magnitude: f64) -> String {
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-') || negative_zero;
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits.trim_end_matches('0');
-    let digits = if digits.is_empty() { "0" } else { digits };
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    if magnitude == 0.0 {
-        out.push_str("0.0");
-        return out;
-    }
-    if (1e-3..1e7).contains(&magnitude) {
-        if exponent >= 0 {
-            let int_len = exponent as usize + 1;
-            if digits.len() <= int_len {
-                out.push_str(digits);
-                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
-            out.push_str(digits);
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        out.push('.');
-        out.push_str(if digits.len() > 1 { &digits[1..] } else { "0" });
-        out.push('E');
-        out.push_str(&exponent.to_string());
-    }
-    out
-}
+/// Java's `Double.toString` and `Float.toString` (JDK 19+, the shortest representation that
+/// reads back the same): `1.0`, `0.001`, `1.0E7`, `1.0E-4`, `NaN`, `Infinity`.
+pub use connect_util::java::{double_to_string, float_to_string};
 
 /// Java's `String.split` with a one-character literal separator: trailing empty strings are
 /// removed (`"a:b:"` → `["a", "b"]`), and an empty input gives one empty string.
@@ -154,46 +86,12 @@ pub fn require_struct_message(purpose: &str, found: &str) -> String {
     format!("Only Struct objects supported for [{purpose}], found: {found}")
 }
 
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /// Standard Base64 with padding (`java.util.Base64.getEncoder()`).
-pub fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(BASE64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
+pub use connect_util::base64::encode as base64_encode;
 
-/// Decodes standard Base64 (padding optional); `None` if malformed.
-pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in text.bytes() {
-        let v = BASE64.iter().position(|&b| b == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
-}
+/// Decodes standard Base64 (padding optional, as `java.util.Base64.getDecoder()`); `None` if
+/// malformed.
+pub use connect_util::base64::decode as base64_decode;
 
 #[cfg(test)]
 mod tests {
