@@ -31,7 +31,6 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{Producer, ThreadedProducer};
-use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::chain::{Chain, ChainError};
@@ -900,11 +899,14 @@ impl Runner<'_> {
                 if let Some(fatal) = txn.fatal_error(&context) {
                     return RunError::Transaction(fatal);
                 }
-                if matches!(e, KafkaError::MessageProduction(RDKafkaErrorCode::State)) {
-                    return RunError::Aborted(format!(
-                        "{context}: the transaction must be aborted ({e})"
-                    ));
-                }
+                // Any other refusal aborts the transaction and reprocesses its records: once
+                // a produce request failed, librdkafka refuses later records with `State`, or
+                // with the broker's error itself when it also marked the topic (a topic
+                // authorization failure empties its metadata). A refusal that persists stops
+                // the run after [`transaction::MAX_ABORTS_IN_A_ROW`] aborts, naming it.
+                return RunError::Aborted(format!(
+                    "{context}: the transaction must be aborted ({e})"
+                ));
             }
             kafka(context)(e)
         })
