@@ -664,14 +664,20 @@ fn server_errors_while_encoding_are_transient_and_waited_out() {
     assert_eq!(fake.registrations().len(), 1);
 }
 
-/// `switchyard run` over the mock cluster: while the registry is down the runner waits (no
-/// record is dead-lettered or skipped); once it is back every record arrives, in Avro.
-#[test]
-fn a_registry_that_is_down_makes_run_wait_and_deliver_everything_when_it_returns() {
-    use crate::brokers::{MockCluster, Reader, Rec, Runner, produce, wait_for};
-    use std::time::Duration;
+/// The Avro `products` records of the fixtures, produced to the mock cluster, and a connector
+/// with Avro converters on `fake` that dead-letters to `dlq`.
+struct MockRun {
+    fake: RegistryFake,
+    records: Vec<Json>,
+    cluster: crate::brokers::MockCluster,
+    dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+}
 
-    let mut fake = RegistryFake::start();
+fn products_on_the_mock_cluster() -> MockRun {
+    use crate::brokers::{MockCluster, Rec, produce};
+
+    let fake = RegistryFake::start();
     let records: Vec<Json> = avro_input(&fake)
         .lines()
         .map(|l| serde_json::from_str::<Json>(l).expect("line"))
@@ -711,6 +717,29 @@ fn a_registry_that_is_down_makes_run_wait_and_deliver_everything_when_it_returns
         ),
     )
     .expect("config");
+    MockRun {
+        fake,
+        records,
+        cluster,
+        dir,
+        config,
+    }
+}
+
+/// `switchyard run` over the mock cluster: while the registry is down the runner waits (no
+/// record is dead-lettered or skipped); once it is back every record arrives, in Avro.
+#[test]
+fn a_registry_that_is_down_makes_run_wait_and_deliver_everything_when_it_returns() {
+    use crate::brokers::{Reader, Runner, wait_for};
+    use std::time::Duration;
+
+    let MockRun {
+        mut fake,
+        records,
+        cluster,
+        dir,
+        config,
+    } = products_on_the_mock_cluster();
     fake.go_down();
     let mut runner = Runner::start(
         &[
@@ -776,49 +805,16 @@ fn a_registry_that_is_down_makes_run_wait_and_deliver_everything_when_it_returns
 /// back, the next run delivers everything.
 #[test]
 fn a_shutdown_while_the_registry_is_down_leaves_the_record_for_the_next_run() {
-    use crate::brokers::{MockCluster, Reader, Rec, Runner, produce, wait_for};
+    use crate::brokers::{Reader, Runner, wait_for};
     use std::time::Duration;
 
-    let mut fake = RegistryFake::start();
-    let records: Vec<Json> = avro_input(&fake)
-        .lines()
-        .map(|l| serde_json::from_str::<Json>(l).expect("line"))
-        .filter(|l| l["topic"] == "product.public.products")
-        .collect();
-    let cluster = MockCluster::start(
-        1,
-        &[
-            ("product.public.products", 1),
-            ("product-events", 1),
-            ("dlq", 1),
-        ],
-    );
-    produce(
-        &cluster.bootstrap,
-        &records
-            .iter()
-            .map(|l| Rec {
-                topic: "product.public.products".into(),
-                partition: -1,
-                key: part_bytes(l, "key"),
-                value: part_bytes(l, "value"),
-                headers: Vec::new(),
-            })
-            .collect::<Vec<_>>(),
-    );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("connector.json");
-    std::fs::write(
-        &config,
-        avro_connector(
-            &fake,
-            &[
-                ("errors.tolerance", "all"),
-                ("errors.deadletterqueue.topic.name", "dlq"),
-            ],
-        ),
-    )
-    .expect("config");
+    let MockRun {
+        mut fake,
+        records,
+        cluster,
+        dir,
+        config,
+    } = products_on_the_mock_cluster();
     let args = [
         "--config",
         config.to_str().expect("path"),

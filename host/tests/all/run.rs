@@ -691,50 +691,6 @@ dead_letter_context_headers = true
     assert!(log.contains("dead-lettered: 1"), "{log}");
 }
 
-#[test]
-fn injected_produce_errors_and_a_broker_restart_lose_nothing() {
-    const KEYS: usize = 20;
-    const PER_KEY: usize = 300;
-    let mut cluster = MockCluster::start(1, &[("raw", 2), ("out", 2)]);
-    let input = keyed_input("raw", KEYS, PER_KEY);
-    produce(&cluster.bootstrap, &input);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pipeline = passthrough_pipeline(dir.path());
-    let mut runner = Runner::start(
-        &[
-            "--config",
-            pipeline.to_str().expect("path"),
-            "--bootstrap-servers",
-            &cluster.bootstrap,
-            "--topics",
-            "raw",
-            "--no-metrics",
-            "--property",
-            "consumer.message.max.bytes=10000",
-            "--property",
-            "consumer.fetch.max.bytes=20000",
-            "--property",
-            "consumer.max.partition.fetch.bytes=2000",
-        ],
-        &dir.path().join("run.log"),
-    );
-    let mut reader = Reader::new(&cluster.bootstrap, &[("out", 2)]);
-    wait_for("the first records", Duration::from_secs(60), || {
-        reader.poll();
-        runner.assert_running();
-        (!reader.records.is_empty()).then_some(())
-    });
-    // Retriable produce errors, then the broker goes away and comes back.
-    cluster.command("produce-errors 30");
-    cluster.command("broker-down 1");
-    cluster.command("broker-up 1");
-    let total = input.len();
-    wait_for_every_record(&mut reader, total, &mut runner, Duration::from_secs(120));
-    assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
-    let status = runner.terminate(Duration::from_secs(60));
-    assert!(status.success(), "{}", runner.log());
-}
-
 /// The records consumed by a runner, from the summary line it logs on exit.
 fn records_in(log: &str) -> u64 {
     log.lines()
@@ -745,8 +701,10 @@ fn records_in(log: &str) -> u64 {
         .unwrap_or_else(|| panic!("no summary in the log:\n{log}"))
 }
 
-#[test]
-fn injected_fetch_errors_lose_nothing() {
+/// Runs the passthrough pipeline over 6 000 keyed records on the mock cluster, sends the
+/// fault-injection `commands` once the first outputs arrive, and checks that every record
+/// arrives, in order per key, and that the runner drains and exits 0.
+fn faults_lose_nothing(commands: &[&str]) {
     const KEYS: usize = 20;
     const PER_KEY: usize = 300;
     let mut cluster = MockCluster::start(1, &[("raw", 2), ("out", 2)]);
@@ -778,12 +736,9 @@ fn injected_fetch_errors_lose_nothing() {
         runner.assert_running();
         (!reader.records.is_empty()).then_some(())
     });
-    // The errors a consumer meets while partition leadership moves: librdkafka refreshes its
-    // metadata and fetches again from the position it had, so nothing is skipped or replayed
-    // out of order.
-    cluster.command("request-errors Fetch NOT_LEADER_FOR_PARTITION 10");
-    cluster.command("request-errors Fetch UNKNOWN_LEADER_EPOCH 10");
-    cluster.command("request-errors Fetch REQUEST_TIMED_OUT 5");
+    for command in commands {
+        cluster.command(command);
+    }
     let total = input.len();
     wait_for_every_record(&mut reader, total, &mut runner, Duration::from_secs(120));
     assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
@@ -794,6 +749,24 @@ fn injected_fetch_errors_lose_nothing() {
         "{}",
         runner.log()
     );
+}
+
+#[test]
+fn injected_produce_errors_and_a_broker_restart_lose_nothing() {
+    // Retriable produce errors, then the broker goes away and comes back.
+    faults_lose_nothing(&["produce-errors 30", "broker-down 1", "broker-up 1"]);
+}
+
+#[test]
+fn injected_fetch_errors_lose_nothing() {
+    // The errors a consumer meets while partition leadership moves: librdkafka refreshes its
+    // metadata and fetches again from the position it had, so nothing is skipped or replayed
+    // out of order.
+    faults_lose_nothing(&[
+        "request-errors Fetch NOT_LEADER_FOR_PARTITION 10",
+        "request-errors Fetch UNKNOWN_LEADER_EPOCH 10",
+        "request-errors Fetch REQUEST_TIMED_OUT 5",
+    ]);
 }
 
 /// A second member joins while the first is mid-stream with records in flight (input keeps
