@@ -112,6 +112,23 @@ pub fn tansu_binary() -> Option<PathBuf> {
     })
 }
 
+/// A started tansu broker for `test`, or `None` (the test then returns) when no tansu binary is
+/// installed; with `SWITCHYARD_REQUIRE_TANSU` set, as `.ci/run` sets it, a missing binary
+/// fails the test instead.
+pub fn tansu_or_skip(test: &str) -> Option<Tansu> {
+    let Some(binary) = tansu_binary() else {
+        assert!(
+            std::env::var_os("SWITCHYARD_REQUIRE_TANSU").is_none(),
+            "SWITCHYARD_REQUIRE_TANSU is set but no tansu binary was found ($TANSU, ~/.cargo/bin, PATH)"
+        );
+        eprintln!(
+            "SKIPPED {test}: no `tansu` binary (install it with `cargo install tansu --locked --features dynostore`; set SWITCHYARD_REQUIRE_TANSU=1 to make this a failure)"
+        );
+        return None;
+    };
+    Some(Tansu::start(&binary))
+}
+
 /// A free loopback port (bound, then released).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::brokers::{Reader, Rec, Runner, Tansu, create_topics, free_port, produce, tansu_binary};
+use crate::brokers::{Reader, Rec, Runner, create_topics, free_port, produce, tansu_or_skip};
 use crate::common::{fixtures, switchyard};
 
 /// The enrichment guest, built by `build.rs`.
@@ -395,15 +395,11 @@ fn first_document(runner: &mut Runner, reader: &mut Reader) {
 
 #[test]
 fn run_restores_tables_from_topics_and_a_produced_price_update_changes_the_next_document() {
-    let Some(tansu) = tansu_binary() else {
-        assert!(
-            std::env::var_os("SWITCHYARD_REQUIRE_TANSU").is_none(),
-            "SWITCHYARD_REQUIRE_TANSU is set but no tansu binary was found"
-        );
-        eprintln!("SKIPPED: no `tansu` binary");
+    let Some(broker) = tansu_or_skip(
+        "run_restores_tables_from_topics_and_a_produced_price_update_changes_the_next_document",
+    ) else {
         return;
     };
-    let broker = Tansu::start(&tansu);
     let tables = [
         "product.public.product_prices",
         "product.public.product_categories",
@@ -505,15 +501,11 @@ fn run_restores_tables_from_topics_and_a_produced_price_update_changes_the_next_
 
 #[test]
 fn run_stops_naming_the_table_when_an_update_outgrows_max_bytes() {
-    let Some(tansu) = tansu_binary() else {
-        assert!(
-            std::env::var_os("SWITCHYARD_REQUIRE_TANSU").is_none(),
-            "SWITCHYARD_REQUIRE_TANSU is set but no tansu binary was found"
-        );
-        eprintln!("SKIPPED: no `tansu` binary");
+    let Some(broker) =
+        tansu_or_skip("run_stops_naming_the_table_when_an_update_outgrows_max_bytes")
+    else {
         return;
     };
-    let broker = Tansu::start(&tansu);
     let prices = "product.public.product_prices";
     create_topics(
         &broker.bootstrap,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use switchyard::jsonl;
 
 use crate::brokers::{
-    MockCluster, Reader, Rec, Runner, Tansu, create_topics, free_port, produce, tansu_binary,
+    MockCluster, Reader, Rec, Runner, create_topics, free_port, produce, tansu_or_skip,
     values_by_key, wait_for,
 };
 use crate::common::{fixtures, switchyard};
@@ -66,17 +66,9 @@ fn http_get(port: u16, path: &str) -> Option<String> {
 
 #[test]
 fn run_over_tansu_writes_what_apply_writes() {
-    let Some(tansu) = tansu_binary() else {
-        assert!(
-            std::env::var_os("SWITCHYARD_REQUIRE_TANSU").is_none(),
-            "SWITCHYARD_REQUIRE_TANSU is set but no tansu binary was found ($TANSU, ~/.cargo/bin, PATH)"
-        );
-        eprintln!(
-            "SKIPPED run_over_tansu_writes_what_apply_writes: no `tansu` binary (install it with `cargo install tansu --locked --features dynostore`; set SWITCHYARD_REQUIRE_TANSU=1 to make this a failure)"
-        );
+    let Some(broker) = tansu_or_skip("run_over_tansu_writes_what_apply_writes") else {
         return;
     };
-    let broker = Tansu::start(&tansu);
     let mut topics: Vec<(&str, i32)> = RAW_TOPICS.iter().map(|t| (*t, 3)).collect();
     topics.push(("product-events", 3));
     create_topics(&broker.bootstrap, &topics);
@@ -182,15 +174,11 @@ fn run_over_tansu_writes_what_apply_writes() {
 /// (one partition, the configured replication factor) before the first record needs it.
 #[test]
 fn a_worker_file_and_a_source_section_drive_run_and_the_dead_letter_topic_is_created() {
-    let Some(tansu) = tansu_binary() else {
-        assert!(
-            std::env::var_os("SWITCHYARD_REQUIRE_TANSU").is_none(),
-            "SWITCHYARD_REQUIRE_TANSU is set but no tansu binary was found"
-        );
-        eprintln!("SKIPPED: no `tansu` binary");
+    let Some(broker) = tansu_or_skip(
+        "a_worker_file_and_a_source_section_drive_run_and_the_dead_letter_topic_is_created",
+    ) else {
         return;
     };
-    let broker = Tansu::start(&tansu);
     create_topics(&broker.bootstrap, &[("orders", 1), ("out-orders", 1)]);
     let dir = tempfile::tempdir().expect("tempdir");
     let worker = dir.path().join("connect-distributed.properties");
