@@ -4,7 +4,6 @@
 //! unchanged. A step that returns no records filters the record out and the chain stops for it
 //! (`TransformationChain`).
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -108,8 +107,7 @@ fn component_bytes(
             }),
         },
         ComponentRef::File(path) => {
-            let base = pipeline.file.parent().unwrap_or(Path::new("."));
-            let full = base.join(path);
+            let full = pipeline.folder().join(path);
             let bytes = std::fs::read(&full).map_err(|e| ConfigError::Key {
                 file: pipeline.file.clone(),
                 key,

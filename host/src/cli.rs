@@ -219,10 +219,9 @@ pub fn load_chain(path: &Path) -> Result<(Pipeline, Chain), CliError> {
     })?;
     let chain = Chain::build(&pipeline, &engine)?;
     // `apply` and `validate` read the lookup tables' files before the first record.
-    let base = pipeline.file.parent().unwrap_or(Path::new("."));
     chain
         .lookups()
-        .load_files(base, chain.converters())
+        .load_files(pipeline.folder(), chain.converters())
         .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
     Ok((pipeline, chain))
 }

@@ -41,6 +41,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// The folder of the pipeline file: component and lookup files are relative to it.
+    pub fn folder(&self) -> &Path {
+        self.file.parent().unwrap_or(Path::new("."))
+    }
+
     /// The predicate with `alias`.
     pub fn predicate(&self, alias: &str) -> Option<&StepSpec> {
         self.predicates.iter().find(|p| p.alias == alias)

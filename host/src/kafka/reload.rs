@@ -77,11 +77,7 @@ impl Watcher {
     /// Watches the component files `pipeline` loads (built-ins never change) and `signal`,
     /// which a SIGHUP handler sets.
     pub fn new(pipeline: &Pipeline, signal: Arc<AtomicBool>) -> Watcher {
-        let base = pipeline
-            .file
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_default();
+        let base = pipeline.folder();
         let mut files: Vec<Seen> = Vec::new();
         for step in pipeline.transforms.iter().chain(&pipeline.predicates) {
             if let ComponentRef::File(path) = &step.component {
