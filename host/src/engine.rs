@@ -29,6 +29,7 @@ mod generated {
         world: "transform",
         with: { "switchyard:transform/connect.connect-record": crate::record::Record },
         imports: { default: trappable },
+        additional_derives: [PartialEq],
     });
 
     /// Bindings of the `condition` world (predicates), sharing the imported interfaces.
@@ -405,6 +406,28 @@ pub struct StepState {
     /// Whether the guest declared, while configuring, that its outcome depends only on the
     /// record's topic (`host.depends-only-on-topic`).
     topic_only: bool,
+    /// The schemas the guest described in its recent `put` calls, built once each: a guest
+    /// passes the same few descriptions record after record, and an equal description must
+    /// yield the same `Arc` for the derived schemas to be remembered (see `derive`).
+    described: Vec<(wit::SchemaInfo, Arc<Schema>)>,
+}
+
+/// How many schema descriptions a guest's store keeps built.
+const DESCRIBED_CAPACITY: usize = 64;
+
+impl StepState {
+    /// The schema a guest described, built once per distinct description.
+    fn described_schema(&mut self, info: wit::SchemaInfo) -> Result<Arc<Schema>, DataError> {
+        if let Some((_, schema)) = self.described.iter().find(|(i, _)| *i == info) {
+            return Ok(Arc::clone(schema));
+        }
+        let schema = Arc::new(schema_from_info(info.clone(), &self.json)?);
+        if self.described.len() >= DESCRIBED_CAPACITY {
+            self.described.clear();
+        }
+        self.described.push((info, Arc::clone(&schema)));
+        Ok(schema)
+    }
 }
 
 impl StepState {
@@ -487,6 +510,7 @@ fn new_store(
         conversion_failure: None,
         configuring: false,
         topic_only: false,
+        described: Vec::new(),
     };
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
@@ -956,6 +980,73 @@ impl StepState {
     }
 }
 
+impl StepState {
+    /// Runs one operation of a batch on the record `this`, as the method of its name does.
+    fn run_op(
+        &mut self,
+        this: &Resource<Record>,
+        op: wit::Op,
+    ) -> wasmtime::Result<Result<wit::Answer, wit::DataError>> {
+        use wit::HostConnectRecord as _;
+        let handle = || Resource::<Record>::new_borrow(this.rep());
+        let done = |r: Result<(), wit::DataError>| r.map(|()| wit::Answer::Done);
+        Ok(match op {
+            wit::Op::IsNull(part) => self.is_null(handle(), part)?.map(wit::Answer::Flag),
+            wit::Op::HasSchema(part) => self.has_schema(handle(), part)?.map(wit::Answer::Flag),
+            wit::Op::Schema(node) => self
+                .schema(handle(), node.part, node.path)?
+                .map(wit::Answer::Schema),
+            wit::Op::FieldNames(node) => self
+                .field_names(handle(), node.part, node.path)?
+                .map(wit::Answer::Names),
+            wit::Op::Get(node) => self
+                .get(handle(), node.part, node.path)?
+                .map(wit::Answer::Scalar),
+            wit::Op::GetTyped(node) => self
+                .with_data(this, node.part, false, |data, _| {
+                    record::get_typed(data, &node.path)
+                })?
+                .map(|(schema, value)| {
+                    wit::Answer::Typed(wit::Typed {
+                        schema: schema.as_deref().map(schema_info),
+                        value: scalar_to_wit(value),
+                    })
+                }),
+            wit::Op::Set(op) => done(self.set(handle(), op.node.part, op.node.path, op.value)?),
+            wit::Op::Reshape(op) => done(self.reshape(
+                handle(),
+                op.node.part,
+                op.node.path,
+                op.fields,
+                op.apply_defaults,
+            )?),
+            wit::Op::Extract(op) => {
+                done(self.extract(handle(), op.node.part, op.node.path, op.apply_defaults)?)
+            }
+            wit::Op::Hoist(op) => done(self.hoist(handle(), op.part, op.field)?),
+            wit::Op::Put(op) => {
+                done(self.put(handle(), op.node.part, op.node.path, op.schema, op.value)?)
+            }
+            wit::Op::RenameSchema(op) => done(self.rename_schema(
+                handle(),
+                op.node.part,
+                op.node.path,
+                op.name,
+                op.version,
+            )?),
+            wit::Op::Copy(op) => done(self.with_data(this, op.part, true, |data, _| {
+                record::copy(data, &op.from, &op.to, op.optional)
+            })?),
+            wit::Op::Rebuild(op) => done(self.with_data(this, op.node.part, true, |data, _| {
+                record::rebuild(data, &op.node.path, op.apply_defaults)
+            })?),
+            wit::Op::Flatten(op) => done(self.with_data(this, op.part, true, |data, _| {
+                record::flatten(data, &op.delimiter)
+            })?),
+        })
+    }
+}
+
 fn which(part: wit::Part) -> Which {
     match part {
         wit::Part::Key => Which::Key,
@@ -1342,10 +1433,11 @@ impl wit::HostConnectRecord for StepState {
         schema: Option<wit::SchemaInfo>,
         value: wit::Scalar,
     ) -> wasmtime::Result<Result<(), wit::DataError>> {
-        self.with_data(&this, part, true, |data, json| {
-            let schema = schema
-                .map(|info| schema_from_info(info, json))
-                .transpose()?;
+        let schema = match schema.map(|info| self.described_schema(info)).transpose() {
+            Ok(schema) => schema,
+            Err(e) => return Ok(Err(wit_data_error(e))),
+        };
+        self.with_data(&this, part, true, |data, _| {
             record::put(data, &path, schema, scalar_from_wit(value))
         })
     }
@@ -1404,6 +1496,32 @@ impl wit::HostConnectRecord for StepState {
         let which = which(part);
         self.record(&this)?.part_mut(which).set_data(new_data);
         Ok(Ok(()))
+    }
+
+    fn batch(
+        &mut self,
+        this: Resource<Record>,
+        ops: Vec<wit::Op>,
+    ) -> wasmtime::Result<Vec<Result<wit::Answer, wit::DataError>>> {
+        let mut answers = Vec::with_capacity(ops.len());
+        for op in ops {
+            let changes = !matches!(
+                op,
+                wit::Op::IsNull(_)
+                    | wit::Op::HasSchema(_)
+                    | wit::Op::Schema(_)
+                    | wit::Op::FieldNames(_)
+                    | wit::Op::Get(_)
+                    | wit::Op::GetTyped(_)
+            );
+            let answer = self.run_op(&this, op)?;
+            let failed = answer.is_err();
+            answers.push(answer);
+            if changes && failed {
+                break;
+            }
+        }
+        Ok(answers)
     }
 
     fn drop(&mut self, this: Resource<Record>) -> wasmtime::Result<()> {

@@ -15,6 +15,7 @@ pub mod config;
 pub mod connect;
 pub mod convert;
 pub mod data;
+mod derive;
 pub mod engine;
 pub mod errors;
 pub mod jsonl;

@@ -14,6 +14,7 @@ use bytes::Bytes;
 
 use crate::convert::{ConvertError, Converter};
 use crate::data::{ConnectData, DataError, Field, Schema, SchemaType, Value};
+use crate::derive::{Derivation, addr, derived};
 
 /// A record header. A `None` value is a null header value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -460,12 +461,22 @@ pub fn hoist(data: &mut ConnectData, field: &str) -> Result<(), DataError> {
     let value = std::mem::replace(&mut data.value, Value::Null);
     match data.schema.take() {
         Some(schema) => {
-            let mut wrapper = Schema::new(SchemaType::Struct);
-            wrapper.fields.push(Field {
-                name: field.to_string(),
-                schema,
-            });
-            data.schema = Some(Arc::new(wrapper));
+            let wrapper = derived::<DataError>(
+                Derivation::Hoist {
+                    node: addr(&schema),
+                    field: field.into(),
+                },
+                &[&schema],
+                || {
+                    let mut wrapper = Schema::new(SchemaType::Struct);
+                    wrapper.fields.push(Field {
+                        name: field.to_string(),
+                        schema: Arc::clone(&schema),
+                    });
+                    Ok(Arc::new(wrapper))
+                },
+            )?;
+            data.schema = Some(wrapper);
             data.value = Value::Struct(vec![value]);
         }
         None => data.value = Value::Map(vec![(Value::String(field.to_string()), value)]),
@@ -479,7 +490,7 @@ pub fn hoist(data: &mut ConnectData, field: &str) -> Result<(), DataError> {
 pub fn put(
     data: &mut ConnectData,
     path: &[String],
-    schema: Option<Schema>,
+    schema: Option<Arc<Schema>>,
     value: Value,
 ) -> Result<(), DataError> {
     if let Some(s) = &schema {
@@ -494,8 +505,18 @@ pub fn put(
         }
         s.validate(&value)?;
     }
+    place(data, path, schema, value)
+}
+
+/// `put` without its check that the new node is a valid scalar: places any node.
+fn place(
+    data: &mut ConnectData,
+    path: &[String],
+    schema: Option<Arc<Schema>>,
+    value: Value,
+) -> Result<(), DataError> {
     let Some((name, parent_path)) = path.split_last() else {
-        data.schema = schema.map(Arc::new);
+        data.schema = schema;
         data.value = value;
         return Ok(());
     };
@@ -510,23 +531,33 @@ pub fn put(
     let parent = walk(data, parent_path)?;
     match (parent.schema, &mut *parent.value) {
         (Some(parent_schema), Value::Struct(values)) => {
-            let mut new_parent = Schema::clone(parent_schema);
-            let field_schema = Arc::new(schema.unwrap_or_else(|| Schema::new(SchemaType::String)));
-            match new_parent.field_index(name) {
-                Some(i) => {
-                    new_parent.fields[i].schema = field_schema;
-                    values[i] = value;
-                }
-                None => {
-                    new_parent.fields.push(Field {
-                        name: name.clone(),
-                        schema: field_schema,
-                    });
-                    values.push(value);
-                }
+            let field_schema = schema.unwrap_or_else(|| Arc::new(Schema::new(SchemaType::String)));
+            let existing = parent_schema.field_index(name);
+            let new_parent = derived::<DataError>(
+                Derivation::Put {
+                    parent: addr(parent_schema),
+                    name: name.as_str().into(),
+                    field: addr(&field_schema),
+                },
+                &[parent_schema, &field_schema],
+                || {
+                    let mut new_parent = Schema::clone(parent_schema);
+                    match existing {
+                        Some(i) => new_parent.fields[i].schema = Arc::clone(&field_schema),
+                        None => new_parent.fields.push(Field {
+                            name: name.clone(),
+                            schema: Arc::clone(&field_schema),
+                        }),
+                    }
+                    Ok(Arc::new(new_parent))
+                },
+            )?;
+            match existing {
+                Some(i) => values[i] = value,
+                None => values.push(value),
             }
             if let Some(root) = data.schema.as_mut() {
-                *root = replace_schema_at(root, parent_path, Arc::new(new_parent))?;
+                *root = replace_schema_at(root, parent_path, new_parent)?;
             }
             Ok(())
         }
@@ -548,6 +579,286 @@ pub fn put(
     }
 }
 
+/// The schema and the scalar at `path` (the WIT `get-typed`): with a schema, a node inside a
+/// null struct is null with its schema, as Debezium reads `transaction.id` outside a
+/// transaction; a struct, map or array is `WrongType`.
+pub fn get_typed(
+    data: &mut ConnectData,
+    path: &[String],
+) -> Result<(Option<Arc<Schema>>, Value), DataError> {
+    let schema = schema_at(data, path)?;
+    if schema.is_some() && null_on_the_way(data, path) {
+        if let Some(s) = &schema
+            && matches!(
+                s.kind,
+                SchemaType::Struct | SchemaType::Map | SchemaType::Array
+            )
+        {
+            return Err(DataError::WrongType(format!(
+                "{} is a {}, not a scalar",
+                path.join("."),
+                s.kind.upper_name()
+            )));
+        }
+        return Ok((schema, Value::Null));
+    }
+    Ok((schema, get(data, path)?))
+}
+
+/// Whether a struct on the way to `path` (not the node itself) is null.
+fn null_on_the_way(data: &mut ConnectData, path: &[String]) -> bool {
+    let Some((_, parents)) = path.split_last() else {
+        return false;
+    };
+    let mut value = &data.value;
+    let mut schema = data.schema.as_ref();
+    for name in parents {
+        let Some(s) = schema else { return false };
+        match value {
+            Value::Null => return true,
+            Value::Struct(values) => match s.field_index(name) {
+                Some(i) => {
+                    value = &values[i];
+                    schema = Some(&s.fields[i].schema);
+                }
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
+    value.is_null()
+}
+
+/// Copies the node at `from` with its schema to `to` in the same data (the WIT `copy`), with
+/// `put`'s placement rules; `optional` makes the copy's schema optional without a default
+/// (`SchemaUtil.copySchemaBasics(schema).optional()`).
+pub fn copy(
+    data: &mut ConnectData,
+    from: &[String],
+    to: &[String],
+    optional: bool,
+) -> Result<(), DataError> {
+    let schema = schema_at(data, from)?;
+    let value = if schema.is_some() && null_on_the_way(data, from) {
+        Value::Null
+    } else {
+        walk(data, from)?.value.clone()
+    };
+    let schema = match schema {
+        Some(s) if optional && (!s.optional || s.default.is_some()) => Some(derived::<DataError>(
+            Derivation::Optional { node: addr(&s) },
+            &[&s],
+            || {
+                let mut copy = Schema::clone(&s);
+                copy.optional = true;
+                copy.default = None;
+                Ok(Arc::new(copy))
+            },
+        )?),
+        other => other,
+    };
+    place(data, to, schema, value)
+}
+
+/// Rebuilds the struct at `path` keeping every field (the WIT `rebuild`): `reshape` with the
+/// identity mapping.
+pub fn rebuild(
+    data: &mut ConnectData,
+    path: &[String],
+    apply_defaults: bool,
+) -> Result<(), DataError> {
+    let names: Vec<(String, String)> = match schema_at(data, path)? {
+        Some(schema) if schema.kind == SchemaType::Struct => schema
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.name.clone()))
+            .collect(),
+        _ => field_names(data, path)?
+            .into_iter()
+            .map(|n| (n.clone(), n))
+            .collect(),
+    };
+    reshape(data, path, &names, apply_defaults)
+}
+
+/// Flattens the struct (or, schemaless, the map) that is the whole of `data` into one level,
+/// joining names with `delimiter`, as `org.apache.kafka.connect.transforms.Flatten` does:
+///
+/// * with a schema (`applyWithSchema`, `buildUpdatedSchema`, `buildWithSchema`): the new struct
+///   schema copies the name, version, doc and parameters of the old one
+///   (`SchemaUtil.copySchemaBasics`), not its optionality; a leaf field is optional when it or
+///   any struct above it is, and takes its own default or else the value its parent's default
+///   struct holds for it; a nested struct's value is read with `Struct.get` (its default when
+///   null), a leaf's with `getWithoutDefault`; a MAP field is an error; two leaves with one
+///   name are an error (`SchemaBuilder.field`);
+/// * schemaless (`applySchemaless`): nested maps are walked depth first, everything else is
+///   kept as it is.
+///
+/// A null part is left as it is. The part must otherwise be a struct (with a schema) or a map.
+pub fn flatten(data: &mut ConnectData, delimiter: &str) -> Result<(), DataError> {
+    if data.value.is_null() {
+        return Ok(());
+    }
+    let join = |prefix: &str, name: &str| {
+        if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}{delimiter}{name}")
+        }
+    };
+    match data.schema.clone() {
+        Some(schema) => {
+            if schema.kind != SchemaType::Struct {
+                return Err(DataError::WrongType(format!(
+                    "the part is a {}, not a struct",
+                    schema.kind.upper_name()
+                )));
+            }
+            let flat = derived::<DataError>(
+                Derivation::Flatten {
+                    node: addr(&schema),
+                    delimiter: delimiter.into(),
+                },
+                &[&schema],
+                || {
+                    let mut flat = Schema::new(SchemaType::Struct);
+                    flat.name = schema.name.clone();
+                    flat.version = schema.version;
+                    flat.doc = schema.doc.clone();
+                    flat.parameters = schema.parameters.clone();
+                    flatten_schema(
+                        &schema,
+                        "",
+                        schema.optional,
+                        schema.default.as_ref(),
+                        &join,
+                        &mut flat.fields,
+                    )?;
+                    Ok(Arc::new(flat))
+                },
+            )?;
+            let value = std::mem::replace(&mut data.value, Value::Null);
+            let mut values = Vec::with_capacity(flat.fields.len());
+            flatten_struct(&schema, value, &mut values);
+            data.schema = Some(flat);
+            data.value = Value::Struct(values);
+            Ok(())
+        }
+        None => {
+            let Value::Map(entries) = std::mem::replace(&mut data.value, Value::Null) else {
+                return Err(DataError::WrongType(format!(
+                    "the part is a {}, not a map",
+                    data.value.type_name()
+                )));
+            };
+            let mut out = Vec::with_capacity(entries.len());
+            let result = flatten_map(entries, "", &join, &mut out);
+            data.value = Value::Map(out);
+            result
+        }
+    }
+}
+
+/// `Flatten.buildUpdatedSchema`: appends the flattened leaf fields of `schema` to `out`.
+fn flatten_schema(
+    schema: &Schema,
+    prefix: &str,
+    optional: bool,
+    parent_default: Option<&Value>,
+    join: &dyn Fn(&str, &str) -> String,
+    out: &mut Vec<Field>,
+) -> Result<(), DataError> {
+    for (index, field) in schema.fields.iter().enumerate() {
+        let name = join(prefix, &field.name);
+        let field_optional = optional || field.schema.optional;
+        let default = match &field.schema.default {
+            Some(own) if !own.is_null() => Some(own),
+            _ => match parent_default {
+                Some(Value::Struct(values)) => values.get(index).filter(|v| !v.is_null()),
+                _ => None,
+            },
+        };
+        match field.schema.kind {
+            SchemaType::Struct => {
+                flatten_schema(&field.schema, &name, field_optional, default, join, out)?;
+            }
+            SchemaType::Map => {
+                return Err(DataError::Invalid(format!(
+                    "Flatten transformation does not support MAP for record with schemas (for field {name})."
+                )));
+            }
+            _ => {
+                // `convertFieldSchema`: `copySchemaBasics`, then optionality and default.
+                let mut leaf = Schema::new(field.schema.kind);
+                leaf.name = field.schema.name.clone();
+                leaf.version = field.schema.version;
+                leaf.doc = field.schema.doc.clone();
+                leaf.parameters = field.schema.parameters.clone();
+                leaf.key_schema = field.schema.key_schema.clone();
+                leaf.value_schema = field.schema.value_schema.clone();
+                leaf.optional = field_optional;
+                leaf.default = default.cloned();
+                if out.iter().any(|f| f.name == name) {
+                    return Err(DataError::Invalid(format!(
+                        "Cannot create field because of field name duplication {name}"
+                    )));
+                }
+                out.push(Field {
+                    name,
+                    schema: Arc::new(leaf),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `Flatten.buildWithSchema`: appends the leaf values of a struct in schema order; a null
+/// nested struct takes its default (`Struct.getStruct`), else leaves its fields null.
+fn flatten_struct(schema: &Schema, value: Value, out: &mut Vec<Value>) {
+    let mut values = match value {
+        Value::Struct(values) => values,
+        _ => Vec::new(),
+    };
+    for (index, field) in schema.fields.iter().enumerate() {
+        let value = values
+            .get_mut(index)
+            .map_or(Value::Null, |v| std::mem::replace(v, Value::Null));
+        if field.schema.kind == SchemaType::Struct {
+            let value = match (value, &field.schema.default) {
+                (Value::Null, Some(default)) => default.clone(),
+                (value, _) => value,
+            };
+            flatten_struct(&field.schema, value, out);
+        } else {
+            out.push(value);
+        }
+    }
+}
+
+/// `Flatten.applySchemaless`: nested maps walked depth first; other values kept.
+fn flatten_map(
+    entries: Vec<(Value, Value)>,
+    prefix: &str,
+    join: &dyn Fn(&str, &str) -> String,
+    out: &mut Vec<(Value, Value)>,
+) -> Result<(), DataError> {
+    for (key, value) in entries {
+        let Value::String(key) = key else {
+            return Err(DataError::WrongType(format!(
+                "a map key is a {}, not a string",
+                key.type_name()
+            )));
+        };
+        let name = join(prefix, &key);
+        match value {
+            Value::Map(nested) => flatten_map(nested, &name, join, out)?,
+            other => out.push((Value::String(name), other)),
+        }
+    }
+    Ok(())
+}
+
 /// Sets the name and version of the schema at `path` (`SetSchemaMetadata`); `None` keeps them.
 pub fn rename_schema(
     data: &mut ConnectData,
@@ -557,15 +868,26 @@ pub fn rename_schema(
 ) -> Result<(), DataError> {
     let current = schema_at(data, path)?
         .ok_or_else(|| DataError::WrongType("schemaless data has no schema to rename".into()))?;
-    let mut renamed = Schema::clone(&current);
-    if name.is_some() {
-        renamed.name = name;
-    }
-    if version.is_some() {
-        renamed.version = version;
-    }
+    let renamed = derived::<DataError>(
+        Derivation::Rename {
+            node: addr(&current),
+            name: name.clone(),
+            version,
+        },
+        &[&current],
+        || {
+            let mut renamed = Schema::clone(&current);
+            if name.is_some() {
+                renamed.name = name.clone();
+            }
+            if version.is_some() {
+                renamed.version = version;
+            }
+            Ok(Arc::new(renamed))
+        },
+    )?;
     if let Some(root) = data.schema.as_mut() {
-        *root = replace_schema_at(root, path, Arc::new(renamed))?;
+        *root = replace_schema_at(root, path, renamed)?;
     }
     Ok(())
 }
@@ -576,8 +898,28 @@ fn replace_schema_at(
     path: &[String],
     replacement: Arc<Schema>,
 ) -> Result<Arc<Schema>, DataError> {
-    let Some((first, rest)) = path.split_first() else {
+    if path.is_empty() {
         return Ok(replacement);
+    }
+    derived(
+        Derivation::Replace {
+            root: addr(root),
+            path: path.into(),
+            replacement: addr(&replacement),
+        },
+        &[root, &replacement],
+        || replace_schema_in(root, path, &replacement),
+    )
+}
+
+/// [`replace_schema_at`] without the memo.
+fn replace_schema_in(
+    root: &Arc<Schema>,
+    path: &[String],
+    replacement: &Arc<Schema>,
+) -> Result<Arc<Schema>, DataError> {
+    let Some((first, rest)) = path.split_first() else {
+        return Ok(Arc::clone(replacement));
     };
     let mut schema = Schema::clone(root);
     match schema.kind {
@@ -585,7 +927,7 @@ fn replace_schema_at(
             let index = schema
                 .field_index(first)
                 .ok_or_else(|| DataError::NoSuchField(first.clone()))?;
-            let child = replace_schema_at(&schema.fields[index].schema, rest, replacement)?;
+            let child = replace_schema_in(&schema.fields[index].schema, rest, replacement)?;
             schema.fields[index].schema = child;
         }
         SchemaType::Map => {
@@ -593,7 +935,7 @@ fn replace_schema_at(
                 .value_schema
                 .as_ref()
                 .ok_or_else(|| DataError::WrongType("map without value schema".into()))?;
-            schema.value_schema = Some(replace_schema_at(values, rest, replacement)?);
+            schema.value_schema = Some(replace_schema_in(values, rest, replacement)?);
         }
         _ => {
             return Err(DataError::WrongType(format!(
@@ -616,13 +958,8 @@ fn reshape_node(
     match (schema, value) {
         (schema, Value::Null) => Ok((schema.cloned(), Value::Null)),
         (Some(schema), Value::Struct(mut values)) => {
-            let mut new_schema = Schema::new(SchemaType::Struct);
-            new_schema.name = schema.name.clone();
-            new_schema.version = schema.version;
-            new_schema.doc = schema.doc.clone();
-            new_schema.parameters = schema.parameters.clone();
             let mut new_values = Vec::with_capacity(fields.len());
-            for (source, target) in fields {
+            for (source, _) in fields {
                 let index = schema
                     .field_index(source)
                     .ok_or_else(|| DataError::NoSuchField(source.clone()))?;
@@ -634,13 +971,33 @@ fn reshape_node(
                 {
                     v = default.clone();
                 }
-                new_schema.fields.push(Field {
-                    name: target.clone(),
-                    schema: Arc::clone(field_schema),
-                });
                 new_values.push(v);
             }
-            Ok((Some(Arc::new(new_schema)), Value::Struct(new_values)))
+            let new_schema = derived::<DataError>(
+                Derivation::Reshape {
+                    node: addr(schema),
+                    fields: fields.into(),
+                },
+                &[schema],
+                || {
+                    let mut new_schema = Schema::new(SchemaType::Struct);
+                    new_schema.name = schema.name.clone();
+                    new_schema.version = schema.version;
+                    new_schema.doc = schema.doc.clone();
+                    new_schema.parameters = schema.parameters.clone();
+                    for (source, target) in fields {
+                        let index = schema
+                            .field_index(source)
+                            .ok_or_else(|| DataError::NoSuchField(source.clone()))?;
+                        new_schema.fields.push(Field {
+                            name: target.clone(),
+                            schema: Arc::clone(&schema.fields[index].schema),
+                        });
+                    }
+                    Ok(Arc::new(new_schema))
+                },
+            )?;
+            Ok((Some(new_schema), Value::Struct(new_values)))
         }
         (schema, Value::Map(mut entries)) => {
             let mut new_entries = Vec::with_capacity(fields.len());
@@ -823,14 +1180,14 @@ mod tests {
         put(
             &mut data,
             &path(&["id"]),
-            Some(Schema::new(SchemaType::String)),
+            Some(Arc::new(Schema::new(SchemaType::String))),
             Value::String("6".into()),
         )
         .unwrap();
         put(
             &mut data,
             &path(&["__op"]),
-            Some(Schema::new(SchemaType::String).optional()),
+            Some(Arc::new(Schema::new(SchemaType::String).optional())),
             Value::String("c".into()),
         )
         .unwrap();
@@ -851,7 +1208,7 @@ mod tests {
             put(
                 &mut data,
                 &path(&["x"]),
-                Some(Schema::new(SchemaType::Int32)),
+                Some(Arc::new(Schema::new(SchemaType::Int32))),
                 Value::Null
             )
             .is_err()
