@@ -14,6 +14,7 @@
 //! when full. Every entry holds the `Arc`s of its inputs, so an address in a key cannot be
 //! reused by another schema while the entry lives.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -25,14 +26,16 @@ use crate::data::Schema;
 const CAPACITY: usize = 4096;
 
 /// What a derivation was: the operation and its arguments, with schemas by address.
+///
+/// Borrowed for a lookup (no allocation when the memo has it), owned once stored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Derivation {
+pub(crate) enum Derivation<'a> {
     /// `put` of a field `name` with schema `field` into the struct schema `parent`.
     Put {
         /// The struct's schema.
         parent: usize,
         /// The field's name.
-        name: Box<str>,
+        name: Cow<'a, str>,
         /// The field's schema.
         field: usize,
     },
@@ -41,14 +44,19 @@ pub(crate) enum Derivation {
         /// The struct's schema.
         node: usize,
         /// The fields kept, renamed.
-        fields: Box<[(String, String)]>,
+        fields: Cow<'a, [(String, String)]>,
+    },
+    /// `rebuild` of the struct schema `node`: every field kept under its name.
+    Rebuild {
+        /// The struct's schema.
+        node: usize,
     },
     /// The schema `root` with the schema at `path` replaced by `replacement`.
     Replace {
         /// The enclosing schema.
         root: usize,
         /// The path to the replaced node.
-        path: Box<[String]>,
+        path: Cow<'a, [String]>,
         /// The replacement.
         replacement: usize,
     },
@@ -57,7 +65,7 @@ pub(crate) enum Derivation {
         /// The renamed schema.
         node: usize,
         /// The new name, if any.
-        name: Option<String>,
+        name: Option<Cow<'a, str>>,
         /// The new version, if any.
         version: Option<i32>,
     },
@@ -66,14 +74,14 @@ pub(crate) enum Derivation {
         /// The wrapped schema.
         node: usize,
         /// The field's name.
-        field: Box<str>,
+        field: Cow<'a, str>,
     },
     /// `flatten` of the struct schema `node` with `delimiter`.
     Flatten {
         /// The flattened schema.
         node: usize,
         /// The delimiter between names.
-        delimiter: Box<str>,
+        delimiter: Cow<'a, str>,
     },
     /// The optional copy of a schema.
     Optional {
@@ -82,9 +90,61 @@ pub(crate) enum Derivation {
     },
 }
 
+impl Derivation<'_> {
+    /// The derivation with its borrowed parts copied, to be stored.
+    fn into_owned(self) -> Derivation<'static> {
+        fn own<T: ToOwned + ?Sized>(c: Cow<'_, T>) -> Cow<'static, T> {
+            Cow::Owned(c.into_owned())
+        }
+        match self {
+            Derivation::Put {
+                parent,
+                name,
+                field,
+            } => Derivation::Put {
+                parent,
+                name: own(name),
+                field,
+            },
+            Derivation::Reshape { node, fields } => Derivation::Reshape {
+                node,
+                fields: own(fields),
+            },
+            Derivation::Rebuild { node } => Derivation::Rebuild { node },
+            Derivation::Replace {
+                root,
+                path,
+                replacement,
+            } => Derivation::Replace {
+                root,
+                path: own(path),
+                replacement,
+            },
+            Derivation::Rename {
+                node,
+                name,
+                version,
+            } => Derivation::Rename {
+                node,
+                name: name.map(own),
+                version,
+            },
+            Derivation::Hoist { node, field } => Derivation::Hoist {
+                node,
+                field: own(field),
+            },
+            Derivation::Flatten { node, delimiter } => Derivation::Flatten {
+                node,
+                delimiter: own(delimiter),
+            },
+            Derivation::Optional { node } => Derivation::Optional { node },
+        }
+    }
+}
+
 /// One remembered derivation.
 struct Entry {
-    derivation: Derivation,
+    derivation: Derivation<'static>,
     /// The input schemas, kept alive so their addresses stay theirs.
     _inputs: Vec<Arc<Schema>>,
     output: Arc<Schema>,
@@ -110,7 +170,7 @@ pub(crate) fn addr(schema: &Arc<Schema>) -> usize {
 /// The schema `derive` makes for `derivation`, from the memo when this thread derived it
 /// before. `inputs` are the schemas the derivation names by address.
 pub(crate) fn derived<E>(
-    derivation: Derivation,
+    derivation: Derivation<'_>,
     inputs: &[&Arc<Schema>],
     derive: impl FnOnce() -> Result<Arc<Schema>, E>,
 ) -> Result<Arc<Schema>, E> {
@@ -137,7 +197,7 @@ pub(crate) fn derived<E>(
             memo.len = 0;
         }
         memo.entries.entry(hash).or_default().push(Entry {
-            derivation,
+            derivation: derivation.into_owned(),
             _inputs: inputs.iter().map(|s| Arc::clone(s)).collect(),
             output: Arc::clone(&output),
         });

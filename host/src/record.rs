@@ -8,6 +8,7 @@
 //! The data operations here ([`schema_at`], [`reshape`], [`extract`], [`put`], …) are what the WIT
 //! `connect-record` resource offers guests; the engine forwards to them.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -464,7 +465,7 @@ pub fn hoist(data: &mut ConnectData, field: &str) -> Result<(), DataError> {
             let wrapper = derived::<DataError>(
                 Derivation::Hoist {
                     node: addr(&schema),
-                    field: field.into(),
+                    field: Cow::Borrowed(field),
                 },
                 &[&schema],
                 || {
@@ -536,7 +537,7 @@ fn place(
             let new_parent = derived::<DataError>(
                 Derivation::Put {
                     parent: addr(parent_schema),
-                    name: name.as_str().into(),
+                    name: Cow::Borrowed(name.as_str()),
                     field: addr(&field_schema),
                 },
                 &[parent_schema, &field_schema],
@@ -667,18 +668,54 @@ pub fn rebuild(
     path: &[String],
     apply_defaults: bool,
 ) -> Result<(), DataError> {
-    let names: Vec<(String, String)> = match schema_at(data, path)? {
-        Some(schema) if schema.kind == SchemaType::Struct => schema
-            .fields
-            .iter()
-            .map(|f| (f.name.clone(), f.name.clone()))
-            .collect(),
-        _ => field_names(data, path)?
+    let Some(schema) = schema_at(data, path)?.filter(|s| s.kind == SchemaType::Struct) else {
+        let names: Vec<(String, String)> = field_names(data, path)?
             .into_iter()
             .map(|n| (n.clone(), n))
-            .collect(),
+            .collect();
+        return reshape(data, path, &names, apply_defaults);
     };
-    reshape(data, path, &names, apply_defaults)
+    let node = walk(data, path)?;
+    match node.value {
+        Value::Null => return Ok(()),
+        Value::Struct(values) if apply_defaults => {
+            for (value, field) in values.iter_mut().zip(&schema.fields) {
+                if value.is_null()
+                    && let Some(default) = &field.schema.default
+                {
+                    *value = default.clone();
+                }
+            }
+        }
+        Value::Struct(_) => {}
+        other => {
+            return Err(DataError::WrongType(format!(
+                "expected a struct or map, found {}",
+                other.type_name()
+            )));
+        }
+    }
+    let rebuilt = derived::<DataError>(
+        Derivation::Rebuild {
+            node: addr(&schema),
+        },
+        &[&schema],
+        || {
+            let mut rebuilt = Schema::new(SchemaType::Struct);
+            rebuilt.name = schema.name.clone();
+            rebuilt.version = schema.version;
+            rebuilt.doc = schema.doc.clone();
+            rebuilt.parameters = schema.parameters.clone();
+            rebuilt.fields = schema.fields.clone();
+            Ok(Arc::new(rebuilt))
+        },
+    )?;
+    match data.schema.as_mut() {
+        Some(root) if path.is_empty() => *root = rebuilt,
+        Some(root) => *root = replace_schema_at(root, path, rebuilt)?,
+        None => {}
+    }
+    Ok(())
 }
 
 /// Flattens the struct (or, schemaless, the map) that is the whole of `data` into one level,
@@ -717,7 +754,7 @@ pub fn flatten(data: &mut ConnectData, delimiter: &str) -> Result<(), DataError>
             let flat = derived::<DataError>(
                 Derivation::Flatten {
                     node: addr(&schema),
-                    delimiter: delimiter.into(),
+                    delimiter: Cow::Borrowed(delimiter),
                 },
                 &[&schema],
                 || {
@@ -745,11 +782,14 @@ pub fn flatten(data: &mut ConnectData, delimiter: &str) -> Result<(), DataError>
             Ok(())
         }
         None => {
-            let Value::Map(entries) = std::mem::replace(&mut data.value, Value::Null) else {
+            if !matches!(data.value, Value::Map(_)) {
                 return Err(DataError::WrongType(format!(
                     "the part is a {}, not a map",
                     data.value.type_name()
                 )));
+            }
+            let Value::Map(entries) = std::mem::replace(&mut data.value, Value::Null) else {
+                return Ok(());
             };
             let mut out = Vec::with_capacity(entries.len());
             let result = flatten_map(entries, "", &join, &mut out);
@@ -871,7 +911,7 @@ pub fn rename_schema(
     let renamed = derived::<DataError>(
         Derivation::Rename {
             node: addr(&current),
-            name: name.clone(),
+            name: name.as_deref().map(Cow::Borrowed),
             version,
         },
         &[&current],
@@ -904,7 +944,7 @@ fn replace_schema_at(
     derived(
         Derivation::Replace {
             root: addr(root),
-            path: path.into(),
+            path: Cow::Borrowed(path),
             replacement: addr(&replacement),
         },
         &[root, &replacement],
@@ -976,7 +1016,7 @@ fn reshape_node(
             let new_schema = derived::<DataError>(
                 Derivation::Reshape {
                     node: addr(schema),
-                    fields: fields.into(),
+                    fields: Cow::Borrowed(fields),
                 },
                 &[schema],
                 || {

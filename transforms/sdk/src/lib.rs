@@ -48,6 +48,7 @@
 
 extern crate self as switchyard_sdk;
 
+pub mod batch;
 pub mod config;
 pub mod declare;
 pub mod error;
@@ -58,6 +59,7 @@ pub mod lookup;
 pub mod memo;
 pub mod record;
 
+pub use batch::{Answers, Batch};
 pub use config::{Config, Context};
 pub use error::{ConfigError, Error};
 pub use export::{Output, Predicate, Transform};
@@ -68,6 +70,7 @@ pub use record::{
 
 /// Everything a transform usually needs: `use switchyard_sdk::prelude::*;`.
 pub mod prelude {
+    pub use crate::batch::{Answers, Batch};
     pub use crate::config::{Config, Context};
     pub use crate::error::{ConfigError, Error};
     pub use crate::export::{Output, Predicate, Transform};

@@ -46,6 +46,11 @@ impl Record {
         self.inner
     }
 
+    /// The host handle.
+    pub(crate) fn raw(&self) -> &ConnectRecord {
+        &self.inner
+    }
+
     /// Views a borrowed host record as a [`Record`].
     pub(crate) fn from_raw_ref(inner: &ConnectRecord) -> &Record {
         #[expect(

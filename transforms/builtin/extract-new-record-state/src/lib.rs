@@ -261,6 +261,98 @@ pub struct ExtractNewRecordState {
     drop_fields_from_key: bool,
     drop_fields_keep_schema_compatible: bool,
     replace_null_with_default: bool,
+    /// The reads of every record in one batch, built once; `None` when `drop.fields.header.name`
+    /// is set (that rarer configuration reads field by field).
+    plan: Option<ReadPlan>,
+}
+
+/// The batch of reads that decides what becomes of a record, and where each answer is.
+#[derive(Debug, Clone)]
+struct ReadPlan {
+    reads: Batch,
+    value_null: usize,
+    value_schema: usize,
+    after: usize,
+    before: usize,
+    route_after: Option<usize>,
+    route_before: Option<usize>,
+    /// Probes of `add.fields`, then of `add.headers`, in their order.
+    refs: Vec<RefProbe>,
+    /// Whether each added field's name is already a field of `after` / `before`.
+    taken_after: Vec<usize>,
+    taken_before: Vec<usize>,
+}
+
+/// The reads that resolve one field reference (`FieldReference.getSchema` / `getValue`).
+#[derive(Debug, Clone, Copy)]
+struct RefProbe {
+    /// `schema` of the named struct.
+    parent: Option<usize>,
+    /// `get` of the named struct, to tell a null one.
+    parent_value: Option<usize>,
+    /// `get-typed` of the field in the struct (or at the top without a struct).
+    nested: usize,
+    /// `get-typed` of the field at the top, when a struct is named.
+    top: Option<usize>,
+}
+
+impl ReadPlan {
+    fn new(
+        route_by_field: Option<&str>,
+        add_fields: &[FieldReference],
+        add_headers: &[FieldReference],
+    ) -> Self {
+        let mut reads = Batch::new();
+        let value_null = reads.is_null(Part::Value);
+        let value_schema = reads.schema(Part::Value, &[]);
+        let after = reads.get(Part::Value, &[AFTER]);
+        let before = reads.get(Part::Value, &[BEFORE]);
+        let (route_after, route_before) = match route_by_field {
+            Some(field) => (
+                Some(reads.get(Part::Value, &[AFTER, field])),
+                Some(reads.get(Part::Value, &[BEFORE, field])),
+            ),
+            None => (None, None),
+        };
+        let refs = add_fields
+            .iter()
+            .chain(add_headers)
+            .map(|r| match &r.parent {
+                Some(parent) => RefProbe {
+                    parent: Some(reads.schema(Part::Value, &[parent])),
+                    parent_value: Some(reads.get(Part::Value, &[parent])),
+                    nested: reads.get_typed(Part::Value, &[parent, &r.field]),
+                    top: Some(reads.get_typed(Part::Value, &[&r.field])),
+                },
+                None => RefProbe {
+                    parent: None,
+                    parent_value: None,
+                    nested: reads.get_typed(Part::Value, &[&r.field]),
+                    top: None,
+                },
+            })
+            .collect();
+        let taken_after = add_fields
+            .iter()
+            .map(|r| reads.schema(Part::Value, &[AFTER, &r.new_field]))
+            .collect();
+        let taken_before = add_fields
+            .iter()
+            .map(|r| reads.schema(Part::Value, &[BEFORE, &r.new_field]))
+            .collect();
+        ReadPlan {
+            reads,
+            value_null,
+            value_schema,
+            after,
+            before,
+            route_after,
+            route_before,
+            refs,
+            taken_after,
+            taken_before,
+        }
+    }
 }
 
 /// A log line to write once configured.
@@ -317,19 +409,24 @@ impl ExtractNewRecordState {
         };
         let add_fields = list("add.fields", "add.fields.prefix")?;
         let add_headers = list("add.headers", "add.headers.prefix")?;
+        let drop_fields_header = config
+            .optional_string("drop.fields.header.name")
+            .filter(|s| !s.is_empty());
+        let plan = drop_fields_header
+            .is_none()
+            .then(|| ReadPlan::new(route_by_field.as_deref(), &add_fields, &add_headers));
         Ok((
             ExtractNewRecordState {
                 strategy,
                 route_by_field,
                 add_fields,
                 add_headers,
-                drop_fields_header: config
-                    .optional_string("drop.fields.header.name")
-                    .filter(|s| !s.is_empty()),
+                drop_fields_header,
                 drop_fields_from_key: config.boolean_or("drop.fields.from.key", false)?,
                 drop_fields_keep_schema_compatible: config
                     .boolean_or("drop.fields.keep.schema.compatible", true)?,
                 replace_null_with_default: config.boolean_or("replace.null.with.default", true)?,
+                plan,
             },
             notices,
         ))
@@ -610,7 +707,250 @@ impl Transform for ExtractNewRecordState {
         Ok(transform)
     }
 
-    fn apply(&self, mut record: Record) -> Result<Output, Error> {
+    fn apply(&self, record: Record) -> Result<Output, Error> {
+        match &self.plan {
+            Some(plan) => self.apply_batched(plan, record),
+            None => self.apply_by_field(record),
+        }
+    }
+}
+
+/// Whether the envelope field answered at `index` is null: `Ok(true)` for null, `Ok(false)`
+/// for a struct (as [`is_null_field`]).
+fn answered_null(answers: &Answers, index: usize, name: &str) -> Result<bool, Error> {
+    match answers.scalar(index) {
+        Ok(Scalar::Null) => Ok(true),
+        Ok(_) | Err(DataError::WrongType(_)) => Ok(false),
+        Err(DataError::NoSuchField(_)) => Err(Error::bad_record(format!("Unknown field: {name}"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `Struct.getString(field)` of a row struct from its answer (as [`get_string`]).
+fn answered_string(answers: &Answers, index: usize, field: &str) -> Result<Option<String>, Error> {
+    match answers.scalar(index) {
+        Ok(Scalar::String(s)) => Ok(Some(s.clone())),
+        Ok(Scalar::Null) => Ok(None),
+        Ok(_) | Err(DataError::WrongType(_)) => Err(Error::bad_record(format!(
+            "Field '{field}' is not of type STRING"
+        ))),
+        Err(DataError::NoSuchField(_)) => Err(Error::bad_record(format!(
+            "{field} is not a valid field name"
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl ExtractNewRecordState {
+    /// A field reference resolved from the batch's answers, as [`Self::resolve`] does; the
+    /// outer `None` when the answers hold something unusual (a struct-valued field, an envelope
+    /// without a schema), which [`Self::resolve`] then reads and reports field by field.
+    fn resolve_answered(
+        r: &FieldReference,
+        probe: &RefProbe,
+        answers: &Answers,
+    ) -> Option<Result<Option<Resolved>, Error>> {
+        if let Some(parent) = probe.parent {
+            match answers.schema(parent) {
+                Ok(_) => {}
+                Err(DataError::NoSuchField(_)) => return None,
+                Err(_) => return None,
+            }
+        }
+        let typed = match (answers.typed(probe.nested), probe.top) {
+            (Ok(typed), _) => typed,
+            (Err(DataError::NoSuchField(_)), Some(top)) => match answers.typed(top) {
+                Ok(typed) => typed,
+                Err(DataError::NoSuchField(_)) => return Some(Ok(None)),
+                Err(_) => return None,
+            },
+            (Err(DataError::NoSuchField(_)), None) => return Some(Ok(None)),
+            (Err(_), _) => return None,
+        };
+        let parent_is_null = probe
+            .parent_value
+            .is_some_and(|i| answers.scalar(i) == Ok(&Scalar::Null));
+        let schema = typed.schema.as_ref()?;
+        Some(Ok(Some(Resolved {
+            name: r.new_field.clone(),
+            schema: optional_copy(schema),
+            value: if parent_is_null {
+                Scalar::Null
+            } else {
+                typed.value.clone()
+            },
+        })))
+    }
+
+    /// The references `refs` (probed at `probes`) resolved from the answers, falling back to
+    /// field-by-field reads for any the answers cannot settle.
+    fn resolve_all_answered(
+        &self,
+        refs: &[FieldReference],
+        probes: &[RefProbe],
+        answers: &Answers,
+        record: &Record,
+    ) -> Result<Vec<Resolved>, Error> {
+        let mut out = Vec::with_capacity(refs.len());
+        for (r, probe) in refs.iter().zip(probes) {
+            let resolved = match Self::resolve_answered(r, probe, answers) {
+                Some(resolved) => resolved?,
+                None => self.resolve(r, record)?,
+            };
+            out.extend(resolved);
+        }
+        Ok(out)
+    }
+
+    /// `addFields` as changes appended to `changes`: the row rebuilt without defaults, then
+    /// each field; a name the row (`taken`) or an earlier added field already has is an error.
+    fn add_fields_batched(
+        changes: &mut Batch,
+        fields: &[Resolved],
+        taken: &[usize],
+        answers: &Answers,
+        deleted_field: bool,
+    ) -> Result<(), Error> {
+        changes.rebuild(Part::Value, &[], false);
+        for (i, field) in fields.iter().enumerate() {
+            let in_row = taken
+                .get(i)
+                .is_some_and(|&t| !matches!(answers.get(t), Err(DataError::NoSuchField(_))));
+            if in_row
+                || (deleted_field && field.name == DELETED_FIELD)
+                || fields[..i].iter().any(|f| f.name == field.name)
+            {
+                return Err(Error::bad_record(format!(
+                    "Cannot create field because of field name duplication {}",
+                    field.name
+                )));
+            }
+            changes.put(
+                Part::Value,
+                &[field.name.as_str()],
+                Some(&field.schema),
+                field.value.clone(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Per record in two host calls: one batch of reads (the plan), one of changes.
+    fn apply_batched(&self, plan: &ReadPlan, mut record: Record) -> Result<Output, Error> {
+        let answers = record.run(&plan.reads);
+        let tombstone = answers.flag(plan.value_null)?;
+        let envelope = answers
+            .schema(plan.value_schema)
+            .ok()
+            .flatten()
+            .and_then(|s| s.name.as_deref())
+            .is_some_and(|name| name.ends_with(debezium_support::envelope::ENVELOPE_SUFFIX));
+        if tombstone && !self.add_headers.is_empty() {
+            return self.apply_by_field(record);
+        }
+        if tombstone {
+            return Ok(if self.strategy.keeps_tombstones() {
+                Output::One(record)
+            } else {
+                Output::Drop
+            });
+        }
+        if !envelope {
+            return Ok(Output::One(record));
+        }
+        let (field_probes, header_probes) = plan.refs.split_at(self.add_fields.len());
+        if !self.add_headers.is_empty() {
+            let headers =
+                self.resolve_all_answered(&self.add_headers, header_probes, &answers, &record)?;
+            for r in headers {
+                let bytes = to_header(&r.value, Some(&r.schema));
+                record.add_header(&r.name, bytes.as_deref());
+            }
+        }
+
+        let after_null = answered_null(&answers, plan.after, AFTER)?;
+        if after_null && answered_null(&answers, plan.before, BEFORE)? {
+            return Ok(if self.strategy.keeps_truncates() {
+                Output::One(record)
+            } else {
+                Output::Drop
+            });
+        }
+        let mut changes = Batch::new();
+        let topic = if after_null {
+            let action = self.strategy.delete();
+            if action == DeleteAction::Drop {
+                return Ok(Output::Drop);
+            }
+            let topic = match (&self.route_by_field, plan.route_before) {
+                (Some(field), Some(i)) => answered_string(&answers, i, field)?,
+                _ => None,
+            };
+            match action {
+                // A null `after` whose schema has a default becomes that default, which then
+                // gets the added fields: read field by field to see.
+                DeleteAction::NullValue if !self.add_fields.is_empty() => {
+                    return self.apply_by_field(record);
+                }
+                DeleteAction::NullValue => {
+                    changes.extract(Part::Value, &[AFTER], true);
+                }
+                DeleteAction::Tombstone => {
+                    changes.put(Part::Value, &[], None, Scalar::Null);
+                }
+                DeleteAction::Rewrite => {
+                    let added = self.resolve_all_answered(
+                        &self.add_fields,
+                        field_probes,
+                        &answers,
+                        &record,
+                    )?;
+                    changes.extract(Part::Value, &[BEFORE], true);
+                    self.mark_deleted_batched(&mut changes, true);
+                    Self::add_fields_batched(
+                        &mut changes,
+                        &added,
+                        &plan.taken_before,
+                        &answers,
+                        true,
+                    )?;
+                }
+                DeleteAction::Drop => {}
+            }
+            topic
+        } else {
+            let topic = match (&self.route_by_field, plan.route_after) {
+                (Some(field), Some(i)) => answered_string(&answers, i, field)?,
+                _ => None,
+            };
+            let added =
+                self.resolve_all_answered(&self.add_fields, field_probes, &answers, &record)?;
+            changes.extract(Part::Value, &[AFTER], true);
+            let rewrites = self.strategy.rewrites();
+            if rewrites {
+                self.mark_deleted_batched(&mut changes, false);
+            }
+            Self::add_fields_batched(&mut changes, &added, &plan.taken_after, &answers, rewrites)?;
+            topic
+        };
+        record.run(&changes).check()?;
+        Self::set_topic(&mut record, topic);
+        Ok(Output::One(record))
+    }
+
+    /// `InsertField` of `__deleted` as changes (see [`Self::mark_deleted`]).
+    fn mark_deleted_batched(&self, changes: &mut Batch, deleted: bool) {
+        changes.rebuild(Part::Value, &[], self.replace_null_with_default);
+        changes.put(
+            Part::Value,
+            &[DELETED_FIELD],
+            Some(&plain(SchemaType::String, true)),
+            if deleted { "true" } else { "false" },
+        );
+    }
+
+    /// Per record field by field: each read and change is one host call.
+    fn apply_by_field(&self, mut record: Record) -> Result<Output, Error> {
         let tombstone = record.value().is_null()?;
         let envelope = is_envelope(&record)?;
 

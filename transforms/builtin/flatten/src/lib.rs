@@ -13,8 +13,8 @@
 //! parameters of the old one (not its optionality); a flattened field is optional when it or
 //! any struct above it is, and takes its own default or the one the defaults of the structs
 //! above it give; a MAP field is a bad record (`Flatten transformation does not support MAP for
-//! record with schemas (for field …)`). A null key or value passes unchanged. The rewrite runs
-//! on the part's JSON form.
+//! record with schemas (for field …)`). A null key or value passes unchanged. The host
+//! flattens the part where it lives (WIT `flatten`, one call).
 
 use connect_util::json::{self, JsonPart, Map, Value};
 use connect_util::shape::{Kind, Top, class_part};
@@ -215,6 +215,30 @@ impl Transform for Flatten {
     }
 
     fn apply(&self, mut record: Record) -> Result<Output, Error> {
+        // One host call: the host flattens the part where it lives (WIT `flatten`).
+        let mut batch = Batch::new();
+        batch.flatten(self.part, &self.delimiter);
+        match record.run(&batch).check() {
+            Ok(()) => Ok(Output::One(record)),
+            // Not a struct or map: inspect the part to name it as Kafka does.
+            Err(DataError::WrongType(_)) => {
+                let top = Top::inspect(&record.part(self.part))?;
+                if top.has_schema() {
+                    top.require_struct(PURPOSE)?;
+                } else {
+                    top.require_map(PURPOSE)?;
+                }
+                self.apply_on_json(record)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Flatten {
+    /// The rewrite on the part's JSON form, for a part whose top is a struct or map that the
+    /// host's `flatten` still refused.
+    pub fn apply_on_json(&self, mut record: Record) -> Result<Output, Error> {
         let top = Top::inspect(&record.part(self.part))?;
         if top.kind == Kind::Null {
             return Ok(Output::One(record));
