@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 use crate::data::Schema;
@@ -174,11 +174,7 @@ pub(crate) fn derived<E>(
     inputs: &[&Arc<Schema>],
     derive: impl FnOnce() -> Result<Arc<Schema>, E>,
 ) -> Result<Arc<Schema>, E> {
-    let hash = MEMO.with_borrow(|memo| {
-        let mut hasher = memo.hasher.build_hasher();
-        derivation.hash(&mut hasher);
-        hasher.finish()
-    });
+    let hash = MEMO.with_borrow(|memo| memo.hasher.hash_one(&derivation));
     let found = MEMO.with_borrow(|memo| {
         memo.entries.get(&hash).and_then(|bucket| {
             bucket

@@ -1321,4 +1321,245 @@ mod tests {
         assert_eq!(get(&mut data, &path(&["id"])).unwrap(), Value::Int64(7));
         assert!(matches!(get(&mut data, &[]), Err(DataError::WrongType(_))));
     }
+
+    /// A Debezium-like envelope: `before` (null), `after` (a row with a nested struct and a
+    /// field with a default), `source.table`.
+    fn envelope() -> ConnectData {
+        let dims = Schema::new(SchemaType::Struct)
+            .optional()
+            .field("w", Schema::new(SchemaType::Int32))
+            .field("h", {
+                let mut s = Schema::new(SchemaType::Int32).optional();
+                s.default = Some(Value::Int32(1));
+                s
+            });
+        let row = Schema::new(SchemaType::Struct)
+            .optional()
+            .named("row")
+            .field("id", Schema::new(SchemaType::Int64))
+            .field("dims", dims);
+        let source =
+            Schema::new(SchemaType::Struct).field("table", Schema::new(SchemaType::String));
+        let schema = Schema::new(SchemaType::Struct)
+            .named("x.Envelope")
+            .field("before", row.clone())
+            .field("after", row)
+            .field("source", source);
+        ConnectData {
+            schema: Some(Arc::new(schema)),
+            value: Value::Struct(vec![
+                Value::Null,
+                Value::Struct(vec![
+                    Value::Int64(6),
+                    Value::Struct(vec![Value::Int32(2), Value::Null]),
+                ]),
+                Value::Struct(vec![Value::String("products".into())]),
+            ]),
+        }
+    }
+
+    #[test]
+    fn get_typed_reads_schema_and_value_and_nulls_inside_null_structs() {
+        let mut data = envelope();
+        let (schema, value) = get_typed(&mut data, &path(&["source", "table"])).unwrap();
+        assert_eq!(schema.unwrap().kind, SchemaType::String);
+        assert_eq!(value, Value::String("products".into()));
+        // `before` is null: its field is null with its schema.
+        let (schema, value) = get_typed(&mut data, &path(&["before", "id"])).unwrap();
+        assert_eq!(schema.unwrap().kind, SchemaType::Int64);
+        assert_eq!(value, Value::Null);
+        assert!(matches!(
+            get_typed(&mut data, &path(&["after", "nope"])),
+            Err(DataError::NoSuchField(p)) if p == "after.nope"
+        ));
+        assert!(matches!(
+            get_typed(&mut data, &path(&["after", "dims"])),
+            Err(DataError::WrongType(_))
+        ));
+        let mut schemaless = ConnectData {
+            schema: None,
+            value: Value::Map(vec![(Value::String("a".into()), Value::Int64(1))]),
+        };
+        assert_eq!(
+            get_typed(&mut schemaless, &path(&["a"])).unwrap(),
+            (None, Value::Int64(1))
+        );
+    }
+
+    #[test]
+    fn copy_moves_any_node_with_its_schema_made_optional() {
+        let mut data = envelope();
+        copy(
+            &mut data,
+            &path(&["after", "dims"]),
+            &path(&["source", "dims"]),
+            true,
+        )
+        .unwrap();
+        copy(
+            &mut data,
+            &path(&["before", "id"]),
+            &path(&["source", "old_id"]),
+            true,
+        )
+        .unwrap();
+        let source = schema_at(&mut data, &path(&["source"])).unwrap().unwrap();
+        let names: Vec<&str> = source.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["table", "dims", "old_id"]);
+        assert!(source.fields[2].schema.optional, "made optional");
+        assert_eq!(
+            get(&mut data, &path(&["source", "dims", "w"])).unwrap(),
+            Value::Int32(2)
+        );
+        assert_eq!(
+            get(&mut data, &path(&["source", "old_id"])).unwrap(),
+            Value::Null
+        );
+        assert!(matches!(
+            copy(&mut data, &path(&["nope"]), &path(&["x"]), false),
+            Err(DataError::NoSuchField(_))
+        ));
+    }
+
+    #[test]
+    fn rebuild_keeps_every_field_drops_optionality_and_applies_defaults_when_asked() {
+        let mut with = envelope();
+        extract(&mut with, &path(&["after"]), true).unwrap();
+        rebuild(&mut with, &path(&["dims"]), true).unwrap();
+        assert_eq!(
+            get(&mut with, &path(&["dims", "h"])).unwrap(),
+            Value::Int32(1),
+            "the default"
+        );
+        rebuild(&mut with, &[], false).unwrap();
+        let schema = with.schema.clone().unwrap();
+        assert!(!schema.optional);
+        assert_eq!(schema.name.as_deref(), Some("row"));
+        let mut without = envelope();
+        extract(&mut without, &path(&["after"]), true).unwrap();
+        rebuild(&mut without, &[], false).unwrap();
+        assert_eq!(
+            get(&mut without, &path(&["dims", "h"])).unwrap(),
+            Value::Null
+        );
+        // The same rebuild of the same schema yields the same schema, shared.
+        // Two records of one topic share their decoded schema.
+        let shared = envelope().schema;
+        let mut again = envelope();
+        again.schema = shared.clone();
+        let mut twice = envelope();
+        twice.schema = shared;
+        extract(&mut again, &path(&["after"]), true).unwrap();
+        extract(&mut twice, &path(&["after"]), true).unwrap();
+        rebuild(&mut again, &[], false).unwrap();
+        rebuild(&mut twice, &[], false).unwrap();
+        assert!(Arc::ptr_eq(
+            again.schema.as_ref().unwrap(),
+            twice.schema.as_ref().unwrap()
+        ));
+        let mut null = envelope();
+        rebuild(&mut null, &path(&["before"]), true).unwrap();
+        assert_eq!(get(&mut null, &path(&["before"])).unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn flatten_follows_kafka_with_and_without_schemas() {
+        let mut data = envelope();
+        extract(&mut data, &path(&["after"]), true).unwrap();
+        flatten(&mut data, "_").unwrap();
+        let schema = data.schema.clone().unwrap();
+        let fields: Vec<(&str, bool, Option<&Value>)> = schema
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    f.schema.optional,
+                    f.schema.default.as_ref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("id", true, None),
+                ("dims_w", true, None),
+                ("dims_h", true, Some(&Value::Int32(1)))
+            ],
+            "optional because the row is; the default kept"
+        );
+        assert_eq!(schema.name.as_deref(), Some("row"));
+        assert!(!schema.optional);
+        assert_eq!(
+            data.value,
+            Value::Struct(vec![Value::Int64(6), Value::Int32(2), Value::Null])
+        );
+
+        let mut schemaless = ConnectData {
+            schema: None,
+            value: Value::Map(vec![
+                (
+                    Value::String("a".into()),
+                    Value::Map(vec![(Value::String("b".into()), Value::Int64(1))]),
+                ),
+                (Value::String("e".into()), Value::Map(vec![])),
+                (Value::String("n".into()), Value::Null),
+            ]),
+        };
+        flatten(&mut schemaless, ".").unwrap();
+        assert_eq!(
+            schemaless.value,
+            Value::Map(vec![
+                (Value::String("a.b".into()), Value::Int64(1)),
+                (Value::String("n".into()), Value::Null),
+            ])
+        );
+
+        let mut null = ConnectData::NULL;
+        flatten(&mut null, ".").unwrap();
+        assert_eq!(null, ConnectData::NULL);
+        let mut scalar = ConnectData {
+            schema: None,
+            value: Value::Int64(1),
+        };
+        assert!(matches!(
+            flatten(&mut scalar, "."),
+            Err(DataError::WrongType(_))
+        ));
+        assert_eq!(scalar.value, Value::Int64(1), "left as it was");
+
+        let with_map = Schema::new(SchemaType::Struct).field("m", {
+            let mut m = Schema::new(SchemaType::Map);
+            m.key_schema = Some(Arc::new(Schema::new(SchemaType::String)));
+            m.value_schema = Some(Arc::new(Schema::new(SchemaType::String)));
+            m
+        });
+        let mut data = ConnectData {
+            schema: Some(Arc::new(with_map)),
+            value: Value::Struct(vec![Value::Map(vec![])]),
+        };
+        assert_eq!(
+            flatten(&mut data, "."),
+            Err(DataError::Invalid(
+                "Flatten transformation does not support MAP for record with schemas (for field m)."
+                    .into()
+            ))
+        );
+        let dup = Schema::new(SchemaType::Struct)
+            .field(
+                "a",
+                Schema::new(SchemaType::Struct).field("b", Schema::new(SchemaType::Int32)),
+            )
+            .field("a_b", Schema::new(SchemaType::Int32));
+        let mut data = ConnectData {
+            schema: Some(Arc::new(dup)),
+            value: Value::Struct(vec![Value::Struct(vec![Value::Int32(1)]), Value::Int32(2)]),
+        };
+        assert_eq!(
+            flatten(&mut data, "_"),
+            Err(DataError::Invalid(
+                "Cannot create field because of field name duplication a_b".into()
+            ))
+        );
+    }
 }

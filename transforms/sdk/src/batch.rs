@@ -13,7 +13,7 @@
 //!     let op = reads.get(Part::Value, &["op"]);
 //!     let after = reads.is_null_at(Part::Value, &["after"]);
 //!     let answers = record.run(&reads);
-//!     if answers.scalar(op)? == Scalar::String("d".into()) || answers.flag(after)? {
+//!     if *answers.scalar(op)? == Scalar::String("d".into()) || answers.flag(after)? {
 //!         return Ok(());
 //!     }
 //!     // Changes: the row becomes the value, with the operation appended.
