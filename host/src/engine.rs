@@ -410,6 +410,8 @@ pub struct StepState {
     /// passes the same few descriptions record after record, and an equal description must
     /// yield the same `Arc` for the derived schemas to be remembered (see `derive`).
     described: Vec<(wit::SchemaInfo, Arc<Schema>)>,
+    /// The paths the guest registered for its batches.
+    paths: Paths,
 }
 
 /// How many schema descriptions a guest's store keeps built.
@@ -511,6 +513,7 @@ fn new_store(
         configuring: false,
         topic_only: false,
         described: Vec::new(),
+        paths: Paths::default(),
     };
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
@@ -981,6 +984,15 @@ impl StepState {
 }
 
 impl StepState {
+    /// The path registered as `id`.
+    fn path(&self, id: u32) -> Result<Arc<[String]>, wit::DataError> {
+        self.paths
+            .list
+            .get(id as usize)
+            .cloned()
+            .ok_or_else(|| wit::DataError::Invalid(format!("no path is registered as {id}")))
+    }
+
     /// Runs one operation of a batch on the record `this`, as the method of its name does.
     fn run_op(
         &mut self,
@@ -988,64 +1000,145 @@ impl StepState {
         op: wit::Op,
     ) -> wasmtime::Result<Result<wit::Answer, wit::DataError>> {
         use wit::HostConnectRecord as _;
-        let handle = || Resource::<Record>::new_borrow(this.rep());
+        let node = |state: &Self, node: &wit::Node| state.path(node.path).map(|p| (node.part, p));
+        macro_rules! path {
+            ($node:expr) => {
+                match node(self, &$node) {
+                    Ok(found) => found,
+                    Err(e) => return Ok(Err(e)),
+                }
+            };
+        }
         let done = |r: Result<(), wit::DataError>| r.map(|()| wit::Answer::Done);
         Ok(match op {
-            wit::Op::IsNull(part) => self.is_null(handle(), part)?.map(wit::Answer::Flag),
-            wit::Op::HasSchema(part) => self.has_schema(handle(), part)?.map(wit::Answer::Flag),
-            wit::Op::Schema(node) => self
-                .schema(handle(), node.part, node.path)?
-                .map(wit::Answer::Schema),
-            wit::Op::FieldNames(node) => self
-                .field_names(handle(), node.part, node.path)?
-                .map(wit::Answer::Names),
-            wit::Op::Get(node) => self
-                .get(handle(), node.part, node.path)?
-                .map(wit::Answer::Scalar),
-            wit::Op::GetTyped(node) => self
-                .with_data(this, node.part, false, |data, _| {
-                    record::get_typed(data, &node.path)
+            wit::Op::IsNull(part) => self
+                .is_null(Resource::new_borrow(this.rep()), part)?
+                .map(wit::Answer::Flag),
+            wit::Op::HasSchema(part) => self
+                .with_data(this, part, false, |data, _| Ok(data.schema.is_some()))?
+                .map(wit::Answer::Flag),
+            wit::Op::IsNullAt(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| record::is_null_at(data, &path))?
+                    .map(wit::Answer::Flag)
+            }
+            wit::Op::Exists(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| Ok(record::exists(data, &path)))?
+                    .map(wit::Answer::Flag)
+            }
+            wit::Op::Schema(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| {
+                    Ok(record::schema_at(data, &path)?.map(|s| schema_info(&s)))
                 })?
-                .map(|(schema, value)| {
-                    wit::Answer::Typed(wit::Typed {
-                        schema: schema.as_deref().map(schema_info),
-                        value: scalar_to_wit(value),
+                .map(wit::Answer::Schema)
+            }
+            wit::Op::FieldNames(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| {
+                    record::field_names(data, &path)
+                })?
+                .map(wit::Answer::Names)
+            }
+            wit::Op::Get(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| {
+                    record::get(data, &path).map(scalar_to_wit)
+                })?
+                .map(wit::Answer::Scalar)
+            }
+            wit::Op::GetTyped(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| record::get_typed(data, &path))?
+                    .map(|(schema, value)| {
+                        wit::Answer::Typed(wit::Typed {
+                            schema: schema.as_deref().map(schema_info),
+                            value: scalar_to_wit(value),
+                        })
                     })
-                }),
-            wit::Op::Set(op) => done(self.set(handle(), op.node.part, op.node.path, op.value)?),
-            wit::Op::Reshape(op) => done(self.reshape(
-                handle(),
-                op.node.part,
-                op.node.path,
-                op.fields,
-                op.apply_defaults,
-            )?),
+            }
+            wit::Op::Set(op) => {
+                let (part, path) = path!(op.node);
+                let value = scalar_from_wit(op.value);
+                done(self.with_data(this, part, true, |data, _| record::set(data, &path, value))?)
+            }
+            wit::Op::Reshape(op) => {
+                let (part, path) = path!(op.node);
+                let fields: Vec<(String, String)> = op
+                    .fields
+                    .into_iter()
+                    .map(|f| (f.source, f.target))
+                    .collect();
+                done(self.with_data(this, part, true, |data, _| {
+                    record::reshape(data, &path, &fields, op.apply_defaults)
+                })?)
+            }
             wit::Op::Extract(op) => {
-                done(self.extract(handle(), op.node.part, op.node.path, op.apply_defaults)?)
+                let (part, path) = path!(op.node);
+                done(self.with_data(this, part, true, |data, _| {
+                    record::extract(data, &path, op.apply_defaults)
+                })?)
             }
-            wit::Op::Hoist(op) => done(self.hoist(handle(), op.part, op.field)?),
+            wit::Op::Hoist(op) => done(self.with_data(this, op.part, true, |data, _| {
+                record::hoist(data, &op.field)
+            })?),
             wit::Op::Put(op) => {
-                done(self.put(handle(), op.node.part, op.node.path, op.schema, op.value)?)
+                let (part, path) = path!(op.node);
+                let schema = match op
+                    .schema
+                    .map(|info| self.described_schema(info))
+                    .transpose()
+                {
+                    Ok(schema) => schema,
+                    Err(e) => return Ok(Err(wit_data_error(e))),
+                };
+                let value = scalar_from_wit(op.value);
+                done(self.with_data(this, part, true, |data, _| {
+                    record::put(data, &path, schema, value)
+                })?)
             }
-            wit::Op::RenameSchema(op) => done(self.rename_schema(
-                handle(),
-                op.node.part,
-                op.node.path,
-                op.name,
-                op.version,
-            )?),
-            wit::Op::Copy(op) => done(self.with_data(this, op.part, true, |data, _| {
-                record::copy(data, &op.from, &op.to, op.optional)
-            })?),
-            wit::Op::Rebuild(op) => done(self.with_data(this, op.node.part, true, |data, _| {
-                record::rebuild(data, &op.node.path, op.apply_defaults)
-            })?),
+            wit::Op::RenameSchema(op) => {
+                let (part, path) = path!(op.node);
+                done(self.with_data(this, part, true, |data, _| {
+                    record::rename_schema(data, &path, op.name, op.version)
+                })?)
+            }
+            wit::Op::Copy(op) => {
+                let from = match self.path(op.from) {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let to = match self.path(op.to) {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Err(e)),
+                };
+                done(self.with_data(this, op.part, true, |data, _| {
+                    record::copy(data, &from, &to, op.optional)
+                })?)
+            }
+            wit::Op::Rebuild(op) => {
+                let (part, path) = path!(op.node);
+                done(self.with_data(this, part, true, |data, _| {
+                    record::rebuild(data, &path, op.apply_defaults)
+                })?)
+            }
             wit::Op::Flatten(op) => done(self.with_data(this, op.part, true, |data, _| {
                 record::flatten(data, &op.delimiter)
             })?),
         })
     }
 }
+
+/// The paths a guest registered (`connect.register-path`), numbered in registration order.
+#[derive(Default)]
+struct Paths {
+    list: Vec<Arc<[String]>>,
+    numbers: HashMap<Arc<[String]>, u32>,
+}
+
+/// How many distinct paths one guest instance may register.
+const PATHS_CAPACITY: usize = 1 << 16;
 
 fn which(part: wit::Part) -> Which {
     match part {
@@ -1170,7 +1263,26 @@ fn header_to_wit(h: &Header) -> wit::Header {
     }
 }
 
-impl wit::Host for StepState {}
+impl wit::Host for StepState {
+    fn register_path(
+        &mut self,
+        path: Vec<String>,
+    ) -> wasmtime::Result<Result<u32, wit::DataError>> {
+        let path: Arc<[String]> = path.into();
+        if let Some(&id) = self.paths.numbers.get(&path) {
+            return Ok(Ok(id));
+        }
+        if self.paths.list.len() >= PATHS_CAPACITY {
+            return Ok(Err(wit::DataError::Invalid(format!(
+                "a transform may register at most {PATHS_CAPACITY} paths"
+            ))));
+        }
+        let id = self.paths.list.len() as u32;
+        self.paths.list.push(Arc::clone(&path));
+        self.paths.numbers.insert(path, id);
+        Ok(Ok(id))
+    }
+}
 impl wit_types::Host for StepState {}
 
 fn lookup_error(e: GetError) -> wit_lookup::LookupError {
@@ -1508,6 +1620,8 @@ impl wit::HostConnectRecord for StepState {
             let changes = !matches!(
                 op,
                 wit::Op::IsNull(_)
+                    | wit::Op::IsNullAt(_)
+                    | wit::Op::Exists(_)
                     | wit::Op::HasSchema(_)
                     | wit::Op::Schema(_)
                     | wit::Op::FieldNames(_)

@@ -630,6 +630,28 @@ fn null_on_the_way(data: &mut ConnectData, path: &[String]) -> bool {
     value.is_null()
 }
 
+/// Whether the node at `path` is null (the WIT `is-null-at`): with a schema, a node inside a
+/// null struct is null; a missing field is `NoSuchField`.
+pub fn is_null_at(data: &mut ConnectData, path: &[String]) -> Result<bool, DataError> {
+    if data.schema.is_some() {
+        schema_at(data, path)?;
+        if null_on_the_way(data, path) {
+            return Ok(true);
+        }
+    }
+    Ok(walk(data, path)?.value.is_null())
+}
+
+/// Whether the node at `path` exists (the WIT `exists`): with a schema, whether the schema has
+/// it; schemaless, whether the data does.
+pub fn exists(data: &mut ConnectData, path: &[String]) -> bool {
+    if data.schema.is_some() {
+        schema_at(data, path).is_ok()
+    } else {
+        walk(data, path).is_ok()
+    }
+}
+
 /// Copies the node at `from` with its schema to `to` in the same data (the WIT `copy`), with
 /// `put`'s placement rules; `optional` makes the copy's schema optional without a default
 /// (`SchemaUtil.copySchemaBasics(schema).optional()`).

@@ -44,8 +44,48 @@ pub struct Batch {
 fn node(part: Part, path: &[&str]) -> Node {
     Node {
         part,
-        path: path.iter().map(|s| (*s).to_owned()).collect(),
+        path: path_id(path),
     }
+}
+
+/// The number the host gave `path` (`connect.register-path`), asked once per path and
+/// instance: later uses are a lookup in the guest. A path the host refused gets a number no
+/// path has, so the operations using it answer `invalid`.
+pub fn path_id(path: &[&str]) -> u32 {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    thread_local! {
+        static IDS: RefCell<HashMap<u64, Vec<(Vec<String>, u32)>>> = RefCell::new(HashMap::new());
+    }
+    let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(path);
+    let known = IDS.with_borrow(|ids| {
+        ids.get(&hash)?
+            .iter()
+            .find(|(p, _)| p.iter().map(String::as_str).eq(path.iter().copied()))
+            .map(|(_, id)| *id)
+    });
+    if let Some(id) = known {
+        return id;
+    }
+    let owned: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+    let id = register(&owned);
+    IDS.with_borrow_mut(|ids| ids.entry(hash).or_default().push((owned, id)));
+    id
+}
+
+#[cfg(target_arch = "wasm32")]
+fn register(path: &[String]) -> u32 {
+    connect::register_path(path).unwrap_or(u32::MAX)
+}
+
+/// Off wasm there is no host: paths are numbered in the guest, for unit tests that build
+/// batches.
+#[cfg(not(target_arch = "wasm32"))]
+fn register(_path: &[String]) -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Batch {
@@ -79,10 +119,17 @@ impl Batch {
         self.push(Op::IsNull(part))
     }
 
-    /// Whether the node at `path` is null; answers [`Answers::flag`] (`get` of the node: a
-    /// struct, map or array is not null, a missing field is an error).
+    /// Whether the node at `path` is null; answers [`Answers::flag`] (a struct, map or array is
+    /// not null, a missing field is an error; with a schema, a node inside a null struct is
+    /// null).
     pub fn is_null_at(&mut self, part: Part, path: &[&str]) -> usize {
-        self.push(Op::Get(node(part, path)))
+        self.push(Op::IsNullAt(node(part, path)))
+    }
+
+    /// Whether the node at `path` exists (with a schema: whether the schema has it); answers
+    /// [`Answers::flag`].
+    pub fn exists(&mut self, part: Part, path: &[&str]) -> usize {
+        self.push(Op::Exists(node(part, path)))
     }
 
     /// Whether the part has a schema; answers [`Answers::flag`].
@@ -187,8 +234,8 @@ impl Batch {
     pub fn copy(&mut self, part: Part, from: &[&str], to: &[&str], optional: bool) -> usize {
         self.push(Op::Copy(CopyOp {
             part,
-            from: from.iter().map(|s| (*s).to_owned()).collect(),
-            to: to.iter().map(|s| (*s).to_owned()).collect(),
+            from: path_id(from),
+            to: path_id(to),
             optional,
         }))
     }

@@ -286,14 +286,13 @@ struct ReadPlan {
 /// The reads that resolve one field reference (`FieldReference.getSchema` / `getValue`).
 #[derive(Debug, Clone, Copy)]
 struct RefProbe {
-    /// `schema` of the named struct.
+    /// `exists` of the named struct.
     parent: Option<usize>,
-    /// `get` of the named struct, to tell a null one.
+    /// `is-null-at` of the named struct.
     parent_value: Option<usize>,
-    /// `get-typed` of the field in the struct (or at the top without a struct).
+    /// `get-typed` of the field in the struct (or at the top without a struct); a field the
+    /// struct lacks (Debezium then looks at the top) is read field by field.
     nested: usize,
-    /// `get-typed` of the field at the top, when a struct is named.
-    top: Option<usize>,
 }
 
 impl ReadPlan {
@@ -305,8 +304,8 @@ impl ReadPlan {
         let mut reads = Batch::new();
         let value_null = reads.is_null(Part::Value);
         let value_schema = reads.schema(Part::Value, &[]);
-        let after = reads.get(Part::Value, &[AFTER]);
-        let before = reads.get(Part::Value, &[BEFORE]);
+        let after = reads.is_null_at(Part::Value, &[AFTER]);
+        let before = reads.is_null_at(Part::Value, &[BEFORE]);
         let (route_after, route_before) = match route_by_field {
             Some(field) => (
                 Some(reads.get(Part::Value, &[AFTER, field])),
@@ -319,26 +318,24 @@ impl ReadPlan {
             .chain(add_headers)
             .map(|r| match &r.parent {
                 Some(parent) => RefProbe {
-                    parent: Some(reads.schema(Part::Value, &[parent])),
-                    parent_value: Some(reads.get(Part::Value, &[parent])),
+                    parent: Some(reads.exists(Part::Value, &[parent])),
+                    parent_value: Some(reads.is_null_at(Part::Value, &[parent])),
                     nested: reads.get_typed(Part::Value, &[parent, &r.field]),
-                    top: Some(reads.get_typed(Part::Value, &[&r.field])),
                 },
                 None => RefProbe {
                     parent: None,
                     parent_value: None,
                     nested: reads.get_typed(Part::Value, &[&r.field]),
-                    top: None,
                 },
             })
             .collect();
         let taken_after = add_fields
             .iter()
-            .map(|r| reads.schema(Part::Value, &[AFTER, &r.new_field]))
+            .map(|r| reads.exists(Part::Value, &[AFTER, &r.new_field]))
             .collect();
         let taken_before = add_fields
             .iter()
-            .map(|r| reads.schema(Part::Value, &[BEFORE, &r.new_field]))
+            .map(|r| reads.exists(Part::Value, &[BEFORE, &r.new_field]))
             .collect();
         ReadPlan {
             reads,
@@ -718,9 +715,8 @@ impl Transform for ExtractNewRecordState {
 /// Whether the envelope field answered at `index` is null: `Ok(true)` for null, `Ok(false)`
 /// for a struct (as [`is_null_field`]).
 fn answered_null(answers: &Answers, index: usize, name: &str) -> Result<bool, Error> {
-    match answers.scalar(index) {
-        Ok(Scalar::Null) => Ok(true),
-        Ok(_) | Err(DataError::WrongType(_)) => Ok(false),
+    match answers.flag(index) {
+        Ok(null) => Ok(null),
         Err(DataError::NoSuchField(_)) => Err(Error::bad_record(format!("Unknown field: {name}"))),
         Err(e) => Err(e.into()),
     }
@@ -750,26 +746,19 @@ impl ExtractNewRecordState {
         probe: &RefProbe,
         answers: &Answers,
     ) -> Option<Result<Option<Resolved>, Error>> {
-        if let Some(parent) = probe.parent {
-            match answers.schema(parent) {
-                Ok(_) => {}
-                Err(DataError::NoSuchField(_)) => return None,
-                Err(_) => return None,
-            }
+        if let Some(parent) = probe.parent
+            && answers.flag(parent) != Ok(true)
+        {
+            return None;
         }
-        let typed = match (answers.typed(probe.nested), probe.top) {
-            (Ok(typed), _) => typed,
-            (Err(DataError::NoSuchField(_)), Some(top)) => match answers.typed(top) {
-                Ok(typed) => typed,
-                Err(DataError::NoSuchField(_)) => return Some(Ok(None)),
-                Err(_) => return None,
-            },
-            (Err(DataError::NoSuchField(_)), None) => return Some(Ok(None)),
-            (Err(_), _) => return None,
+        let typed = match answers.typed(probe.nested) {
+            Ok(typed) => typed,
+            Err(DataError::NoSuchField(_)) if probe.parent.is_none() => return Some(Ok(None)),
+            Err(_) => return None,
         };
         let parent_is_null = probe
             .parent_value
-            .is_some_and(|i| answers.scalar(i) == Ok(&Scalar::Null));
+            .is_some_and(|i| answers.flag(i) == Ok(true));
         let schema = typed.schema.as_ref()?;
         Some(Ok(Some(Resolved {
             name: r.new_field.clone(),
@@ -813,9 +802,7 @@ impl ExtractNewRecordState {
     ) -> Result<(), Error> {
         changes.rebuild(Part::Value, &[], false);
         for (i, field) in fields.iter().enumerate() {
-            let in_row = taken
-                .get(i)
-                .is_some_and(|&t| !matches!(answers.get(t), Err(DataError::NoSuchField(_))));
+            let in_row = taken.get(i).is_some_and(|&t| answers.flag(t) != Ok(false));
             if in_row
                 || (deleted_field && field.name == DELETED_FIELD)
                 || fields[..i].iter().any(|f| f.name == field.name)
