@@ -55,8 +55,10 @@ pub fn path_id(path: &[&str]) -> u32 {
     use std::cell::RefCell;
     use std::collections::HashMap;
     use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    /// Registered paths with their numbers, by the hash of the path.
+    type Registered = HashMap<u64, Vec<(Vec<String>, u32)>>;
     thread_local! {
-        static IDS: RefCell<HashMap<u64, Vec<(Vec<String>, u32)>>> = RefCell::new(HashMap::new());
+        static IDS: RefCell<Registered> = RefCell::new(HashMap::new());
     }
     let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(path);
     let known = IDS.with_borrow(|ids| {

@@ -26,7 +26,7 @@
 use std::collections::BTreeMap;
 
 use connect_util::decimal::BigDecimal;
-use connect_util::fields::{self, DATE, DECIMAL, TIME, TIMESTAMP, apply_defaults, value_at};
+use connect_util::fields::{self, DATE, DECIMAL, TIME, TIMESTAMP, apply_defaults};
 use connect_util::shape::{Kind, Top, class_part};
 use connect_util::{base64, date, java, json};
 use switchyard_sdk::prelude::*;
@@ -448,26 +448,53 @@ impl Cast {
         {
             return Err(unsupported_input(SchemaType::Struct));
         }
-        let names = record.part(self.part).field_names(&[])?;
+        // Reads in one batch (the names, then each cast field's schema and value), the casts
+        // in another.
+        let mut names = Batch::new();
+        let list = names.field_names(self.part, &[]);
+        let names = record.run(&names).names(list)?.to_vec();
+        let mut reads = Batch::new();
+        let probes: Vec<(&str, Target, usize)> = names
+            .iter()
+            .filter_map(|name| Some((name.as_str(), *casts.get(name)?)))
+            .map(|(name, target)| (name, target, reads.get_typed(self.part, &[name])))
+            .collect();
+        let answers = if probes.is_empty() {
+            None
+        } else {
+            Some(record.run(&reads))
+        };
+        let mut changes = Batch::new();
         let mut cast_fields = Vec::new();
-        for name in &names {
-            let Some(target) = casts.get(name) else {
+        for (name, target, index) in probes {
+            let Some(answers) = &answers else { break };
+            let typed = match answers.typed(index) {
+                Ok(typed) => typed,
+                Err(DataError::WrongType(_)) => {
+                    // A struct, map or array field: its schema first (the cast may refuse it),
+                    // then Kafka names its type.
+                    let Some(info) = record.part(self.part).schema(&[name])? else {
+                        continue;
+                    };
+                    cast_schema(&info, target, false)?;
+                    return Err(unsupported_input(info.type_));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let Some(info) = &typed.schema else {
                 continue;
             };
-            let view = record.part(self.part);
-            let Some(info) = view.schema(&[name])? else {
-                continue;
+            let schema = cast_schema(info, target, false)?;
+            let value = match (&typed.value, self.replace_null_with_default) {
+                (Scalar::Null, true) => fields::default_of(info).unwrap_or(Scalar::Null),
+                (value, _) => value.clone(),
             };
-            let schema = cast_schema(&info, *target, false)?;
-            let value = match view.get(&[name]) {
-                Err(DataError::WrongType(_)) => return Err(unsupported_input(info.type_)),
-                _ => value_at(&view, &[name], Some(&info), self.replace_null_with_default)?,
-            };
-            let cast = cast_scalar(Some(&info), &value, *target)?;
-            record
-                .part_mut(self.part)
-                .put(&[name], Some(&schema), cast)?;
-            cast_fields.push(name.as_str());
+            let cast = cast_scalar(Some(info), &value, target)?;
+            changes.put(self.part, &[name], Some(&schema), cast);
+            cast_fields.push(name);
+        }
+        if !changes.is_empty() {
+            record.run(&changes).check()?;
         }
         if self.replace_null_with_default {
             apply_defaults(record, self.part, &cast_fields)?;
