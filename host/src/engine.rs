@@ -1126,6 +1126,18 @@ impl StepState {
             wit::Op::Flatten(op) => done(self.with_data(this, op.part, true, |data, _| {
                 record::flatten(data, &op.delimiter)
             })?),
+            wit::Op::FillDefaults(op) => {
+                let (part, path) = path!(op.node);
+                // Read in place: a part gets encoded again only if a default was given.
+                let filled = self.with_data(this, part, false, |data, _| {
+                    record::fill_defaults(data, &path, &op.skip)
+                })?;
+                if let Ok((true, _)) = filled {
+                    // Decoded already: marking it changed cannot fail.
+                    let _ = self.with_data(this, part, true, |_, _| Ok(()))?;
+                }
+                filled.map(|(_, container)| wit::Answer::Flag(container))
+            }
         })
     }
 }

@@ -652,6 +652,38 @@ pub fn exists(data: &mut ConnectData, path: &[String]) -> bool {
     }
 }
 
+/// Gives every null field of the struct at `path` whose schema has a default that default,
+/// except the fields named in `skip` (the WIT `fill-defaults`; what Kafka's transforms do when
+/// they copy a struct with `Struct.get`). The schema is unchanged; schemaless data and a null
+/// struct are left as they are. Tells whether any default was given, and whether one was a
+/// struct, map or array.
+pub fn fill_defaults(
+    data: &mut ConnectData,
+    path: &[String],
+    skip: &[String],
+) -> Result<(bool, bool), DataError> {
+    if data.schema.is_none() {
+        return Ok((false, false));
+    }
+    let node = walk(data, path)?;
+    let (Some(schema), Value::Struct(values)) = (node.schema, node.value) else {
+        return Ok((false, false));
+    };
+    let mut filled = false;
+    let mut container = false;
+    for (value, field) in values.iter_mut().zip(&schema.fields) {
+        if !value.is_null() || skip.contains(&field.name) {
+            continue;
+        }
+        if let Some(default) = &field.schema.default {
+            container |= matches!(default, Value::Struct(_) | Value::Map(_) | Value::Array(_));
+            filled = true;
+            *value = default.clone();
+        }
+    }
+    Ok((filled, container))
+}
+
 /// Copies the node at `from` with its schema to `to` in the same data (the WIT `copy`), with
 /// `put`'s placement rules; `optional` makes the copy's schema optional without a default
 /// (`SchemaUtil.copySchemaBasics(schema).optional()`).
@@ -1583,5 +1615,38 @@ mod tests {
                 "Cannot create field because of field name duplication a_b".into()
             ))
         );
+    }
+
+    #[test]
+    fn fill_defaults_gives_null_fields_their_defaults_except_skipped_ones() {
+        let mut data = envelope();
+        let dims = path(&["after", "dims"]);
+        assert_eq!(
+            fill_defaults(&mut data, &dims, &["h".into()]),
+            Ok((false, false))
+        );
+        assert_eq!(
+            get(&mut data, &path(&["after", "dims", "h"])).unwrap(),
+            Value::Null
+        );
+        assert_eq!(fill_defaults(&mut data, &dims, &[]), Ok((true, false)));
+        assert_eq!(
+            get(&mut data, &path(&["after", "dims", "h"])).unwrap(),
+            Value::Int32(1)
+        );
+        // A null struct and schemaless data are left as they are.
+        assert_eq!(
+            fill_defaults(&mut data, &path(&["before"]), &[]),
+            Ok((false, false))
+        );
+        let mut schemaless = ConnectData {
+            schema: None,
+            value: Value::Map(vec![(Value::String("a".into()), Value::Null)]),
+        };
+        assert_eq!(fill_defaults(&mut schemaless, &[], &[]), Ok((false, false)));
+        assert!(matches!(
+            fill_defaults(&mut data, &path(&["nope"]), &[]),
+            Err(DataError::NoSuchField(_))
+        ));
     }
 }

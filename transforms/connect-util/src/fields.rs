@@ -83,44 +83,10 @@ pub fn value_at(
 /// a struct, array or map default makes the whole part go through its JSON form, which gives
 /// every null field with a default (nested ones too) its default.
 pub fn apply_defaults(record: &mut Record, part: Part, skip: &[&str]) -> Result<(), Error> {
-    // Three host calls whatever the width of the struct: its names, then every field's schema
-    // and value in one batch, then the defaults set in another.
-    let mut names = Batch::new();
-    let list = names.field_names(part, &[]);
-    let names = record.run(&names).names(list)?.to_vec();
-    let mut reads = Batch::new();
-    let fields: Vec<(&str, usize)> = names
-        .iter()
-        .map(String::as_str)
-        .filter(|name| !skip.contains(name))
-        .map(|name| (name, reads.get_typed(part, &[name])))
-        .collect();
-    let answers = record.run(&reads);
-    let mut sets = Batch::new();
-    let mut whole = false;
-    for (name, index) in fields {
-        let typed = match answers.typed(index) {
-            Ok(typed) => typed,
-            // A struct, map or array that is not null.
-            Err(DataError::WrongType(_)) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        let Some(info) = &typed.schema else {
-            continue;
-        };
-        if info.default_json.is_none() || typed.value != Scalar::Null {
-            continue;
-        }
-        match default_of(info) {
-            Some(default) => {
-                sets.set(part, &[name], default);
-            }
-            None => whole = true,
-        }
-    }
-    if !sets.is_empty() {
-        record.run(&sets).check()?;
-    }
+    // One host call: the host fills the defaults where the data lives (WIT `fill-defaults`).
+    let mut fill = Batch::new();
+    let filled = fill.fill_defaults(part, &[], skip);
+    let whole = record.run(&fill).flag(filled)?;
     if whole {
         let view = record.part(part);
         let data = json::read(&view)?;

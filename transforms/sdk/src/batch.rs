@@ -29,8 +29,8 @@
 //! a batch can probe several paths; a change that fails ends the batch.
 
 use crate::__bindings::connect::{
-    self, Answer, CopyOp, ExtractOp, FlattenOp, HoistOp, Node, Op, PutOp, RebuildOp, RenameOp,
-    ReshapeOp, SetOp, Typed,
+    self, Answer, CopyOp, ExtractOp, FillDefaultsOp, FlattenOp, HoistOp, Node, Op, PutOp,
+    RebuildOp, RenameOp, ReshapeOp, SetOp, Typed,
 };
 use crate::record::{DataError, FieldMapping, Part, Record, Scalar, SchemaInfo};
 
@@ -249,6 +249,16 @@ impl Batch {
         self.push(Op::Rebuild(RebuildOp {
             node: node(part, path),
             apply_defaults,
+        }))
+    }
+
+    /// Gives every null field of the struct at `path` whose schema has a default that default,
+    /// except the fields in `skip` (Kafka's `Struct.get` copy); answers [`Answers::flag`]:
+    /// whether a default was a struct, map or array.
+    pub fn fill_defaults(&mut self, part: Part, path: &[&str], skip: &[&str]) -> usize {
+        self.push(Op::FillDefaults(FillDefaultsOp {
+            node: node(part, path),
+            skip: skip.iter().map(|s| (*s).to_owned()).collect(),
         }))
     }
 
