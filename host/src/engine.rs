@@ -174,6 +174,11 @@ impl Engine {
         let mut config = wasmtime::Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
+        // `SWITCHYARD_PERF_MAP=1` names the guests' compiled functions for `perf` (a
+        // /tmp/perf-<pid>.map file), so profiles show where time goes inside a guest.
+        if std::env::var_os("SWITCHYARD_PERF_MAP").is_some_and(|v| v == "1") {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         // The on-disk cache makes the second start of a pipeline skip compilation; a machine
         // without a writable cache directory simply compiles every time.
         if let Ok(cache) = wasmtime::Cache::from_file(None) {
