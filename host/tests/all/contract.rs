@@ -1,5 +1,7 @@
-//! The WIT contract's versions: a component built against `switchyard:transform@0.1.0`, before
-//! `batch` existed, loads and runs beside the 0.1.1 built-ins.
+//! The WIT contract: a component built against `switchyard:transform@0.1.0`, before `batch`
+//! existed, loads and runs beside the 0.1.1 built-ins; `connect-record.batch` answers each read
+//! and goes on past its errors, applies changes in order and stops at the first that fails,
+//! with and without schemas, on null parts and on bad paths.
 
 use crate::common::{chain, encoded, json, record};
 
@@ -43,5 +45,176 @@ fn a_component_built_against_0_1_0_runs_beside_0_1_1_built_ins() {
     assert_eq!(
         value.expect("value"),
         r#"{"op":"c","after_id":6,"after_name":"tea","__op":"c"}"#
+    );
+}
+
+/// The test guest built from `transforms/testing/batch-probe`.
+fn batch_probe_wasm() -> String {
+    format!("{}/batch_probe.wasm", env!("SWITCHYARD_TEST_GUESTS"))
+}
+
+/// Runs `ops` through the batch probe over one record; returns the answers as text and the
+/// record's key and value once encoded.
+fn probe(
+    schemas: bool,
+    ops: &str,
+    key: Option<&str>,
+    value: Option<&str>,
+) -> (Vec<String>, Option<String>, Option<String>) {
+    let converter = |which: &str| {
+        format!(
+            "[converters.{which}]\nclass = \"org.apache.kafka.connect.json.JsonConverter\"\nconfig = {{ \"schemas.enable\" = {schemas} }}\n"
+        )
+    };
+    let mut c = chain(&format!(
+        "{}{}[[transforms]]\nalias = \"probe\"\ncomponent = \"{}\"\nconfig = {{ ops = \"{ops}\", schema = {schemas} }}\n",
+        converter("key"),
+        converter("value"),
+        batch_probe_wasm()
+    ))
+    .expect("the probe loads");
+    let mut out = c.apply(record("t", key, value)).expect("chain");
+    let r = out.pop().expect("one record");
+    let header = |name: &str| {
+        r.headers
+            .iter()
+            .find(|h| h.key == name)
+            .and_then(|h| h.value.as_ref())
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    };
+    let count: usize = header("answers")
+        .expect("answers")
+        .parse()
+        .expect("a count");
+    let answers = (0..count)
+        .map(|i| header(&format!("a{i}")).expect("an answer"))
+        .collect();
+    let (key, value) = encoded(&c, &r);
+    (answers, key, value)
+}
+
+const ENVELOPE: &str = r#"{"schema":{"type":"struct","name":"x.Envelope","fields":[{"field":"before","type":"struct","optional":true,"fields":[{"field":"id","type":"int64"}]},{"field":"after","type":"struct","optional":true,"fields":[{"field":"id","type":"int64"},{"field":"dims","type":"struct","optional":true,"fields":[{"field":"w","type":"int32"},{"field":"h","type":"int32","optional":true,"default":1}]}]},{"field":"op","type":"string"}]},"payload":{"before":null,"after":{"id":6,"dims":{"w":2,"h":null}},"op":"c"}}"#;
+
+#[test]
+fn batch_reads_answer_each_and_go_on_past_errors_with_a_schema() {
+    let (answers, _, value) = probe(
+        true,
+        "is-null value;is-null-at value after;is-null-at value before;exists value before.id;exists value nope;get value op;get value after.nope;get value after;get-typed value before.id;field-names value after",
+        None,
+        Some(ENVELOPE),
+    );
+    assert_eq!(answers.len(), 10, "{answers:?}");
+    assert!(answers[0].contains("Flag(false)"), "{}", answers[0]);
+    assert!(answers[1].contains("Flag(false)"), "{}", answers[1]);
+    assert!(answers[2].contains("Flag(true)"), "{}", answers[2]);
+    assert!(
+        answers[3].contains("Flag(true)"),
+        "inside a null struct, by its schema: {}",
+        answers[3]
+    );
+    assert!(answers[4].contains("Flag(false)"), "{}", answers[4]);
+    assert!(answers[5].contains(r#"String("c")"#), "{}", answers[5]);
+    assert!(
+        answers[6].starts_with("Err(") && answers[6].contains("NoSuchField"),
+        "{}",
+        answers[6]
+    );
+    assert!(
+        answers[7].starts_with("Err(") && answers[7].contains("WrongType"),
+        "{}",
+        answers[7]
+    );
+    assert!(
+        answers[8].contains("Int64") && answers[8].contains("Null"),
+        "null with its schema: {}",
+        answers[8]
+    );
+    assert!(answers[9].contains(r#"["id", "dims"]"#), "{}", answers[9]);
+    // Nothing was changed: the value's bytes pass through.
+    assert_eq!(value.as_deref(), Some(ENVELOPE));
+}
+
+#[test]
+fn batch_changes_apply_in_order_and_a_failed_change_ends_the_batch() {
+    let (answers, _, value) = probe(
+        true,
+        "copy value op after.__op;extract value after;rebuild value -;fill-defaults value dims;flatten value _;put value __table products",
+        None,
+        Some(ENVELOPE),
+    );
+    assert_eq!(answers.len(), 6, "{answers:?}");
+    assert!(
+        answers[3].contains("Flag(false)"),
+        "a scalar default: {}",
+        answers[3]
+    );
+    let value = json(&value.expect("value"));
+    assert_eq!(
+        value["payload"],
+        json(r#"{"id":6,"dims_w":2,"dims_h":1,"__op":"c","__table":"products"}"#)
+    );
+    let fields: Vec<&str> = value["schema"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["field"].as_str().expect("name"))
+        .collect();
+    assert_eq!(fields, ["id", "dims_w", "dims_h", "__op", "__table"]);
+    assert_eq!(
+        value["schema"]["optional"],
+        json("false"),
+        "rebuild drops optionality"
+    );
+
+    let (answers, _, _) = probe(
+        true,
+        "extract value nope;put value __x x;get value op",
+        None,
+        Some(ENVELOPE),
+    );
+    assert_eq!(
+        answers.len(),
+        1,
+        "the failed change ends the batch: {answers:?}"
+    );
+    assert!(answers[0].contains("NoSuchField"), "{}", answers[0]);
+}
+
+#[test]
+fn batch_on_schemaless_data_and_tombstones() {
+    let (answers, _, value) = probe(
+        false,
+        "get-typed value a.b;exists value a.c;schema value a;put value n 1;flatten value .",
+        None,
+        Some(r#"{"a":{"b":1},"z":[1,2]}"#),
+    );
+    assert_eq!(answers.len(), 5, "{answers:?}");
+    assert!(
+        answers[0].contains("schema: None") && answers[0].contains("Int64(1)"),
+        "{}",
+        answers[0]
+    );
+    assert!(answers[1].contains("Flag(false)"), "{}", answers[1]);
+    assert!(answers[2].contains("Schema(None)"), "{}", answers[2]);
+    assert_eq!(value.as_deref(), Some(r#"{"a.b":1,"z":[1,2],"n":"1"}"#));
+
+    let (answers, key, value) = probe(
+        true,
+        "is-null value;is-null key;flatten value .;get value op",
+        Some(r#"{"schema":{"type":"int64"},"payload":6}"#),
+        None,
+    );
+    assert!(answers[0].contains("Flag(true)"), "{}", answers[0]);
+    assert!(answers[1].contains("Flag(false)"), "{}", answers[1]);
+    assert!(
+        answers[2].contains("Done"),
+        "a null part is left as it is: {}",
+        answers[2]
+    );
+    assert!(answers[3].contains("NoSuchField"), "{}", answers[3]);
+    assert_eq!(value, None);
+    assert_eq!(
+        key.as_deref(),
+        Some(r#"{"schema":{"type":"int64"},"payload":6}"#)
     );
 }
