@@ -519,6 +519,27 @@ fn unwrap_ignores_what_is_not_an_envelope() {
 }
 
 #[test]
+fn unwrap_fails_a_value_the_converter_cannot_decode_at_value_converter() {
+    // One batch of reads decides a record's fate: a conversion failure in it must fail the
+    // record as the field-by-field reads did, never pass its bytes through.
+    for config in [&[][..], &[("add.fields", "op,table")][..]] {
+        let error = run(
+            &unwrap(config),
+            record(
+                "dummy",
+                None,
+                Some(r#"{"schema":{"type":"struct","fields":[]},"payload":"#),
+            ),
+        )
+        .expect_err("a malformed value fails");
+        assert!(
+            matches!(error, StepError::Conversion { key: false, .. }),
+            "{config:?}: {error:?}"
+        );
+    }
+}
+
+#[test]
 fn unwrap_propagates_record_headers() {
     let r = with_headers(
         create(true),

@@ -826,10 +826,9 @@ impl ExtractNewRecordState {
     fn apply_batched(&self, plan: &ReadPlan, mut record: Record) -> Result<Output, Error> {
         let answers = record.run(&plan.reads);
         let tombstone = answers.flag(plan.value_null)?;
+        // A value the converter cannot decode fails here, as `is_envelope` would.
         let envelope = answers
-            .schema(plan.value_schema)
-            .ok()
-            .flatten()
+            .schema(plan.value_schema)?
             .and_then(|s| s.name.as_deref())
             .is_some_and(|name| name.ends_with(debezium_support::envelope::ENVELOPE_SUFFIX));
         if tombstone && !self.add_headers.is_empty() {
