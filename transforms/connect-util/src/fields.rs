@@ -17,15 +17,7 @@ pub const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
 
 /// A plain schema of `kind` (`SchemaBuilder.int32()` …), optional or required.
 pub fn plain(kind: SchemaType, optional: bool) -> SchemaInfo {
-    SchemaInfo {
-        type_: kind,
-        optional,
-        name: None,
-        version: None,
-        doc: None,
-        parameters: Vec::new(),
-        default_json: None,
-    }
+    SchemaInfo::plain(kind, optional)
 }
 
 /// A logical schema: `Date.SCHEMA`, `Time.SCHEMA` or `Timestamp.SCHEMA` (version 1), optional

@@ -67,15 +67,7 @@ pub fn optional_copy(info: &SchemaInfo) -> SchemaInfo {
 
 /// A plain schema of `kind` (`Schema.STRING_SCHEMA`, `Schema.OPTIONAL_STRING_SCHEMA`, …).
 pub fn plain(kind: SchemaType, optional: bool) -> SchemaInfo {
-    SchemaInfo {
-        type_: kind,
-        optional,
-        name: None,
-        version: None,
-        doc: None,
-        parameters: Vec::new(),
-        default_json: None,
-    }
+    SchemaInfo::plain(kind, optional)
 }
 
 /// The schema type named as `JsonConverter` names it (`"int32"`, `"float"`, `"double"`, …).

@@ -834,16 +834,10 @@ impl ExtractNewRecordState {
         if tombstone && !self.add_headers.is_empty() {
             return self.apply_by_field(record);
         }
-        if tombstone {
-            return Ok(if self.strategy.keeps_tombstones() {
-                Output::One(record)
-            } else {
-                Output::Drop
-            });
-        }
-        if !envelope {
-            return Ok(Output::One(record));
-        }
+        let mut record = match self.tombstone_or_other(record, tombstone, envelope) {
+            Ok(done) => return Ok(done),
+            Err(envelope) => envelope,
+        };
         let (field_probes, header_probes) = plan.refs.split_at(self.add_fields.len());
         if !self.add_headers.is_empty() {
             let headers =
@@ -924,6 +918,27 @@ impl ExtractNewRecordState {
         Ok(Output::One(record))
     }
 
+    /// What becomes of a tombstone (kept or dropped, per the strategy) or of a record that is
+    /// not a Debezium envelope (passed on as it is); `Err` gives an envelope back to unwrap.
+    fn tombstone_or_other(
+        &self,
+        record: Record,
+        tombstone: bool,
+        envelope: bool,
+    ) -> Result<Output, Record> {
+        if tombstone {
+            return Ok(if self.strategy.keeps_tombstones() {
+                Output::One(record)
+            } else {
+                Output::Drop
+            });
+        }
+        if !envelope {
+            return Ok(Output::One(record));
+        }
+        Err(record)
+    }
+
     /// `InsertField` of `__deleted` as changes (see [`Self::mark_deleted`]).
     fn mark_deleted_batched(&self, changes: &mut Batch, deleted: bool) {
         changes.rebuild(Part::Value, &[], self.replace_null_with_default);
@@ -945,16 +960,10 @@ impl ExtractNewRecordState {
                 record.add_header(&key, value.as_deref());
             }
         }
-        if tombstone {
-            return Ok(if self.strategy.keeps_tombstones() {
-                Output::One(record)
-            } else {
-                Output::Drop
-            });
-        }
-        if !envelope {
-            return Ok(Output::One(record));
-        }
+        let mut record = match self.tombstone_or_other(record, tombstone, envelope) {
+            Ok(done) => return Ok(done),
+            Err(envelope) => envelope,
+        };
 
         let after_null = is_null_field(&record, AFTER)?;
         if after_null && is_null_field(&record, BEFORE)? {
