@@ -457,8 +457,14 @@ fn is_null_field(record: &Record, name: &str) -> Result<bool, Error> {
 
 /// `Struct.getString(field)` of a row struct, for `route.by.field`.
 fn get_string(record: &Record, row: &str, field: &str) -> Result<Option<String>, Error> {
-    match record.value().get(&[row, field]) {
-        Ok(Scalar::String(s)) => Ok(Some(s)),
+    string_field(record.value().get(&[row, field]).as_ref(), field)
+}
+
+/// What `Struct.getString(field)` makes of a field read: its text, `None` for null, or the
+/// error Kafka throws.
+fn string_field(found: Result<&Scalar, &DataError>, field: &str) -> Result<Option<String>, Error> {
+    match found {
+        Ok(Scalar::String(s)) => Ok(Some(s.clone())),
         Ok(Scalar::Null) => Ok(None),
         Ok(_) | Err(DataError::WrongType(_)) => Err(Error::bad_record(format!(
             "Field '{field}' is not of type STRING"
@@ -466,7 +472,7 @@ fn get_string(record: &Record, row: &str, field: &str) -> Result<Option<String>,
         Err(DataError::NoSuchField(_)) => Err(Error::bad_record(format!(
             "{field} is not a valid field name"
         ))),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e.clone().into()),
     }
 }
 
@@ -724,17 +730,8 @@ fn answered_null(answers: &Answers, index: usize, name: &str) -> Result<bool, Er
 
 /// `Struct.getString(field)` of a row struct from its answer (as [`get_string`]).
 fn answered_string(answers: &Answers, index: usize, field: &str) -> Result<Option<String>, Error> {
-    match answers.scalar(index) {
-        Ok(Scalar::String(s)) => Ok(Some(s.clone())),
-        Ok(Scalar::Null) => Ok(None),
-        Ok(_) | Err(DataError::WrongType(_)) => Err(Error::bad_record(format!(
-            "Field '{field}' is not of type STRING"
-        ))),
-        Err(DataError::NoSuchField(_)) => Err(Error::bad_record(format!(
-            "{field} is not a valid field name"
-        ))),
-        Err(e) => Err(e.into()),
-    }
+    let found = answers.scalar(index);
+    string_field(found.as_ref().map(|s| *s), field)
 }
 
 impl ExtractNewRecordState {

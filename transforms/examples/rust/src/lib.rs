@@ -68,15 +68,7 @@ fn masked(value: &Scalar, replacement: &str) -> Result<Option<Scalar>, String> {
 
 /// A string field's schema, for `put` on schema'd data.
 fn string_schema(optional: bool) -> SchemaInfo {
-    SchemaInfo {
-        type_: SchemaType::String,
-        optional,
-        name: None,
-        version: None,
-        doc: None,
-        parameters: Vec::new(),
-        default_json: None,
-    }
+    SchemaInfo::plain(SchemaType::String, optional)
 }
 
 impl ChangeRouter {
