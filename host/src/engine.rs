@@ -989,6 +989,26 @@ impl StepState {
 }
 
 impl StepState {
+    /// `put` of `value` at `path`, with the schema the guest described built once (see
+    /// [`Self::described_schema`]): the method and the batch operation.
+    fn put_at(
+        &mut self,
+        this: &Resource<Record>,
+        part: wit::Part,
+        path: &[String],
+        schema: Option<wit::SchemaInfo>,
+        value: wit::Scalar,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        let schema = match schema.map(|info| self.described_schema(info)).transpose() {
+            Ok(schema) => schema,
+            Err(e) => return Ok(Err(wit_data_error(e))),
+        };
+        let value = scalar_from_wit(value);
+        self.with_data(this, part, true, |data, _| {
+            record::put(data, path, schema, value)
+        })
+    }
+
     /// The path registered as `id`.
     fn path(&self, id: u32) -> Result<Arc<[String]>, wit::DataError> {
         self.paths
@@ -1090,18 +1110,7 @@ impl StepState {
             })?),
             wit::Op::Put(op) => {
                 let (part, path) = path!(op.node);
-                let schema = match op
-                    .schema
-                    .map(|info| self.described_schema(info))
-                    .transpose()
-                {
-                    Ok(schema) => schema,
-                    Err(e) => return Ok(Err(wit_data_error(e))),
-                };
-                let value = scalar_from_wit(op.value);
-                done(self.with_data(this, part, true, |data, _| {
-                    record::put(data, &path, schema, value)
-                })?)
+                done(self.put_at(this, part, &path, op.schema, op.value)?)
             }
             wit::Op::RenameSchema(op) => {
                 let (part, path) = path!(op.node);
@@ -1110,13 +1119,9 @@ impl StepState {
                 })?)
             }
             wit::Op::Copy(op) => {
-                let from = match self.path(op.from) {
-                    Ok(p) => p,
-                    Err(e) => return Ok(Err(e)),
-                };
-                let to = match self.path(op.to) {
-                    Ok(p) => p,
-                    Err(e) => return Ok(Err(e)),
+                let (from, to) = match (self.path(op.from), self.path(op.to)) {
+                    (Ok(from), Ok(to)) => (from, to),
+                    (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
                 };
                 done(self.with_data(this, op.part, true, |data, _| {
                     record::copy(data, &from, &to, op.optional)
@@ -1562,13 +1567,7 @@ impl wit::HostConnectRecord for StepState {
         schema: Option<wit::SchemaInfo>,
         value: wit::Scalar,
     ) -> wasmtime::Result<Result<(), wit::DataError>> {
-        let schema = match schema.map(|info| self.described_schema(info)).transpose() {
-            Ok(schema) => schema,
-            Err(e) => return Ok(Err(wit_data_error(e))),
-        };
-        self.with_data(&this, part, true, |data, _| {
-            record::put(data, &path, schema, scalar_from_wit(value))
-        })
+        self.put_at(&this, part, &path, schema, value)
     }
 
     fn rename_schema(

@@ -607,7 +607,7 @@ pub fn get_typed(
 }
 
 /// Whether a struct on the way to `path` (not the node itself) is null.
-fn null_on_the_way(data: &mut ConnectData, path: &[String]) -> bool {
+fn null_on_the_way(data: &ConnectData, path: &[String]) -> bool {
     let Some((_, parents)) = path.split_last() else {
         return false;
     };
@@ -755,11 +755,7 @@ pub fn rebuild(
         },
         &[&schema],
         || {
-            let mut rebuilt = Schema::new(SchemaType::Struct);
-            rebuilt.name = schema.name.clone();
-            rebuilt.version = schema.version;
-            rebuilt.doc = schema.doc.clone();
-            rebuilt.parameters = schema.parameters.clone();
+            let mut rebuilt = struct_basics(&schema);
             rebuilt.fields = schema.fields.clone();
             Ok(Arc::new(rebuilt))
         },
@@ -770,6 +766,17 @@ pub fn rebuild(
         None => {}
     }
     Ok(())
+}
+
+/// A struct schema without fields that keeps `schema`'s name, version, doc and parameters, but
+/// not its optionality or default (`SchemaUtil.copySchemaBasics(schema, SchemaBuilder.struct())`).
+fn struct_basics(schema: &Schema) -> Schema {
+    let mut basics = Schema::new(SchemaType::Struct);
+    basics.name = schema.name.clone();
+    basics.version = schema.version;
+    basics.doc = schema.doc.clone();
+    basics.parameters = schema.parameters.clone();
+    basics
 }
 
 /// Flattens the struct (or, schemaless, the map) that is the whole of `data` into one level,
@@ -812,11 +819,7 @@ pub fn flatten(data: &mut ConnectData, delimiter: &str) -> Result<(), DataError>
                 },
                 &[&schema],
                 || {
-                    let mut flat = Schema::new(SchemaType::Struct);
-                    flat.name = schema.name.clone();
-                    flat.version = schema.version;
-                    flat.doc = schema.doc.clone();
-                    flat.parameters = schema.parameters.clone();
+                    let mut flat = struct_basics(&schema);
                     flatten_schema(
                         &schema,
                         "",
@@ -1074,11 +1077,7 @@ fn reshape_node(
                 },
                 &[schema],
                 || {
-                    let mut new_schema = Schema::new(SchemaType::Struct);
-                    new_schema.name = schema.name.clone();
-                    new_schema.version = schema.version;
-                    new_schema.doc = schema.doc.clone();
-                    new_schema.parameters = schema.parameters.clone();
+                    let mut new_schema = struct_basics(schema);
                     for (source, target) in fields {
                         let index = schema
                             .field_index(source)
@@ -1558,6 +1557,10 @@ mod tests {
                 ),
                 (Value::String("e".into()), Value::Map(vec![])),
                 (Value::String("n".into()), Value::Null),
+                (
+                    Value::String("arr".into()),
+                    Value::Array(vec![Value::Map(vec![])]),
+                ),
             ]),
         };
         flatten(&mut schemaless, ".").unwrap();
@@ -1566,7 +1569,12 @@ mod tests {
             Value::Map(vec![
                 (Value::String("a.b".into()), Value::Int64(1)),
                 (Value::String("n".into()), Value::Null),
-            ])
+                (
+                    Value::String("arr".into()),
+                    Value::Array(vec![Value::Map(vec![])]),
+                ),
+            ]),
+            "arrays are kept, not descended into"
         );
 
         let mut null = ConnectData::NULL;
@@ -1614,6 +1622,56 @@ mod tests {
             Err(DataError::Invalid(
                 "Cannot create field because of field name duplication a_b".into()
             ))
+        );
+    }
+
+    /// `FlattenTest.testOptionalAndDefaultValuesNested`: a leaf takes its own default, else the
+    /// value its parent's default struct holds; every leaf under an optional struct is optional.
+    #[test]
+    fn flatten_takes_defaults_from_the_struct_above() {
+        let mut inner = Schema::new(SchemaType::Struct)
+            .optional()
+            .field("req_field", Schema::new(SchemaType::String))
+            .field("opt_field", {
+                let mut s = Schema::new(SchemaType::String).optional();
+                s.default = Some(Value::String("child_default".into()));
+                s
+            });
+        inner.default = Some(Value::Struct(vec![
+            Value::String("req_default".into()),
+            Value::Null,
+        ]));
+        let mut data = ConnectData {
+            schema: Some(Arc::new(Schema::new(SchemaType::Struct).field("s", inner))),
+            value: Value::Struct(vec![Value::Null]),
+        };
+        flatten(&mut data, ".").unwrap();
+        let schema = data.schema.clone().unwrap();
+        let fields: Vec<(&str, bool, Option<&Value>)> = schema
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    f.schema.optional,
+                    f.schema.default.as_ref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                (
+                    "s.req_field",
+                    true,
+                    Some(&Value::String("req_default".into()))
+                ),
+                (
+                    "s.opt_field",
+                    true,
+                    Some(&Value::String("child_default".into()))
+                )
+            ]
         );
     }
 

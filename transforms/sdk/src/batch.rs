@@ -305,14 +305,11 @@ impl Answers {
         }
     }
 
-    /// A yes or no: `is-null`, `has-schema`, or whether [`Batch::is_null_at`]'s node is null.
+    /// A yes or no: `is-null`, `is-null-at`, `exists`, `has-schema`, `fill-defaults`.
     pub fn flag(&self, index: usize) -> Result<bool, DataError> {
-        match self.get(index) {
-            Ok(Answer::Flag(b)) => Ok(*b),
-            Ok(Answer::Scalar(s)) => Ok(*s == Scalar::Null),
-            Ok(other) => Err(unexpected(other)),
-            Err(DataError::WrongType(_)) => Ok(false),
-            Err(e) => Err(e),
+        match self.get(index)? {
+            Answer::Flag(b) => Ok(*b),
+            other => Err(unexpected(other)),
         }
     }
 
@@ -349,17 +346,6 @@ impl Answers {
             other => Err(unexpected(other)),
         }
     }
-
-    /// Takes the scalar of a `get` or `get-typed` answer out, leaving null.
-    pub fn take_scalar(&mut self, index: usize) -> Result<Scalar, DataError> {
-        match self.answers.get_mut(index) {
-            Some(Ok(Answer::Scalar(s))) => Ok(std::mem::replace(s, Scalar::Null)),
-            Some(Ok(Answer::Typed(t))) => Ok(std::mem::replace(&mut t.value, Scalar::Null)),
-            Some(Ok(other)) => Err(unexpected(other)),
-            Some(Err(e)) => Err(e.clone()),
-            None => Err(not_run()),
-        }
-    }
 }
 
 impl Record {
@@ -386,5 +372,3 @@ impl SchemaInfo {
         }
     }
 }
-
-pub use connect::Typed as TypedScalar;
