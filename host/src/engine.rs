@@ -47,6 +47,8 @@ mod generated {
     }
 }
 
+mod packed;
+
 use generated::switchyard::transform::connect as wit;
 use generated::switchyard::transform::host::Level;
 use generated::switchyard::transform::lookup as wit_lookup;
@@ -1009,6 +1011,36 @@ impl StepState {
         })
     }
 
+    /// Runs `ops` in order on `this`, as `batch` does: a failed read answers its error and the
+    /// batch goes on, a failed change ends it.
+    fn run_batch(
+        &mut self,
+        this: &Resource<Record>,
+        ops: Vec<wit::Op>,
+    ) -> wasmtime::Result<Vec<Result<wit::Answer, wit::DataError>>> {
+        let mut answers = Vec::with_capacity(ops.len());
+        for op in ops {
+            let changes = !matches!(
+                op,
+                wit::Op::IsNull(_)
+                    | wit::Op::IsNullAt(_)
+                    | wit::Op::Exists(_)
+                    | wit::Op::HasSchema(_)
+                    | wit::Op::Schema(_)
+                    | wit::Op::FieldNames(_)
+                    | wit::Op::Get(_)
+                    | wit::Op::GetTyped(_)
+            );
+            let answer = self.run_op(this, op)?;
+            let failed = answer.is_err();
+            answers.push(answer);
+            if changes && failed {
+                break;
+            }
+        }
+        Ok(answers)
+    }
+
     /// The path registered as `id`.
     fn path(&self, id: u32) -> Result<Arc<[String]>, wit::DataError> {
         self.paths
@@ -1631,27 +1663,15 @@ impl wit::HostConnectRecord for StepState {
         this: Resource<Record>,
         ops: Vec<wit::Op>,
     ) -> wasmtime::Result<Vec<Result<wit::Answer, wit::DataError>>> {
-        let mut answers = Vec::with_capacity(ops.len());
-        for op in ops {
-            let changes = !matches!(
-                op,
-                wit::Op::IsNull(_)
-                    | wit::Op::IsNullAt(_)
-                    | wit::Op::Exists(_)
-                    | wit::Op::HasSchema(_)
-                    | wit::Op::Schema(_)
-                    | wit::Op::FieldNames(_)
-                    | wit::Op::Get(_)
-                    | wit::Op::GetTyped(_)
-            );
-            let answer = self.run_op(&this, op)?;
-            let failed = answer.is_err();
-            answers.push(answer);
-            if changes && failed {
-                break;
-            }
-        }
-        Ok(answers)
+        self.run_batch(&this, ops)
+    }
+
+    fn batch_packed(&mut self, this: Resource<Record>, ops: Vec<u8>) -> wasmtime::Result<Vec<u8>> {
+        let answers = match packed::decode_ops(&ops) {
+            Ok(ops) => self.run_batch(&this, ops)?,
+            Err(e) => vec![Err(wit::DataError::Invalid(e.to_string()))],
+        };
+        Ok(packed::encode_answers(&answers))
     }
 
     fn drop(&mut self, this: Resource<Record>) -> wasmtime::Result<()> {

@@ -53,9 +53,23 @@ fn batch_probe_wasm() -> String {
     format!("{}/batch_probe.wasm", env!("SWITCHYARD_TEST_GUESTS"))
 }
 
-/// Runs `ops` through the batch probe over one record; returns the answers as text and the
-/// record's key and value once encoded.
+/// Runs `ops` through the batch probe over one record, once through `batch-packed` (the SDK's
+/// way) and once through the typed `batch`; checks that both answer and change alike and
+/// returns the answers as text and the record's key and value once encoded.
 fn probe(
+    schemas: bool,
+    ops: &str,
+    key: Option<&str>,
+    value: Option<&str>,
+) -> (Vec<String>, Option<String>, Option<String>) {
+    let packed = probe_as(false, schemas, ops, key, value);
+    let typed = probe_as(true, schemas, ops, key, value);
+    assert_eq!(packed, typed, "packed and typed batches differ on `{ops}`");
+    packed
+}
+
+fn probe_as(
+    typed: bool,
     schemas: bool,
     ops: &str,
     key: Option<&str>,
@@ -67,7 +81,7 @@ fn probe(
         )
     };
     let mut c = chain(&format!(
-        "{}{}[[transforms]]\nalias = \"probe\"\ncomponent = \"{}\"\nconfig = {{ ops = \"{ops}\", schema = {schemas} }}\n",
+        "{}{}[[transforms]]\nalias = \"probe\"\ncomponent = \"{}\"\nconfig = {{ ops = \"{ops}\", schema = {schemas}, typed = {typed} }}\n",
         converter("key"),
         converter("value"),
         batch_probe_wasm()
@@ -217,4 +231,41 @@ fn batch_on_schemaless_data_and_tombstones() {
         key.as_deref(),
         Some(r#"{"schema":{"type":"int64"},"payload":6}"#)
     );
+}
+
+#[test]
+fn packed_and_typed_batches_carry_schemas_names_and_every_scalar_alike() {
+    // Schemas with a name, a default and optionality; names; scalars of several types; a
+    // change whose schema the guest describes; errors of each kind the probe can reach.
+    let (answers, _, value) = probe(
+        true,
+        "schema value -;schema value after.dims.h;get-typed value after.dims.h;field-names value after;get-typed value after.id;set value op u;get value op;put value after.note hi;get-typed value after.note;get value nope;get value after",
+        None,
+        Some(ENVELOPE),
+    );
+    assert_eq!(answers.len(), 11, "{answers:?}");
+    assert!(
+        answers[0].contains(r#"name: Some("x.Envelope")"#),
+        "{}",
+        answers[0]
+    );
+    assert!(
+        answers[1].contains(r#"default-json: Some("1")"#) && answers[1].contains("optional: true"),
+        "{}",
+        answers[1]
+    );
+    assert!(
+        answers[2].contains("Int32(1)"),
+        "a null field takes its default, as Struct.get does: {}",
+        answers[2]
+    );
+    assert!(answers[3].contains(r#"["id", "dims"]"#), "{}", answers[3]);
+    assert!(answers[4].contains("Int64(6)"), "{}", answers[4]);
+    assert!(answers[6].contains(r#"String("u")"#), "{}", answers[6]);
+    assert!(answers[8].contains(r#"String("hi")"#), "{}", answers[8]);
+    assert!(answers[9].contains("NoSuchField"), "{}", answers[9]);
+    assert!(answers[10].contains("WrongType"), "{}", answers[10]);
+    let value = json(&value.expect("value"));
+    assert_eq!(value["payload"]["op"], json(r#""u""#));
+    assert_eq!(value["payload"]["after"]["note"], json(r#""hi""#));
 }

@@ -57,6 +57,7 @@ pub mod java;
 pub mod log;
 pub mod lookup;
 pub mod memo;
+mod packed;
 pub mod record;
 
 pub use batch::{Answers, Batch};

@@ -46,8 +46,9 @@ impl Record {
         self.inner
     }
 
-    /// The host handle.
-    pub(crate) fn raw(&self) -> &ConnectRecord {
+    /// The WIT `connect-record` handle itself, to call an import the SDK does not wrap (the
+    /// typed `batch`, say).
+    pub fn as_raw(&self) -> &ConnectRecord {
         &self.inner
     }
 
