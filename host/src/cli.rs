@@ -351,23 +351,33 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
     let mut line_buf = Vec::with_capacity(4096);
     let mut dlq_buf = Vec::new();
     let mut reader = BufReader::with_capacity(1 << 16, input);
-    let mut text = String::new();
+    let mut bytes = Vec::with_capacity(4096);
     let mut line_no = 0usize;
     loop {
-        text.clear();
+        bytes.clear();
         let n = reader
-            .read_line(&mut text)
+            .read_until(b'\n', &mut bytes)
             .map_err(|e| io_err(&args.input, e))?;
         if n == 0 {
             break;
         }
+        // What `read_line` would say, checked with SIMD.
+        let text = crate::text::utf8(&bytes).map_err(|_| {
+            io_err(
+                &args.input,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                ),
+            )
+        })?;
         line_no += 1;
         if text.trim().is_empty() {
             continue;
         }
         summary.records_in += 1;
         let outcome = process_line(
-            &text,
+            text,
             line_no,
             &mut chain,
             &converters,

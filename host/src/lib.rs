@@ -26,3 +26,4 @@ pub mod record;
 pub mod registry;
 pub mod scaffold;
 pub mod schema;
+mod text;

@@ -224,7 +224,7 @@ impl JsonConverter {
             return Ok(ConnectData::NULL);
         };
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let text = std::str::from_utf8(bytes).map_err(|e| {
+        let text = crate::text::utf8(bytes).map_err(|e| {
             ConvertError::new(format!(
                 "{DESERIALIZE_FAILED}invalid UTF-8 at byte {}",
                 e.valid_up_to()
