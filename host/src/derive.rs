@@ -17,6 +17,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
@@ -152,10 +153,32 @@ struct Entry {
 
 #[derive(Default)]
 struct Memo {
-    /// Entries by the hash of their derivation.
-    entries: HashMap<u64, Vec<Entry>>,
+    /// Entries by the hash of their derivation (already a hash: not hashed again).
+    entries: HashMap<u64, Vec<Entry>, BuildHasherDefault<Prehashed>>,
     len: usize,
-    hasher: std::hash::RandomState,
+    /// Seeded per thread, so that schemas made to collide cannot be planned.
+    hasher: foldhash::fast::RandomState,
+}
+
+/// A hasher for keys that are hashes already: it keeps the `u64`.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used (the map's key is a `u64`); fold anything else in.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 thread_local! {
