@@ -406,7 +406,7 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
                 }
                 if let (Some(dlq), Some(path)) = (dlq.as_mut(), &args.dlq) {
                     dlq_buf.clear();
-                    write_dead_letter(&mut dlq_buf, &pipeline, &failed, &text);
+                    write_dead_letter(&mut dlq_buf, &pipeline, &failed, text);
                     dlq.write_all(&dlq_buf).map_err(|e| io_err(path, e))?;
                     summary.dead_lettered += 1;
                 }
