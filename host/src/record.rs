@@ -645,10 +645,27 @@ pub fn is_null_at(data: &mut ConnectData, path: &[String]) -> Result<bool, DataE
 /// Whether the node at `path` exists (the WIT `exists`): with a schema, whether the schema has
 /// it; schemaless, whether the data does.
 pub fn exists(data: &mut ConnectData, path: &[String]) -> bool {
-    if data.schema.is_some() {
-        schema_at(data, path).is_ok()
-    } else {
-        walk(data, path).is_ok()
+    match &data.schema {
+        // Walked without `schema_walk`, whose error would name the path only to be dropped: a
+        // probe that misses is an answer here, not an error.
+        Some(schema) => {
+            let mut current = schema;
+            for name in path {
+                current = match current.kind {
+                    SchemaType::Struct => match current.field_index(name) {
+                        Some(i) => &current.fields[i].schema,
+                        None => return false,
+                    },
+                    SchemaType::Map => match &current.value_schema {
+                        Some(values) => values,
+                        None => return false,
+                    },
+                    _ => return false,
+                };
+            }
+            true
+        }
+        None => walk(data, path).is_ok(),
     }
 }
 
