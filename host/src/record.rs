@@ -1532,13 +1532,9 @@ mod tests {
         assert_eq!(get(&mut null, &path(&["before"])).unwrap(), Value::Null);
     }
 
-    #[test]
-    fn flatten_follows_kafka_with_and_without_schemas() {
-        let mut data = envelope();
-        extract(&mut data, &path(&["after"]), true).unwrap();
-        flatten(&mut data, "_").unwrap();
-        let schema = data.schema.clone().unwrap();
-        let fields: Vec<(&str, bool, Option<&Value>)> = schema
+    /// Each field of a struct schema: its name, whether it is optional, its default.
+    fn field_shapes(schema: &Schema) -> Vec<(&str, bool, Option<&Value>)> {
+        schema
             .fields
             .iter()
             .map(|f| {
@@ -1548,7 +1544,16 @@ mod tests {
                     f.schema.default.as_ref(),
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn flatten_follows_kafka_with_and_without_schemas() {
+        let mut data = envelope();
+        extract(&mut data, &path(&["after"]), true).unwrap();
+        flatten(&mut data, "_").unwrap();
+        let schema = data.schema.clone().unwrap();
+        let fields = field_shapes(&schema);
         assert_eq!(
             fields,
             [
@@ -1664,17 +1669,7 @@ mod tests {
         };
         flatten(&mut data, ".").unwrap();
         let schema = data.schema.clone().unwrap();
-        let fields: Vec<(&str, bool, Option<&Value>)> = schema
-            .fields
-            .iter()
-            .map(|f| {
-                (
-                    f.name.as_str(),
-                    f.schema.optional,
-                    f.schema.default.as_ref(),
-                )
-            })
-            .collect();
+        let fields = field_shapes(&schema);
         assert_eq!(
             fields,
             [

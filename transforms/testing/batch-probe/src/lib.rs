@@ -67,16 +67,9 @@ impl BatchProbe {
     fn batch(&self, steps: &[Step<'_>]) -> Result<Batch, Error> {
         let mut batch = Batch::new();
         let schema = SchemaInfo::plain(SchemaType::String, true);
-        for Step {
-            kind,
-            part,
-            path,
-            word,
-            arg,
-        } in steps
-        {
-            let (part, path, arg) = (*part, path.as_slice(), *arg);
-            match *kind {
+        for step in steps {
+            let (part, path, word, arg) = (step.part, step.path.as_slice(), step.word, step.arg);
+            match step.kind {
                 "is-null" => batch.is_null(part),
                 "is-null-at" => batch.is_null_at(part, path),
                 "exists" => batch.exists(part, path),
@@ -104,21 +97,14 @@ impl BatchProbe {
         };
         let schema = SchemaInfo::plain(SchemaType::String, true);
         let mut ops = Vec::new();
-        for Step {
-            kind,
-            part,
-            path,
-            word,
-            arg,
-        } in steps
-        {
-            let part = *part;
+        for step in steps {
+            let (part, path, word) = (step.part, step.path.as_slice(), step.word);
             let node = Node {
                 part,
                 path: path_id(path),
             };
-            let value = || Scalar::String((*arg).to_owned());
-            ops.push(match *kind {
+            let value = || Scalar::String(step.arg.to_owned());
+            ops.push(match step.kind {
                 "is-null" => Op::IsNull(part),
                 "is-null-at" => Op::IsNullAt(node),
                 "exists" => Op::Exists(node),
@@ -145,12 +131,12 @@ impl BatchProbe {
                 }),
                 "flatten" => Op::Flatten(FlattenOp {
                     part,
-                    delimiter: (*word).to_owned(),
+                    delimiter: word.to_owned(),
                 }),
                 "copy" => Op::Copy(CopyOp {
                     part,
                     from: path_id(path),
-                    to: path_id(&names(arg)),
+                    to: path_id(&names(step.arg)),
                     optional: true,
                 }),
                 "fill-defaults" => Op::FillDefaults(FillDefaultsOp {
