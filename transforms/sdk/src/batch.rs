@@ -28,6 +28,8 @@
 //! A read that fails (a missing field, a wrong type) answers its error and the batch goes on, so
 //! a batch can probe several paths; a change that fails ends the batch.
 
+use std::cell::OnceCell;
+
 use crate::__bindings::connect::{self, Answer, Typed};
 use crate::packed::{self, Writer};
 use crate::record::{DataError, FieldMapping, Part, Record, Scalar, SchemaInfo};
@@ -73,6 +75,57 @@ mod case {
     pub const REBUILD: u8 = 15;
     pub const FLATTEN: u8 = 16;
     pub const FILL_DEFAULTS: u8 = 17;
+}
+
+/// A path registered with the host once (`connect.register-path`), usually in `configure`:
+/// batches name it by its number, so using it costs nothing per record.
+///
+/// Every [`Batch`] method takes a path as any [`AsPath`]: a `Path`, or the names themselves
+/// (`&["after", "id"]`), which are looked up among the paths already registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Path(u32);
+
+impl Path {
+    /// Registers `path` (struct field names or map keys from the top of a part; the empty
+    /// path is the part itself).
+    pub fn new(path: &[&str]) -> Path {
+        Path(path_id(path))
+    }
+
+    /// The number the host gave the path.
+    pub fn id(self) -> u32 {
+        self.0
+    }
+}
+
+/// A path, as [`Batch`] methods take it: a registered [`Path`] or a list of names.
+pub trait AsPath {
+    /// The path's number from `connect.register-path`.
+    fn path_id(&self) -> u32;
+}
+
+impl AsPath for Path {
+    fn path_id(&self) -> u32 {
+        self.0
+    }
+}
+
+impl AsPath for [&str] {
+    fn path_id(&self) -> u32 {
+        path_id(self)
+    }
+}
+
+impl<const N: usize> AsPath for [&str; N] {
+    fn path_id(&self) -> u32 {
+        path_id(self)
+    }
+}
+
+impl AsPath for Vec<&str> {
+    fn path_id(&self) -> u32 {
+        path_id(self)
+    }
 }
 
 /// The number the host gave `path` (`connect.register-path`), asked once per path and
@@ -154,8 +207,8 @@ impl Batch {
     }
 
     /// Appends an operation whose payload is one node.
-    fn push_node(&mut self, case: u8, part: Part, path: &[&str]) -> usize {
-        let id = path_id(path);
+    fn push_node<P: AsPath + ?Sized>(&mut self, case: u8, part: Part, path: &P) -> usize {
+        let id = path.path_id();
         self.push(case, |w| w.node(part, id))
     }
 
@@ -167,13 +220,13 @@ impl Batch {
     /// Whether the node at `path` is null; answers [`Answers::flag`] (a struct, map or array is
     /// not null, a missing field is an error; with a schema, a node inside a null struct is
     /// null).
-    pub fn is_null_at(&mut self, part: Part, path: &[&str]) -> usize {
+    pub fn is_null_at<P: AsPath + ?Sized>(&mut self, part: Part, path: &P) -> usize {
         self.push_node(case::IS_NULL_AT, part, path)
     }
 
     /// Whether the node at `path` exists (with a schema: whether the schema has it); answers
     /// [`Answers::flag`].
-    pub fn exists(&mut self, part: Part, path: &[&str]) -> usize {
+    pub fn exists<P: AsPath + ?Sized>(&mut self, part: Part, path: &P) -> usize {
         self.push_node(case::EXISTS, part, path)
     }
 
@@ -183,29 +236,34 @@ impl Batch {
     }
 
     /// The schema at `path`; answers [`Answers::schema`].
-    pub fn schema(&mut self, part: Part, path: &[&str]) -> usize {
+    pub fn schema<P: AsPath + ?Sized>(&mut self, part: Part, path: &P) -> usize {
         self.push_node(case::SCHEMA, part, path)
     }
 
     /// The field names (or map keys) at `path`; answers [`Answers::names`].
-    pub fn field_names(&mut self, part: Part, path: &[&str]) -> usize {
+    pub fn field_names<P: AsPath + ?Sized>(&mut self, part: Part, path: &P) -> usize {
         self.push_node(case::FIELD_NAMES, part, path)
     }
 
     /// The scalar at `path`; answers [`Answers::scalar`].
-    pub fn get(&mut self, part: Part, path: &[&str]) -> usize {
+    pub fn get<P: AsPath + ?Sized>(&mut self, part: Part, path: &P) -> usize {
         self.push_node(case::GET, part, path)
     }
 
     /// The schema and the scalar at `path` (with a schema, a node inside a null struct is null
     /// with its schema); answers [`Answers::typed`].
-    pub fn get_typed(&mut self, part: Part, path: &[&str]) -> usize {
+    pub fn get_typed<P: AsPath + ?Sized>(&mut self, part: Part, path: &P) -> usize {
         self.push_node(case::GET_TYPED, part, path)
     }
 
     /// Replaces the scalar at `path` (see [`crate::PartViewMut::set`]).
-    pub fn set(&mut self, part: Part, path: &[&str], value: impl Into<Scalar>) -> usize {
-        let id = path_id(path);
+    pub fn set<P: AsPath + ?Sized>(
+        &mut self,
+        part: Part,
+        path: &P,
+        value: impl Into<Scalar>,
+    ) -> usize {
+        let id = path.path_id();
         let value = value.into();
         self.push(case::SET, |w| {
             w.node(part, id);
@@ -214,14 +272,14 @@ impl Batch {
     }
 
     /// Rebuilds the struct or map at `path` with `fields` (see [`crate::PartViewMut::reshape`]).
-    pub fn reshape(
+    pub fn reshape<P: AsPath + ?Sized>(
         &mut self,
         part: Part,
-        path: &[&str],
+        path: &P,
         fields: &[FieldMapping],
         apply_defaults: bool,
     ) -> usize {
-        let id = path_id(path);
+        let id = path.path_id();
         self.push(case::RESHAPE, |w| {
             w.node(part, id);
             w.u32(u32::try_from(fields.len()).unwrap_or(u32::MAX));
@@ -234,8 +292,13 @@ impl Batch {
     }
 
     /// Makes the node at `path` the whole part (see [`crate::PartViewMut::extract`]).
-    pub fn extract(&mut self, part: Part, path: &[&str], apply_defaults: bool) -> usize {
-        let id = path_id(path);
+    pub fn extract<P: AsPath + ?Sized>(
+        &mut self,
+        part: Part,
+        path: &P,
+        apply_defaults: bool,
+    ) -> usize {
+        let id = path.path_id();
         self.push(case::EXTRACT, |w| {
             w.node(part, id);
             w.bool(apply_defaults);
@@ -251,14 +314,14 @@ impl Batch {
     }
 
     /// Puts a scalar with its schema at `path` (see [`crate::PartViewMut::put`]).
-    pub fn put(
+    pub fn put<P: AsPath + ?Sized>(
         &mut self,
         part: Part,
-        path: &[&str],
+        path: &P,
         schema: Option<&SchemaInfo>,
         value: impl Into<Scalar>,
     ) -> usize {
-        let id = path_id(path);
+        let id = path.path_id();
         let value = value.into();
         self.push(case::PUT, |w| {
             w.node(part, id);
@@ -269,14 +332,14 @@ impl Batch {
 
     /// Sets the name and version of the schema at `path` (see
     /// [`crate::PartViewMut::rename_schema`]).
-    pub fn rename_schema(
+    pub fn rename_schema<P: AsPath + ?Sized>(
         &mut self,
         part: Part,
-        path: &[&str],
+        path: &P,
         name: Option<&str>,
         version: Option<i32>,
     ) -> usize {
-        let id = path_id(path);
+        let id = path.path_id();
         self.push(case::RENAME_SCHEMA, |w| {
             w.node(part, id);
             w.opt_string(name);
@@ -287,8 +350,14 @@ impl Batch {
     /// Copies the node at `from`, with its schema, to `to` in the same part: any node, a
     /// struct-valued field too, without it crossing into the guest. `to` follows `put`'s rules;
     /// `optional` makes the copy's schema optional without a default.
-    pub fn copy(&mut self, part: Part, from: &[&str], to: &[&str], optional: bool) -> usize {
-        let (from, to) = (path_id(from), path_id(to));
+    pub fn copy<F: AsPath + ?Sized, T: AsPath + ?Sized>(
+        &mut self,
+        part: Part,
+        from: &F,
+        to: &T,
+        optional: bool,
+    ) -> usize {
+        let (from, to) = (from.path_id(), to.path_id());
         self.push(case::COPY, |w| {
             w.part(part);
             w.u32(from);
@@ -300,8 +369,13 @@ impl Batch {
     /// Rebuilds the struct at `path` keeping every field (`reshape` with all fields under their
     /// names, without listing them): the schema keeps its name, version, doc and parameters but
     /// not its optionality or default.
-    pub fn rebuild(&mut self, part: Part, path: &[&str], apply_defaults: bool) -> usize {
-        let id = path_id(path);
+    pub fn rebuild<P: AsPath + ?Sized>(
+        &mut self,
+        part: Part,
+        path: &P,
+        apply_defaults: bool,
+    ) -> usize {
+        let id = path.path_id();
         self.push(case::REBUILD, |w| {
             w.node(part, id);
             w.bool(apply_defaults);
@@ -311,8 +385,13 @@ impl Batch {
     /// Gives every null field of the struct at `path` whose schema has a default that default,
     /// except the fields in `skip` (Kafka's `Struct.get` copy); answers [`Answers::flag`]:
     /// whether a default was a struct, map or array.
-    pub fn fill_defaults(&mut self, part: Part, path: &[&str], skip: &[&str]) -> usize {
-        let id = path_id(path);
+    pub fn fill_defaults<P: AsPath + ?Sized>(
+        &mut self,
+        part: Part,
+        path: &P,
+        skip: &[&str],
+    ) -> usize {
+        let id = path.path_id();
         self.push(case::FILL_DEFAULTS, |w| {
             w.node(part, id);
             w.strings(skip);
@@ -330,10 +409,24 @@ impl Batch {
 }
 
 /// The answers to a [`Batch`], by the indices its methods returned.
+///
+/// The host's packed answers are kept as they came: an answer is decoded only when it is asked
+/// for, and [`Answers::flag`], [`Answers::ok`], [`Answers::check`] and
+/// [`Answers::schema_name`] read the bytes without decoding anything into owned values.
 #[derive(Debug, Clone)]
 pub struct Answers {
-    answers: Vec<Result<Answer, DataError>>,
+    bytes: Vec<u8>,
+    /// Where each answer starts in `bytes`.
+    starts: Vec<u32>,
+    /// Why the bytes did not decode (a host that breaks the packing rule): then the first
+    /// answer is this error and the others were not run.
+    broken: Option<DataError>,
+    /// Answers decoded so far, by index (allocated on the first [`Answers::get`]).
+    decoded: OnceCell<Box<[Decoded]>>,
 }
+
+/// One answer, decoded the first time it is asked for.
+type Decoded = OnceCell<Result<Answer, DataError>>;
 
 /// What an operation that did not run answers: an earlier change in the batch failed.
 fn not_run() -> DataError {
@@ -345,27 +438,101 @@ fn unexpected(answer: &Answer) -> DataError {
 }
 
 impl Answers {
-    /// The raw answer to operation `index`.
+    /// The answers in a packed `list<result<answer, data-error>>`.
+    fn from_packed(bytes: Vec<u8>) -> Answers {
+        let (starts, broken) = match packed::answer_starts(&bytes) {
+            Ok(starts) => (starts, None),
+            Err(at) => (
+                Vec::new(),
+                Some(DataError::Invalid(format!(
+                    "the host's packed answers do not decode at byte {at}"
+                ))),
+            ),
+        };
+        Answers {
+            bytes,
+            starts,
+            broken,
+            decoded: OnceCell::new(),
+        }
+    }
+
+    /// How many operations answered (fewer than the batch held when a change failed).
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether no operation answered.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// The packed bytes of answer `index`, or the error that stands in for it.
+    fn raw(&self, index: usize) -> Result<&[u8], DataError> {
+        match self.starts.get(index) {
+            Some(&start) => Ok(&self.bytes[start as usize..]),
+            None => Err(match (&self.broken, index) {
+                (Some(broken), 0) => broken.clone(),
+                _ => not_run(),
+            }),
+        }
+    }
+
+    /// The answer to operation `index`, decoded.
     pub fn get(&self, index: usize) -> Result<&Answer, DataError> {
-        match self.answers.get(index) {
-            Some(Ok(answer)) => Ok(answer),
-            Some(Err(e)) => Err(e.clone()),
-            None => Err(not_run()),
+        self.raw(index)?;
+        let cells = self
+            .decoded
+            .get_or_init(|| (0..self.starts.len()).map(|_| OnceCell::new()).collect());
+        let answer = cells[index].get_or_init(|| {
+            packed::decode_answer(&self.bytes, self.starts[index] as usize).unwrap_or_else(|| {
+                Err(DataError::Invalid(format!(
+                    "the host's packed answer {index} does not decode"
+                )))
+            })
+        });
+        answer.as_ref().map_err(Clone::clone)
+    }
+
+    /// Whether operation `index` succeeded; its error if not.
+    pub fn ok(&self, index: usize) -> Result<(), DataError> {
+        match self.raw(index)?.first() {
+            Some(0) => Ok(()),
+            _ => self.get(index).map(|_| ()),
         }
     }
 
     /// The error of the first operation that failed, if any: for a batch of changes.
     pub fn check(&self) -> Result<(), DataError> {
-        match self.answers.iter().find_map(|a| a.as_ref().err()) {
-            Some(e) => Err(e.clone()),
-            None => Ok(()),
+        if let Some(broken) = &self.broken {
+            return Err(broken.clone());
         }
+        for index in 0..self.starts.len() {
+            self.ok(index)?;
+        }
+        Ok(())
     }
 
     /// A yes or no: `is-null`, `is-null-at`, `exists`, `has-schema`, `fill-defaults`.
     pub fn flag(&self, index: usize) -> Result<bool, DataError> {
+        if let Some(flag) = packed::answered_flag(self.raw(index)?) {
+            return Ok(flag);
+        }
         match self.get(index)? {
             Answer::Flag(b) => Ok(*b),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The name of an answered schema (`schema` or `get-typed`), read in place: `None` for a
+    /// schema without a name or schemaless data.
+    pub fn schema_name(&self, index: usize) -> Result<Option<&str>, DataError> {
+        if let Some(name) = packed::answered_schema_name(self.raw(index)?) {
+            return Ok(name);
+        }
+        match self.get(index)? {
+            Answer::Schema(s) => Ok(s.as_ref().and_then(|s| s.name.as_deref())),
+            Answer::Typed(t) => Ok(t.schema.as_ref().and_then(|s| s.name.as_deref())),
             other => Err(unexpected(other)),
         }
     }
@@ -408,9 +575,7 @@ impl Answers {
 impl Record {
     /// Runs `batch` on this record in one host call (`batch-packed`).
     pub fn run(&mut self, batch: &Batch) -> Answers {
-        Answers {
-            answers: packed::decode_answers(&self.as_raw().batch_packed(&batch.packed)),
-        }
+        Answers::from_packed(self.as_raw().batch_packed(&batch.packed))
     }
 }
 
@@ -427,5 +592,87 @@ impl SchemaInfo {
             parameters: Vec::new(),
             default_json: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packed::Writer;
+
+    /// Packed answers as the host writes them: `done`, `flag(true)`, a named schema, a `typed`
+    /// string, a `no-such-field` error, `flag(false)`.
+    fn packed_answers() -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let mut w = Writer(&mut bytes);
+        w.u32(6);
+        w.u8(0);
+        w.u8(0);
+        w.u8(0);
+        w.u8(1);
+        w.bool(true);
+        let envelope = SchemaInfo {
+            name: Some("product.public.products.Envelope".into()),
+            version: Some(1),
+            parameters: vec![("a".into(), "b".into())],
+            ..SchemaInfo::plain(connect::SchemaType::Struct, false)
+        };
+        w.u8(0);
+        w.u8(2);
+        w.opt_schema(Some(&envelope));
+        w.u8(0);
+        w.u8(5);
+        w.opt_schema(Some(&SchemaInfo::plain(connect::SchemaType::String, true)));
+        w.scalar(&Scalar::String("products".into()));
+        w.u8(1);
+        w.u8(1);
+        w.string("source.nope");
+        w.u8(0);
+        w.u8(1);
+        w.bool(false);
+        bytes
+    }
+
+    #[test]
+    fn answers_read_in_place_agree_with_decoded_ones() {
+        let answers = Answers::from_packed(packed_answers());
+        assert_eq!(answers.len(), 6);
+        assert_eq!(answers.get(0), Ok(&Answer::Done));
+        assert_eq!(answers.flag(1), Ok(true));
+        assert_eq!(answers.flag(5), Ok(false));
+        assert_eq!(
+            answers.schema_name(2),
+            Ok(Some("product.public.products.Envelope"))
+        );
+        assert_eq!(
+            answers.schema(2).map(|s| s.and_then(|s| s.version)),
+            Ok(Some(1))
+        );
+        assert_eq!(answers.schema_name(3), Ok(None));
+        assert_eq!(answers.scalar(3), Ok(&Scalar::String("products".into())));
+        assert_eq!(answers.ok(3), Ok(()));
+        let missing = DataError::NoSuchField("source.nope".into());
+        assert_eq!(answers.ok(4), Err(missing.clone()));
+        assert_eq!(answers.flag(4), Err(missing.clone()));
+        assert_eq!(answers.check(), Err(missing));
+        // A flag asked of another answer, and an index past the answers.
+        assert!(matches!(answers.flag(0), Err(DataError::Invalid(_))));
+        assert!(matches!(answers.ok(6), Err(DataError::Invalid(m)) if m.starts_with("not run")));
+    }
+
+    #[test]
+    fn answers_that_break_the_packing_rule_are_one_invalid_error() {
+        let mut bytes = packed_answers();
+        bytes.pop();
+        let answers = Answers::from_packed(bytes);
+        assert!(answers.is_empty());
+        assert!(
+            matches!(answers.get(0), Err(DataError::Invalid(m)) if m.contains("do not decode"))
+        );
+        assert!(matches!(answers.check(), Err(DataError::Invalid(_))));
+        assert!(matches!(answers.flag(1), Err(DataError::Invalid(m)) if m.starts_with("not run")));
+        // A count that claims more answers than there are bytes.
+        let answers = Answers::from_packed(vec![0xff, 0xff, 0, 0, 0]);
+        assert!(matches!(answers.get(0), Err(DataError::Invalid(m)) if m.contains("do not decode at byte 4")));
     }
 }

@@ -60,7 +60,7 @@ pub mod memo;
 mod packed;
 pub mod record;
 
-pub use batch::{Answers, Batch};
+pub use batch::{Answers, AsPath, Batch, Path};
 pub use config::{Config, Context};
 pub use error::{ConfigError, Error};
 pub use export::{Output, Predicate, Transform};
@@ -71,7 +71,7 @@ pub use record::{
 
 /// Everything a transform usually needs: `use switchyard_sdk::prelude::*;`.
 pub mod prelude {
-    pub use crate::batch::{Answers, Batch};
+    pub use crate::batch::{Answers, AsPath, Batch, Path};
     pub use crate::config::{Config, Context};
     pub use crate::error::{ConfigError, Error};
     pub use crate::export::{Output, Predicate, Transform};

@@ -304,22 +304,132 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The answers in a packed `list<result<answer, data-error>>`; one `invalid` error when the
-/// bytes do not decode (a host that breaks the rule).
-pub(crate) fn decode_answers(bytes: &[u8]) -> Vec<Result<Answer, DataError>> {
-    let mut reader = Reader { bytes, at: 0 };
-    let decoded = (|| {
-        let n = reader.len()?;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(reader.answer()?);
+impl Reader<'_> {
+    fn skip(&mut self, n: usize) -> Option<()> {
+        self.take(n).map(|_| ())
+    }
+
+    fn skip_string(&mut self) -> Option<()> {
+        let n = self.len()?;
+        self.skip(n)
+    }
+
+    fn skip_opt_string(&mut self) -> Option<()> {
+        if self.bool()? {
+            self.skip_string()
+        } else {
+            Some(())
         }
-        (reader.at == bytes.len()).then_some(out)
+    }
+
+    fn skip_opt_schema(&mut self) -> Option<()> {
+        if !self.bool()? {
+            return Some(());
+        }
+        self.schema_type()?;
+        self.bool()?;
+        self.skip_opt_string()?;
+        if self.bool()? {
+            self.skip(4)?;
+        }
+        self.skip_opt_string()?;
+        for _ in 0..self.len()? {
+            self.skip_string()?;
+            self.skip_string()?;
+        }
+        self.skip_opt_string()
+    }
+
+    fn skip_scalar(&mut self) -> Option<()> {
+        match self.u8()? {
+            0 => Some(()),
+            1 => self.bool().map(|_| ()),
+            2 => self.skip(1),
+            3 => self.skip(2),
+            4 | 6 => self.skip(4),
+            5 | 7 => self.skip(8),
+            8 | 9 => self.skip_string(),
+            _ => None,
+        }
+    }
+
+    /// Steps over one packed answer, checking its shape but decoding nothing.
+    fn skip_answer(&mut self) -> Option<()> {
+        if self.bool()? {
+            if self.u8()? > 3 {
+                return None;
+            }
+            return self.skip_string();
+        }
+        match self.u8()? {
+            0 => Some(()),
+            1 => self.bool().map(|_| ()),
+            2 => self.skip_opt_schema(),
+            3 => {
+                for _ in 0..self.len()? {
+                    self.skip_string()?;
+                }
+                Some(())
+            }
+            4 => self.skip_scalar(),
+            5 => {
+                self.skip_opt_schema()?;
+                self.skip_scalar()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Where each answer of a packed `list<result<answer, data-error>>` starts; the byte at which
+/// the bytes stop following the rule (a host that breaks it), if they do.
+pub(crate) fn answer_starts(bytes: &[u8]) -> Result<Vec<u32>, usize> {
+    let mut reader = Reader { bytes, at: 0 };
+    let starts = (|| {
+        let n = reader.len()?;
+        let mut starts = Vec::with_capacity(n);
+        for _ in 0..n {
+            // The host's answers for one record are far shorter than 4 GiB.
+            starts.push(u32::try_from(reader.at).ok()?);
+            reader.skip_answer()?;
+        }
+        (reader.at == bytes.len()).then_some(starts)
     })();
-    decoded.unwrap_or_else(|| {
-        vec![Err(DataError::Invalid(format!(
-            "the host's packed answers do not decode at byte {}",
-            reader.at
-        )))]
-    })
+    starts.ok_or(reader.at)
+}
+
+/// The answer starting at `at`, decoded; `None` if it does not follow the rule.
+pub(crate) fn decode_answer(bytes: &[u8], at: usize) -> Option<Result<Answer, DataError>> {
+    Reader { bytes, at }.answer()
+}
+
+/// A successful `flag` answer's value, read in place; `None` for any other answer.
+pub(crate) fn answered_flag(answer: &[u8]) -> Option<bool> {
+    match answer {
+        [0, 1, 0, ..] => Some(false),
+        [0, 1, 1, ..] => Some(true),
+        _ => None,
+    }
+}
+
+/// The name of a successful `schema` or `typed` answer's schema, read in place (`Some(None)`
+/// for no name or no schema); `None` for any other answer.
+pub(crate) fn answered_schema_name(answer: &[u8]) -> Option<Option<&str>> {
+    let mut reader = Reader {
+        bytes: answer,
+        at: 0,
+    };
+    if reader.bool()? || !matches!(reader.u8()?, 2 | 5) {
+        return None;
+    }
+    if !reader.bool()? {
+        return Some(None);
+    }
+    reader.schema_type()?;
+    reader.bool()?;
+    if !reader.bool()? {
+        return Some(None);
+    }
+    let n = reader.len()?;
+    std::str::from_utf8(reader.take(n)?).ok().map(Some)
 }
