@@ -281,6 +281,34 @@ struct ReadPlan {
     /// Whether each added field's name is already a field of `after` / `before`.
     taken_after: Vec<usize>,
     taken_before: Vec<usize>,
+    /// The rows, and the places the changes write in each.
+    after_row: RowPaths,
+    before_row: RowPaths,
+    /// Where each added field is read when its struct (or the top) has it.
+    sources: Vec<Path>,
+}
+
+/// The registered paths of one row of the envelope (`after` or `before`) that the changes
+/// name.
+#[derive(Debug, Clone)]
+struct RowPaths {
+    row: Path,
+    deleted: Path,
+    /// Each added field's place in the row.
+    added: Vec<Path>,
+}
+
+impl RowPaths {
+    fn new(row: &str, add_fields: &[FieldReference]) -> Self {
+        RowPaths {
+            row: Path::new(&[row]),
+            deleted: Path::new(&[row, DELETED_FIELD]),
+            added: add_fields
+                .iter()
+                .map(|r| Path::new(&[row, r.new_field.as_str()]))
+                .collect(),
+        }
+    }
 }
 
 /// The reads that resolve one field reference (`FieldReference.getSchema` / `getValue`).
@@ -288,7 +316,8 @@ struct ReadPlan {
 struct RefProbe {
     /// `exists` of the named struct.
     parent: Option<usize>,
-    /// `is-null-at` of the named struct.
+    /// `is-null-at` of the named struct (for headers: a field is copied by the host, which
+    /// knows).
     parent_value: Option<usize>,
     /// `get-typed` of the field in the struct (or at the top without a struct); a field the
     /// struct lacks (Debezium then looks at the top) is read field by field.
@@ -313,19 +342,22 @@ impl ReadPlan {
             ),
             None => (None, None),
         };
+        let header_from = add_fields.len();
         let refs = add_fields
             .iter()
             .chain(add_headers)
-            .map(|r| match &r.parent {
+            .enumerate()
+            .map(|(i, r)| match &r.parent {
                 Some(parent) => RefProbe {
-                    parent: Some(reads.exists(Part::Value, &[parent])),
-                    parent_value: Some(reads.is_null_at(Part::Value, &[parent])),
-                    nested: reads.get_typed(Part::Value, &[parent, &r.field]),
+                    parent: Some(reads.exists(Part::Value, &[parent.as_str()])),
+                    parent_value: (i >= header_from)
+                        .then(|| reads.is_null_at(Part::Value, &[parent.as_str()])),
+                    nested: reads.get_typed(Part::Value, &[parent.as_str(), &r.field]),
                 },
                 None => RefProbe {
                     parent: None,
                     parent_value: None,
-                    nested: reads.get_typed(Part::Value, &[&r.field]),
+                    nested: reads.get_typed(Part::Value, &[r.field.as_str()]),
                 },
             })
             .collect();
@@ -348,6 +380,15 @@ impl ReadPlan {
             refs,
             taken_after,
             taken_before,
+            after_row: RowPaths::new(AFTER, add_fields),
+            before_row: RowPaths::new(BEFORE, add_fields),
+            sources: add_fields
+                .iter()
+                .map(|r| match &r.parent {
+                    Some(parent) => Path::new(&[parent.as_str(), &r.field]),
+                    None => Path::new(&[r.field.as_str()]),
+                })
+                .collect(),
         }
     }
 }
@@ -478,6 +519,14 @@ fn string_field(found: Result<&Scalar, &DataError>, field: &str) -> Result<Optio
 
 /// A header to append: its key and value (`None` for a null value).
 type NewHeader = (String, Option<Vec<u8>>);
+
+/// Where an added field's value comes from.
+enum Added {
+    /// The envelope path the host copies it from.
+    Copy(Path),
+    /// Its schema and value, read field by field.
+    Put(Resolved),
+}
 
 /// One resolved field reference: the name to add, its schema (made optional) and its value.
 struct Resolved {
@@ -788,35 +837,77 @@ impl ExtractNewRecordState {
         Ok(out)
     }
 
-    /// `addFields` as changes appended to `changes`: the row rebuilt without defaults, then
-    /// each field; a name the row (`taken`) or an earlier added field already has is an error.
-    fn add_fields_batched(
-        changes: &mut Batch,
-        fields: &[Resolved],
+    /// Where each added field comes from, settled from the batch's answers; a reference the
+    /// answers cannot settle (a struct-valued field, a field its struct lacks) is read field by
+    /// field.
+    fn settle_added(
+        &self,
+        plan: &ReadPlan,
+        answers: &Answers,
+        record: &Record,
+    ) -> Result<Vec<(usize, Added)>, Error> {
+        let mut out = Vec::with_capacity(self.add_fields.len());
+        for (i, (r, probe)) in self.add_fields.iter().zip(&plan.refs).enumerate() {
+            let parent_found = probe.parent.is_none_or(|p| answers.flag(p) == Ok(true));
+            let settled = match answers.ok(probe.nested) {
+                // The host copies it, with its schema made optional, and null when its struct
+                // is null (`transaction` outside a transaction).
+                Ok(()) if parent_found => Some(Added::Copy(plan.sources[i])),
+                Err(DataError::NoSuchField(_)) if probe.parent.is_none() => None,
+                _ => self.resolve(r, record)?.map(Added::Put),
+            };
+            out.extend(settled.map(|added| (i, added)));
+        }
+        Ok(out)
+    }
+
+    /// The changes that make `row` the value: `__deleted` appended in the rewrite modes (the
+    /// row rebuilt with defaults as `replace.null.with.default` says), then the row rebuilt
+    /// without defaults and the added fields appended (`addFields`), then the row extracted. A
+    /// name the row (`taken`) or an earlier added field already has is an error.
+    fn row_changes(
+        &self,
+        row: &RowPaths,
+        added: Vec<(usize, Added)>,
         taken: &[usize],
         answers: &Answers,
-        deleted_field: bool,
-    ) -> Result<(), Error> {
-        changes.rebuild(Part::Value, &[], false);
-        for (i, field) in fields.iter().enumerate() {
-            let in_row = taken.get(i).is_some_and(|&t| answers.flag(t) != Ok(false));
-            if in_row
-                || (deleted_field && field.name == DELETED_FIELD)
-                || fields[..i].iter().any(|f| f.name == field.name)
-            {
-                return Err(Error::bad_record(format!(
-                    "Cannot create field because of field name duplication {}",
-                    field.name
-                )));
-            }
+        deleted: Option<bool>,
+    ) -> Result<Batch, Error> {
+        let mut changes = Batch::new();
+        if let Some(deleted) = deleted {
+            changes.rebuild(Part::Value, &row.row, self.replace_null_with_default);
             changes.put(
                 Part::Value,
-                &[field.name.as_str()],
-                Some(&field.schema),
-                field.value.clone(),
+                &row.deleted,
+                Some(&plain(SchemaType::String, true)),
+                if deleted { "true" } else { "false" },
             );
         }
-        Ok(())
+        changes.rebuild(Part::Value, &row.row, false);
+        for (n, &(i, _)) in added.iter().enumerate() {
+            let name = &self.add_fields[i].new_field;
+            let in_row = taken.get(i).is_some_and(|&t| answers.flag(t) != Ok(false));
+            if in_row
+                || (deleted.is_some() && name == DELETED_FIELD)
+                || added[..n]
+                    .iter()
+                    .any(|&(j, _)| self.add_fields[j].new_field == *name)
+            {
+                return Err(Error::bad_record(format!(
+                    "Cannot create field because of field name duplication {name}"
+                )));
+            }
+        }
+        for (i, source) in added {
+            match source {
+                Added::Copy(from) => changes.copy(Part::Value, &from, &row.added[i], true),
+                Added::Put(field) => {
+                    changes.put(Part::Value, &row.added[i], Some(&field.schema), field.value)
+                }
+            };
+        }
+        changes.extract(Part::Value, &row.row, true);
+        Ok(changes)
     }
 
     /// Per record in two host calls: one batch of reads (the plan), one of changes.
@@ -825,8 +916,7 @@ impl ExtractNewRecordState {
         let tombstone = answers.flag(plan.value_null)?;
         // A value the converter cannot decode fails here, as `is_envelope` would.
         let envelope = answers
-            .schema(plan.value_schema)?
-            .and_then(|s| s.name.as_deref())
+            .schema_name(plan.value_schema)?
             .is_some_and(|name| name.ends_with(debezium_support::envelope::ENVELOPE_SUFFIX));
         if tombstone && !self.add_headers.is_empty() {
             return self.apply_by_field(record);
@@ -835,7 +925,7 @@ impl ExtractNewRecordState {
             Ok(done) => return Ok(done),
             Err(envelope) => envelope,
         };
-        let (field_probes, header_probes) = plan.refs.split_at(self.add_fields.len());
+        let header_probes = &plan.refs[self.add_fields.len()..];
         if !self.add_headers.is_empty() {
             let headers =
                 self.resolve_all_answered(&self.add_headers, header_probes, &answers, &record)?;
@@ -876,20 +966,13 @@ impl ExtractNewRecordState {
                     changes.put(Part::Value, &[], None, Scalar::Null);
                 }
                 DeleteAction::Rewrite => {
-                    let added = self.resolve_all_answered(
-                        &self.add_fields,
-                        field_probes,
-                        &answers,
-                        &record,
-                    )?;
-                    changes.extract(Part::Value, &[BEFORE], true);
-                    self.mark_deleted_batched(&mut changes, true);
-                    Self::add_fields_batched(
-                        &mut changes,
-                        &added,
+                    let added = self.settle_added(plan, &answers, &record)?;
+                    changes = self.row_changes(
+                        &plan.before_row,
+                        added,
                         &plan.taken_before,
                         &answers,
-                        true,
+                        Some(true),
                     )?;
                 }
                 DeleteAction::Drop => {}
@@ -900,14 +983,14 @@ impl ExtractNewRecordState {
                 (Some(field), Some(i)) => answered_string(&answers, i, field)?,
                 _ => None,
             };
-            let added =
-                self.resolve_all_answered(&self.add_fields, field_probes, &answers, &record)?;
-            changes.extract(Part::Value, &[AFTER], true);
-            let rewrites = self.strategy.rewrites();
-            if rewrites {
-                self.mark_deleted_batched(&mut changes, false);
-            }
-            Self::add_fields_batched(&mut changes, &added, &plan.taken_after, &answers, rewrites)?;
+            let added = self.settle_added(plan, &answers, &record)?;
+            changes = self.row_changes(
+                &plan.after_row,
+                added,
+                &plan.taken_after,
+                &answers,
+                self.strategy.rewrites().then_some(false),
+            )?;
             topic
         };
         record.run(&changes).check()?;
@@ -934,17 +1017,6 @@ impl ExtractNewRecordState {
             return Ok(Output::One(record));
         }
         Err(record)
-    }
-
-    /// `InsertField` of `__deleted` as changes (see [`Self::mark_deleted`]).
-    fn mark_deleted_batched(&self, changes: &mut Batch, deleted: bool) {
-        changes.rebuild(Part::Value, &[], self.replace_null_with_default);
-        changes.put(
-            Part::Value,
-            &[DELETED_FIELD],
-            Some(&plain(SchemaType::String, true)),
-            if deleted { "true" } else { "false" },
-        );
     }
 
     /// Per record field by field: each read and change is one host call.
