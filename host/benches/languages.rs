@@ -18,6 +18,11 @@ use switchyard::engine::Engine;
 use switchyard::jsonl;
 use switchyard::record::Record;
 
+/// The allocator `switchyard` binary runs with, here too (mimalloc: the per-record path allocates many small
+/// values).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }

@@ -43,6 +43,11 @@ use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedPr
 use switchyard::jsonl;
 use switchyard::kafka::{self, DeliveryGuarantee, RunOptions};
 
+/// The allocator `switchyard` binary runs with, here too (mimalloc: the per-record path allocates many small
+/// values).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const RAW_PARTITIONS: i32 = 32;
 const OUT_PARTITIONS: i32 = 8;
 

@@ -9,6 +9,11 @@ use clap::Parser;
 use switchyard::cli::{self, Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
+/// The allocator `switchyard` runs with (mimalloc: the per-record path allocates many small
+/// values).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter =
