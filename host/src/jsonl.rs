@@ -11,14 +11,11 @@
 //! fields in the input's order; fields a transform adds (headers, a partition) are appended.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
 
 use crate::record::{Header, Origin, Record};
 
@@ -80,31 +77,6 @@ pub struct InputRecord {
     pub value_is_json: bool,
 }
 
-/// Collects a line's top-level fields as raw JSON, in order (a map visitor: serde's derive
-/// cannot record field order).
-struct RawFields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for RawFields<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawFields<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut fields = Vec::with_capacity(8);
-                while let Some(k) = map.next_key::<Cow<'de, str>>()? {
-                    let v: &'de RawValue = map.next_value()?;
-                    fields.push((k, v));
-                }
-                Ok(RawFields(fields))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HeaderLine<'a> {
@@ -116,11 +88,11 @@ struct HeaderLine<'a> {
     value_base64: Option<String>,
 }
 
-fn parse_field<'a, T: Deserialize<'a>>(name: &str, raw: &'a RawValue) -> Result<T, JsonlError> {
-    serde_json::from_str(raw.get()).map_err(|e| JsonlError(format!("field `{name}`: {e}")))
+fn parse_field<'a, T: Deserialize<'a>>(name: &str, raw: &'a str) -> Result<T, JsonlError> {
+    serde_json::from_str(raw).map_err(|e| JsonlError(format!("field `{name}`: {e}")))
 }
 
-fn decode_base64(name: &str, raw: &RawValue) -> Result<Option<Bytes>, JsonlError> {
+fn decode_base64(name: &str, raw: &str) -> Result<Option<Bytes>, JsonlError> {
     let text: Option<Cow<'_, str>> = parse_field(name, raw)?;
     text.map(|t| {
         BASE64
@@ -132,15 +104,16 @@ fn decode_base64(name: &str, raw: &RawValue) -> Result<Option<Bytes>, JsonlError
 }
 
 /// The bytes a `key` / `value` field stands for: `null` is none, anything else is its JSON text.
-fn json_bytes(raw: &RawValue) -> Option<Bytes> {
-    let text = raw.get();
+fn json_bytes(text: &str) -> Option<Bytes> {
     (text != "null").then(|| Bytes::copy_from_slice(text.as_bytes()))
 }
 
 /// Parses one line.
 pub fn parse_line(line: &str) -> Result<InputRecord, JsonlError> {
-    let RawFields(fields) =
-        serde_json::from_str(line).map_err(|e| JsonlError(format!("not a JSON object: {e}")))?;
+    // The embedded key and value are sliced out with a validating scan, not parsed: the
+    // converters decode them.
+    let fields = crate::convert::json::object_fields(line)
+        .map_err(|e| JsonlError(format!("not a JSON object: {e}")))?;
     let mut topic = None;
     let mut record = Record::new(String::new(), None, None);
     let mut offset = None;
@@ -259,7 +232,7 @@ fn embeddable(bytes: &[u8], known_json: bool) -> bool {
     if bytes.contains(&b'\n') || bytes.contains(&b'\r') {
         return false;
     }
-    known_json || serde_json::from_slice::<de::IgnoredAny>(bytes).is_ok()
+    known_json || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
 }
 
 fn write_json_string(out: &mut Vec<u8>, s: &str) {

@@ -508,6 +508,14 @@ fn into_string(out: Vec<u8>) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// The fields of the JSON object `text`, in order: each key, and the text of its value exactly
+/// as it appears, checked to be well-formed JSON but not decoded (the record JSONL format's
+/// `key` and `value` are decoded later, by the pipeline's converters). The error names the
+/// line, column and byte of the first malformed byte.
+pub fn object_fields(text: &str) -> Result<Vec<(std::borrow::Cow<'_, str>, &str)>, ConvertError> {
+    read::raw_fields(text).map_err(|e| e.into_convert(text, "", "line"))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Schema caches
 

@@ -214,8 +214,11 @@ fn plain_run(b: &[u8], from: usize) -> usize {
         let special = (w.wrapping_sub(ONES * 0x20) & !w)
             | (quote.wrapping_sub(ONES) & !quote)
             | (slash.wrapping_sub(ONES) & !slash);
-        if special & HIGHS != 0 {
-            break;
+        let found = special & HIGHS;
+        if found != 0 {
+            // The lowest flagged byte is exact: a borrow only ever flags bytes above a byte
+            // that really is special.
+            return i + (found.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
@@ -383,6 +386,15 @@ impl<'a> Reader<'a> {
         &mut self,
         mut f: impl FnMut(&mut Self, &str) -> Result<(), JErr>,
     ) -> Result<(), JErr> {
+        self.object_owning_keys(|r, key| f(r, &key))
+    }
+
+    /// [`Reader::object`], handing `f` each key itself (borrowed from the text unless it has
+    /// escapes).
+    fn object_owning_keys(
+        &mut self,
+        mut f: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), JErr>,
+    ) -> Result<(), JErr> {
         self.enter()?;
         self.ws();
         if self.peek() == Some(b'}') {
@@ -399,7 +411,7 @@ impl<'a> Reader<'a> {
                     return Err(self.unexpected("':'"));
                 }
                 self.pos += 1;
-                f(self, &key)?;
+                f(self, key)?;
                 if !self.next_or_close(b'}')? {
                     break;
                 }
@@ -603,7 +615,7 @@ impl<'a> Reader<'a> {
     /// Skips one value, checking it.
     pub(super) fn skip_value(&mut self) -> Result<(), JErr> {
         match self.value_start()? {
-            b'{' => self.object(|r, _| r.skip_value()),
+            b'{' => self.skip_object(),
             b'[' => self.array(|r, _| r.skip_value()),
             b'"' => self.skip_string(),
             b't' => self.literal(b"true"),
@@ -611,6 +623,34 @@ impl<'a> Reader<'a> {
             b'n' => self.literal(b"null"),
             _ => self.number().map(|_| ()),
         }
+    }
+
+    /// Skips an object (at `{`), checking it; keys are checked, not unescaped.
+    fn skip_object(&mut self) -> Result<(), JErr> {
+        self.enter()?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.ws();
+                if self.peek() != Some(b'"') {
+                    return Err(self.unexpected("a field name"));
+                }
+                self.skip_string()?;
+                self.ws();
+                if self.peek() != Some(b':') {
+                    return Err(self.unexpected("':'"));
+                }
+                self.pos += 1;
+                self.skip_value()?;
+                if !self.next_or_close(b'}')? {
+                    break;
+                }
+            }
+        }
+        self.leave();
+        Ok(())
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1420,6 +1460,27 @@ fn build_schema(text: &str, node: &Spanned<'_>, replace: bool, depth: u32) -> Re
         }
     }
     Ok(schema)
+}
+
+/// The fields of the JSON object `text`, in order: each key and the text of its value exactly
+/// as it appears (checked to be well-formed JSON, not decoded). For the record JSONL format,
+/// whose embedded keys and values are only sliced out here and decoded by the converters.
+pub(super) fn raw_fields(text: &str) -> Result<Vec<(Cow<'_, str>, &str)>, JErr> {
+    let mut r = Reader::new(text);
+    r.ws();
+    if r.peek() != Some(b'{') {
+        return Err(r.unexpected("'{'"));
+    }
+    let mut fields = Vec::with_capacity(8);
+    r.object_owning_keys(|r, key| {
+        r.ws();
+        let start = r.pos;
+        r.skip_value()?;
+        fields.push((key, &text[start..r.pos]));
+        Ok(())
+    })?;
+    r.end()?;
+    Ok(fields)
 }
 
 #[cfg(test)]
