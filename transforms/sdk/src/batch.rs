@@ -39,7 +39,7 @@ use crate::record::{DataError, FieldMapping, Part, Record, Scalar, SchemaInfo};
 ///
 /// The operations are kept packed (see `connect-record.batch-packed`), so running a batch
 /// hands the host one buffer: build a batch of reads once and run it on every record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
     /// The packed `list<op>`: its `u32` count, then the operations.
     packed: Vec<u8>,
@@ -673,6 +673,8 @@ mod tests {
         assert!(matches!(answers.flag(1), Err(DataError::Invalid(m)) if m.starts_with("not run")));
         // A count that claims more answers than there are bytes.
         let answers = Answers::from_packed(vec![0xff, 0xff, 0, 0, 0]);
-        assert!(matches!(answers.get(0), Err(DataError::Invalid(m)) if m.contains("do not decode at byte 4")));
+        assert!(
+            matches!(answers.get(0), Err(DataError::Invalid(m)) if m.contains("do not decode at byte 4"))
+        );
     }
 }

@@ -388,15 +388,55 @@ pub struct Cast {
     part: Part,
     spec: Spec,
     replace_null_with_default: bool,
+    /// The reads of a field cast, built once; `None` for a whole-part cast.
+    plan: Option<FieldPlan>,
+}
+
+/// The reads that settle a field cast in the common case (a struct with a schema) in one host
+/// call: the part's schema, whether it is null, and each cast field's schema and value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FieldPlan {
+    reads: Batch,
+    schema: usize,
+    null: usize,
+    /// Per cast field, in the spec's order: its path and its `get-typed`.
+    fields: Vec<(Path, usize)>,
+}
+
+impl FieldPlan {
+    fn new(part: Part, casts: &BTreeMap<String, Target>) -> Self {
+        let mut reads = Batch::new();
+        let schema = reads.schema(part, &[]);
+        let null = reads.is_null(part);
+        let fields = casts
+            .keys()
+            .map(|name| {
+                let path = Path::new(&[name.as_str()]);
+                (path, reads.get_typed(part, &path))
+            })
+            .collect();
+        FieldPlan {
+            reads,
+            schema,
+            null,
+            fields,
+        }
+    }
 }
 
 impl Cast {
     /// Reads the configuration (`Cast.CONFIG_DEF`).
     pub fn from_config(part: Part, config: &Config) -> Result<Self, ConfigError> {
+        let spec = parse_spec(&config.list("spec")?)?;
+        let plan = match &spec {
+            Spec::Fields(casts) => Some(FieldPlan::new(part, casts)),
+            Spec::Whole(_) => None,
+        };
         Ok(Cast {
             part,
-            spec: parse_spec(&config.list("spec")?)?,
+            spec,
             replace_null_with_default: config.boolean_or("replace.null.with.default", true)?,
+            plan,
         })
     }
 
@@ -415,6 +455,67 @@ impl Cast {
             .transpose()?;
         record.part_mut(self.part).put(&[], schema.as_ref(), cast)?;
         Ok(())
+    }
+
+    /// A field cast on a struct with a schema in two host calls: the plan's reads, then the
+    /// casts and the defaults together. `Ok(false)` when the record needs the general path
+    /// (schemaless or not a struct, a field that is not a scalar, a value the cast refuses),
+    /// which then reports exactly what Kafka does; nothing has been changed by then.
+    fn fields_batched(
+        &self,
+        plan: &FieldPlan,
+        casts: &BTreeMap<String, Target>,
+        record: &mut Record,
+    ) -> Result<bool, Error> {
+        let answers = record.run(&plan.reads);
+        let Ok(Some(top)) = answers.schema(plan.schema) else {
+            return Ok(false);
+        };
+        if answers.flag(plan.null)? {
+            return Ok(true);
+        }
+        if top.type_ != SchemaType::Struct || top.default_json.is_some() {
+            return Ok(false);
+        }
+        let mut changes = Batch::new();
+        let mut cast_fields = Vec::new();
+        for ((name, &target), &(path, index)) in casts.iter().zip(&plan.fields) {
+            let typed = match answers.typed(index) {
+                Ok(typed) => typed,
+                Err(DataError::NoSuchField(_)) => continue,
+                Err(_) => return Ok(false),
+            };
+            let Some(info) = &typed.schema else {
+                return Ok(false);
+            };
+            let Ok(schema) = cast_schema(info, target, false) else {
+                return Ok(false);
+            };
+            let value = match (&typed.value, self.replace_null_with_default) {
+                (Scalar::Null, true) => fields::default_of(info).unwrap_or(Scalar::Null),
+                (value, _) => value.clone(),
+            };
+            let Ok(cast) = cast_scalar(Some(info), &value, target) else {
+                return Ok(false);
+            };
+            changes.put(self.part, &path, Some(&schema), cast);
+            cast_fields.push(name.as_str());
+        }
+        let filled = self
+            .replace_null_with_default
+            .then(|| changes.fill_defaults(self.part, &[], &cast_fields));
+        if changes.is_empty() {
+            return Ok(true);
+        }
+        let done = record.run(&changes);
+        done.check()?;
+        if let Some(filled) = filled
+            && done.flag(filled)?
+        {
+            // A default that is a struct, map or array: rewritten whole, as `apply_defaults`.
+            apply_defaults(record, self.part, &cast_fields)?;
+        }
+        Ok(true)
     }
 
     fn fields_schemaless(
@@ -509,6 +610,11 @@ impl Transform for Cast {
     }
 
     fn apply(&self, mut record: Record) -> Result<Output, Error> {
+        if let (Some(plan), Spec::Fields(casts)) = (&self.plan, &self.spec)
+            && self.fields_batched(plan, casts, &mut record)?
+        {
+            return Ok(Output::One(record));
+        }
         let top = Top::inspect(&record.part(self.part))?;
         if top.kind == Kind::Null {
             return Ok(Output::One(record));
