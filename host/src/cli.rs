@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::chain::{Chain, ChainError};
 use crate::config::{self, ConfigError, ErrorPolicy, Pipeline, Tolerance};
 use crate::convert::Converter;
+use crate::convert::json::SeenObjects;
 use crate::engine::{Engine, StepError};
 use crate::errors::{self, Failure, Stage};
 use crate::jsonl::{self, Layout, OutputRecord};
@@ -348,7 +349,10 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
     let progress = !args.quiet && std::io::stderr().is_terminal();
     let started = Instant::now();
     let mut summary = Summary::default();
-    let mut line_buf = Vec::with_capacity(4096);
+    let mut state = LineState {
+        out: Vec::with_capacity(4096),
+        seen: SeenObjects::default(),
+    };
     let mut dlq_buf = Vec::new();
     let mut reader = BufReader::with_capacity(1 << 16, input);
     let mut bytes = Vec::with_capacity(4096);
@@ -383,14 +387,14 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
             &converters,
             dlq.is_some(),
             errors,
-            &mut line_buf,
+            &mut state,
         );
         match outcome {
             Ok(0) => summary.filtered += 1,
             Ok(n) => {
                 summary.records_out += n as u64;
                 output
-                    .write_all(&line_buf)
+                    .write_all(&state.out)
                     .map_err(|e| io_err(&args.output, e))?;
             }
             Err(failed) => {
@@ -546,7 +550,15 @@ fn pseudo_random(salt: u32) -> u64 {
     (nanos ^ (u64::from(salt) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11
 }
 
-/// Runs one line through the chain, writing its output lines to `out`; returns how many.
+/// What `apply` carries from one line to the next.
+struct LineState {
+    /// The output lines of the current line.
+    out: Vec<u8>,
+    /// Objects earlier lines' keys and values held (their schemas).
+    seen: SeenObjects,
+}
+
+/// Runs one line through the chain, writing its output lines to `state.out`; returns how many.
 fn process_line(
     text: &str,
     line: usize,
@@ -554,10 +566,10 @@ fn process_line(
     converters: &Converters,
     keep_original: bool,
     retry: &ErrorPolicy,
-    out: &mut Vec<u8>,
+    state: &mut LineState,
 ) -> Result<usize, Box<LineFailure>> {
-    out.clear();
-    let input = jsonl::parse_line(text.trim_end()).map_err(|e| {
+    state.out.clear();
+    let input = jsonl::parse_line_after(text.trim_end(), &mut state.seen).map_err(|e| {
         Box::new(LineFailure {
             line,
             detail: format!("malformed record line: {e}"),
@@ -663,7 +675,7 @@ fn process_line(
                 None,
             )
         })?;
-        jsonl::write_line(out, &input.layout, &encoded);
+        jsonl::write_line(&mut state.out, &input.layout, &encoded);
     }
     Ok(count)
 }

@@ -17,6 +17,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use serde::Deserialize;
 
+use crate::convert::json::SeenObjects;
 use crate::record::{Header, Origin, Record};
 
 /// A line that is not a valid record.
@@ -110,9 +111,15 @@ fn json_bytes(text: &str) -> Option<Bytes> {
 
 /// Parses one line.
 pub fn parse_line(line: &str) -> Result<InputRecord, JsonlError> {
+    parse_line_after(line, &mut SeenObjects::default())
+}
+
+/// Parses one line of a stream: objects inside its key and value that earlier lines had (a
+/// change event's schema) are recognised in `seen` instead of scanned again.
+pub fn parse_line_after(line: &str, seen: &mut SeenObjects) -> Result<InputRecord, JsonlError> {
     // The embedded key and value are sliced out with a validating scan, not parsed: the
     // converters decode them.
-    let fields = crate::convert::json::object_fields(line)
+    let fields = crate::convert::json::object_fields(line, seen)
         .map_err(|e| JsonlError(format!("not a JSON object: {e}")))?;
     let mut topic = None;
     let mut record = Record::new(String::new(), None, None);
@@ -449,5 +456,42 @@ mod tests {
             let err = parse_line(line).unwrap_err();
             assert!(err.0.contains(expected), "{line}: {err}");
         }
+    }
+
+    /// Lines read one after another with the objects seen kept, as `apply` reads them, parse
+    /// as each line alone does: the fixtures twice over, and each fixture line with its value
+    /// schema broken after a well-formed copy of it was seen (a changed byte, a missing
+    /// brace), which must still be refused.
+    #[test]
+    fn objects_seen_before_change_nothing() {
+        let text = include_str!("../../tests/fixtures/with-schema.jsonl");
+        let mut lines: Vec<String> = text.lines().chain(text.lines()).map(String::from).collect();
+        for line in text.lines().take(20) {
+            lines.push(line.replacen(r#""fields":["#, r#""fields":[["#, 1));
+            lines.push(line.replacen(r#""optional":false"#, r#""optional":fals"#, 1));
+            lines.push(line.replacen(r#"},"payload""#, r#","payload""#, 1));
+        }
+        let mut seen = SeenObjects::default();
+        let mut refused = 0;
+        for line in &lines {
+            let alone = parse_line(line);
+            let after = parse_line_after(line, &mut seen);
+            match (alone, after) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a.record.topic, b.record.topic);
+                    assert_eq!(a.record.key.original_bytes(), b.record.key.original_bytes());
+                    assert_eq!(
+                        a.record.value.original_bytes(),
+                        b.record.value.original_bytes()
+                    );
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a, b);
+                    refused += 1;
+                }
+                (a, b) => panic!("{line}: alone {:?}, after others {:?}", a.err(), b.err()),
+            }
+        }
+        assert_eq!(refused, 60);
     }
 }

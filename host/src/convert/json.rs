@@ -48,6 +48,8 @@
 mod read;
 mod write;
 
+pub use read::SeenObjects;
+
 #[cfg(test)]
 mod tests;
 
@@ -512,8 +514,13 @@ fn into_string(out: Vec<u8>) -> String {
 /// as it appears, checked to be well-formed JSON but not decoded (the record JSONL format's
 /// `key` and `value` are decoded later, by the pipeline's converters). The error names the
 /// line, column and byte of the first malformed byte.
-pub fn object_fields(text: &str) -> Result<Vec<(std::borrow::Cow<'_, str>, &str)>, ConvertError> {
-    read::raw_fields(text).map_err(|e| e.into_convert(text, "", "line"))
+/// Objects inside the values that were seen before are recognised by their bytes (see
+/// [`SeenObjects`]).
+pub fn object_fields<'t>(
+    text: &'t str,
+    seen: &mut SeenObjects,
+) -> Result<Vec<(std::borrow::Cow<'t, str>, &'t str)>, ConvertError> {
+    read::raw_fields(text, seen).map_err(|e| e.into_convert(text, "", "line"))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1462,10 +1462,94 @@ fn build_schema(text: &str, node: &Spanned<'_>, replace: bool, depth: u32) -> Re
     Ok(schema)
 }
 
+/// Objects that earlier texts held and that were found well-formed, kept by their bytes: a
+/// stream of change events repeats the same schema object on every record, and bytes equal to
+/// a well-formed object are that object, so the scan of a repeat is one comparison.
+#[derive(Debug, Default)]
+pub struct SeenObjects {
+    /// Most used first: a hit moves one place up, a new object replaces the last one once
+    /// all places are taken, so objects that recur (schemas) stay and one-offs (payloads)
+    /// take turns in the last place.
+    texts: Vec<Box<[u8]>>,
+}
+
+impl SeenObjects {
+    /// How many objects are kept: a schema per table of a typical stream.
+    const KEPT: usize = 16;
+    /// Objects shorter than this are scanned: comparing would save little.
+    const SHORTEST: usize = 256;
+
+    /// The length of the kept object `rest` starts with, if any.
+    fn known(&mut self, rest: &[u8]) -> Option<usize> {
+        let i = self.texts.iter().position(|text| rest.starts_with(text))?;
+        let len = self.texts[i].len();
+        if i > 0 {
+            self.texts.swap(i, i - 1);
+        }
+        Some(len)
+    }
+
+    fn remember(&mut self, text: &[u8]) {
+        if text.len() < Self::SHORTEST {
+            return;
+        }
+        if self.texts.len() < Self::KEPT {
+            self.texts.push(text.into());
+        } else if let Some(last) = self.texts.last_mut() {
+            *last = text.into();
+        }
+    }
+}
+
+impl Reader<'_> {
+    /// Skips an object (at `{`) as [`Reader::skip_object`] does, but looks each member that
+    /// is an object up in `seen` first and remembers the long ones it had to scan. Always
+    /// called at the same depth, so a remembered object is within the depth limit again.
+    fn skip_object_seen(&mut self, seen: &mut SeenObjects) -> Result<(), JErr> {
+        self.enter()?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.ws();
+                if self.peek() != Some(b'"') {
+                    return Err(self.unexpected("a field name"));
+                }
+                self.skip_string()?;
+                self.ws();
+                if self.peek() != Some(b':') {
+                    return Err(self.unexpected("':'"));
+                }
+                self.pos += 1;
+                self.ws();
+                let start = self.pos;
+                match seen.known(&self.b[start..]) {
+                    Some(len) => self.pos += len,
+                    None if self.peek() == Some(b'{') => {
+                        self.skip_value()?;
+                        seen.remember(&self.b[start..self.pos]);
+                    }
+                    None => self.skip_value()?,
+                }
+                if !self.next_or_close(b'}')? {
+                    break;
+                }
+            }
+        }
+        self.leave();
+        Ok(())
+    }
+}
+
 /// The fields of the JSON object `text`, in order: each key and the text of its value exactly
 /// as it appears (checked to be well-formed JSON, not decoded). For the record JSONL format,
-/// whose embedded keys and values are only sliced out here and decoded by the converters.
-pub(super) fn raw_fields(text: &str) -> Result<Vec<(Cow<'_, str>, &str)>, JErr> {
+/// whose embedded keys and values are only sliced out here and decoded by the converters; the
+/// members of an object-valued field are looked up in `seen` (see [`SeenObjects`]).
+pub(super) fn raw_fields<'t>(
+    text: &'t str,
+    seen: &mut SeenObjects,
+) -> Result<Vec<(Cow<'t, str>, &'t str)>, JErr> {
     let mut r = Reader::new(text);
     r.ws();
     if r.peek() != Some(b'{') {
@@ -1475,7 +1559,11 @@ pub(super) fn raw_fields(text: &str) -> Result<Vec<(Cow<'_, str>, &str)>, JErr> 
     r.object_owning_keys(|r, key| {
         r.ws();
         let start = r.pos;
-        r.skip_value()?;
+        if r.peek() == Some(b'{') {
+            r.skip_object_seen(seen)?;
+        } else {
+            r.skip_value()?;
+        }
         fields.push((key, &text[start..r.pos]));
         Ok(())
     })?;
