@@ -18,8 +18,7 @@ use switchyard::engine::Engine;
 use switchyard::jsonl::{self, OutputRecord};
 use switchyard::record::{self, Converters, Record};
 
-/// The allocator `switchyard` binary runs with, here too (mimalloc: the per-record path allocates many small
-/// values).
+/// The allocator of the `switchyard` binary (mimalloc), so that the figures are the product's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -43,8 +43,7 @@ use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedPr
 use switchyard::jsonl;
 use switchyard::kafka::{self, DeliveryGuarantee, RunOptions};
 
-/// The allocator `switchyard` binary runs with, here too (mimalloc: the per-record path allocates many small
-/// values).
+/// The allocator of the `switchyard` binary (mimalloc), so that the figures are the product's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1011,34 +1011,25 @@ impl StepState {
         })
     }
 
-    /// Runs `ops` in order on `this`, as `batch` does: a failed read answers its error and the
-    /// batch goes on, a failed change ends it.
+    /// Runs `ops` in order on `this`, as `batch` does, handing each answer to `answer` as soon
+    /// as it is known: a failed read answers its error and the batch goes on, a failed change
+    /// ends it.
     fn run_batch(
         &mut self,
         this: &Resource<Record>,
         ops: Vec<wit::Op>,
-    ) -> wasmtime::Result<Vec<Result<wit::Answer, wit::DataError>>> {
-        let mut answers = Vec::with_capacity(ops.len());
+        mut answer: impl FnMut(Result<wit::Answer, wit::DataError>),
+    ) -> wasmtime::Result<()> {
         for op in ops {
-            let changes = !matches!(
-                op,
-                wit::Op::IsNull(_)
-                    | wit::Op::IsNullAt(_)
-                    | wit::Op::Exists(_)
-                    | wit::Op::HasSchema(_)
-                    | wit::Op::Schema(_)
-                    | wit::Op::FieldNames(_)
-                    | wit::Op::Get(_)
-                    | wit::Op::GetTyped(_)
-            );
-            let answer = self.run_op(this, op)?;
-            let failed = answer.is_err();
-            answers.push(answer);
+            let changes = is_change(&op);
+            let answered = self.run_op(this, op)?;
+            let failed = answered.is_err();
+            answer(answered);
             if changes && failed {
                 break;
             }
         }
-        Ok(answers)
+        Ok(())
     }
 
     /// The path registered as `id`.
@@ -1182,6 +1173,22 @@ impl StepState {
             }
         })
     }
+}
+
+/// Whether a batch operation changes the record: a failed change ends the batch, a failed
+/// read does not.
+fn is_change(op: &wit::Op) -> bool {
+    !matches!(
+        op,
+        wit::Op::IsNull(_)
+            | wit::Op::IsNullAt(_)
+            | wit::Op::Exists(_)
+            | wit::Op::HasSchema(_)
+            | wit::Op::Schema(_)
+            | wit::Op::FieldNames(_)
+            | wit::Op::Get(_)
+            | wit::Op::GetTyped(_)
+    )
 }
 
 /// The paths a guest registered (`connect.register-path`), numbered in registration order.
@@ -1663,15 +1670,24 @@ impl wit::HostConnectRecord for StepState {
         this: Resource<Record>,
         ops: Vec<wit::Op>,
     ) -> wasmtime::Result<Vec<Result<wit::Answer, wit::DataError>>> {
-        self.run_batch(&this, ops)
+        let mut answers = Vec::with_capacity(ops.len());
+        self.run_batch(&this, ops, |a| answers.push(a))?;
+        Ok(answers)
     }
 
     fn batch_packed(&mut self, this: Resource<Record>, ops: Vec<u8>) -> wasmtime::Result<Vec<u8>> {
-        let answers = match packed::decode_ops(&ops) {
-            Ok(ops) => self.run_batch(&this, ops)?,
-            Err(e) => vec![Err(wit::DataError::Invalid(e.to_string()))],
+        let ops = match packed::decode_ops(&ops) {
+            Ok(ops) => ops,
+            Err(e) => {
+                return Ok(packed::encode_answers(&[Err(wit::DataError::Invalid(
+                    e.to_string(),
+                ))]));
+            }
         };
-        Ok(packed::encode_answers(&answers))
+        // Each answer is packed as soon as it is known.
+        let mut answers = packed::AnswerList::new(ops.len());
+        self.run_batch(&this, ops, |a| answers.push(&a))?;
+        Ok(answers.finish())
     }
 
     fn drop(&mut self, this: Resource<Record>) -> wasmtime::Result<()> {

@@ -455,6 +455,34 @@ impl Writer<'_> {
     }
 }
 
+/// A packed `list<result<answer, data-error>>` written one answer at a time, as the
+/// operations run: no list of answers is built first.
+pub(super) struct AnswerList {
+    out: Vec<u8>,
+    count: u32,
+}
+
+impl AnswerList {
+    /// An empty list, with room for about `ops` answers.
+    pub(super) fn new(ops: usize) -> Self {
+        let mut out = Vec::with_capacity(16 + ops * 8);
+        out.extend_from_slice(&0u32.to_le_bytes());
+        AnswerList { out, count: 0 }
+    }
+
+    /// Appends one answer.
+    pub(super) fn push(&mut self, answer: &Result<wit::Answer, wit::DataError>) {
+        Writer(&mut self.out).answer(answer);
+        self.count += 1;
+    }
+
+    /// The packed bytes.
+    pub(super) fn finish(mut self) -> Vec<u8> {
+        self.out[..4].copy_from_slice(&self.count.to_le_bytes());
+        self.out
+    }
+}
+
 /// The packed `list<result<answer, data-error>>` of `answers`.
 pub(super) fn encode_answers(answers: &[Result<wit::Answer, wit::DataError>]) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + answers.len() * 8);

@@ -26,14 +26,20 @@ const PURPOSE: &str = "flattening";
 pub struct Flatten {
     part: Part,
     delimiter: String,
+    /// The one operation a record needs, packed once.
+    batch: Batch,
 }
 
 impl Flatten {
     /// Reads the configuration (`Flatten.CONFIG_DEF`).
     pub fn from_config(part: Part, config: &Config) -> Self {
+        let delimiter = config.string_or("delimiter", ".");
+        let mut batch = Batch::new();
+        batch.flatten(part, &delimiter);
         Flatten {
             part,
-            delimiter: config.string_or("delimiter", "."),
+            delimiter,
+            batch,
         }
     }
 }
@@ -48,9 +54,7 @@ impl Transform for Flatten {
 
     fn apply(&self, mut record: Record) -> Result<Output, Error> {
         // One host call: the host flattens the part where it lives (WIT `flatten`).
-        let mut batch = Batch::new();
-        batch.flatten(self.part, &self.delimiter);
-        match record.run(&batch).check() {
+        match record.run(&self.batch).check() {
             Ok(()) => Ok(Output::One(record)),
             // Not a struct or map: inspect the part to name it as Kafka does.
             Err(error @ DataError::WrongType(_)) => {

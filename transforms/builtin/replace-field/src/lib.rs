@@ -35,6 +35,33 @@ pub struct ReplaceField {
     include: BTreeSet<String>,
     renames: BTreeMap<String, String>,
     replace_null_with_default: bool,
+    /// What a record is read with, in one host call.
+    reads: Reads,
+}
+
+/// The reads of a record, built once: whether the part is null, its field names, and whether
+/// it has a schema (for the message when it is not a struct or map).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reads {
+    batch: Batch,
+    null: usize,
+    names: usize,
+    has_schema: usize,
+}
+
+impl Reads {
+    fn new(part: Part) -> Self {
+        let mut batch = Batch::new();
+        let null = batch.is_null(part);
+        let names = batch.field_names(part, &[]);
+        let has_schema = batch.has_schema(part);
+        Reads {
+            batch,
+            null,
+            names,
+            has_schema,
+        }
+    }
 }
 
 /// A log line to write once the transform is configured.
@@ -78,6 +105,7 @@ impl ReplaceField {
         let replace_null_with_default = config.boolean_or("replace.null.with.default", true)?;
         Ok((
             ReplaceField {
+                reads: Reads::new(part),
                 part,
                 exclude,
                 include,
@@ -157,14 +185,15 @@ impl Transform for ReplaceField {
     }
 
     fn apply(&self, mut record: Record) -> Result<Output, Error> {
-        let view = record.part(self.part);
-        if view.is_null()? {
+        // Two host calls: the reads, then the reshape.
+        let answers = record.run(&self.reads.batch);
+        if answers.flag(self.reads.null)? {
             return Ok(Output::One(record));
         }
-        let fields = match view.field_names(&[]) {
+        let fields = match answers.names(self.reads.names) {
             Ok(fields) => fields,
             Err(DataError::WrongType(found)) => {
-                return Err(Error::bad_record(if view.has_schema()? {
+                return Err(Error::bad_record(if answers.flag(self.reads.has_schema)? {
                     format!("Only Struct objects supported for [field replacement], found: {found}")
                 } else {
                     format!(
@@ -175,10 +204,10 @@ impl Transform for ReplaceField {
             }
             Err(e) => return Err(e.into()),
         };
-        let mapping = self.mapping(&fields).map_err(Error::bad_record)?;
-        record
-            .part_mut(self.part)
-            .reshape(&[], &mapping, self.replace_null_with_default)?;
+        let mapping = self.mapping(fields).map_err(Error::bad_record)?;
+        let mut changes = Batch::new();
+        changes.reshape(self.part, &[], &mapping, self.replace_null_with_default);
+        record.run(&changes).check()?;
         Ok(Output::One(record))
     }
 }
