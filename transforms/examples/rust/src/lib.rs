@@ -29,6 +29,53 @@ struct ChangeRouter {
     replacement: String,
     changes_topic: String,
     deletes_topic: String,
+    /// What every record is read with, built once.
+    reads: Reads,
+}
+
+/// The reads of one record, in one host call (`Batch`): the paths are registered once, in
+/// `configure`, and the answers are read where the host wrote them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reads {
+    batch: Batch,
+    null: usize,
+    has_schema: usize,
+    op: usize,
+    before: usize,
+    /// Per mask field and row (`before`, then `after`): its path and the index of its `get`.
+    masks: Vec<(String, &'static str, Path, usize)>,
+    after: Path,
+    op_name: Path,
+    changed_fields: Path,
+}
+
+impl Reads {
+    fn new(mask_fields: &[String]) -> Self {
+        let mut batch = Batch::new();
+        let null = batch.is_null(Part::Value);
+        let has_schema = batch.has_schema(Part::Value);
+        let op = batch.get(Part::Value, &["op"]);
+        let before = batch.get(Part::Value, &["before"]);
+        let mut masks = Vec::new();
+        for row in ["before", "after"] {
+            for field in mask_fields {
+                let path = Path::new(&[row, field.as_str()]);
+                let index = batch.get(Part::Value, &path);
+                masks.push((field.clone(), row, path, index));
+            }
+        }
+        Reads {
+            batch,
+            null,
+            has_schema,
+            op,
+            before,
+            masks,
+            after: Path::new(&["after"]),
+            op_name: Path::new(&["op_name"]),
+            changed_fields: Path::new(&["changed_fields"]),
+        }
+    }
 }
 
 /// Splits a comma-separated list, trimming items and ignoring blank ones.
@@ -72,51 +119,43 @@ fn string_schema(optional: bool) -> SchemaInfo {
 }
 
 impl ChangeRouter {
-    /// The fields of an update whose value changed; `None` when `before` is absent.
-    fn changed_fields(record: &Record) -> Result<Option<String>, Error> {
-        let value = record.value();
-        if value.get(&["before"]) == Ok(Scalar::Null) {
-            return Ok(None);
-        }
+    /// The fields of an update whose value changed (two more host calls: the names of
+    /// `after`, then both rows' values of each).
+    fn changed_fields(&self, record: &mut Record) -> Result<String, Error> {
+        let mut names = Batch::new();
+        let list = names.field_names(Part::Value, &self.reads.after);
+        let fields = record.run(&names).names(list)?.to_vec();
+        let mut values = Batch::new();
+        let pairs: Vec<(usize, usize)> = fields
+            .iter()
+            .map(|field| {
+                (
+                    values.get(Part::Value, &["before", field.as_str()]),
+                    values.get(Part::Value, &["after", field.as_str()]),
+                )
+            })
+            .collect();
+        let answers = record.run(&values);
         let mut changed = Vec::new();
-        for field in value.field_names(&["after"])? {
-            let before = value.get(&["before", &field]);
-            let after = value.get(&["after", &field]);
+        for (field, (before, after)) in fields.iter().zip(pairs) {
             // Nested structures are not compared: only scalars are.
-            if let (Ok(before), Ok(after)) = (before, after)
+            if let (Ok(before), Ok(after)) = (answers.scalar(before), answers.scalar(after))
                 && before != after
             {
-                changed.push(field);
+                changed.push(field.as_str());
             }
         }
-        Ok(Some(changed.join(",")))
-    }
-
-    fn mask(&self, record: &mut Record) -> Result<(), Error> {
-        for row in ["before", "after"] {
-            for field in &self.mask_fields {
-                let value = match record.value().get(&[row, field]) {
-                    Ok(value) => value,
-                    // This table has no such field, or the row is null.
-                    Err(DataError::NoSuchField(_)) => continue,
-                    Err(e) => return Err(e.into()),
-                };
-                let masked = masked(&value, &self.replacement)
-                    .map_err(|m| Error::bad_record(format!("cannot mask {row}.{field}: {m}")))?;
-                if let Some(masked) = masked {
-                    record.value_mut().set(&[row, field], masked)?;
-                }
-            }
-        }
-        Ok(())
+        Ok(changed.join(","))
     }
 }
 
 impl Transform for ChangeRouter {
     fn configure(ctx: &Context) -> Result<Self, ConfigError> {
         let config = ctx.config();
+        let mask_fields = split_list(&config.string_or("mask.fields", ""));
         Ok(ChangeRouter {
-            mask_fields: split_list(&config.string_or("mask.fields", "")),
+            reads: Reads::new(&mask_fields),
+            mask_fields,
             replacement: config.string_or("mask.replacement", "****"),
             changes_topic: config.string_or("topic.changes", "product-changes"),
             deletes_topic: config.string_or("topic.deletes", "product-deletes"),
@@ -124,12 +163,14 @@ impl Transform for ChangeRouter {
     }
 
     fn apply(&self, mut record: Record) -> Result<Output, Error> {
-        if record.value().is_null()? {
+        let reads = &self.reads;
+        let answers = record.run(&reads.batch);
+        if answers.flag(reads.null)? {
             record.set_topic(&self.changes_topic);
             return Ok(Output::One(record));
         }
-        let op = match record.value().get(&["op"]) {
-            Ok(Scalar::String(op)) => op,
+        let op = match answers.scalar(reads.op) {
+            Ok(Scalar::String(op)) => op.as_str(),
             _ => {
                 return Err(Error::bad_record(
                     "not a Debezium change event: no string `op`",
@@ -137,30 +178,47 @@ impl Transform for ChangeRouter {
             }
         };
         let name =
-            op_name(&op).ok_or_else(|| Error::bad_record(format!("unknown Debezium op `{op}`")))?;
-        let changed = if op == "u" {
-            Self::changed_fields(&record)?
+            op_name(op).ok_or_else(|| Error::bad_record(format!("unknown Debezium op `{op}`")))?;
+        let changed = if op == "u" && answers.scalar(reads.before) != Ok(&Scalar::Null) {
+            Some(self.changed_fields(&mut record)?)
         } else {
             None
         };
-        self.mask(&mut record)?;
 
-        let schema_d = record.value().has_schema()?;
+        let mut changes = Batch::new();
+        for (field, row, path, index) in &reads.masks {
+            let value = match answers.scalar(*index) {
+                Ok(value) => value,
+                // This table has no such field, or the row is null.
+                Err(DataError::NoSuchField(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let masked = masked(value, &self.replacement)
+                .map_err(|m| Error::bad_record(format!("cannot mask {row}.{field}: {m}")))?;
+            if let Some(masked) = masked {
+                changes.set(Part::Value, path, masked);
+            }
+        }
+        let schema_d = answers.flag(reads.has_schema)?;
         let (name_schema, changed_schema) = (string_schema(false), string_schema(true));
-        let mut value = record.value_mut();
-        value.put(&["op_name"], schema_d.then_some(&name_schema), name)?;
-        let changed = changed.map_or(Scalar::Null, Scalar::String);
-        value.put(
-            &["changed_fields"],
+        changes.put(
+            Part::Value,
+            &reads.op_name,
+            schema_d.then_some(&name_schema),
+            name,
+        );
+        changes.put(
+            Part::Value,
+            &reads.changed_fields,
             schema_d.then_some(&changed_schema),
-            changed,
-        )?;
-
+            changed.map_or(Scalar::Null, Scalar::String),
+        );
         let topic = if op == "d" {
             &self.deletes_topic
         } else {
             &self.changes_topic
         };
+        record.run(&changes).check()?;
         record.set_topic(topic);
         Ok(Output::One(record))
     }
