@@ -48,10 +48,10 @@ pub struct Batch {
 
 impl Default for Batch {
     fn default() -> Self {
-        Batch {
-            packed: vec![0; 4],
-            count: 0,
-        }
+        // Room for a few operations: a batch built per record then grows once at most.
+        let mut packed = Vec::with_capacity(128);
+        packed.extend_from_slice(&[0; 4]);
+        Batch { packed, count: 0 }
     }
 }
 
