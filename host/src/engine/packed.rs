@@ -465,7 +465,8 @@ pub(super) struct AnswerList {
 impl AnswerList {
     /// An empty list, with room for about `ops` answers.
     pub(super) fn new(ops: usize) -> Self {
-        let mut out = Vec::with_capacity(16 + ops * 8);
+        // Most answers are a flag or `done`; a schema takes a few dozen bytes.
+        let mut out = Vec::with_capacity(16 + ops * 24);
         out.extend_from_slice(&0u32.to_le_bytes());
         AnswerList { out, count: 0 }
     }
