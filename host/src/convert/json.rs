@@ -513,9 +513,8 @@ fn into_string(out: Vec<u8>) -> String {
 /// The fields of the JSON object `text`, in order: each key, and the text of its value exactly
 /// as it appears, checked to be well-formed JSON but not decoded (the record JSONL format's
 /// `key` and `value` are decoded later, by the pipeline's converters). The error names the
-/// line, column and byte of the first malformed byte.
-/// Objects inside the values that were seen before are recognised by their bytes (see
-/// [`SeenObjects`]).
+/// line, column and byte of the first malformed byte. Objects inside the values that `seen`
+/// holds are recognised by their bytes instead of scanned (see [`SeenObjects`]).
 pub fn object_fields<'t>(
     text: &'t str,
     seen: &mut SeenObjects,
