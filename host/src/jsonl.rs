@@ -494,4 +494,34 @@ mod tests {
         }
         assert_eq!(refused, 60);
     }
+
+    /// The JSON embedded in a line is read by the JsonConverter's (Jackson's) rules: a number
+    /// with leading zeros is JSON text there, and kept byte for byte.
+    #[test]
+    fn embedded_json_follows_the_converter() {
+        let line = r#"{"topic":"t","value":{"n":007, "deep":[[[[1]]]]}}"#;
+        let input = parse_line(line).unwrap_or_else(|e| panic!("{e}"));
+        assert!(input.value_is_json);
+        assert_eq!(
+            input
+                .record
+                .value
+                .original_bytes()
+                .cloned()
+                .flatten()
+                .as_deref(),
+            Some(&br#"{"n":007, "deep":[[[[1]]]]}"#[..])
+        );
+        let deep = format!(
+            r#"{{"topic":"t","value":{}{}}}"#,
+            "[".repeat(1001),
+            "]".repeat(1001)
+        );
+        assert!(
+            parse_line(&deep)
+                .unwrap_err()
+                .0
+                .contains("nesting deeper than 1000 levels")
+        );
+    }
 }
