@@ -1478,6 +1478,9 @@ impl SeenObjects {
     const KEPT: usize = 16;
     /// Objects shorter than this are scanned: comparing would save little.
     const SHORTEST: usize = 256;
+    /// Objects longer than this are not kept, so that what is kept stays small (16 × 64 KiB
+    /// at most) whatever the input holds; a schema is a few KB.
+    const LONGEST: usize = 64 * 1024;
 
     /// The length of the kept object `rest` starts with, if any.
     fn known(&mut self, rest: &[u8]) -> Option<usize> {
@@ -1490,7 +1493,7 @@ impl SeenObjects {
     }
 
     fn remember(&mut self, text: &[u8]) {
-        if text.len() < Self::SHORTEST {
+        if !(Self::SHORTEST..=Self::LONGEST).contains(&text.len()) {
             return;
         }
         if self.texts.len() < Self::KEPT {
@@ -1601,5 +1604,28 @@ mod tests {
                 .map_or(bytes.len(), |p| from + p);
             prop_assert_eq!(plain_run(&bytes, from), expected);
         }
+    }
+
+    #[test]
+    fn seen_objects_keep_what_recurs_within_bounds() {
+        use super::SeenObjects;
+        let schema = format!(r#"{{"type":"struct","name":"{}"}}"#, "s".repeat(300));
+        let mut seen = SeenObjects::default();
+        seen.remember(schema.as_bytes());
+        let rest = format!("{schema},\"payload\":1}}");
+        assert_eq!(seen.known(rest.as_bytes()), Some(schema.len()));
+        // A different object of the same start is not taken for it.
+        assert_eq!(seen.known(schema.replace("ss", "st").as_bytes()), None);
+        // Too short or too long to keep.
+        seen.remember(br#"{"a":1}"#);
+        seen.remember(format!(r#"{{"a":"{}"}}"#, "x".repeat(70_000)).as_bytes());
+        assert_eq!(seen.texts.len(), 1);
+        // Once full, newcomers take turns in the last place; the most used stay.
+        for n in 0..40 {
+            seen.remember(format!(r#"{{"n":{n},"pad":"{}"}}"#, "p".repeat(300)).as_bytes());
+            assert!(seen.known(rest.as_bytes()).is_some());
+        }
+        assert_eq!(seen.texts.len(), SeenObjects::KEPT);
+        assert_eq!(&*seen.texts[0], schema.as_bytes());
     }
 }
