@@ -873,6 +873,12 @@ mod exactly_once {
     use super::{assert_complete_and_ordered, distinct, keyed_input, passthrough_pipeline};
     use crate::brokers::{MockCluster, Reader, Runner, create_topics, produce, wait_for};
 
+    /// How long a transactional run may take to stop after SIGTERM: its last commit is bounded
+    /// by the product's own timeouts (each transactional call waits up to the 30 s drain
+    /// timeout, and one that times out is retried), and a loaded machine can make a call wait
+    /// its whole timeout once or twice.
+    const SHUTDOWN: Duration = Duration::from_secs(150);
+
     fn eos_args<'a>(
         pipeline: &'a str,
         bootstrap: &'a str,
@@ -927,7 +933,7 @@ mod exactly_once {
             runner.assert_running();
             (reader.records.len() >= input.len()).then_some(())
         });
-        let status = runner.terminate(Duration::from_secs(60));
+        let status = runner.terminate(SHUTDOWN);
         let log = runner.log();
         assert!(status.success(), "{status}: {log}");
         reader.poll();
@@ -974,7 +980,7 @@ mod exactly_once {
                 (distinct(&reader.records) == input.len()).then_some(())
             },
         );
-        let status = runner.terminate(Duration::from_secs(60));
+        let status = runner.terminate(SHUTDOWN);
         let log = runner.log();
         assert!(status.success(), "{status}: {log}");
         assert!(log.contains("aborting the transaction"), "{log}");
@@ -1162,7 +1168,7 @@ config = {{ regex = "{raw}", replacement = "{out}" }}
         let log = first.log();
         assert_eq!(status.code(), Some(1), "{log}");
         assert!(log.contains("was fenced"), "{log}");
-        let status = second.terminate(Duration::from_secs(60));
+        let status = second.terminate(SHUTDOWN);
         assert!(status.success(), "{}", second.log());
     }
 
@@ -1238,7 +1244,7 @@ config = {{ regex = "{raw}", replacement = "{out}" }}
             last.assert_running();
             (reader.records.len() >= total).then_some(())
         });
-        let status = last.terminate(Duration::from_secs(60));
+        let status = last.terminate(SHUTDOWN);
         assert!(status.success(), "{}", last.log());
         reader.poll();
         assert_eq!(distinct(&reader.records), total, "records lost");
