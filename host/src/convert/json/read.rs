@@ -615,7 +615,7 @@ impl<'a> Reader<'a> {
     /// Skips one value, checking it.
     pub(super) fn skip_value(&mut self) -> Result<(), JErr> {
         match self.value_start()? {
-            b'{' => self.skip_object(),
+            b'{' => self.skip_object(None),
             b'[' => self.array(|r, _| r.skip_value()),
             b'"' => self.skip_string(),
             b't' => self.literal(b"true"),
@@ -625,8 +625,11 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Skips an object (at `{`), checking it; keys are checked, not unescaped.
-    fn skip_object(&mut self) -> Result<(), JErr> {
+    /// Skips an object (at `{`), checking it; keys are checked, not unescaped. With `seen`, a
+    /// member that is an object is first looked up there, and a long one that had to be
+    /// scanned is remembered: callers pass it at one depth only, so a remembered object is
+    /// within the depth limit again.
+    fn skip_object(&mut self, mut seen: Option<&mut SeenObjects>) -> Result<(), JErr> {
         self.enter()?;
         self.ws();
         if self.peek() == Some(b'}') {
@@ -643,7 +646,20 @@ impl<'a> Reader<'a> {
                     return Err(self.unexpected("':'"));
                 }
                 self.pos += 1;
-                self.skip_value()?;
+                self.ws();
+                let start = self.pos;
+                match seen.as_deref_mut() {
+                    Some(seen) => match seen.known(&self.b[start..]) {
+                        Some(len) => self.pos += len,
+                        None => {
+                            self.skip_value()?;
+                            if self.b[start] == b'{' {
+                                seen.remember(&self.b[start..self.pos]);
+                            }
+                        }
+                    },
+                    None => self.skip_value()?,
+                }
                 if !self.next_or_close(b'}')? {
                     break;
                 }
@@ -1504,47 +1520,6 @@ impl SeenObjects {
     }
 }
 
-impl Reader<'_> {
-    /// Skips an object (at `{`) as [`Reader::skip_object`] does, but looks each member that
-    /// is an object up in `seen` first and remembers the long ones it had to scan. Always
-    /// called at the same depth, so a remembered object is within the depth limit again.
-    fn skip_object_seen(&mut self, seen: &mut SeenObjects) -> Result<(), JErr> {
-        self.enter()?;
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-        } else {
-            loop {
-                self.ws();
-                if self.peek() != Some(b'"') {
-                    return Err(self.unexpected("a field name"));
-                }
-                self.skip_string()?;
-                self.ws();
-                if self.peek() != Some(b':') {
-                    return Err(self.unexpected("':'"));
-                }
-                self.pos += 1;
-                self.ws();
-                let start = self.pos;
-                match seen.known(&self.b[start..]) {
-                    Some(len) => self.pos += len,
-                    None if self.peek() == Some(b'{') => {
-                        self.skip_value()?;
-                        seen.remember(&self.b[start..self.pos]);
-                    }
-                    None => self.skip_value()?,
-                }
-                if !self.next_or_close(b'}')? {
-                    break;
-                }
-            }
-        }
-        self.leave();
-        Ok(())
-    }
-}
-
 /// The fields of the JSON object `text`, in order: each key and the text of its value exactly
 /// as it appears (checked to be well-formed JSON, not decoded). For the record JSONL format,
 /// whose embedded keys and values are only sliced out here and decoded by the converters; the
@@ -1563,7 +1538,7 @@ pub(super) fn raw_fields<'t>(
         r.ws();
         let start = r.pos;
         if r.peek() == Some(b'{') {
-            r.skip_object_seen(seen)?;
+            r.skip_object(Some(&mut *seen))?;
         } else {
             r.skip_value()?;
         }
