@@ -486,13 +486,11 @@ impl AnswerList {
 
 /// The packed `list<result<answer, data-error>>` of `answers`.
 pub(super) fn encode_answers(answers: &[Result<wit::Answer, wit::DataError>]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + answers.len() * 8);
-    let mut w = Writer(&mut out);
-    w.len(answers.len());
+    let mut list = AnswerList::new(answers.len());
     for a in answers {
-        w.answer(a);
+        list.push(a);
     }
-    out
+    list.finish()
 }
 
 #[cfg(test)]

@@ -206,6 +206,21 @@ impl Batch {
         index
     }
 
+    /// Appends an operation whose payload is one node and a flag.
+    fn push_node_flag<P: AsPath + ?Sized>(
+        &mut self,
+        case: u8,
+        part: Part,
+        path: &P,
+        flag: bool,
+    ) -> usize {
+        let id = path.path_id();
+        self.push(case, |w| {
+            w.node(part, id);
+            w.bool(flag);
+        })
+    }
+
     /// Appends an operation whose payload is one node.
     fn push_node<P: AsPath + ?Sized>(&mut self, case: u8, part: Part, path: &P) -> usize {
         let id = path.path_id();
@@ -298,11 +313,7 @@ impl Batch {
         path: &P,
         apply_defaults: bool,
     ) -> usize {
-        let id = path.path_id();
-        self.push(case::EXTRACT, |w| {
-            w.node(part, id);
-            w.bool(apply_defaults);
-        })
+        self.push_node_flag(case::EXTRACT, part, path, apply_defaults)
     }
 
     /// Wraps the whole part in a one-field struct or map (see [`crate::PartViewMut::hoist`]).
@@ -375,11 +386,7 @@ impl Batch {
         path: &P,
         apply_defaults: bool,
     ) -> usize {
-        let id = path.path_id();
-        self.push(case::REBUILD, |w| {
-            w.node(part, id);
-            w.bool(apply_defaults);
-        })
+        self.push_node_flag(case::REBUILD, part, path, apply_defaults)
     }
 
     /// Gives every null field of the struct at `path` whose schema has a default that default,
