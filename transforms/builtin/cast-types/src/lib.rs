@@ -457,6 +457,22 @@ impl Cast {
         Ok(())
     }
 
+    /// The schema and value a field of schema `info` holding `value` takes when cast to
+    /// `target` (a null takes the field's default first when `replace.null.with.default`).
+    fn cast_field(
+        &self,
+        info: &SchemaInfo,
+        value: &Scalar,
+        target: Target,
+    ) -> Result<(SchemaInfo, Scalar), Error> {
+        let schema = cast_schema(info, target, false)?;
+        let value = match (value, self.replace_null_with_default) {
+            (Scalar::Null, true) => fields::default_of(info).unwrap_or(Scalar::Null),
+            (value, _) => value.clone(),
+        };
+        Ok((schema, cast_scalar(Some(info), &value, target)?))
+    }
+
     /// A field cast on a struct with a schema in two host calls: the plan's reads, then the
     /// casts and the defaults together. `Ok(false)` when the record needs the general path
     /// (schemaless or not a struct, a field that is not a scalar, a value the cast refuses),
@@ -488,14 +504,7 @@ impl Cast {
             let Some(info) = &typed.schema else {
                 return Ok(false);
             };
-            let Ok(schema) = cast_schema(info, target, false) else {
-                return Ok(false);
-            };
-            let value = match (&typed.value, self.replace_null_with_default) {
-                (Scalar::Null, true) => fields::default_of(info).unwrap_or(Scalar::Null),
-                (value, _) => value.clone(),
-            };
-            let Ok(cast) = cast_scalar(Some(info), &value, target) else {
+            let Ok((schema, cast)) = self.cast_field(info, &typed.value, target) else {
                 return Ok(false);
             };
             changes.put(self.part, &path, Some(&schema), cast);
@@ -585,12 +594,7 @@ impl Cast {
             let Some(info) = &typed.schema else {
                 continue;
             };
-            let schema = cast_schema(info, target, false)?;
-            let value = match (&typed.value, self.replace_null_with_default) {
-                (Scalar::Null, true) => fields::default_of(info).unwrap_or(Scalar::Null),
-                (value, _) => value.clone(),
-            };
-            let cast = cast_scalar(Some(info), &value, target)?;
+            let (schema, cast) = self.cast_field(info, &typed.value, target)?;
             changes.put(self.part, &[name], Some(&schema), cast);
             cast_fields.push(name);
         }
