@@ -15,7 +15,8 @@ use criterion::{Criterion, Throughput, criterion_main};
 use switchyard::chain::Chain;
 use switchyard::config;
 use switchyard::engine::Engine;
-use switchyard::jsonl::{self, OutputRecord};
+use switchyard::jsonl;
+use switchyard::record::OutputRecord;
 use switchyard::record::{self, Converters, Record};
 
 /// The allocator of the `switchyard` binary (mimalloc), so that the figures are the product's.

@@ -5,18 +5,18 @@
 
 use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::chain::{Chain, ChainError};
-use crate::config::{self, ConfigError, ErrorPolicy, Pipeline, Tolerance};
-use crate::convert::Converter;
+use crate::chain::Chain;
+use crate::config::{self, ConfigError, Pipeline};
 use crate::convert::json::SeenObjects;
-use crate::engine::{Engine, StepError};
-use crate::errors::{self, Failure, Stage};
-use crate::jsonl::{self, Layout, OutputRecord};
-use crate::record::{Converters, Origin, Record};
+use crate::engine::Engine;
+use crate::errors::{Failure, Stage};
+use crate::jsonl::{self, Layout};
+use crate::record::{Origin, Record};
+use crate::task::{FailedRecord, InputKinds, Processed, Task};
 
 mod schema;
 pub use schema::{
@@ -196,20 +196,7 @@ impl CliError {
     }
 }
 
-/// What `apply` did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Summary {
-    /// Records read.
-    pub records_in: u64,
-    /// Records written.
-    pub records_out: u64,
-    /// Records a transform filtered out.
-    pub filtered: u64,
-    /// Records that failed and were skipped (`errors.tolerance=all`).
-    pub failed: u64,
-    /// Failed records written to the dead-letter file.
-    pub dead_lettered: u64,
-}
+pub use crate::task::Summary;
 
 /// Loads a pipeline and builds its chain (what `validate` checks).
 pub fn load_chain(path: &Path) -> Result<(Pipeline, Chain), CliError> {
@@ -245,84 +232,10 @@ pub fn validate(args: &ValidateArgs) -> Result<String, CliError> {
     ))
 }
 
-/// A record that failed, for reports: the line it was on, Connect's failure description and
-/// the original record (for the dead-letter file), when the line could be read.
-struct LineFailure {
-    line: usize,
-    /// What failed, for the command line (the failing step and its error).
-    detail: String,
-    /// The step's error, when a step failed.
-    error: Option<StepError>,
-    failure: Failure,
-    original: Option<Box<(Record, Layout)>>,
-}
-
-impl LineFailure {
-    fn describe(&self) -> String {
-        let o = &self.failure.origin;
-        let mut s = format!("record on line {}", self.line);
-        if !o.topic.is_empty() {
-            s.push_str(&format!(" (topic {}", o.topic));
-            if let Some(p) = o.partition {
-                s.push_str(&format!(", partition {p}"));
-            }
-            if let Some(off) = o.offset {
-                s.push_str(&format!(", offset {off}"));
-            }
-            s.push(')');
-        }
-        format!("{s}: {}", self.detail)
-    }
-}
-
-fn encode_output(
-    converters: &Converters,
-    record: &Record,
-    offset: Option<i64>,
-    key_was_json: bool,
-    value_was_json: bool,
-    retry_delay_max: Duration,
-) -> Result<OutputRecord, (Stage, &'static str, String)> {
-    let encode = |part: &crate::record::Part, conv: &Converter, stage: Stage, was_json: bool| {
-        let bytes = crate::convert::retry_transient(retry_delay_max, &|| false, || {
-            part.encode(conv, &record.topic)
-        })
-        .map_err(|e| (stage, conv.class_name(), e.0))?;
-        let known_json = if part.is_changed() {
-            matches!(conv, Converter::Json(_))
-        } else {
-            was_json
-        };
-        Ok((bytes, known_json))
-    };
-    let (key, key_is_json) = encode(
-        &record.key,
-        &converters.key,
-        Stage::KeyConverter,
-        key_was_json,
-    )?;
-    let (value, value_is_json) = encode(
-        &record.value,
-        &converters.value,
-        Stage::ValueConverter,
-        value_was_json,
-    )?;
-    Ok(OutputRecord {
-        topic: record.topic.clone(),
-        partition: record.partition,
-        offset,
-        timestamp: record.timestamp,
-        headers: record.headers.clone(),
-        key,
-        key_is_json,
-        value,
-        value_is_json,
-    })
-}
-
-/// `switchyard apply`: runs the chain over every line of the input.
+/// `switchyard apply`: runs the chain over every line of the input: a [`Task`] fed from a
+/// record JSONL file, writing record JSONL (and dead letters to `--dlq`).
 pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
-    let (pipeline, mut chain) = load_chain(&args.config)?;
+    let (pipeline, chain) = load_chain(&args.config)?;
     let io_err = |path: &Path, e: std::io::Error| CliError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -338,20 +251,20 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
         Box::new(std::fs::File::create(&args.output).map_err(|e| io_err(&args.output, e))?)
     };
     let mut output = BufWriter::with_capacity(1 << 16, output);
-    let converters = std::sync::Arc::clone(chain.converters());
     let mut dlq = match &args.dlq {
         None => None,
-        Some(path) => Some(BufWriter::new(
-            std::fs::File::create(path).map_err(|e| io_err(path, e))?,
+        Some(path) => Some((
+            BufWriter::new(std::fs::File::create(path).map_err(|e| io_err(path, e))?),
+            path,
         )),
     };
-    let errors = &pipeline.errors;
+    let mut task = Task::new(chain, &pipeline, 0, dlq.is_some());
     let progress = !args.quiet && std::io::stderr().is_terminal();
     let started = Instant::now();
-    let mut summary = Summary::default();
     let mut state = LineState {
         out: Vec::with_capacity(4096),
         seen: SeenObjects::default(),
+        layout: Layout::default(),
     };
     let mut dlq_buf = Vec::new();
     let mut reader = BufReader::with_capacity(1 << 16, input);
@@ -379,73 +292,39 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
         if text.trim().is_empty() {
             continue;
         }
-        summary.records_in += 1;
-        let outcome = process_line(
-            text,
-            line_no,
-            &mut chain,
-            &converters,
-            dlq.is_some(),
-            errors,
-            &mut state,
-        );
-        match outcome {
-            Ok(0) => summary.filtered += 1,
-            Ok(n) => {
-                summary.records_out += n as u64;
+        let failed = match process_line(text, line_no, &mut task, &mut state) {
+            Ok(()) => {
                 output
                     .write_all(&state.out)
                     .map_err(|e| io_err(&args.output, e))?;
+                None
             }
-            Err(failed) => {
-                // Connect reports to every reporter first, then applies the tolerance
-                // (`RetryWithToleranceOperator`).
-                if errors.log_enable {
-                    tracing::error!(
-                        "{}",
-                        failed
-                            .failure
-                            .log_line(&pipeline.name, 0, errors.log_include_messages)
-                    );
+            Err(failed) => Some(failed),
+        };
+        if let Some((failed, location)) = failed {
+            let handling = task.handle_failure(&failed, &location);
+            if let (Some(record), Some((dlq, path))) = (&handling.dead_letter, dlq.as_mut()) {
+                dlq_buf.clear();
+                jsonl::write_line(&mut dlq_buf, &state.layout, record);
+                dlq.write_all(&dlq_buf).map_err(|e| io_err(path, e))?;
+            }
+            if let Some(reason) = handling.stop {
+                output.flush().map_err(|e| io_err(&args.output, e))?;
+                if let Some((dlq, path)) = dlq.as_mut() {
+                    dlq.flush().map_err(|e| io_err(path, e))?;
                 }
-                if let (Some(dlq), Some(path)) = (dlq.as_mut(), &args.dlq) {
-                    dlq_buf.clear();
-                    write_dead_letter(&mut dlq_buf, &pipeline, &failed, text);
-                    dlq.write_all(&dlq_buf).map_err(|e| io_err(path, e))?;
-                    summary.dead_lettered += 1;
-                }
-                // A step that declares itself broken cannot go on, whatever the tolerance.
-                let broken = matches!(failed.error, Some(StepError::Broken(_)));
-                match errors.tolerance {
-                    _ if broken => {
-                        output.flush().map_err(|e| io_err(&args.output, e))?;
-                        return Err(CliError::RecordFailed(failed.describe()));
-                    }
-                    Tolerance::None => {
-                        output.flush().map_err(|e| io_err(&args.output, e))?;
-                        if let (Some(dlq), Some(path)) = (dlq.as_mut(), &args.dlq) {
-                            dlq.flush().map_err(|e| io_err(path, e))?;
-                        }
-                        return Err(CliError::RecordFailed(format!(
-                            "{} (errors.tolerance=none stops at the first failing record; set errors.tolerance=all to skip such records)",
-                            failed.describe()
-                        )));
-                    }
-                    Tolerance::All => {
-                        summary.failed += 1;
-                        tracing::warn!("skipping {}", failed.describe());
-                    }
-                }
+                return Err(CliError::RecordFailed(reason));
             }
         }
-        if progress && summary.records_in % 100_000 == 0 {
-            eprint!("\r{} records", summary.records_in);
+        if progress && task.summary().records_in.is_multiple_of(100_000) {
+            eprint!("\r{} records", task.summary().records_in);
         }
     }
-    if let (Some(dlq), Some(path)) = (dlq.as_mut(), &args.dlq) {
+    if let Some((dlq, path)) = dlq.as_mut() {
         dlq.flush().map_err(|e| io_err(path, e))?;
     }
     output.flush().map_err(|e| io_err(&args.output, e))?;
+    let summary = task.summary();
     if !args.quiet {
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
@@ -463,221 +342,126 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
     Ok(summary)
 }
 
-/// The dead-letter record of a failure (`DeadLetterQueueReporter.report`): the original key,
-/// value, headers and timestamp, sent to `errors.deadletterqueue.topic.name` (or the original
-/// topic when none is set), with the context headers when enabled. A line that could not be
-/// read at all is kept whole as the value's bytes.
-fn write_dead_letter(out: &mut Vec<u8>, pipeline: &Pipeline, failed: &LineFailure, line: &str) {
-    let errors = &pipeline.errors;
-    let (mut record, layout) = match failed.original.as_deref() {
-        Some((record, layout)) => (record.clone(), layout.clone()),
-        None => (
-            Record::new(
-                failed.failure.origin.topic.clone(),
-                None,
-                Some(bytes::Bytes::copy_from_slice(line.trim_end().as_bytes())),
-            ),
-            Layout::default(),
-        ),
-    };
-    if errors.dead_letter_context_headers {
-        record
-            .headers
-            .extend(failed.failure.context_headers(&pipeline.name, 0));
-    }
-    let topic = errors
-        .dead_letter_topic
-        .clone()
-        .unwrap_or_else(|| record.topic.clone());
-    let output = OutputRecord {
-        topic,
-        partition: None,
-        offset: failed.failure.origin.offset,
-        timestamp: record.timestamp,
-        headers: record.headers,
-        key: record.key.original_bytes().cloned().flatten(),
-        // Checked when written: failures are rare, and a malformed line may hold anything.
-        key_is_json: false,
-        value: record.value.original_bytes().cloned().flatten(),
-        value_is_json: false,
-    };
-    jsonl::write_line(out, &layout, &output);
-}
-
-/// Runs the chain, retrying a transient failure as Connect's `RetryWithToleranceOperator`
-/// does: up to `errors.retry.timeout` (forever when `-1`), waiting `300 << (attempt - 1)` ms
-/// between attempts, or a random time below `errors.retry.delay.max.ms` once that is exceeded,
-/// never past the deadline.
-fn apply_with_retries(
-    chain: &mut Chain,
-    record: Record,
-    policy: &ErrorPolicy,
-) -> Result<Vec<Record>, ChainError> {
-    if policy.retry_timeout == Some(Duration::ZERO) {
-        return chain.apply(record);
-    }
-    let deadline = policy.retry_timeout.map(|t| Instant::now() + t);
-    let mut attempt: u32 = 0;
-    loop {
-        match chain.apply(record.clone()) {
-            Err(e) if matches!(e.error, StepError::Transient(_)) => {
-                attempt += 1;
-                let now = Instant::now();
-                if deadline.is_some_and(|d| now >= d) {
-                    return Err(e);
-                }
-                let mut wait = Duration::from_millis(300u64 << (attempt - 1).min(20));
-                if wait > policy.retry_delay_max {
-                    let max = policy.retry_delay_max.as_millis().max(1) as u64;
-                    wait = Duration::from_millis(pseudo_random(attempt) % max);
-                }
-                if let Some(d) = deadline {
-                    wait = wait.min(d - now);
-                }
-                tracing::debug!("retrying in {wait:?} after a transient failure: {e}");
-                std::thread::sleep(wait);
-            }
-            other => return other,
-        }
-    }
-}
-
-/// A cheap, non-cryptographic jitter for retry delays (the standard library offers none).
-fn pseudo_random(salt: u32) -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() as u64);
-    (nanos ^ (u64::from(salt) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11
-}
-
 /// What `apply` carries from one line to the next.
 struct LineState {
     /// The output lines of the current line.
     out: Vec<u8>,
     /// Objects earlier lines' keys and values held (their schemas).
     seen: SeenObjects,
+    /// The field order of the current line, which its outputs and dead letter keep.
+    layout: Layout,
 }
 
-/// Runs one line through the chain, writing its output lines to `state.out`; returns how many.
+/// Where a record of line `line` came from, for messages: `on line 3 (topic t, partition 0,
+/// offset 7)`.
+fn line_location(line: usize, origin: &Origin) -> String {
+    let mut s = format!("on line {line}");
+    if !origin.topic.is_empty() {
+        s.push_str(&format!(" (topic {}", origin.topic));
+        if let Some(p) = origin.partition {
+            s.push_str(&format!(", partition {p}"));
+        }
+        if let Some(off) = origin.offset {
+            s.push_str(&format!(", offset {off}"));
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Runs one line through the task, writing its output lines to `state.out`; a line that fails
+/// (or is not a record at all) comes back with where it was.
 fn process_line(
     text: &str,
     line: usize,
-    chain: &mut Chain,
-    converters: &Converters,
-    keep_original: bool,
-    retry: &ErrorPolicy,
+    task: &mut Task,
     state: &mut LineState,
-) -> Result<usize, Box<LineFailure>> {
+) -> Result<(), (Box<FailedRecord>, String)> {
     state.out.clear();
-    let input = jsonl::parse_line_after(text.trim_end(), &mut state.seen).map_err(|e| {
-        Box::new(LineFailure {
-            line,
-            detail: format!("malformed record line: {e}"),
-            error: None,
-            failure: Failure {
-                origin: Origin::default(),
-                stage: Stage::TaskPoll,
-                class: "record JSONL".into(),
-                exception: "org.apache.kafka.connect.errors.DataException",
-                message: Some(format!("malformed record line: {e}")),
-            },
-            original: None,
-        })
-    })?;
-    let original = keep_original.then(|| Box::new((input.record.clone(), input.layout.clone())));
-    let origin = input.origin.clone();
-    let fail = |stage: Stage,
-                class: String,
-                exception: &'static str,
-                message: String,
-                detail: String,
-                error: Option<StepError>| {
-        Box::new(LineFailure {
-            line,
-            detail,
-            error,
-            failure: Failure {
-                origin: origin.clone(),
-                stage,
-                class,
-                exception,
-                message: Some(message),
-            },
-            original: original.clone(),
-        })
+    let input = match jsonl::parse_line_after(text.trim_end(), &mut state.seen) {
+        Ok(input) => input,
+        Err(e) => {
+            // Not a record: its dead letter keeps the whole line as the value's bytes.
+            task.count_unreadable();
+            state.layout = Layout::default();
+            let message = format!("malformed record line: {e}");
+            let failed = FailedRecord {
+                failure: Failure {
+                    origin: Origin::default(),
+                    stage: Stage::TaskPoll,
+                    class: "record JSONL".into(),
+                    exception: "org.apache.kafka.connect.errors.DataException",
+                    message: Some(message.clone()),
+                },
+                detail: message,
+                broken: false,
+                original: Some(Record::new(
+                    String::new(),
+                    None,
+                    Some(bytes::Bytes::copy_from_slice(text.trim_end().as_bytes())),
+                )),
+            };
+            return Err((Box::new(failed), line_location(line, &Origin::default())));
+        }
     };
+    state.layout = input.layout;
+    let origin = input.origin;
     // A record of a lookup table's topic updates the table first, as `run`'s table consumer
     // would have; a table that cannot take it stops the run.
     let record = &input.record;
-    chain
-        .lookups()
-        .observe(
-            converters,
-            &input.origin.topic,
-            record.key.original_bytes().and_then(|b| b.as_deref()),
-            record.value.original_bytes().and_then(|b| b.as_deref()),
-            || format!("line {line}"),
-        )
-        .map_err(|e| {
-            let message = e.to_string();
-            fail(
-                Stage::Transformation,
-                "lookup table".into(),
-                "org.apache.kafka.connect.errors.ConnectException",
-                message.clone(),
-                message.clone(),
-                Some(StepError::Broken(message)),
-            )
-        })?;
-    // A registry that is down makes the record wait, never fail (prefetch reports nothing else).
-    let _ = crate::convert::retry_transient(retry.retry_delay_max, &|| false, || {
-        input.record.prefetch(converters)
-    });
-    let outputs = apply_with_retries(chain, input.record, retry).map_err(|e: ChainError| {
-        let exception = errors::exception_class(&e.error);
-        let (stage, class) = match &e.error {
-            StepError::Conversion { key: true, .. } => {
-                (Stage::KeyConverter, converters.key.class_name().to_string())
-            }
-            StepError::Conversion { key: false, .. } => (
-                Stage::ValueConverter,
-                converters.value.class_name().to_string(),
-            ),
-            _ => (Stage::Transformation, e.class.clone()),
+    if let Err(e) = task.chain().lookups().observe(
+        task.converters(),
+        &origin.topic,
+        record.key.original_bytes().and_then(|b| b.as_deref()),
+        record.value.original_bytes().and_then(|b| b.as_deref()),
+        || format!("line {line}"),
+    ) {
+        task.count_unreadable();
+        let message = e.to_string();
+        let failed = FailedRecord {
+            failure: Failure {
+                origin: origin.clone(),
+                stage: Stage::Transformation,
+                class: "lookup table".into(),
+                exception: "org.apache.kafka.connect.errors.ConnectException",
+                message: Some(message.clone()),
+            },
+            detail: message,
+            broken: true,
+            original: Some(input.record),
         };
-        fail(
-            stage,
-            class,
-            exception,
-            e.error.to_string(),
-            e.to_string(),
-            Some(e.error.clone()),
-        )
-    })?;
-    let count = outputs.len();
-    for record in &outputs {
-        let encoded = encode_output(
-            converters,
-            record,
-            input.offset,
-            input.key_is_json,
-            input.value_is_json,
-            retry.retry_delay_max,
-        )
-        .map_err(|(stage, class, message)| {
-            let detail = format!("{} ({class}) failed: {message}", stage.as_str());
-            fail(
-                stage,
-                class.to_string(),
-                "org.apache.kafka.connect.errors.DataException",
-                message,
-                detail,
-                None,
-            )
-        })?;
-        jsonl::write_line(&mut state.out, &input.layout, &encoded);
+        return Err((Box::new(failed), line_location(line, &origin)));
     }
-    Ok(count)
+    let kinds = InputKinds {
+        key_is_json: input.key_is_json,
+        value_is_json: input.value_is_json,
+    };
+    // `apply` has no shutdown to wait for: a registry that is down is waited for.
+    match task.process(input.record, &origin, kinds, &|| false) {
+        Ok(Processed::Outputs(outputs)) => {
+            for encoded in &outputs {
+                jsonl::write_line(&mut state.out, &state.layout, encoded);
+            }
+            Ok(())
+        }
+        Ok(Processed::Failed(failed)) => Err((failed, line_location(line, &origin))),
+        // Unreachable without a stop signal; reported as a failure rather than assumed away.
+        Err(e) => Err((
+            Box::new(FailedRecord {
+                failure: Failure {
+                    origin: origin.clone(),
+                    stage: Stage::Transformation,
+                    class: "task".into(),
+                    exception: "org.apache.kafka.connect.errors.ConnectException",
+                    message: Some(e.to_string()),
+                },
+                detail: e.to_string(),
+                broken: true,
+                original: None,
+            }),
+            line_location(line, &origin),
+        )),
+    }
 }
 
 /// `switchyard run`: consumes, transforms and produces until `shutdown` is set (by SIGTERM or

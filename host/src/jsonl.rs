@@ -18,7 +18,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use crate::convert::json::SeenObjects;
-use crate::record::{Header, Origin, Record};
+use crate::record::{Header, Origin, OutputRecord, Record};
 
 /// A line that is not a valid record.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -209,29 +209,6 @@ pub fn parse_line_after(line: &str, seen: &mut SeenObjects) -> Result<InputRecor
         key_is_json,
         value_is_json,
     })
-}
-
-/// An output record: the encoded key and value, and whether each is known to be JSON text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputRecord {
-    /// The topic.
-    pub topic: String,
-    /// The partition.
-    pub partition: Option<i32>,
-    /// The input offset, if the input had one.
-    pub offset: Option<i64>,
-    /// The timestamp.
-    pub timestamp: Option<i64>,
-    /// The headers.
-    pub headers: Vec<Header>,
-    /// The key bytes.
-    pub key: Option<Bytes>,
-    /// Whether the key bytes are known to be JSON text (skips a validity check).
-    pub key_is_json: bool,
-    /// The value bytes.
-    pub value: Option<Bytes>,
-    /// Whether the value bytes are known to be JSON text.
-    pub value_is_json: bool,
 }
 
 /// Whether `bytes` can be written as a JSON value on one line.

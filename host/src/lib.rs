@@ -8,6 +8,7 @@
 //! reports through [`metrics`].
 #![deny(missing_docs)]
 
+pub mod backoff;
 pub mod builtin;
 pub mod chain;
 pub mod cli;
@@ -26,4 +27,5 @@ pub mod record;
 pub mod registry;
 pub mod scaffold;
 pub mod schema;
+pub mod task;
 mod text;

@@ -38,6 +38,31 @@ pub struct Origin {
     pub offset: Option<i64>,
 }
 
+/// A record on its way out: the chain's output with its key and value encoded again, ready for a
+/// sink (a record JSONL line, a Kafka message, a dead letter). Whether each part is known to be
+/// JSON text spares the JSONL writer a validity check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputRecord {
+    /// The topic.
+    pub topic: String,
+    /// The partition.
+    pub partition: Option<i32>,
+    /// The input offset, if the input had one.
+    pub offset: Option<i64>,
+    /// The timestamp.
+    pub timestamp: Option<i64>,
+    /// The headers.
+    pub headers: Vec<Header>,
+    /// The key bytes.
+    pub key: Option<Bytes>,
+    /// Whether the key bytes are known to be JSON text (skips a validity check).
+    pub key_is_json: bool,
+    /// The value bytes.
+    pub value: Option<Bytes>,
+    /// Whether the value bytes are known to be JSON text.
+    pub value_is_json: bool,
+}
+
 /// A record as transforms see it.
 #[derive(Debug, Clone)]
 pub struct Record {

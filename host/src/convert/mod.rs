@@ -128,7 +128,8 @@ impl Converter {
 
 /// Runs `op` until it succeeds or fails for a reason that is not
 /// [transient](ConvertError::is_transient), waiting between attempts with Kafka Connect's
-/// backoff (300 ms, doubling up to `max_delay`, `errors.retry.delay.max.ms`): a converter whose
+/// backoff ([`Backoff`](crate::backoff::Backoff) without a deadline: 300 ms doubling, a random
+/// time below `max_delay` (`errors.retry.delay.max.ms`) once past it): a converter whose
 /// schema registry is down makes the pipeline wait, and the record is neither failed, skipped
 /// nor dead-lettered for it. Each wait is logged as a warning. When `stop` answers true (the
 /// process is shutting down) the transient error is returned instead of waiting again: the
@@ -138,13 +139,13 @@ pub fn retry_transient<T>(
     stop: &dyn Fn() -> bool,
     mut op: impl FnMut() -> Result<T, ConvertError>,
 ) -> Result<T, ConvertError> {
-    let mut delay = std::time::Duration::from_millis(300).min(max_delay);
+    let mut backoff = crate::backoff::Backoff::unbounded(max_delay);
     loop {
         match op() {
             Err(e) if e.is_transient() && !stop() => {
+                let delay = backoff.next_wait().unwrap_or_default();
                 tracing::warn!("{e}; retrying in {} ms", delay.as_millis());
                 std::thread::sleep(delay);
-                delay = delay.saturating_mul(2).min(max_delay);
             }
             other => return other,
         }

@@ -33,16 +33,16 @@ use rdkafka::error::KafkaError;
 use rdkafka::producer::{Producer, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::chain::{Chain, ChainError};
+use crate::chain::Chain;
 use crate::config::{self, ConfigError, Pipeline, Tolerance};
-use crate::convert::Converter;
-use crate::engine::{Engine, StepError};
-use crate::errors::{self, Failure, Stage};
+use crate::engine::Engine;
+use crate::errors::{Failure, Stage};
 use crate::metrics::Metrics;
-use crate::record::{Converters, Origin, Record};
+use crate::record::{Origin, OutputRecord, Record};
+use crate::task::{FailedRecord, InputKinds, Interrupted, Processed, Task, describe_origin};
 use offsets::{OffsetTracker, Ticket};
 use properties::{ClientSettings, PropertiesError};
-use sink::{Delivery, OutgoingRecord, SinkContext};
+use sink::{Delivery, SinkContext};
 use source::SourceContext;
 use topics::Subscription;
 use transaction::{Outcome, TransactionError, Transactions};
@@ -93,20 +93,8 @@ pub struct RunOptions {
     pub transaction_interval: Option<Duration>,
 }
 
-/// What a run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RunSummary {
-    /// Records consumed.
-    pub records_in: u64,
-    /// Records handed to the producer.
-    pub records_out: u64,
-    /// Records filtered out.
-    pub filtered: u64,
-    /// Records that failed.
-    pub failed: u64,
-    /// Records sent to the dead-letter topic.
-    pub dead_lettered: u64,
-}
+/// What a run did: the task's counts.
+pub use crate::task::Summary as RunSummary;
 
 /// Why `switchyard run` stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -161,13 +149,8 @@ pub enum RunError {
     Transaction(#[from] TransactionError),
     /// The process was asked to stop while a record waited for a service its converter needs
     /// (a schema registry that is down); the record is left unprocessed and uncommitted.
-    #[error("stopped while waiting for {origin}: {message}; it is processed again on restart")]
-    Interrupted {
-        /// The record, as `topic[partition]@offset`.
-        origin: String,
-        /// Why it was waiting.
-        message: String,
-    },
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
     /// A lookup table could not be restored from its topic.
     #[error(transparent)]
     Lookup(#[from] crate::lookup::LookupError),
@@ -206,6 +189,16 @@ impl Shared {
             origin.partition.unwrap_or(0),
             origin.offset.unwrap_or(0),
             outputs,
+        )
+    }
+
+    /// A ticket for an output that does not stand for its record's offset: the dead letter of
+    /// a record that stops the run, whose offset must stay uncommitted.
+    pub fn detached(&self, origin: &Origin) -> Ticket {
+        self.lock().detached(
+            &origin.topic,
+            origin.partition.unwrap_or(0),
+            origin.offset.unwrap_or(0),
         )
     }
 
@@ -390,7 +383,7 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
         .or(pipeline.source.transaction_interval)
         .unwrap_or(DEFAULT_TRANSACTION_INTERVAL);
     let engine = Engine::new(pipeline.limits).map_err(|e| RunError::Engine(e.to_string()))?;
-    let mut chain = Chain::build(&pipeline, &engine)?;
+    let chain = Chain::build(&pipeline, &engine)?;
 
     let metrics = Arc::new(Metrics::new());
     if let Some(max_lag) = options.ready_max_lag {
@@ -513,22 +506,21 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
         .map_err(kafka("subscribing"))?;
     tracing::info!("consuming {} as group {group_id}", patterns.join(", "));
 
+    let dead_letters = pipeline.errors.dead_letter_topic.is_some();
     let mut runner = Runner {
         pipeline: &pipeline,
         engine: &engine,
         watcher: reload::Watcher::new(&pipeline, Arc::clone(&options.reload)),
         stats_published: Instant::now(),
-        converters: Arc::clone(chain.converters()),
-        chain: &mut chain,
+        task: Task::new(chain, &pipeline, 0, dead_letters),
         producer: &producer,
         transactions: transactions.as_deref(),
         shared: &shared,
         metrics: &metrics,
         shutdown: &shutdown,
-        summary: RunSummary::default(),
     };
     let outcome = runner.consume(&consumer);
-    let summary = runner.summary;
+    let summary = runner.task.summary();
     if let Some(txn) = &transactions {
         return finish_transactional(txn, &consumer, outcome, summary);
     }
@@ -613,14 +605,12 @@ struct Runner<'a> {
     engine: &'a Engine,
     watcher: reload::Watcher,
     stats_published: Instant,
-    converters: Arc<Converters>,
-    chain: &'a mut Chain,
+    task: Task,
     producer: &'a ThreadedProducer<SinkContext>,
     transactions: Option<&'a Transactions>,
     shared: &'a Arc<Shared>,
     metrics: &'a Arc<Metrics>,
     shutdown: &'a AtomicBool,
-    summary: RunSummary,
 }
 
 /// How often done offsets are handed to librdkafka (which commits them on its own cycle).
@@ -719,7 +709,7 @@ impl Runner<'_> {
     /// [`STORE_INTERVAL`].
     fn publish_stats(&mut self) {
         if self.stats_published.elapsed() >= STORE_INTERVAL {
-            self.metrics.set_steps(self.chain.stats());
+            self.metrics.set_steps(self.task.stats());
             self.stats_published = Instant::now();
         }
     }
@@ -733,12 +723,10 @@ impl Runner<'_> {
         match Chain::build_with_lookups(
             self.pipeline,
             self.engine,
-            Arc::clone(self.chain.lookups()),
+            Arc::clone(self.task.chain().lookups()),
         ) {
-            Ok(mut chain) => {
-                chain.continue_stats(self.chain);
-                *self.chain = chain;
-                self.converters = Arc::clone(self.chain.converters());
+            Ok(chain) => {
+                self.task.replace_chain(chain);
                 self.metrics.reloaded(true);
                 tracing::info!("reloaded the chain {trigger}");
             }
@@ -772,119 +760,34 @@ impl Runner<'_> {
     }
 
     fn process(&mut self, record: Record, origin: Origin) -> Result<(), RunError> {
-        self.summary.records_in += 1;
         self.metrics.count(&origin.topic, |c| c.records_in += 1);
-        let original = record.clone();
         let started = Instant::now();
-        // A schema registry that is down makes the record wait, never fail or be
-        // dead-lettered (prefetch reports nothing else); a shutdown while it waits leaves the
-        // record unprocessed.
-        let stop = || self.shutdown.load(Ordering::Relaxed);
-        if let Err(e) =
-            crate::convert::retry_transient(self.pipeline.errors.retry_delay_max, &stop, || {
-                record.prefetch(&self.converters)
-            })
-            && e.is_transient()
-        {
-            return Err(interrupted(&origin, &e));
-        }
-        let result = self.apply_with_retry(record);
+        let shutdown = self.shutdown;
+        let stop = || shutdown.load(Ordering::Relaxed);
+        let processed = self
+            .task
+            .process(record, &origin, InputKinds::default(), &stop)
+            .map_err(RunError::Interrupted)?;
         self.metrics.observe_latency(started.elapsed());
-        let outputs = result
-            .map_err(|e| Encoded::Failed(self.chain_failure(&origin, e)))
-            .and_then(|records| {
-                records
-                    .iter()
-                    .map(|r| {
-                        encode(
-                            &self.converters,
-                            r,
-                            &origin,
-                            self.pipeline.errors.retry_delay_max,
-                            &stop,
-                        )
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            });
-        match outputs {
-            Ok(outputs) if outputs.is_empty() => {
-                self.summary.filtered += 1;
+        match processed {
+            Processed::Outputs(outputs) if outputs.is_empty() => {
                 self.metrics.count(&origin.topic, |c| c.filtered += 1);
                 self.shared.consumed(&origin, 0);
                 Ok(())
             }
-            Ok(outputs) => {
+            Processed::Outputs(outputs) => {
                 let count = u32::try_from(outputs.len()).unwrap_or(u32::MAX);
                 let ticket = self.shared.consumed(&origin, count);
                 for out in &outputs {
                     self.send(out, &ticket, false)?;
                 }
-                self.summary.records_out += outputs.len() as u64;
                 Ok(())
             }
-            Err(Encoded::Interrupted(e)) => Err(interrupted(&origin, &e)),
-            Err(Encoded::Failed(failure)) => self.record_failed(original, failure),
+            Processed::Failed(failed) => self.record_failed(&failed),
         }
     }
 
-    /// Runs the chain, retrying transient failures with Connect's backoff (300 ms doubling up
-    /// to `errors.retry.delay.max.ms`) until `errors.retry.timeout`.
-    fn apply_with_retry(&mut self, record: Record) -> Result<Vec<Record>, ChainError> {
-        let errors = &self.pipeline.errors;
-        if errors.retry_timeout == Some(Duration::ZERO) {
-            return self.chain.apply(record);
-        }
-        let deadline = errors.retry_timeout.map(|t| Instant::now() + t);
-        let mut delay = Duration::from_millis(300);
-        loop {
-            match self.chain.apply(record.clone()) {
-                Err(e) if matches!(e.error, StepError::Transient(_)) => {
-                    let now = Instant::now();
-                    let wait = match deadline {
-                        Some(d) if now >= d => return Err(e),
-                        Some(d) => delay.min(d - now),
-                        None => delay,
-                    };
-                    if self.shutdown.load(Ordering::Relaxed) {
-                        return Err(e);
-                    }
-                    tracing::debug!("retrying in {wait:?} after {e}");
-                    std::thread::sleep(wait);
-                    delay = (delay * 2).min(errors.retry_delay_max);
-                }
-                other => return other,
-            }
-        }
-    }
-
-    fn chain_failure(&self, origin: &Origin, e: ChainError) -> Failure {
-        let exception = errors::exception_class(&e.error);
-        let (stage, class) = match &e.error {
-            StepError::Conversion { key: true, .. } => (
-                Stage::KeyConverter,
-                self.converters.key.class_name().to_string(),
-            ),
-            StepError::Conversion { key: false, .. } => (
-                Stage::ValueConverter,
-                self.converters.value.class_name().to_string(),
-            ),
-            _ => (Stage::Transformation, e.class.clone()),
-        };
-        Failure {
-            origin: origin.clone(),
-            stage,
-            class,
-            exception,
-            message: Some(e.error.to_string()),
-        }
-    }
-
-    fn send(
-        &self,
-        out: &OutgoingRecord,
-        ticket: &Ticket,
-        dead_letter: bool,
-    ) -> Result<(), RunError> {
+    fn send(&self, out: &OutputRecord, ticket: &Ticket, dead_letter: bool) -> Result<(), RunError> {
         sink::send(
             self.producer,
             out,
@@ -912,71 +815,29 @@ impl Runner<'_> {
         })
     }
 
-    /// Reports a failed record like Connect (log, dead-letter topic), then applies the
-    /// tolerance.
-    fn record_failed(&mut self, original: Record, failure: Failure) -> Result<(), RunError> {
-        let errors = &self.pipeline.errors;
-        let origin = failure.origin.clone();
-        self.summary.failed += 1;
+    /// A failed record, reported and tolerated by the task; its dead letter, if any, is sent
+    /// to the dead-letter topic. The record's offset is done once its dead letter is
+    /// acknowledged (or at once when skipped), and never when the failure stops the run.
+    fn record_failed(&mut self, failed: &FailedRecord) -> Result<(), RunError> {
+        let origin = &failed.failure.origin;
         self.metrics.count(&origin.topic, |c| c.failed += 1);
-        if errors.log_enable {
-            tracing::error!(
-                "{}",
-                failure.log_line(&self.pipeline.name, 0, errors.log_include_messages)
-            );
+        let handling = self.task.handle_failure(failed, &describe_origin(origin));
+        if let Some(record) = &handling.dead_letter {
+            self.metrics.count(&origin.topic, |c| c.dead_lettered += 1);
+            // A record that stops the run stays uncommitted: its dead letter is sent on a
+            // ticket that does not stand for its offset.
+            let ticket = if handling.stop.is_some() {
+                self.shared.detached(origin)
+            } else {
+                self.shared.consumed(origin, 1)
+            };
+            self.send(record, &ticket, true)?;
+        } else if handling.stop.is_none() {
+            self.shared.consumed(origin, 0);
         }
-        let describe = || {
-            format!(
-                "record {}[{}]@{}: {} ({}) failed: {}",
-                origin.topic,
-                origin.partition.unwrap_or(0),
-                origin.offset.unwrap_or(0),
-                failure.stage.as_str(),
-                failure.class,
-                failure.message.as_deref().unwrap_or("")
-            )
-        };
-        if errors.tolerance == Tolerance::None {
-            return Err(RunError::RecordFailed(format!(
-                "{} (errors.tolerance=none stops at the first failing record, which is not committed; set errors.tolerance=all to skip such records)",
-                describe()
-            )));
-        }
-        match &errors.dead_letter_topic {
-            Some(topic) => {
-                let record = self.dead_letter_record(topic, original, &failure);
-                let ticket = self.shared.consumed(&origin, 1);
-                self.send(&record, &ticket, true)?;
-                self.summary.dead_lettered += 1;
-                self.metrics.count(&origin.topic, |c| c.dead_lettered += 1);
-            }
-            None => {
-                tracing::warn!("skipping {}", describe());
-                self.shared.consumed(&origin, 0);
-            }
-        }
-        Ok(())
-    }
-
-    /// The dead-letter record (`DeadLetterQueueReporter.report`): the original key, value,
-    /// headers and timestamp, with the context headers when enabled.
-    fn dead_letter_record(
-        &self,
-        topic: &str,
-        original: Record,
-        failure: &Failure,
-    ) -> OutgoingRecord {
-        let mut headers = original.headers;
-        if self.pipeline.errors.dead_letter_context_headers {
-            headers.extend(failure.context_headers(&self.pipeline.name, 0));
-        }
-        OutgoingRecord {
-            topic: topic.to_string(),
-            partition: None,
-            timestamp: original.timestamp,
-            headers,
-            key: original.key.original_bytes().cloned().flatten(),
-            value: original.value.original_bytes().cloned().flatten(),
+        match handling.stop {
+            Some(reason) => Err(RunError::RecordFailed(reason)),
+            None => Ok(()),
         }
     }
 
@@ -1007,72 +868,12 @@ impl Runner<'_> {
             message: Some(failed.error.to_string()),
         };
         let mut record = failed.record;
-        if errors.dead_letter_context_headers {
-            record
-                .headers
-                .extend(failure.context_headers(&self.pipeline.name, 0));
-        }
+        record.headers.extend(self.task.context_headers(&failure));
         record.topic = dead_letter_topic;
         record.partition = None;
-        self.summary.dead_lettered += 1;
+        self.task.count_dead_letter();
         self.metrics.count(&ticket.topic, |c| c.dead_lettered += 1);
         // The dead-letter record takes the failed output's place in the tracker.
         self.send(&record, &ticket, true)
     }
-}
-
-/// Why a record has no outputs to send.
-enum Encoded {
-    /// It failed: handled as `errors.*` say.
-    Failed(Failure),
-    /// Shutdown came while it waited for a converter's service: leave it unprocessed.
-    Interrupted(crate::convert::ConvertError),
-}
-
-fn interrupted(origin: &Origin, e: &crate::convert::ConvertError) -> RunError {
-    RunError::Interrupted {
-        origin: format!(
-            "{}[{}]@{}",
-            origin.topic,
-            origin.partition.unwrap_or(-1),
-            origin.offset.unwrap_or(-1)
-        ),
-        message: e.to_string(),
-    }
-}
-
-/// Encodes a chain output for the producer; untouched parts pass through as their bytes.
-fn encode(
-    converters: &Converters,
-    record: &Record,
-    origin: &Origin,
-    retry_delay_max: Duration,
-    stop: &dyn Fn() -> bool,
-) -> Result<OutgoingRecord, Encoded> {
-    let part = |part: &crate::record::Part, converter: &Converter, stage: Stage| {
-        // A schema registry that is down makes the record wait: never dead-lettered for it.
-        crate::convert::retry_transient(retry_delay_max, stop, || {
-            part.encode(converter, &record.topic)
-        })
-        .map_err(|e| {
-            if e.is_transient() {
-                return Encoded::Interrupted(e);
-            }
-            Encoded::Failed(Failure {
-                origin: origin.clone(),
-                stage,
-                class: converter.class_name().to_string(),
-                exception: "org.apache.kafka.connect.errors.DataException",
-                message: Some(e.to_string()),
-            })
-        })
-    };
-    Ok(OutgoingRecord {
-        topic: record.topic.clone(),
-        partition: record.partition,
-        timestamp: record.timestamp,
-        headers: record.headers.clone(),
-        key: part(&record.key, &converters.key, Stage::KeyConverter)?,
-        value: part(&record.value, &converters.value, Stage::ValueConverter)?,
-    })
 }

@@ -120,6 +120,20 @@ impl OffsetTracker {
         }
     }
 
+    /// A ticket of the partition's current generation for `offset` that registers nothing: its
+    /// acknowledgement moves no position.
+    pub fn detached(&self, topic: &str, partition: i32, offset: i64) -> Ticket {
+        Ticket {
+            topic: topic.to_string(),
+            partition,
+            generation: self
+                .partitions
+                .get(&(topic.to_string(), partition))
+                .map_or(0, |s| s.generation),
+            offset,
+        }
+    }
+
     /// Adds `more` outputs to an already registered record (a dead-letter record that replaces
     /// a failed delivery, say). Returns false when the ticket is stale.
     pub fn add_outputs(&mut self, ticket: &Ticket, more: u32) -> bool {

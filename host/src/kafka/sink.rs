@@ -18,7 +18,7 @@ use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedPro
 use super::Shared;
 use super::offsets::Ticket;
 use crate::metrics::Metrics;
-use crate::record::Header;
+use crate::record::{Header, OutputRecord};
 
 /// What a produced record stands for.
 #[derive(Debug, Clone)]
@@ -29,34 +29,18 @@ pub struct Delivery {
     pub dead_letter: bool,
 }
 
-/// A record ready to be produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingRecord {
-    /// The destination topic.
-    pub topic: String,
-    /// The partition; `None` lets the partitioner choose by key.
-    pub partition: Option<i32>,
-    /// The timestamp in milliseconds since the epoch.
-    pub timestamp: Option<i64>,
-    /// Headers, in order.
-    pub headers: Vec<Header>,
-    /// The key bytes.
-    pub key: Option<Bytes>,
-    /// The value bytes.
-    pub value: Option<Bytes>,
-}
-
-impl OutgoingRecord {
-    /// The record a delivered (or failed) message carried.
-    pub fn from_message(message: &BorrowedMessage<'_>) -> Self {
-        OutgoingRecord {
-            topic: message.topic().to_string(),
-            partition: None,
-            timestamp: message.timestamp().to_millis(),
-            headers: headers_of(message),
-            key: message.key().map(Bytes::copy_from_slice),
-            value: message.payload().map(Bytes::copy_from_slice),
-        }
+/// The record a delivered (or failed) message carried.
+pub fn record_of(message: &BorrowedMessage<'_>) -> OutputRecord {
+    OutputRecord {
+        topic: message.topic().to_string(),
+        partition: None,
+        offset: None,
+        timestamp: message.timestamp().to_millis(),
+        headers: headers_of(message),
+        key: message.key().map(Bytes::copy_from_slice),
+        key_is_json: false,
+        value: message.payload().map(Bytes::copy_from_slice),
+        value_is_json: false,
     }
 }
 
@@ -82,7 +66,7 @@ pub struct FailedDelivery {
     /// What the record stood for.
     pub delivery: Delivery,
     /// The record.
-    pub record: OutgoingRecord,
+    pub record: OutputRecord,
     /// Why it failed.
     pub error: KafkaError,
 }
@@ -129,7 +113,7 @@ impl ProducerContext for SinkContext {
             Err((error, message)) => {
                 let failed = FailedDelivery {
                     delivery: *delivery,
-                    record: OutgoingRecord::from_message(message),
+                    record: record_of(message),
                     error: error.clone(),
                 };
                 self.failed
@@ -145,7 +129,7 @@ impl ProducerContext for SinkContext {
 /// Sends one record, waiting while librdkafka's queue is full.
 pub fn send(
     producer: &ThreadedProducer<SinkContext>,
-    record: &OutgoingRecord,
+    record: &OutputRecord,
     delivery: Delivery,
 ) -> Result<(), KafkaError> {
     let mut base =

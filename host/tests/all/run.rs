@@ -1252,3 +1252,187 @@ config = {{ regex = "{raw}", replacement = "{out}" }}
         assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
     }
 }
+
+/// One input through `apply` (record JSONL in, record JSONL and a dead-letter file out) and
+/// through `run` (a broker's topics in and out): both drive the same task, so they write the
+/// same records, the same dead letters (context headers included) and the same error reports —
+/// a value the converter cannot read, a record a transform refuses, good records around them.
+#[test]
+fn apply_and_run_write_the_same_records_dead_letters_and_error_reports() {
+    let cluster = MockCluster::start(
+        1,
+        &[
+            ("orders", 1),
+            ("poison", 1),
+            ("out-orders", 1),
+            ("orders-dlq", 1),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pipeline = dir.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            r#"
+name = "both"
+[converters.key]
+class = "org.apache.kafka.connect.storage.StringConverter"
+[converters.value]
+class = "org.apache.kafka.connect.json.JsonConverter"
+config = {{ "schemas.enable" = "false" }}
+[source]
+topics = ["orders", "poison"]
+[[transforms]]
+alias = "rename"
+class = "org.apache.kafka.connect.transforms.ReplaceField$Value"
+config = {{ renames = "id:order_id" }}
+[[transforms]]
+alias = "bad"
+component = "{}/misbehave.wasm"
+config = {{ mode = "bad-record" }}
+[[transforms]]
+alias = "route"
+class = "org.apache.kafka.connect.transforms.RegexRouter"
+config = {{ regex = "(.*)", replacement = "out-$1" }}
+[errors]
+tolerance = "all"
+log_enable = true
+log_include_messages = true
+dead_letter_topic = "orders-dlq"
+dead_letter_context_headers = true
+dead_letter_replication_factor = 1
+"#,
+            env!("SWITCHYARD_TEST_GUESTS")
+        ),
+    )
+    .expect("write pipeline");
+    let mut traced = Rec::text("orders", "o-3", r#"{"id":3,"amount":7}"#);
+    traced.headers.push(("trace".into(), Some("t-3".into())));
+    let input = vec![
+        Rec::text("orders", "o-1", r#"{"id":1,"amount":5}"#),
+        Rec::text("orders", "o-2", "{not json"),
+        traced,
+        Rec::text("poison", "p-1", r#"{"id":9}"#),
+        Rec::text("orders", "o-4", r#"{"id":4,"amount":1}"#),
+    ];
+
+    // `apply` over the records as JSONL, with the offsets the broker gives them.
+    let mut offsets = std::collections::HashMap::new();
+    let mut lines = Vec::new();
+    for rec in &input {
+        let offset = offsets.entry(rec.topic.clone()).or_insert(0i64);
+        let record = switchyard::record::OutputRecord {
+            topic: rec.topic.clone(),
+            partition: Some(0),
+            offset: Some(*offset),
+            timestamp: None,
+            headers: rec
+                .headers
+                .iter()
+                .map(|(k, v)| switchyard::record::Header {
+                    key: k.clone(),
+                    value: v.clone().map(bytes::Bytes::from),
+                })
+                .collect(),
+            key: rec.key.clone().map(bytes::Bytes::from),
+            key_is_json: false,
+            value: rec.value.clone().map(bytes::Bytes::from),
+            value_is_json: false,
+        };
+        *offset += 1;
+        jsonl::write_line(&mut lines, &jsonl::Layout::default(), &record);
+    }
+    let input_file = dir.path().join("in.jsonl");
+    std::fs::write(&input_file, &lines).expect("write input");
+    let (out_file, dlq_file) = (dir.path().join("out.jsonl"), dir.path().join("dlq.jsonl"));
+    let applied = switchyard(&[
+        "apply",
+        "--config",
+        pipeline.to_str().expect("path"),
+        "--input",
+        input_file.to_str().expect("path"),
+        "--output",
+        out_file.to_str().expect("path"),
+        "--dlq",
+        dlq_file.to_str().expect("path"),
+    ]);
+    let apply_log = String::from_utf8_lossy(&applied.stderr).into_owned();
+    assert!(applied.status.success(), "{apply_log}");
+    let read = |path: &std::path::Path| -> Vec<Rec> {
+        jsonl_records(&std::fs::read_to_string(path).expect("read output"))
+    };
+    let (apply_out, apply_dlq) = (read(&out_file), read(&dlq_file));
+    assert_eq!(apply_out.len(), 3, "{apply_log}");
+    assert_eq!(apply_dlq.len(), 2, "{apply_log}");
+
+    // `run` over the same records on a broker.
+    produce(&cluster.bootstrap, &input);
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            pipeline.to_str().expect("path"),
+            "--bootstrap-servers",
+            &cluster.bootstrap,
+            "--no-metrics",
+        ],
+        &dir.path().join("run.log"),
+    );
+    let mut out = Reader::new(&cluster.bootstrap, &[("out-orders", 1)]);
+    let mut dlq = Reader::new(&cluster.bootstrap, &[("orders-dlq", 1)]);
+    wait_for(
+        "the outputs and dead letters",
+        Duration::from_secs(90),
+        || {
+            out.poll();
+            dlq.poll();
+            runner.assert_running();
+            (out.records.len() >= 3 && dlq.records.len() >= 2).then_some(())
+        },
+    );
+    let status = runner.terminate(Duration::from_secs(60));
+    let run_log = runner.log();
+    assert!(status.success(), "{run_log}");
+
+    // Records compared without partitions (the broker's, or none in JSONL); dead letters by
+    // their original topic, since `run` reads the two topics in either order.
+    let strip = |records: &[Rec]| -> Vec<Rec> {
+        let mut v: Vec<Rec> = records
+            .iter()
+            .map(|r| Rec {
+                partition: 0,
+                ..r.clone()
+            })
+            .collect();
+        v.sort_by_key(|r| r.header("__connect.errors.topic").map(str::to_string));
+        v
+    };
+    assert_eq!(strip(&out.records), strip(&apply_out));
+    assert_eq!(strip(&dlq.records), strip(&apply_dlq));
+    assert_eq!(
+        apply_dlq
+            .iter()
+            .map(|r| (
+                r.header("__connect.errors.stage").map(str::to_string),
+                r.header("__connect.errors.offset").map(str::to_string)
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            (Some("VALUE_CONVERTER".to_string()), Some("1".to_string())),
+            (Some("TRANSFORMATION".to_string()), Some("0".to_string())),
+        ]
+    );
+    // The same LogReporter lines, one per failed record.
+    let reports = |log: &str| -> Vec<String> {
+        let mut lines: Vec<String> = log
+            .lines()
+            .filter_map(|l| {
+                l.find("Error encountered in task")
+                    .map(|i| l[i..].to_string())
+            })
+            .collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(reports(&apply_log).len(), 2, "{apply_log}");
+    assert_eq!(reports(&run_log), reports(&apply_log), "{run_log}");
+}
