@@ -9,14 +9,14 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::chain::Chain;
-use crate::config::{self, ConfigError, Pipeline};
-use crate::convert::json::SeenObjects;
-use crate::engine::Engine;
-use crate::errors::{Failure, Stage};
-use crate::jsonl::{self, Layout};
-use crate::record::{Origin, Record};
-use crate::task::{FailedRecord, InputKinds, Processed, Task};
+use switchyard_convert::json::SeenObjects;
+use switchyard_convert::jsonl::{self, Layout};
+use switchyard_convert::record::{Origin, Record};
+use switchyard_engine::Engine;
+use switchyard_pipeline::chain::Chain;
+use switchyard_pipeline::config::{self, ConfigError, Pipeline};
+use switchyard_pipeline::errors::{Failure, Stage};
+use switchyard_pipeline::task::{FailedRecord, InputKinds, Processed, Task};
 
 mod schema;
 pub use schema::{
@@ -96,7 +96,7 @@ pub struct RunArgs {
     pub no_metrics: bool,
     /// `/health` answers ready once partitions are assigned and each lags at most this many
     /// records behind the end of its partition.
-    #[arg(long, default_value_t = crate::metrics::DEFAULT_READY_MAX_LAG)]
+    #[arg(long, default_value_t = switchyard_kafka::metrics::DEFAULT_READY_MAX_LAG)]
     pub ready_max_lag: i64,
     /// Seconds that shutdown and rebalances wait for in-flight records.
     #[arg(long, default_value_t = 30)]
@@ -196,7 +196,7 @@ impl CliError {
     }
 }
 
-pub use crate::task::Summary;
+pub use switchyard_pipeline::task::Summary;
 
 /// Loads a pipeline and builds its chain (what `validate` checks).
 pub fn load_chain(path: &Path) -> Result<(Pipeline, Chain), CliError> {
@@ -279,7 +279,7 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
             break;
         }
         // What `read_line` would say, checked with SIMD.
-        let text = crate::text::utf8(&bytes).map_err(|_| {
+        let text = switchyard_data::text::utf8(&bytes).map_err(|_| {
             io_err(
                 &args.input,
                 std::io::Error::new(
@@ -470,8 +470,8 @@ pub fn run(
     args: &RunArgs,
     shutdown: std::sync::Arc<std::sync::atomic::AtomicBool>,
     reload: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> Result<crate::kafka::RunSummary, CliError> {
-    let options = crate::kafka::RunOptions {
+) -> Result<switchyard_kafka::RunSummary, CliError> {
+    let options = switchyard_kafka::RunOptions {
         config: args.config.clone(),
         bootstrap_servers: args.bootstrap_servers.clone(),
         worker: args.worker.clone(),
@@ -483,8 +483,8 @@ pub fn run(
         ready_max_lag: Some(args.ready_max_lag),
         drain_timeout: std::time::Duration::from_secs(args.drain_timeout_secs),
         delivery: args.delivery.map(|d| match d {
-            DeliveryArg::AtLeastOnce => crate::kafka::DeliveryGuarantee::AtLeastOnce,
-            DeliveryArg::ExactlyOnce => crate::kafka::DeliveryGuarantee::ExactlyOnce,
+            DeliveryArg::AtLeastOnce => switchyard_kafka::DeliveryGuarantee::AtLeastOnce,
+            DeliveryArg::ExactlyOnce => switchyard_kafka::DeliveryGuarantee::ExactlyOnce,
         }),
         transactional_id: args.transactional_id.clone(),
         reload,
@@ -492,9 +492,9 @@ pub fn run(
             .transaction_interval_ms
             .map(std::time::Duration::from_millis),
     };
-    let summary = crate::kafka::run(&options, shutdown).map_err(|e| match e {
-        crate::kafka::RunError::Config(e) => CliError::Config(e),
-        crate::kafka::RunError::RecordFailed(m) => CliError::RecordFailed(m),
+    let summary = switchyard_kafka::run(&options, shutdown).map_err(|e| match e {
+        switchyard_kafka::RunError::Config(e) => CliError::Config(e),
+        switchyard_kafka::RunError::RecordFailed(m) => CliError::RecordFailed(m),
         e if e.is_config() => CliError::Usage(e.to_string()),
         e => CliError::Runtime(e.to_string()),
     })?;

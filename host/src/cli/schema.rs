@@ -1,7 +1,7 @@
 //! `switchyard schema check`: the CI gate for Avro schema changes.
 //!
 //! Offline, the new schema is checked against earlier versions (files, or `REF:PATH` read with
-//! `git show`) at a Confluent compatibility level with [`crate::schema`]. Exit codes: 0
+//! `git show`) at a Confluent compatibility level with [`switchyard_schema`]. Exit codes: 0
 //! compatible, 1 incompatible, 2 a usage or input error (a missing or unparsable schema, a bad
 //! git reference).
 //!
@@ -14,9 +14,11 @@ use std::process::Command;
 
 use clap::{ArgMatches, Args, FromArgMatches, Subcommand, ValueEnum};
 
-use crate::registry::{self, RegistryConfig, RegistryError, RegistrySchema, VersionRef};
-use crate::schema::report::{RegistryReport, RegistryVerdict, Report};
-use crate::schema::{self, Level, Schema};
+use switchyard_registry::{
+    self as registry, RegistryConfig, RegistryError, RegistrySchema, VersionRef,
+};
+use switchyard_schema::report::{RegistryReport, RegistryVerdict, Report};
+use switchyard_schema::{self as schema, Level, Schema};
 
 /// `switchyard schema` commands.
 #[derive(Debug, Subcommand)]

@@ -1,0 +1,194 @@
+//! Converters between a record's bytes and Connect data, as Kafka Connect's `Converter`s do.
+//!
+//! [`Converter::from_class`] builds one from a connector's `key.converter` /
+//! `value.converter` class and its `key.converter.*` / `value.converter.*` settings.
+
+#![deny(missing_docs)]
+
+pub mod avro;
+pub mod backoff;
+pub mod json;
+pub mod jsonl;
+pub mod record;
+pub mod simple;
+
+use switchyard_data::ConnectData;
+
+pub use avro::AvroConverter;
+pub use json::JsonConverter;
+
+/// A converter of one side (key or value) of a pipeline's records.
+#[derive(Debug, Clone)]
+pub enum Converter {
+    /// `org.apache.kafka.connect.json.JsonConverter`.
+    Json(JsonConverter),
+    /// `org.apache.kafka.connect.storage.StringConverter`.
+    String(simple::StringConverter),
+    /// `org.apache.kafka.connect.converters.ByteArrayConverter`.
+    ByteArray,
+    /// `io.confluent.connect.avro.AvroConverter`.
+    Avro(AvroConverter),
+}
+
+/// The class names of the converters Switchyard implements, with their short aliases.
+pub const CONVERTER_CLASSES: &[&str] = &[
+    "org.apache.kafka.connect.json.JsonConverter",
+    "org.apache.kafka.connect.storage.StringConverter",
+    "org.apache.kafka.connect.converters.ByteArrayConverter",
+    "io.confluent.connect.avro.AvroConverter",
+];
+
+impl Converter {
+    /// Builds the converter named by `class` (a fully qualified class name or its simple name)
+    /// from its settings (`schemas.enable`, `decimal.format`, …, without the
+    /// `key.converter.` / `value.converter.` prefix). `is_key` tells which side it converts.
+    pub fn from_class(
+        class: &str,
+        settings: &[(String, String)],
+        is_key: bool,
+    ) -> Result<Self, ConverterConfigError> {
+        let simple = class.rsplit('.').next().unwrap_or(class);
+        match simple {
+            "JsonConverter" => Ok(Converter::Json(JsonConverter::configure(settings, is_key)?)),
+            "StringConverter" => Ok(Converter::String(simple::StringConverter::configure(
+                settings,
+            )?)),
+            "ByteArrayConverter" => Ok(Converter::ByteArray),
+            "AvroConverter" => Ok(Converter::Avro(AvroConverter::configure(settings, is_key)?)),
+            _ => Err(ConverterConfigError {
+                key: "converter".into(),
+                message: format!(
+                    "unknown converter class {class}; supported: {}",
+                    CONVERTER_CLASSES.join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// The fully qualified Java class name of the converter (for error reports and DLQ
+    /// headers).
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            Converter::Json(_) => CONVERTER_CLASSES[0],
+            Converter::String(_) => CONVERTER_CLASSES[1],
+            Converter::ByteArray => CONVERTER_CLASSES[2],
+            Converter::Avro(_) => CONVERTER_CLASSES[3],
+        }
+    }
+
+    /// Decodes bytes (`None` for a null key or value) into Connect data (`toConnectData`).
+    pub fn to_connect(
+        &self,
+        topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<ConnectData, ConvertError> {
+        match self {
+            Converter::Json(c) => c.to_connect(topic, bytes),
+            Converter::String(c) => c.to_connect(topic, bytes),
+            Converter::ByteArray => simple::byte_array_to_connect(bytes),
+            Converter::Avro(c) => c.to_connect(topic, bytes),
+        }
+    }
+
+    /// Encodes Connect data into bytes (`fromConnectData`); `None` is a null key or value.
+    pub fn from_connect(
+        &self,
+        topic: &str,
+        data: &ConnectData,
+    ) -> Result<Option<Vec<u8>>, ConvertError> {
+        match self {
+            Converter::Json(c) => c.from_connect(topic, data),
+            Converter::String(c) => c.from_connect(topic, data),
+            Converter::ByteArray => simple::byte_array_from_connect(data),
+            Converter::Avro(c) => c.from_connect(topic, data),
+        }
+    }
+
+    /// The bytes to write for a key or value no transform changed: the original bytes, except
+    /// that the AvroConverter first validates their schema under the output topic's subject
+    /// (and writes the id it has there).
+    pub fn pass_through(
+        &self,
+        topic: &str,
+        bytes: Option<&bytes::Bytes>,
+    ) -> Result<Option<bytes::Bytes>, ConvertError> {
+        match self {
+            Converter::Avro(c) => Ok(c
+                .pass_through(topic, bytes.map(|b| b.as_ref()))?
+                .map(bytes::Bytes::from)),
+            _ => Ok(bytes.cloned()),
+        }
+    }
+
+    /// Fetches what decoding `bytes` will need from outside (the AvroConverter's writer
+    /// schema), so that a service being unavailable shows as a transient error here, before
+    /// the record enters the chain. Other failures are left to decoding.
+    pub fn prefetch(&self, topic: &str, bytes: Option<&[u8]>) -> Result<(), ConvertError> {
+        match self {
+            Converter::Avro(c) => c.prefetch(topic, bytes),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Runs `op` until it succeeds or fails for a reason that is not
+/// [transient](ConvertError::is_transient), waiting between attempts with Kafka Connect's
+/// backoff ([`Backoff`](crate::backoff::Backoff) without a deadline: 300 ms doubling, a random
+/// time below `max_delay` (`errors.retry.delay.max.ms`) once past it): a converter whose
+/// schema registry is down makes the pipeline wait, and the record is neither failed, skipped
+/// nor dead-lettered for it. Each wait is logged as a warning. When `stop` answers true (the
+/// process is shutting down) the transient error is returned instead of waiting again: the
+/// caller must then leave the record unprocessed, not fail it.
+pub fn retry_transient<T>(
+    max_delay: std::time::Duration,
+    stop: &dyn Fn() -> bool,
+    mut op: impl FnMut() -> Result<T, ConvertError>,
+) -> Result<T, ConvertError> {
+    let mut backoff = crate::backoff::Backoff::unbounded(max_delay);
+    loop {
+        match op() {
+            Err(e) if e.is_transient() && !stop() => {
+                let delay = backoff.next_wait().unwrap_or_default();
+                tracing::warn!("{e}; retrying in {} ms", delay.as_millis());
+                std::thread::sleep(delay);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A converter setting that is not valid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{key}: {message}")]
+pub struct ConverterConfigError {
+    /// The setting's key, without the `key.converter.` / `value.converter.` prefix.
+    pub key: String,
+    /// What was expected.
+    pub message: String,
+}
+
+/// Bytes that cannot be decoded, or data that cannot be encoded (Kafka's `DataException`): the
+/// message, and whether the failure is transient — a converter that cannot reach a service it
+/// needs right now, such as a schema registry that is down (Kafka's `RetriableException`). A
+/// transient failure is retried until it goes away: the record is never failed, skipped or
+/// dead-lettered for it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConvertError(pub String, pub bool);
+
+impl ConvertError {
+    /// A failure of the data itself: the record is bad.
+    pub fn new(message: String) -> Self {
+        ConvertError(message, false)
+    }
+
+    /// A failure that may go away by itself (a schema registry that is unavailable).
+    pub fn transient(message: String) -> Self {
+        ConvertError(message, true)
+    }
+
+    /// Whether the failure may go away by itself.
+    pub fn is_transient(&self) -> bool {
+        self.1
+    }
+}

@@ -1,0 +1,1708 @@
+//! The WebAssembly engine: compiles transform and predicate components once, instantiates them
+//! with bounded memory and time, and implements the `connect-record` resource they call.
+//!
+//! Every step of a chain gets its own [`wasmtime::Store`], so each guest has its own memory
+//! limit; a record moves between stores by being pushed into and taken out of the store's
+//! resource table, which costs no copy of its data. A trap, an exhausted memory limit or a call
+//! that outlives its deadline (epoch interruption) is returned as a [`StepError`] for that record;
+//! the instance is then discarded and instantiated afresh before the next record.
+#![deny(missing_docs)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
+use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::lookup::{GetError, Lookups};
+use switchyard_convert::JsonConverter;
+use switchyard_convert::json;
+use switchyard_convert::record::{self, Converters, Header, PartError, Record, Which};
+use switchyard_data::{ConnectData, DataError, Schema, SchemaType, Value};
+
+/// Bindings generated from `wit/`; only the types re-exported below are part of the API.
+mod generated {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "transform",
+        with: { "switchyard:transform/connect.connect-record": switchyard_convert::record::Record },
+        imports: { default: trappable },
+        additional_derives: [PartialEq],
+    });
+
+    /// Bindings of the `condition` world (predicates), sharing the imported interfaces.
+    pub mod condition {
+        wasmtime::component::bindgen!({
+            path: "../../wit",
+            world: "condition",
+            with: {
+                "switchyard:transform/connect": super::switchyard::transform::connect,
+                "switchyard:transform/host": super::switchyard::transform::host,
+                "switchyard:transform/types": super::switchyard::transform::types,
+            },
+            imports: { default: trappable },
+        });
+    }
+}
+
+pub mod lookup;
+mod packed;
+
+use generated::switchyard::transform::connect as wit;
+use generated::switchyard::transform::host::Level;
+use generated::switchyard::transform::lookup as wit_lookup;
+use generated::switchyard::transform::types as wit_types;
+
+/// How much memory and time a guest may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most linear memory one guest instance may grow to, in bytes.
+    pub memory_bytes: usize,
+    /// The longest one call into a guest may run.
+    pub call_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 64 << 20,
+            call_timeout: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The interval at which the engine's epoch advances; deadlines are counted in it.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// What a component exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComponentKind {
+    /// Exports `switchyard:transform/transformer`.
+    Transform,
+    /// Exports `switchyard:transform/predicate`.
+    Predicate,
+}
+
+/// A component that failed to load or configure, or an engine that failed to start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The component could not be compiled or linked.
+    #[error("component {component}: {message}")]
+    Load {
+        /// The component's name or path.
+        component: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The component rejected its configuration.
+    #[error("{key}: {message}")]
+    Config {
+        /// The configuration key at fault.
+        key: String,
+        /// What was expected.
+        message: String,
+    },
+    /// The component exports the wrong interface for how it is used.
+    #[error("component {component} is a {found:?}, but is configured as a {expected:?}")]
+    Kind {
+        /// The component's name or path.
+        component: String,
+        /// What the configuration needs.
+        expected: ComponentKind,
+        /// What the component exports.
+        found: ComponentKind,
+    },
+}
+
+/// Why a step failed on one record.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StepError {
+    /// The guest reported the record as bad.
+    #[error("{0}")]
+    BadRecord(String),
+    /// The guest reported itself as broken.
+    #[error("transform is broken: {0}")]
+    Broken(String),
+    /// The guest reported a transient failure.
+    #[error("transient failure: {0}")]
+    Transient(String),
+    /// The guest trapped (a panic, an out-of-bounds access, `unreachable`).
+    #[error("transform trapped: {0}")]
+    Trap(String),
+    /// The guest ran past its deadline.
+    #[error("transform exceeded its time limit of {0:?}")]
+    Timeout(Duration),
+    /// The guest tried to grow its memory past the limit.
+    #[error("transform exceeded its memory limit of {0} bytes")]
+    OutOfMemory(usize),
+    /// The record's key or value could not be decoded by the pipeline's converter when the
+    /// step asked for it (Connect's `KEY_CONVERTER` / `VALUE_CONVERTER` stage).
+    #[error("cannot convert the record {}: {message}", if *.key { "key" } else { "value" })]
+    Conversion {
+        /// Whether the key (rather than the value) failed.
+        key: bool,
+        /// The converter's message.
+        message: String,
+    },
+}
+
+/// Compiles components once and instantiates them.
+pub struct Engine {
+    engine: wasmtime::Engine,
+    transform_linker: Linker<StepState>,
+    condition_linker: Linker<StepState>,
+    limits: Limits,
+    /// Compiled components by name and a hash of their bytes: a component file that changes
+    /// on disk (a hot reload) is compiled again, an unchanged one is not.
+    compiled: Mutex<HashMap<(String, u64), (Component, ComponentKind)>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl Engine {
+    /// An engine whose guests run within `limits`.
+    pub fn new(limits: Limits) -> Result<Self, EngineError> {
+        let err = |e: wasmtime::Error| EngineError::Load {
+            component: "engine".into(),
+            message: format!("{e:#}"),
+        };
+        let mut config = wasmtime::Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        // `SWITCHYARD_PERF_MAP=1` names the guests' compiled functions for `perf` (a
+        // /tmp/perf-<pid>.map file), so profiles show where time goes inside a guest.
+        if std::env::var_os("SWITCHYARD_PERF_MAP").is_some_and(|v| v == "1") {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
+        // The on-disk cache makes the second start of a pipeline skip compilation; a machine
+        // without a writable cache directory simply compiles every time.
+        if let Ok(cache) = wasmtime::Cache::from_file(None) {
+            config.cache(Some(cache));
+        }
+        let engine = wasmtime::Engine::new(&config).map_err(err)?;
+        start_epoch_ticker(&engine);
+
+        let mut transform_linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut transform_linker).map_err(err)?;
+        generated::Transform::add_to_linker::<_, HasSelf<_>>(&mut transform_linker, |s| s)
+            .map_err(err)?;
+        let mut condition_linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut condition_linker).map_err(err)?;
+        generated::condition::Condition::add_to_linker::<_, HasSelf<_>>(
+            &mut condition_linker,
+            |s| s,
+        )
+        .map_err(err)?;
+        Ok(Engine {
+            engine,
+            transform_linker,
+            condition_linker,
+            limits,
+            compiled: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The limits every guest runs within.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Compiles `wasm` (once per `name`) and tells what it exports.
+    pub fn load(&self, name: &str, wasm: &[u8]) -> Result<ComponentKind, EngineError> {
+        Ok(self.compile(name, wasm)?.1)
+    }
+
+    fn compile(&self, name: &str, wasm: &[u8]) -> Result<(Component, ComponentKind), EngineError> {
+        let key = (name.to_string(), content_hash(wasm));
+        let mut compiled = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = compiled.get(&key) {
+            return Ok(found.clone());
+        }
+        let load_err = |message: String| EngineError::Load {
+            component: name.to_string(),
+            message,
+        };
+        let component =
+            Component::new(&self.engine, wasm).map_err(|e| load_err(format!("{e:#}")))?;
+        let ty = component.component_type();
+        let exports: Vec<String> = ty
+            .exports(&self.engine)
+            .map(|(n, _)| n.to_string())
+            .collect();
+        let kind = if exports
+            .iter()
+            .any(|e| e.starts_with("switchyard:transform/transformer@"))
+        {
+            ComponentKind::Transform
+        } else if exports
+            .iter()
+            .any(|e| e.starts_with("switchyard:transform/predicate@"))
+        {
+            ComponentKind::Predicate
+        } else {
+            return Err(load_err(format!(
+                "exports neither switchyard:transform/transformer nor switchyard:transform/predicate (it exports: {})",
+                if exports.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    exports.join(", ")
+                }
+            )));
+        };
+        compiled.insert(key, (component.clone(), kind));
+        Ok((component, kind))
+    }
+
+    /// Instantiates a transform component and configures it; its `lookup` calls read
+    /// `lookups`.
+    pub fn transform(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        context: StepContext,
+        converters: Arc<Converters>,
+        lookups: Arc<Lookups>,
+    ) -> Result<TransformInstance, EngineError> {
+        let (component, kind) = self.compile(name, wasm)?;
+        if kind != ComponentKind::Transform {
+            return Err(EngineError::Kind {
+                component: name.into(),
+                expected: ComponentKind::Transform,
+                found: kind,
+            });
+        }
+        let pre = self
+            .transform_linker
+            .instantiate_pre(&component)
+            .map_err(|e| link_error(name, e))?;
+        let pre = generated::TransformPre::new(pre).map_err(|e| link_error(name, e))?;
+        let mut instance = TransformInstance {
+            name: name.to_string(),
+            pre,
+            engine: self.engine.clone(),
+            limits: self.limits,
+            context,
+            converters,
+            lookups,
+            live: None,
+            baseline: 0,
+            by_topic: None,
+        };
+        instance.instantiate()?;
+        Ok(instance)
+    }
+
+    /// Instantiates a predicate component and configures it.
+    pub fn predicate(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        context: StepContext,
+        converters: Arc<Converters>,
+    ) -> Result<PredicateInstance, EngineError> {
+        let (component, kind) = self.compile(name, wasm)?;
+        if kind != ComponentKind::Predicate {
+            return Err(EngineError::Kind {
+                component: name.into(),
+                expected: ComponentKind::Predicate,
+                found: kind,
+            });
+        }
+        let pre = self
+            .condition_linker
+            .instantiate_pre(&component)
+            .map_err(|e| link_error(name, e))?;
+        let pre = generated::condition::ConditionPre::new(pre).map_err(|e| link_error(name, e))?;
+        let mut instance = PredicateInstance {
+            name: name.to_string(),
+            pre,
+            engine: self.engine.clone(),
+            limits: self.limits,
+            context,
+            converters,
+            live: None,
+            baseline: 0,
+            by_topic: None,
+        };
+        instance.instantiate()?;
+        Ok(instance)
+    }
+}
+
+/// A link failure names the import the host does not grant first, then wasmtime's detail.
+fn link_error(name: &str, e: wasmtime::Error) -> EngineError {
+    let detail = format!("{e:#}");
+    let import = ungranted_import(&detail)
+        .map(|import| format!("imports `{import}`, which the host does not grant; "))
+        .unwrap_or_default();
+    EngineError::Load {
+        component: name.to_string(),
+        message: format!(
+            "cannot be linked: {import}a transform may import only the host, connect, lookup and types interfaces of switchyard:transform, and WASI, which is granted nothing ({detail})"
+        ),
+    }
+}
+
+/// The import named by wasmtime's link error (`component imports instance `wasi:http/types@0.2.10`,
+/// but a matching implementation was not found in the linker…`).
+fn ungranted_import(detail: &str) -> Option<&str> {
+    let rest = &detail[detail.find("component imports ")?..];
+    let start = rest.find('`')? + 1;
+    let len = rest[start..].find('`')?;
+    Some(&rest[start..start + len])
+}
+
+fn start_epoch_ticker(engine: &wasmtime::Engine) {
+    let weak = engine.weak();
+    let spawned = std::thread::Builder::new()
+        .name("switchyard-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the epoch thread, guest time limits are off: {e}");
+    }
+}
+
+/// What a step is told about itself: the WIT `context`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepContext {
+    /// The alias of the step.
+    pub alias: String,
+    /// The class it was configured with.
+    pub class: String,
+    /// Its configuration, prefix removed, in file order.
+    pub config: Vec<(String, String)>,
+}
+
+impl From<&StepContext> for wit_types::Context {
+    fn from(c: &StepContext) -> Self {
+        wit_types::Context {
+            alias: c.alias.clone(),
+            class: c.class.clone(),
+            config: c.config.clone(),
+        }
+    }
+}
+
+/// The state of one guest's store: its resource table, its empty WASI context and its limits.
+pub struct StepState {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    limits: GuestLimits,
+    converters: Arc<Converters>,
+    json: JsonConverter,
+    alias: Arc<str>,
+    /// The pipeline's lookup tables.
+    lookups: Arc<Lookups>,
+    /// The last conversion failure a guest saw during the current call.
+    conversion_failure: Option<(Which, String)>,
+    /// Whether the guest is running `configure`.
+    configuring: bool,
+    /// Whether the guest declared, while configuring, that its outcome depends only on the
+    /// record's topic (`host.depends-only-on-topic`).
+    topic_only: bool,
+    /// The schemas the guest described in its recent `put` calls, built once each: a guest
+    /// passes the same few descriptions record after record, and an equal description must
+    /// yield the same `Arc` for the derived schemas to be remembered (see `derive`).
+    described: Vec<(wit::SchemaInfo, Arc<Schema>)>,
+    /// The paths the guest registered for its batches.
+    paths: Paths,
+}
+
+/// How many schema descriptions a guest's store keeps built.
+const DESCRIBED_CAPACITY: usize = 64;
+
+impl StepState {
+    /// The schema a guest described, built once per distinct description.
+    fn described_schema(&mut self, info: wit::SchemaInfo) -> Result<Arc<Schema>, DataError> {
+        if let Some((_, schema)) = self.described.iter().find(|(i, _)| *i == info) {
+            return Ok(Arc::clone(schema));
+        }
+        let schema = Arc::new(schema_from_info(info.clone(), &self.json)?);
+        if self.described.len() >= DESCRIBED_CAPACITY {
+            self.described.clear();
+        }
+        self.described.push((info, Arc::clone(&schema)));
+        Ok(schema)
+    }
+}
+
+impl StepState {
+    /// Replaces a guest's failure by the conversion failure that caused it, if there was one.
+    fn blame_conversion(&mut self, error: StepError) -> StepError {
+        match self.conversion_failure.take() {
+            Some((which, message))
+                if !matches!(error, StepError::Timeout(_) | StepError::OutOfMemory(_)) =>
+            {
+                StepError::Conversion {
+                    key: which == Which::Key,
+                    message,
+                }
+            }
+            _ => error,
+        }
+    }
+}
+
+impl WasiView for StepState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// A clock that always reads zero: guests get no clock unless a pipeline grants one.
+struct FrozenClock;
+
+impl wasmtime_wasi::HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl wasmtime_wasi::HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+fn new_store(
+    engine: &wasmtime::Engine,
+    limits: Limits,
+    context: &StepContext,
+    converters: &Arc<Converters>,
+    lookups: &Arc<Lookups>,
+) -> Store<StepState> {
+    // No arguments, environment, preopened directories, network or clock; stdout and stderr go
+    // nowhere. Random numbers stay (Rust's std seeds its hash maps from them).
+    let wasi = WasiCtx::builder()
+        .wall_clock(FrozenClock)
+        .monotonic_clock(FrozenClock)
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .build();
+    let state = StepState {
+        table: ResourceTable::new(),
+        wasi,
+        limits: GuestLimits {
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .trap_on_grow_failure(true)
+                .build(),
+            memory_bytes: 0,
+        },
+        converters: Arc::clone(converters),
+        json: JsonConverter::new(json::JsonConverterConfig::default(), false),
+        alias: Arc::from(context.alias.as_str()),
+        lookups: Arc::clone(lookups),
+        conversion_failure: None,
+        configuring: false,
+        topic_only: false,
+        described: Vec::new(),
+        paths: Paths::default(),
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|s| &mut s.limits);
+    store.epoch_deadline_trap();
+    store
+}
+
+/// A guest's resource limits (wasmtime's [`StoreLimits`]), and the memory it has grown to.
+struct GuestLimits {
+    limits: StoreLimits,
+    /// The size of all the guest's linear memories, in bytes.
+    memory_bytes: usize,
+}
+
+impl wasmtime::ResourceLimiter for GuestLimits {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.memory_bytes += desired.saturating_sub(current);
+        }
+        Ok(allowed)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.memory_grow_failed(error)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
+}
+
+/// Whether a guest that used `baseline` bytes once configured and has grown to `now` should be
+/// replaced by a fresh instance before its next record: once it has used half of the room its
+/// limit left it. Guests are stateless between records (Kafka Connect's `Transformation`
+/// contract), so a fresh instance changes nothing but memory — a guest runtime that leaks (a
+/// few hundred bytes a call, seen with componentize-js) is recycled between two records
+/// instead of failing a record when it reaches its limit.
+fn worn_out(baseline: usize, now: usize, limit: usize) -> bool {
+    now > baseline + limit.saturating_sub(baseline) / 2
+}
+
+fn deadline_ticks(limits: Limits) -> u64 {
+    (limits.call_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64 + 1
+}
+
+/// Turns a trap or host error out of a guest call into a [`StepError`].
+fn classify(error: wasmtime::Error, limits: Limits) -> StepError {
+    if let Some(trap) = error.downcast_ref::<wasmtime::Trap>()
+        && *trap == wasmtime::Trap::Interrupt
+    {
+        return StepError::Timeout(limits.call_timeout);
+    }
+    let message = format!("{error:#}");
+    if message.contains("forcing trap when growing memory")
+        || message.contains("forcing a memory growth failure")
+    {
+        return StepError::OutOfMemory(limits.memory_bytes);
+    }
+    StepError::Trap(message)
+}
+
+impl From<wit_types::TransformError> for StepError {
+    fn from(e: wit_types::TransformError) -> Self {
+        match e {
+            wit_types::TransformError::BadRecord(m) => StepError::BadRecord(m),
+            wit_types::TransformError::Broken(m) => StepError::Broken(m),
+            wit_types::TransformError::Transient(m) => StepError::Transient(m),
+        }
+    }
+}
+
+fn config_error(e: wit_types::ConfigError) -> EngineError {
+    EngineError::Config {
+        key: e.key,
+        message: e.message,
+    }
+}
+
+/// One configured instance of a transform component.
+pub struct TransformInstance {
+    name: String,
+    pre: generated::TransformPre<StepState>,
+    engine: wasmtime::Engine,
+    limits: Limits,
+    context: StepContext,
+    converters: Arc<Converters>,
+    lookups: Arc<Lookups>,
+    live: Option<(Store<StepState>, generated::Transform)>,
+    /// The memory the live instance used once configured.
+    baseline: usize,
+    /// Outcomes by input topic of a transform that declared it depends only on the topic: the
+    /// new topic, or `None` for a filtered record. `None` while the guest made no such promise.
+    by_topic: Option<TopicMemo<Option<String>>>,
+}
+
+/// How many topics' outcomes a step remembers; past that, the memo starts afresh.
+const TOPIC_MEMO_CAPACITY: usize = 4096;
+
+/// Outcomes of a step by topic.
+#[derive(Debug, Default)]
+struct TopicMemo<T> {
+    outcomes: HashMap<String, T>,
+}
+
+impl<T: Clone> TopicMemo<T> {
+    fn get(&self, topic: &str) -> Option<&T> {
+        self.outcomes.get(topic)
+    }
+
+    fn insert(&mut self, topic: &str, outcome: T) {
+        if self.outcomes.len() >= TOPIC_MEMO_CAPACITY {
+            self.outcomes.clear();
+        }
+        self.outcomes.insert(topic.to_string(), outcome);
+    }
+}
+
+/// Runs a guest's `configure` with `depends-only-on-topic` listened to; tells whether the
+/// guest called it.
+fn configuring<R>(
+    store: &mut Store<StepState>,
+    configure: impl FnOnce(&mut Store<StepState>) -> R,
+) -> (R, bool) {
+    store.data_mut().configuring = true;
+    let result = configure(store);
+    let state = store.data_mut();
+    state.configuring = false;
+    (result, state.topic_only)
+}
+
+impl TransformInstance {
+    fn instantiate(&mut self) -> Result<(), EngineError> {
+        let mut store = new_store(
+            &self.engine,
+            self.limits,
+            &self.context,
+            &self.converters,
+            &self.lookups,
+        );
+        store.set_epoch_deadline(deadline_ticks(self.limits));
+        let bindings = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| EngineError::Load {
+                component: self.name.clone(),
+                message: format!("cannot be instantiated: {e:#}"),
+            })?;
+        let (configured, topic_only) = configuring(&mut store, |store| {
+            bindings
+                .switchyard_transform_transformer()
+                .call_configure(store, &(&self.context).into())
+        });
+        let configured = configured.map_err(|e| EngineError::Load {
+            component: self.name.clone(),
+            message: format!("failed while configuring: {}", classify(e, self.limits)),
+        })?;
+        configured.map_err(config_error)?;
+        if topic_only && self.by_topic.is_none() {
+            self.by_topic = Some(TopicMemo::default());
+        }
+        self.baseline = store.data().limits.memory_bytes;
+        self.live = Some((store, bindings));
+        Ok(())
+    }
+
+    /// Runs the transform on one record; a transform that depends only on the topic runs once
+    /// per topic, and its outcome is reused for the topic's later records.
+    pub fn apply(&mut self, mut record: Record) -> Result<Vec<Record>, StepError> {
+        let Some(memo) = &self.by_topic else {
+            return self.call(record);
+        };
+        if let Some(outcome) = memo.get(&record.topic) {
+            return Ok(match outcome {
+                None => Vec::new(),
+                Some(topic) => {
+                    topic.clone_into(&mut record.topic);
+                    vec![record]
+                }
+            });
+        }
+        let topic = record.topic.clone();
+        let before = (record.partition, record.timestamp, record.headers.clone());
+        let outputs = self.call(record)?;
+        let outcome = match outputs.as_slice() {
+            [] => Some(None),
+            [out]
+                if !out.key.is_changed()
+                    && !out.value.is_changed()
+                    && (out.partition, out.timestamp) == (before.0, before.1)
+                    && out.headers == before.2 =>
+            {
+                Some(Some(out.topic.clone()))
+            }
+            _ => None,
+        };
+        match (outcome, self.by_topic.as_mut()) {
+            (Some(outcome), Some(memo)) => memo.insert(&topic, outcome),
+            (None, _) => tracing::debug!(
+                transform = %self.context.alias,
+                "declared it depends only on the topic, but changed more of a record of {topic}: not memoised"
+            ),
+            _ => {}
+        }
+        Ok(outputs)
+    }
+
+    /// Calls the guest on one record and returns the records it passes on.
+    fn call(&mut self, record: Record) -> Result<Vec<Record>, StepError> {
+        if self.live.is_none() {
+            self.instantiate()
+                .map_err(|e| StepError::Broken(format!("cannot restart after a failure: {e}")))?;
+        }
+        let limits = self.limits;
+        let Some((store, bindings)) = self.live.as_mut() else {
+            return Err(StepError::Broken("no instance".into()));
+        };
+        let handle = store
+            .data_mut()
+            .table
+            .push(record)
+            .map_err(|e| StepError::Broken(e.to_string()))?;
+        store.set_epoch_deadline(deadline_ticks(limits));
+        store.data_mut().conversion_failure = None;
+        let outcome = bindings
+            .switchyard_transform_transformer()
+            .call_apply(&mut *store, handle);
+        let result = match outcome {
+            Ok(Ok(handles)) => {
+                let table = &mut store.data_mut().table;
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        table
+                            .delete(h)
+                            .map_err(|e| StepError::Broken(e.to_string()))
+                    })
+                    .collect()
+            }
+            Ok(Err(e)) => Err(store.data_mut().blame_conversion(e.into())),
+            Err(e) => {
+                let error = store.data_mut().blame_conversion(classify(e, limits));
+                // The instance is unusable after a trap: start afresh for the next record.
+                self.live = None;
+                return Err(error);
+            }
+        };
+        recycle_if_worn_out(&mut self.live, self.baseline, limits, &self.context.alias);
+        result
+    }
+}
+
+/// Drops a live instance that has grown past [`worn_out`]'s bound, so that the next record
+/// runs on a fresh one.
+fn recycle_if_worn_out<T>(
+    live: &mut Option<(Store<StepState>, T)>,
+    baseline: usize,
+    limits: Limits,
+    alias: &str,
+) {
+    if let Some((store, _)) = live.as_ref() {
+        let used = store.data().limits.memory_bytes;
+        if worn_out(baseline, used, limits.memory_bytes) {
+            tracing::debug!(
+                transform = alias,
+                "the guest grew from {baseline} to {used} bytes of its {}: a fresh instance takes the next record",
+                limits.memory_bytes
+            );
+            *live = None;
+        }
+    }
+}
+
+/// One configured instance of a predicate component.
+pub struct PredicateInstance {
+    name: String,
+    pre: generated::condition::ConditionPre<StepState>,
+    engine: wasmtime::Engine,
+    limits: Limits,
+    context: StepContext,
+    converters: Arc<Converters>,
+    live: Option<(Store<StepState>, generated::condition::Condition)>,
+    /// The memory the live instance used once configured.
+    baseline: usize,
+    /// Answers by topic of a predicate that declared it depends only on the topic.
+    by_topic: Option<TopicMemo<bool>>,
+}
+
+impl PredicateInstance {
+    fn instantiate(&mut self) -> Result<(), EngineError> {
+        // The `condition` world imports no lookup tables.
+        let mut store = new_store(
+            &self.engine,
+            self.limits,
+            &self.context,
+            &self.converters,
+            &Lookups::empty(),
+        );
+        store.set_epoch_deadline(deadline_ticks(self.limits));
+        let bindings = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| EngineError::Load {
+                component: self.name.clone(),
+                message: format!("cannot be instantiated: {e:#}"),
+            })?;
+        let (configured, topic_only) = configuring(&mut store, |store| {
+            bindings
+                .switchyard_transform_predicate()
+                .call_configure(store, &(&self.context).into())
+        });
+        let configured = configured.map_err(|e| EngineError::Load {
+            component: self.name.clone(),
+            message: format!("failed while configuring: {}", classify(e, self.limits)),
+        })?;
+        configured.map_err(config_error)?;
+        if topic_only && self.by_topic.is_none() {
+            self.by_topic = Some(TopicMemo::default());
+        }
+        self.baseline = store.data().limits.memory_bytes;
+        self.live = Some((store, bindings));
+        Ok(())
+    }
+
+    /// Tests one record. The record is handed back whatever the outcome. A predicate that
+    /// depends only on the topic is asked once per topic.
+    pub fn test(&mut self, record: Record) -> (Record, Result<bool, StepError>) {
+        if let Some(memo) = &self.by_topic
+            && let Some(&answer) = memo.get(&record.topic)
+        {
+            return (record, Ok(answer));
+        }
+        let (record, answer) = self.call(record);
+        if let (Ok(answer), Some(memo)) = (&answer, self.by_topic.as_mut()) {
+            memo.insert(&record.topic, *answer);
+        }
+        (record, answer)
+    }
+
+    /// Calls the guest's `test` on one record.
+    fn call(&mut self, record: Record) -> (Record, Result<bool, StepError>) {
+        if self.live.is_none()
+            && let Err(e) = self.instantiate()
+        {
+            let e = StepError::Broken(format!("cannot restart after a failure: {e}"));
+            return (record, Err(e));
+        }
+        let limits = self.limits;
+        let Some((store, bindings)) = self.live.as_mut() else {
+            return (record, Err(StepError::Broken("no instance".into())));
+        };
+        let handle = match store.data_mut().table.push(record) {
+            Ok(h) => h,
+            Err(e) => unreachable_table(e),
+        };
+        let rep = handle.rep();
+        store.set_epoch_deadline(deadline_ticks(limits));
+        store.data_mut().conversion_failure = None;
+        let outcome = bindings
+            .switchyard_transform_predicate()
+            .call_test(&mut *store, Resource::<Record>::new_borrow(rep));
+        let record = match store
+            .data_mut()
+            .table
+            .delete(Resource::<Record>::new_own(rep))
+        {
+            Ok(r) => r,
+            Err(e) => unreachable_table(e),
+        };
+        let result = match outcome {
+            Ok(r) => r.map_err(|e| store.data_mut().blame_conversion(e.into())),
+            Err(e) => {
+                let error = store.data_mut().blame_conversion(classify(e, limits));
+                self.live = None;
+                return (record, Err(error));
+            }
+        };
+        recycle_if_worn_out(&mut self.live, self.baseline, limits, &self.context.alias);
+        (record, result)
+    }
+}
+
+/// The resource table of a fresh store cannot be full, and a record pushed into it stays there
+/// until the host takes it out: failing either is a bug in the host, not bad input.
+fn unreachable_table(e: wasmtime::component::ResourceTableError) -> ! {
+    panic!("resource table invariant broken: {e}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `connect-record` resource and the `host` interface, implemented over `record`.
+
+impl StepState {
+    fn record(&mut self, handle: &Resource<Record>) -> wasmtime::Result<&mut Record> {
+        Ok(self.table.get_mut(handle)?)
+    }
+
+    /// Runs `f` on the decoded data of one part; `change` marks the part as changed.
+    fn with_data<R>(
+        &mut self,
+        handle: &Resource<Record>,
+        part: wit::Part,
+        change: bool,
+        f: impl FnOnce(&mut ConnectData, &JsonConverter) -> Result<R, DataError>,
+    ) -> wasmtime::Result<Result<R, wit::DataError>> {
+        let which = which(part);
+        // Borrow the table, converters and JSON converter apart: no clones per call.
+        let StepState {
+            table,
+            converters,
+            json,
+            ..
+        } = self;
+        let record = table.get_mut(handle)?;
+        let (topic, part) = match which {
+            Which::Key => (&record.topic, &mut record.key),
+            Which::Value => (&record.topic, &mut record.value),
+        };
+        let converter = converters.get(which);
+        let data = if change {
+            part.data_mut(converter, topic)
+        } else {
+            part.data_in_place(converter, topic)
+        };
+        let result = match data {
+            Ok(data) => f(data, json).map_err(wit_data_error),
+            Err(e) => Err(part_error(e)),
+        };
+        Ok(self.note_conversion(which, result))
+    }
+
+    /// Remembers a conversion failure so the step's error can be blamed on the converter.
+    fn note_conversion<R>(
+        &mut self,
+        which: Which,
+        result: Result<R, wit::DataError>,
+    ) -> Result<R, wit::DataError> {
+        if let Err(wit::DataError::Conversion(message)) = &result {
+            self.conversion_failure = Some((which, message.clone()));
+        }
+        result
+    }
+}
+
+impl StepState {
+    /// `put` of `value` at `path`, with the schema the guest described built once (see
+    /// [`Self::described_schema`]): the method and the batch operation.
+    fn put_at(
+        &mut self,
+        this: &Resource<Record>,
+        part: wit::Part,
+        path: &[String],
+        schema: Option<wit::SchemaInfo>,
+        value: wit::Scalar,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        let schema = match schema.map(|info| self.described_schema(info)).transpose() {
+            Ok(schema) => schema,
+            Err(e) => return Ok(Err(wit_data_error(e))),
+        };
+        let value = scalar_from_wit(value);
+        self.with_data(this, part, true, |data, _| {
+            record::put(data, path, schema, value)
+        })
+    }
+
+    /// Runs `ops` in order on `this`, as `batch` does, handing each answer to `answer` as soon
+    /// as it is known: a failed read answers its error and the batch goes on, a failed change
+    /// ends it.
+    fn run_batch(
+        &mut self,
+        this: &Resource<Record>,
+        ops: Vec<wit::Op>,
+        mut answer: impl FnMut(Result<wit::Answer, wit::DataError>),
+    ) -> wasmtime::Result<()> {
+        for op in ops {
+            let changes = is_change(&op);
+            let answered = self.run_op(this, op)?;
+            let failed = answered.is_err();
+            answer(answered);
+            if changes && failed {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The path registered as `id`.
+    fn path(&self, id: u32) -> Result<Arc<[String]>, wit::DataError> {
+        self.paths
+            .list
+            .get(id as usize)
+            .cloned()
+            .ok_or_else(|| wit::DataError::Invalid(format!("no path is registered as {id}")))
+    }
+
+    /// Runs one operation of a batch on the record `this`, as the method of its name does.
+    fn run_op(
+        &mut self,
+        this: &Resource<Record>,
+        op: wit::Op,
+    ) -> wasmtime::Result<Result<wit::Answer, wit::DataError>> {
+        use wit::HostConnectRecord as _;
+        let node = |state: &Self, node: &wit::Node| state.path(node.path).map(|p| (node.part, p));
+        macro_rules! path {
+            ($node:expr) => {
+                match node(self, &$node) {
+                    Ok(found) => found,
+                    Err(e) => return Ok(Err(e)),
+                }
+            };
+        }
+        let done = |r: Result<(), wit::DataError>| r.map(|()| wit::Answer::Done);
+        Ok(match op {
+            wit::Op::IsNull(part) => self
+                .is_null(Resource::new_borrow(this.rep()), part)?
+                .map(wit::Answer::Flag),
+            wit::Op::HasSchema(part) => self
+                .with_data(this, part, false, |data, _| Ok(data.schema.is_some()))?
+                .map(wit::Answer::Flag),
+            wit::Op::IsNullAt(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| record::is_null_at(data, &path))?
+                    .map(wit::Answer::Flag)
+            }
+            wit::Op::Exists(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| Ok(record::exists(data, &path)))?
+                    .map(wit::Answer::Flag)
+            }
+            wit::Op::Schema(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| {
+                    Ok(record::schema_at(data, &path)?.map(|s| schema_info(&s)))
+                })?
+                .map(wit::Answer::Schema)
+            }
+            wit::Op::FieldNames(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| {
+                    record::field_names(data, &path)
+                })?
+                .map(wit::Answer::Names)
+            }
+            wit::Op::Get(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| {
+                    record::get(data, &path).map(scalar_to_wit)
+                })?
+                .map(wit::Answer::Scalar)
+            }
+            wit::Op::GetTyped(n) => {
+                let (part, path) = path!(n);
+                self.with_data(this, part, false, |data, _| record::get_typed(data, &path))?
+                    .map(|(schema, value)| {
+                        wit::Answer::Typed(wit::Typed {
+                            schema: schema.as_deref().map(schema_info),
+                            value: scalar_to_wit(value),
+                        })
+                    })
+            }
+            wit::Op::Set(op) => {
+                let (part, path) = path!(op.node);
+                let value = scalar_from_wit(op.value);
+                done(self.with_data(this, part, true, |data, _| record::set(data, &path, value))?)
+            }
+            wit::Op::Reshape(op) => {
+                let (part, path) = path!(op.node);
+                let fields: Vec<(String, String)> = op
+                    .fields
+                    .into_iter()
+                    .map(|f| (f.source, f.target))
+                    .collect();
+                done(self.with_data(this, part, true, |data, _| {
+                    record::reshape(data, &path, &fields, op.apply_defaults)
+                })?)
+            }
+            wit::Op::Extract(op) => {
+                let (part, path) = path!(op.node);
+                done(self.with_data(this, part, true, |data, _| {
+                    record::extract(data, &path, op.apply_defaults)
+                })?)
+            }
+            wit::Op::Hoist(op) => done(self.with_data(this, op.part, true, |data, _| {
+                record::hoist(data, &op.field)
+            })?),
+            wit::Op::Put(op) => {
+                let (part, path) = path!(op.node);
+                done(self.put_at(this, part, &path, op.schema, op.value)?)
+            }
+            wit::Op::RenameSchema(op) => {
+                let (part, path) = path!(op.node);
+                done(self.with_data(this, part, true, |data, _| {
+                    record::rename_schema(data, &path, op.name, op.version)
+                })?)
+            }
+            wit::Op::Copy(op) => {
+                let (from, to) = match (self.path(op.from), self.path(op.to)) {
+                    (Ok(from), Ok(to)) => (from, to),
+                    (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+                };
+                done(self.with_data(this, op.part, true, |data, _| {
+                    record::copy(data, &from, &to, op.optional)
+                })?)
+            }
+            wit::Op::Rebuild(op) => {
+                let (part, path) = path!(op.node);
+                done(self.with_data(this, part, true, |data, _| {
+                    record::rebuild(data, &path, op.apply_defaults)
+                })?)
+            }
+            wit::Op::Flatten(op) => done(self.with_data(this, op.part, true, |data, _| {
+                record::flatten(data, &op.delimiter)
+            })?),
+            wit::Op::FillDefaults(op) => {
+                let (part, path) = path!(op.node);
+                // Read in place: a part gets encoded again only if a default was given.
+                let filled = self.with_data(this, part, false, |data, _| {
+                    record::fill_defaults(data, &path, &op.skip)
+                })?;
+                if let Ok((true, _)) = filled {
+                    // Decoded already: marking it changed cannot fail.
+                    let _ = self.with_data(this, part, true, |_, _| Ok(()))?;
+                }
+                filled.map(|(_, container)| wit::Answer::Flag(container))
+            }
+        })
+    }
+}
+
+/// Whether a batch operation changes the record: a failed change ends the batch, a failed
+/// read does not.
+fn is_change(op: &wit::Op) -> bool {
+    !matches!(
+        op,
+        wit::Op::IsNull(_)
+            | wit::Op::IsNullAt(_)
+            | wit::Op::Exists(_)
+            | wit::Op::HasSchema(_)
+            | wit::Op::Schema(_)
+            | wit::Op::FieldNames(_)
+            | wit::Op::Get(_)
+            | wit::Op::GetTyped(_)
+    )
+}
+
+/// The paths a guest registered (`connect.register-path`), numbered in registration order.
+#[derive(Default)]
+struct Paths {
+    list: Vec<Arc<[String]>>,
+    numbers: HashMap<Arc<[String]>, u32>,
+}
+
+/// How many distinct paths one guest instance may register.
+const PATHS_CAPACITY: usize = 1 << 16;
+
+fn which(part: wit::Part) -> Which {
+    match part {
+        wit::Part::Key => Which::Key,
+        wit::Part::Value => Which::Value,
+    }
+}
+
+fn wit_data_error(e: DataError) -> wit::DataError {
+    match e {
+        DataError::Invalid(m) => wit::DataError::Invalid(m),
+        DataError::NoSuchField(m) => wit::DataError::NoSuchField(m),
+        DataError::WrongType(m) => wit::DataError::WrongType(m),
+    }
+}
+
+fn part_error(e: PartError) -> wit::DataError {
+    match e {
+        PartError::Conversion(c) => wit::DataError::Conversion(c.0),
+        PartError::Data(d) => wit_data_error(d),
+    }
+}
+
+fn schema_type(kind: SchemaType) -> wit::SchemaType {
+    match kind {
+        SchemaType::Int8 => wit::SchemaType::Int8,
+        SchemaType::Int16 => wit::SchemaType::Int16,
+        SchemaType::Int32 => wit::SchemaType::Int32,
+        SchemaType::Int64 => wit::SchemaType::Int64,
+        SchemaType::Float32 => wit::SchemaType::Float32,
+        SchemaType::Float64 => wit::SchemaType::Float64,
+        SchemaType::Boolean => wit::SchemaType::Boolean,
+        SchemaType::String => wit::SchemaType::String,
+        SchemaType::Bytes => wit::SchemaType::Bytes,
+        SchemaType::Array => wit::SchemaType::Array,
+        SchemaType::Map => wit::SchemaType::Map,
+        SchemaType::Struct => wit::SchemaType::Struct,
+    }
+}
+
+fn schema_info(schema: &Schema) -> wit::SchemaInfo {
+    wit::SchemaInfo {
+        type_: schema_type(schema.kind),
+        optional: schema.optional,
+        name: schema.name.clone(),
+        version: schema.version,
+        doc: schema.doc.clone(),
+        parameters: schema.parameters.clone(),
+        default_json: json::default_to_json(schema),
+    }
+}
+
+fn schema_type_from_wit(kind: wit::SchemaType) -> SchemaType {
+    match kind {
+        wit::SchemaType::Int8 => SchemaType::Int8,
+        wit::SchemaType::Int16 => SchemaType::Int16,
+        wit::SchemaType::Int32 => SchemaType::Int32,
+        wit::SchemaType::Int64 => SchemaType::Int64,
+        wit::SchemaType::Float32 => SchemaType::Float32,
+        wit::SchemaType::Float64 => SchemaType::Float64,
+        wit::SchemaType::Boolean => SchemaType::Boolean,
+        wit::SchemaType::String => SchemaType::String,
+        wit::SchemaType::Bytes => SchemaType::Bytes,
+        wit::SchemaType::Array => SchemaType::Array,
+        wit::SchemaType::Map => SchemaType::Map,
+        wit::SchemaType::Struct => SchemaType::Struct,
+    }
+}
+
+/// A scalar schema described by a guest; its default is parsed as JsonConverter would.
+fn schema_from_info(info: wit::SchemaInfo, json: &JsonConverter) -> Result<Schema, DataError> {
+    let mut schema = Schema::new(schema_type_from_wit(info.type_));
+    schema.optional = info.optional;
+    schema.name = info.name;
+    schema.version = info.version;
+    schema.doc = info.doc;
+    schema.parameters = info.parameters;
+    if let Some(default) = info.default_json {
+        let without_default = Arc::new(schema.clone());
+        let value = json
+            .payload_from_json(Some(&without_default), &default)
+            .map_err(|e| DataError::Invalid(format!("default: {}", e.0)))?;
+        schema.default = Some(value);
+    }
+    Ok(schema)
+}
+
+fn scalar_to_wit(value: Value) -> wit::Scalar {
+    match value {
+        Value::Boolean(b) => wit::Scalar::Boolean(b),
+        Value::Int8(v) => wit::Scalar::Int8(v),
+        Value::Int16(v) => wit::Scalar::Int16(v),
+        Value::Int32(v) => wit::Scalar::Int32(v),
+        Value::Int64(v) => wit::Scalar::Int64(v),
+        Value::Float32(v) => wit::Scalar::Float32(v),
+        Value::Float64(v) => wit::Scalar::Float64(v),
+        Value::String(s) => wit::Scalar::String(s),
+        Value::Bytes(b) => wit::Scalar::Bytes(b),
+        Value::Null | Value::Array(_) | Value::Map(_) | Value::Struct(_) => wit::Scalar::Null,
+    }
+}
+
+fn scalar_from_wit(value: wit::Scalar) -> Value {
+    match value {
+        wit::Scalar::Null => Value::Null,
+        wit::Scalar::Boolean(b) => Value::Boolean(b),
+        wit::Scalar::Int8(v) => Value::Int8(v),
+        wit::Scalar::Int16(v) => Value::Int16(v),
+        wit::Scalar::Int32(v) => Value::Int32(v),
+        wit::Scalar::Int64(v) => Value::Int64(v),
+        wit::Scalar::Float32(v) => Value::Float32(v),
+        wit::Scalar::Float64(v) => Value::Float64(v),
+        wit::Scalar::String(s) => Value::String(s),
+        wit::Scalar::Bytes(b) => Value::Bytes(b),
+    }
+}
+
+fn header_to_wit(h: &Header) -> wit::Header {
+    wit::Header {
+        key: h.key.clone(),
+        value: h.value.as_ref().map(|v| v.to_vec()),
+    }
+}
+
+impl wit::Host for StepState {
+    fn register_path(
+        &mut self,
+        path: Vec<String>,
+    ) -> wasmtime::Result<Result<u32, wit::DataError>> {
+        let path: Arc<[String]> = path.into();
+        if let Some(&id) = self.paths.numbers.get(&path) {
+            return Ok(Ok(id));
+        }
+        if self.paths.list.len() >= PATHS_CAPACITY {
+            return Ok(Err(wit::DataError::Invalid(format!(
+                "a transform may register at most {PATHS_CAPACITY} paths"
+            ))));
+        }
+        let id = self.paths.list.len() as u32;
+        self.paths.list.push(Arc::clone(&path));
+        self.paths.numbers.insert(path, id);
+        Ok(Ok(id))
+    }
+}
+impl wit_types::Host for StepState {}
+
+fn lookup_error(e: GetError) -> wit_lookup::LookupError {
+    match e {
+        GetError::NoSuchTable(m) => wit_lookup::LookupError::NoSuchTable(m),
+        GetError::NoSuchField(m) => wit_lookup::LookupError::NoSuchField(m),
+        GetError::WrongType(m) => wit_lookup::LookupError::WrongType(m),
+        GetError::Unavailable(m) => wit_lookup::LookupError::Unavailable(m),
+    }
+}
+
+impl wit_lookup::Host for StepState {
+    fn get(
+        &mut self,
+        table: String,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<String>, wit_lookup::LookupError>> {
+        Ok(self.lookups.get_json(&table, &key).map_err(lookup_error))
+    }
+
+    fn get_field(
+        &mut self,
+        table: String,
+        key: String,
+        path: Vec<String>,
+    ) -> wasmtime::Result<Result<Option<wit_lookup::TypedScalar>, wit_lookup::LookupError>> {
+        Ok(self
+            .lookups
+            .get_field(&table, &key, &path)
+            .map(|found| {
+                found.map(|(schema, value)| wit_lookup::TypedScalar {
+                    schema: schema.as_deref().map(schema_info),
+                    value: scalar_to_wit(value),
+                })
+            })
+            .map_err(lookup_error))
+    }
+}
+
+impl generated::switchyard::transform::host::Host for StepState {
+    fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
+        let alias = &*self.alias;
+        match level {
+            Level::Trace => tracing::trace!(transform = alias, "{message}"),
+            Level::Debug => tracing::debug!(transform = alias, "{message}"),
+            Level::Info => tracing::info!(transform = alias, "{message}"),
+            Level::Warn => tracing::warn!(transform = alias, "{message}"),
+            Level::Error => tracing::error!(transform = alias, "{message}"),
+        }
+        Ok(())
+    }
+
+    fn depends_only_on_topic(&mut self) -> wasmtime::Result<()> {
+        if self.configuring {
+            self.topic_only = true;
+        }
+        Ok(())
+    }
+}
+
+impl wit::HostConnectRecord for StepState {
+    fn new(&mut self, topic: String) -> wasmtime::Result<Resource<Record>> {
+        Ok(self.table.push(Record::new(topic, None, None))?)
+    }
+
+    fn duplicate(&mut self, this: Resource<Record>) -> wasmtime::Result<Resource<Record>> {
+        let copy = self.record(&this)?.clone();
+        Ok(self.table.push(copy)?)
+    }
+
+    fn topic(&mut self, this: Resource<Record>) -> wasmtime::Result<String> {
+        Ok(self.record(&this)?.topic.clone())
+    }
+
+    fn set_topic(&mut self, this: Resource<Record>, topic: String) -> wasmtime::Result<()> {
+        self.record(&this)?.topic = topic;
+        Ok(())
+    }
+
+    fn kafka_partition(&mut self, this: Resource<Record>) -> wasmtime::Result<Option<i32>> {
+        Ok(self.record(&this)?.partition)
+    }
+
+    fn set_kafka_partition(
+        &mut self,
+        this: Resource<Record>,
+        partition: Option<i32>,
+    ) -> wasmtime::Result<()> {
+        self.record(&this)?.partition = partition;
+        Ok(())
+    }
+
+    fn timestamp(&mut self, this: Resource<Record>) -> wasmtime::Result<Option<i64>> {
+        Ok(self.record(&this)?.timestamp)
+    }
+
+    fn set_timestamp(
+        &mut self,
+        this: Resource<Record>,
+        timestamp: Option<i64>,
+    ) -> wasmtime::Result<()> {
+        self.record(&this)?.timestamp = timestamp;
+        Ok(())
+    }
+
+    fn headers(&mut self, this: Resource<Record>) -> wasmtime::Result<Vec<wit::Header>> {
+        Ok(self
+            .record(&this)?
+            .headers
+            .iter()
+            .map(header_to_wit)
+            .collect())
+    }
+
+    fn has_header(&mut self, this: Resource<Record>, key: String) -> wasmtime::Result<bool> {
+        Ok(self.record(&this)?.headers.iter().any(|h| h.key == key))
+    }
+
+    fn last_header(
+        &mut self,
+        this: Resource<Record>,
+        key: String,
+    ) -> wasmtime::Result<Option<wit::Header>> {
+        let record = self.record(&this)?;
+        Ok(record
+            .headers
+            .iter()
+            .rev()
+            .find(|h| h.key == key)
+            .map(header_to_wit))
+    }
+
+    fn add_header(&mut self, this: Resource<Record>, header: wit::Header) -> wasmtime::Result<()> {
+        self.record(&this)?.headers.push(Header {
+            key: header.key,
+            value: header.value.map(Bytes::from),
+        });
+        Ok(())
+    }
+
+    fn remove_headers(&mut self, this: Resource<Record>, key: String) -> wasmtime::Result<()> {
+        self.record(&this)?.headers.retain(|h| h.key != key);
+        Ok(())
+    }
+
+    fn is_null(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+    ) -> wasmtime::Result<Result<bool, wit::DataError>> {
+        let which = which(part);
+        let StepState {
+            table, converters, ..
+        } = self;
+        let record = table.get_mut(&this)?;
+        let (topic, part) = match which {
+            Which::Key => (&record.topic, &mut record.key),
+            Which::Value => (&record.topic, &mut record.value),
+        };
+        let result = part
+            .is_null(converters.get(which), topic)
+            .map_err(part_error);
+        Ok(self.note_conversion(which, result))
+    }
+
+    fn has_schema(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+    ) -> wasmtime::Result<Result<bool, wit::DataError>> {
+        self.with_data(&this, part, false, |data, _| Ok(data.schema.is_some()))
+    }
+
+    fn schema(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+    ) -> wasmtime::Result<Result<Option<wit::SchemaInfo>, wit::DataError>> {
+        self.with_data(&this, part, false, |data, _| {
+            Ok(record::schema_at(data, &path)?.map(|s| schema_info(&s)))
+        })
+    }
+
+    fn field_names(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<String>, wit::DataError>> {
+        self.with_data(&this, part, false, |data, _| {
+            record::field_names(data, &path)
+        })
+    }
+
+    fn get(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+    ) -> wasmtime::Result<Result<wit::Scalar, wit::DataError>> {
+        self.with_data(&this, part, false, |data, _| {
+            record::get(data, &path).map(scalar_to_wit)
+        })
+    }
+
+    fn set(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+        value: wit::Scalar,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.with_data(&this, part, true, |data, _| {
+            record::set(data, &path, scalar_from_wit(value))
+        })
+    }
+
+    fn reshape(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+        fields: Vec<wit::FieldMapping>,
+        apply_defaults: bool,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        let fields: Vec<(String, String)> =
+            fields.into_iter().map(|f| (f.source, f.target)).collect();
+        self.with_data(&this, part, true, |data, _| {
+            record::reshape(data, &path, &fields, apply_defaults)
+        })
+    }
+
+    fn extract(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+        apply_defaults: bool,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.with_data(&this, part, true, |data, _| {
+            record::extract(data, &path, apply_defaults)
+        })
+    }
+
+    fn hoist(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        field: String,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.with_data(&this, part, true, |data, _| record::hoist(data, &field))
+    }
+
+    fn put(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+        schema: Option<wit::SchemaInfo>,
+        value: wit::Scalar,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.put_at(&this, part, &path, schema, value)
+    }
+
+    fn rename_schema(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        path: Vec<String>,
+        name: Option<String>,
+        version: Option<i32>,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.with_data(&this, part, true, |data, _| {
+            record::rename_schema(data, &path, name, version)
+        })
+    }
+
+    fn to_json(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+    ) -> wasmtime::Result<Result<wit::JsonData, wit::DataError>> {
+        self.with_data(&this, part, false, |data, json| {
+            Ok(wit::JsonData {
+                schema: data.schema.as_deref().map(json::schema_to_json),
+                payload: json
+                    .payload_to_json(data.schema.as_deref(), &data.value)
+                    .map_err(|e| DataError::Invalid(e.0))?,
+            })
+        })
+    }
+
+    fn set_json(
+        &mut self,
+        this: Resource<Record>,
+        part: wit::Part,
+        new: wit::JsonData,
+    ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        let parsed = (|| {
+            let json = &self.json;
+            let schema = match &new.schema {
+                Some(text) => {
+                    Some(json::schema_from_json(text).map_err(|e| DataError::Invalid(e.0))?)
+                }
+                None => None,
+            };
+            let value = json
+                .payload_from_json(schema.as_ref(), &new.payload)
+                .map_err(|e| DataError::Invalid(e.0))?;
+            Ok::<_, DataError>(ConnectData { schema, value })
+        })();
+        let new_data = match parsed {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(wit_data_error(e))),
+        };
+        let which = which(part);
+        self.record(&this)?.part_mut(which).set_data(new_data);
+        Ok(Ok(()))
+    }
+
+    fn batch(
+        &mut self,
+        this: Resource<Record>,
+        ops: Vec<wit::Op>,
+    ) -> wasmtime::Result<Vec<Result<wit::Answer, wit::DataError>>> {
+        let mut answers = Vec::with_capacity(ops.len());
+        self.run_batch(&this, ops, |a| answers.push(a))?;
+        Ok(answers)
+    }
+
+    fn batch_packed(&mut self, this: Resource<Record>, ops: Vec<u8>) -> wasmtime::Result<Vec<u8>> {
+        let ops = match packed::decode_ops(&ops) {
+            Ok(ops) => ops,
+            Err(e) => {
+                return Ok(packed::encode_answers(&[Err(wit::DataError::Invalid(
+                    e.to_string(),
+                ))]));
+            }
+        };
+        // Each answer is packed as soon as it is known.
+        let mut answers = packed::AnswerList::new(ops.len());
+        self.run_batch(&this, ops, |a| answers.push(&a))?;
+        Ok(answers.finish())
+    }
+
+    fn drop(&mut self, this: Resource<Record>) -> wasmtime::Result<()> {
+        self.table.delete(this)?;
+        Ok(())
+    }
+}
+
+/// A hash of a component's bytes, to tell a changed component file from the one compiled
+/// before (not a security boundary: the file is the operator's own).
+fn content_hash(wasm: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    wasm.hash(&mut hasher);
+    hasher.finish()
+}

@@ -1,0 +1,884 @@
+//! `switchyard run`: the long-running process that replaces the SMT step. A consumer-group
+//! member reads the raw topics ([`source`]), every record goes through the chain on the
+//! processing thread, and the results are produced to the topics the chain names ([`sink`]).
+//!
+//! Delivery is at-least-once: offsets are stored only once every record derived from them is
+//! acknowledged by the broker, in order per partition ([`offsets`]). A record that fails is
+//! handled as Kafka Connect's `errors.*` settings say: retried while its failure is transient
+//! and `errors.retry.timeout` allows, logged (`errors.log.*`), sent to the dead-letter topic,
+//! then skipped (`errors.tolerance=all`) or the runner stops without committing it
+//! (`errors.tolerance=none`). SIGTERM and SIGINT drain: consumption stops, in-flight records are
+//! flushed and acknowledged, done offsets are committed, and the process exits.
+//!
+//! With [`DeliveryGuarantee::ExactlyOnce`] the outputs and the input offsets are written in
+//! Kafka transactions instead ([`transaction`]): consumers reading the output with
+//! `isolation.level=read_committed` see every input record's outputs exactly once.
+#![deny(missing_docs)]
+
+pub mod metrics;
+pub mod offsets;
+pub mod properties;
+pub mod reload;
+pub mod sink;
+pub mod source;
+pub mod tables;
+pub mod topics;
+pub mod transaction;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::producer::{Producer, ThreadedProducer};
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::metrics::Metrics;
+use offsets::{OffsetTracker, Ticket};
+use properties::{ClientSettings, PropertiesError};
+use sink::{Delivery, SinkContext};
+use source::SourceContext;
+use switchyard_convert::record::{Origin, OutputRecord, Record};
+use switchyard_engine::Engine;
+use switchyard_pipeline::chain::Chain;
+use switchyard_pipeline::config::{self, ConfigError, Pipeline, Tolerance};
+use switchyard_pipeline::errors::{Failure, Stage};
+use switchyard_pipeline::task::{
+    FailedRecord, InputKinds, Interrupted, Processed, Task, describe_origin,
+};
+use topics::Subscription;
+use transaction::{Outcome, TransactionError, Transactions};
+
+pub use switchyard_pipeline::config::DeliveryGuarantee;
+
+/// How often a transaction is committed in exactly-once mode when neither the command line nor
+/// the configuration says.
+pub const DEFAULT_TRANSACTION_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How `switchyard run` is started.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The connector JSON or pipeline TOML.
+    pub config: PathBuf,
+    /// `bootstrap.servers`, overriding the worker file's.
+    pub bootstrap_servers: Option<String>,
+    /// A Kafka Connect worker properties file.
+    pub worker: Option<PathBuf>,
+    /// Topics to consume, overriding the configuration's.
+    pub topics: Vec<String>,
+    /// A regular expression of topics to consume, overriding the configuration's.
+    pub topics_regex: Option<String>,
+    /// The consumer group; `switchyard-<pipeline name>` when absent.
+    pub group_id: Option<String>,
+    /// librdkafka properties, `key=value`; `consumer.` / `producer.` select one client.
+    pub properties: Vec<String>,
+    /// Where to serve `/metrics` and `/health`; `None` for nowhere.
+    pub metrics_address: Option<String>,
+    /// How many records an assigned partition may lag behind for `/health` to answer ready;
+    /// `None` for [`crate::metrics::DEFAULT_READY_MAX_LAG`].
+    pub ready_max_lag: Option<i64>,
+    /// How long shutdown and rebalances wait for in-flight records.
+    pub drain_timeout: Duration,
+    /// The delivery guarantee; `None` takes the configuration's (a connector's
+    /// `exactly.once.support=required`, a worker's `exactly.once.source.support=enabled`),
+    /// else at-least-once.
+    pub delivery: Option<DeliveryGuarantee>,
+    /// The `transactional.id` in exactly-once mode; by default a `producer.transactional.id`
+    /// property, else `<group id>-<host name>`.
+    pub transactional_id: Option<String>,
+    /// Set (by a SIGHUP handler) to rebuild the chain from its component files between two
+    /// records; changed component files do the same on their own ([`reload`]).
+    pub reload: Arc<AtomicBool>,
+    /// How often transactions are committed in exactly-once mode (zero: after every record);
+    /// `None` takes the configuration's (`transaction.boundary`), else
+    /// [`DEFAULT_TRANSACTION_INTERVAL`].
+    pub transaction_interval: Option<Duration>,
+}
+
+/// What a run did: the task's counts.
+pub use switchyard_pipeline::task::Summary as RunSummary;
+
+/// Why `switchyard run` stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The configuration cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The worker file or a property cannot be used.
+    #[error(transparent)]
+    Properties(#[from] PropertiesError),
+    /// Nothing says what to consume.
+    #[error(
+        "{0}: no topics to consume: pass --topics or --topics-regex, set `topics` / `topics_regex` in the pipeline's [source], or use a connector JSON with `topics`, `topics.regex` or Debezium's `topic.prefix`"
+    )]
+    NoTopics(PathBuf),
+    /// No bootstrap servers were given.
+    #[error(
+        "no bootstrap servers: pass --bootstrap-servers or a --worker file with bootstrap.servers"
+    )]
+    NoBootstrapServers,
+    /// The engine could not start.
+    #[error("{0}")]
+    Engine(String),
+    /// A Kafka client could not be created or used.
+    #[error("{context}: {source}")]
+    Kafka {
+        /// What was being done.
+        context: String,
+        /// The client's error.
+        source: KafkaError,
+    },
+    /// The metrics endpoint could not be served.
+    #[error("cannot serve metrics on {address}: {message}")]
+    Metrics {
+        /// The address.
+        address: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A record failed with `errors.tolerance=none`.
+    #[error("{0}")]
+    RecordFailed(String),
+    /// A record could not be delivered and could not be dead-lettered.
+    #[error("{0}")]
+    Delivery(String),
+    /// The open transaction became abortable while a record was being produced (exactly-once
+    /// mode): the runner aborts it and processes its records again; `run` never returns this.
+    #[error("{0}")]
+    Aborted(String),
+    /// The transactional producer failed fatally (fenced, say) or kept aborting.
+    #[error(transparent)]
+    Transaction(#[from] TransactionError),
+    /// The process was asked to stop while a record waited for a service its converter needs
+    /// (a schema registry that is down); the record is left unprocessed and uncommitted.
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
+    /// A lookup table could not be restored from its topic.
+    #[error(transparent)]
+    Lookup(#[from] switchyard_engine::lookup::LookupError),
+}
+
+impl RunError {
+    /// Whether this is a usage or configuration error (exit 2) rather than a runtime failure.
+    pub fn is_config(&self) -> bool {
+        matches!(
+            self,
+            RunError::Config(_)
+                | RunError::Properties(_)
+                | RunError::NoTopics(_)
+                | RunError::NoBootstrapServers
+        )
+    }
+}
+
+/// State shared between the processing loop and the clients' callback threads: the offset
+/// tracker and a condition variable signalled on every acknowledgement or failure.
+#[derive(Debug, Default)]
+pub struct Shared {
+    tracker: Mutex<OffsetTracker>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, OffsetTracker> {
+        self.tracker.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a consumed record with its number of outputs.
+    pub fn consumed(&self, origin: &Origin, outputs: u32) -> Ticket {
+        self.lock().consumed(
+            &origin.topic,
+            origin.partition.unwrap_or(0),
+            origin.offset.unwrap_or(0),
+            outputs,
+        )
+    }
+
+    /// A ticket for an output that does not stand for its record's offset: the dead letter of
+    /// a record that stops the run, whose offset must stay uncommitted.
+    pub fn detached(&self, origin: &Origin) -> Ticket {
+        self.lock().detached(
+            &origin.topic,
+            origin.partition.unwrap_or(0),
+            origin.offset.unwrap_or(0),
+        )
+    }
+
+    /// Records one acknowledged output.
+    pub fn acknowledged(&self, ticket: &Ticket) {
+        self.lock().acknowledged(ticket);
+        self.changed.notify_all();
+    }
+
+    /// Starts a new generation of every partition (after an aborted transaction): pending
+    /// records are forgotten and their late delivery reports ignored.
+    pub fn renew(&self) {
+        self.lock().renew();
+        self.changed.notify_all();
+    }
+
+    /// Whether a ticket belongs to the current generation of its partition.
+    pub fn is_current(&self, ticket: &Ticket) -> bool {
+        self.lock().is_current(ticket)
+    }
+
+    /// Wakes waiters (a delivery failed).
+    pub fn notify(&self) {
+        self.changed.notify_all();
+    }
+
+    /// The safe position of a partition.
+    pub fn position(&self, topic: &str, partition: i32) -> Option<i64> {
+        self.lock().position(topic, partition)
+    }
+
+    /// Starts tracking assigned partitions.
+    pub fn assign(&self, partitions: &[(String, i32)]) {
+        let mut tracker = self.lock();
+        for (t, p) in partitions {
+            tracker.assign(t, *p);
+        }
+    }
+
+    /// Stops tracking revoked partitions.
+    pub fn revoke(&self, partitions: &[(String, i32)]) {
+        let mut tracker = self.lock();
+        for (t, p) in partitions {
+            tracker.revoke(t, *p);
+        }
+    }
+
+    /// Waits until the partitions have nothing in flight, or `timeout`.
+    pub fn wait_until_done(&self, partitions: &[(String, i32)], timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut tracker = self.lock();
+        loop {
+            if partitions
+                .iter()
+                .all(|(t, p)| tracker.pending_in(t, *p) == 0)
+            {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            tracker = self
+                .changed
+                .wait_timeout(tracker, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Waits until nothing is in flight at all, or `timeout`.
+    pub fn wait_until_idle(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut tracker = self.lock();
+        while tracker.pending() > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            tracker = self
+                .changed
+                .wait_timeout(tracker, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
+    }
+
+    fn committable(&self) -> Vec<((String, i32), i64)> {
+        self.lock().committable()
+    }
+}
+
+/// Loads the pipeline for `run`: the connector's or worker's converters, and the subscription.
+fn load(
+    options: &RunOptions,
+    settings: &ClientSettings,
+) -> Result<(Pipeline, Subscription, DeliveryGuarantee), RunError> {
+    let mut pipeline = config::load(&options.config)?;
+    // A Connect worker's converters apply to connectors that name none.
+    if !pipeline.key_converter.explicit
+        && let Some(spec) = &settings.key_converter
+    {
+        pipeline.key_converter = spec.clone();
+    }
+    if !pipeline.value_converter.explicit
+        && let Some(spec) = &settings.value_converter
+    {
+        pipeline.value_converter = spec.clone();
+    }
+    let subscription = if !options.topics.is_empty() {
+        Subscription::Topics(
+            options
+                .topics
+                .iter()
+                .flat_map(|t| switchyard_pipeline::connect::parse_list(t))
+                .collect(),
+        )
+    } else if let Some(regex) = &options.topics_regex {
+        Subscription::Regex(regex.clone())
+    } else {
+        pipeline
+            .source
+            .subscription
+            .clone()
+            .ok_or_else(|| RunError::NoTopics(options.config.clone()))?
+    };
+    // The command line, then the connector (`exactly.once.support=required`), then the
+    // worker (`exactly.once.source.support=enabled`).
+    let delivery = options.delivery.or(pipeline.source.delivery).unwrap_or(
+        if settings.exactly_once_source_support {
+            DeliveryGuarantee::ExactlyOnce
+        } else {
+            DeliveryGuarantee::AtLeastOnce
+        },
+    );
+    Ok((pipeline, subscription, delivery))
+}
+
+fn kafka(context: impl Into<String>) -> impl FnOnce(KafkaError) -> RunError {
+    let context = context.into();
+    move |source| RunError::Kafka { context, source }
+}
+
+fn client_config(
+    common: &[(String, String)],
+    defaults: &[(&str, String)],
+    own: &[(String, String)],
+) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    for (k, v) in defaults {
+        config.set(*k, v);
+    }
+    for (k, v) in common.iter().chain(own) {
+        config.set(k, v);
+    }
+    config
+}
+
+/// Runs the pipeline until `shutdown` is set (SIGTERM / SIGINT) or a record fails with
+/// `errors.tolerance=none`.
+pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary, RunError> {
+    let mut settings = match &options.worker {
+        Some(path) => ClientSettings::from_worker_file(path)?,
+        None => ClientSettings::default(),
+    };
+    if let Some(servers) = &options.bootstrap_servers {
+        settings.add("bootstrap.servers", servers);
+    }
+    settings.add_cli_properties(&options.properties)?;
+    if !settings
+        .common
+        .iter()
+        .any(|(k, _)| k == "bootstrap.servers")
+    {
+        return Err(RunError::NoBootstrapServers);
+    }
+    let (pipeline, subscription, delivery) = load(options, &settings)?;
+    let exactly_once = delivery == DeliveryGuarantee::ExactlyOnce;
+    let transaction_interval = options
+        .transaction_interval
+        .or(pipeline.source.transaction_interval)
+        .unwrap_or(DEFAULT_TRANSACTION_INTERVAL);
+    let engine = Engine::new(pipeline.limits).map_err(|e| RunError::Engine(e.to_string()))?;
+    let chain = Chain::build(&pipeline, &engine)?;
+
+    let metrics = Arc::new(Metrics::new());
+    if let Some(max_lag) = options.ready_max_lag {
+        metrics.set_ready_max_lag(max_lag);
+    }
+    if let Some(address) = &options.metrics_address {
+        let bound = metrics.serve(address).map_err(|e| RunError::Metrics {
+            address: address.clone(),
+            message: e.to_string(),
+        })?;
+        tracing::info!("serving /metrics and /health on http://{bound}");
+    }
+    let shared = Arc::new(Shared::default());
+    let group_id = options
+        .group_id
+        .clone()
+        .unwrap_or_else(|| format!("switchyard-{}", pipeline.name));
+    // In exactly-once mode the transactional.id is the producer's own: a property naming one
+    // is taken out of the shared settings (the consumer would not understand it).
+    let mut property_id = None;
+    for list in [&mut settings.common, &mut settings.producer] {
+        if let Some(i) = list.iter().position(|(k, _)| k == "transactional.id") {
+            property_id = Some(list.remove(i).1);
+        }
+    }
+    let transactional_id = options
+        .transactional_id
+        .clone()
+        .or(property_id)
+        .unwrap_or_else(|| transaction::default_transactional_id(&group_id));
+    let mut consumer_defaults = vec![
+        ("group.id", group_id.clone()),
+        ("enable.auto.offset.store", "false".into()),
+        // A sink connector's default: a new group starts at the beginning.
+        ("auto.offset.reset", "earliest".into()),
+        ("statistics.interval.ms", "5000".into()),
+        // librdkafka postpones a partition's next fetch by this much once the local queue is
+        // over its thresholds (1 s by default): a runner that drains the queue while the
+        // chain works then sits idle for most of a second. Measured with the `run` bench: at
+        // 1000 ms the stream stalls ~700 ms after every 64 MB.
+        ("fetch.queue.backoff.ms", "10".into()),
+    ];
+    if exactly_once {
+        // Offsets are committed by the transactions; only committed input is read.
+        consumer_defaults.push(("enable.auto.commit", "false".into()));
+        consumer_defaults.push(("isolation.level", "read_committed".into()));
+    } else {
+        consumer_defaults.push(("enable.auto.commit", "true".into()));
+        consumer_defaults.push(("auto.commit.interval.ms", "1000".into()));
+    }
+    let consumer: BaseConsumer<SourceContext> =
+        client_config(&settings.common, &consumer_defaults, &settings.consumer)
+            .create_with_context(SourceContext::new(
+                Arc::clone(&shared),
+                Arc::clone(&metrics),
+                options.drain_timeout,
+            ))
+            .map_err(kafka("creating the consumer"))?;
+    let mut producer_defaults = vec![
+        ("enable.idempotence", "true".into()),
+        // Java clients' partitioner: the same key lands on the same partition as with
+        // Kafka Connect's producer.
+        ("partitioner", "murmur2_random".into()),
+        ("linger.ms", "5".into()),
+    ];
+    if exactly_once {
+        producer_defaults.push(("transactional.id", transactional_id.clone()));
+    }
+    let producer: Arc<ThreadedProducer<SinkContext>> = Arc::new(
+        client_config(&settings.common, &producer_defaults, &settings.producer)
+            .create_with_context(SinkContext::new(Arc::clone(&shared), Arc::clone(&metrics)))
+            .map_err(kafka("creating the producer"))?,
+    );
+    let transactions = if exactly_once {
+        let txn = Arc::new(Transactions::new(
+            Arc::clone(&producer),
+            Arc::clone(&shared),
+            transactional_id.clone(),
+            transaction_interval,
+            options.drain_timeout.max(Duration::from_secs(10)),
+        ));
+        txn.init()?;
+        consumer.context().set_transactions(Arc::clone(&txn));
+        tracing::info!(
+            "exactly-once: transactional.id {transactional_id}, committing every {:?}",
+            transaction_interval
+        );
+        Some(txn)
+    } else {
+        None
+    };
+    if let Some(topic) = &pipeline.errors.dead_letter_topic {
+        let created = topics::ensure_topic(
+            &client_config(&settings.common, &[], &[]),
+            topic,
+            pipeline.errors.dead_letter_replication_factor,
+            Duration::from_secs(30),
+        )
+        .map_err(kafka(format!("creating the dead-letter topic {topic}")))?;
+        if created {
+            tracing::info!(
+                "created the dead-letter topic {topic} (1 partition, replication factor {})",
+                pipeline.errors.dead_letter_replication_factor
+            );
+        }
+    }
+    // Lookup tables are restored from their topics before the first record is transformed,
+    // then followed in the background until the run ends (switchyard_engine::lookup::topic).
+    metrics.set_lookups(Arc::clone(chain.lookups()));
+    let _lookup_followers = crate::tables::materialise(
+        chain.lookups(),
+        chain.converters(),
+        &client_config(&settings.common, &[], &settings.consumer),
+        crate::tables::RESTORE_TIMEOUT,
+    )?;
+    let patterns = subscription.patterns();
+    let pattern_refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    consumer
+        .subscribe(&pattern_refs)
+        .map_err(kafka("subscribing"))?;
+    tracing::info!("consuming {} as group {group_id}", patterns.join(", "));
+
+    let dead_letters = pipeline.errors.dead_letter_topic.is_some();
+    let mut runner = Runner {
+        pipeline: &pipeline,
+        engine: &engine,
+        watcher: reload::Watcher::new(&pipeline, Arc::clone(&options.reload)),
+        stats_published: Instant::now(),
+        task: Task::new(chain, &pipeline, 0, dead_letters),
+        producer: &producer,
+        transactions: transactions.as_deref(),
+        shared: &shared,
+        metrics: &metrics,
+        shutdown: &shutdown,
+    };
+    let outcome = runner.consume(&consumer);
+    let summary = runner.task.summary();
+    if let Some(txn) = &transactions {
+        return finish_transactional(txn, &consumer, outcome, summary);
+    }
+
+    // Drain: everything handed to the producer is delivered (or fails), then what is done
+    // is committed.
+    tracing::info!("draining: flushing the producer and committing done offsets");
+    if let Err(e) = producer.flush(options.drain_timeout) {
+        tracing::warn!("flushing the producer: {e}");
+    }
+    if !shared.wait_until_idle(options.drain_timeout) {
+        tracing::warn!(
+            "records still in flight after the drain timeout; their offsets are not committed"
+        );
+    }
+    let late_failure = producer
+        .context()
+        .take_failed()
+        .into_iter()
+        .next()
+        .map(|f| RunError::Delivery(format!("{}: {}", f.record.topic, f.error)));
+    store_offsets(&consumer, &shared);
+    match consumer.commit_consumer_state(CommitMode::Sync) {
+        Ok(()) | Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => {}
+        Err(e) => tracing::warn!("final commit: {e}"),
+    }
+    consumer.unsubscribe();
+    outcome?;
+    if let Some(e) = late_failure {
+        return Err(e);
+    }
+    Ok(summary)
+}
+
+/// Ends an exactly-once run: the open transaction is committed when the run stopped on a
+/// signal or at a failing record (whose offset it does not include), aborted after any other
+/// error, and left alone after a fatal producer error.
+fn finish_transactional(
+    txn: &Transactions,
+    consumer: &BaseConsumer<SourceContext>,
+    outcome: Result<(), RunError>,
+    summary: RunSummary,
+) -> Result<RunSummary, RunError> {
+    tracing::info!("draining: committing the open transaction");
+    let end = match &outcome {
+        Ok(()) | Err(RunError::RecordFailed(_)) => txn.commit(consumer).map(|o| match o {
+            Outcome::Committed => {}
+            Outcome::Aborted(cause) => {
+                tracing::warn!("the last transaction was aborted ({cause}); its records are processed again on restart")
+            }
+        }),
+        Err(RunError::Transaction(_)) => Ok(()),
+        Err(e) => txn.abort(&format!("stopping after an error: {e}")).map(|_| ()),
+    };
+    consumer.unsubscribe();
+    let (commits, aborts) = txn.counts();
+    tracing::info!("transactions committed: {commits}, aborted: {aborts}");
+    outcome?;
+    end?;
+    Ok(summary)
+}
+
+fn store_offsets(consumer: &BaseConsumer<SourceContext>, shared: &Shared) {
+    let positions = shared.committable();
+    if positions.is_empty() {
+        return;
+    }
+    let mut list = TopicPartitionList::with_capacity(positions.len());
+    for ((topic, partition), offset) in &positions {
+        if let Err(e) = list.add_partition_offset(topic, *partition, Offset::Offset(*offset)) {
+            tracing::warn!("{topic}[{partition}]: {e}");
+        }
+    }
+    if let Err(e) = consumer.store_offsets(&list) {
+        // A partition revoked in the meantime cannot be stored; its new owner replays it.
+        tracing::debug!("storing offsets: {e}");
+    }
+}
+
+struct Runner<'a> {
+    pipeline: &'a Pipeline,
+    engine: &'a Engine,
+    watcher: reload::Watcher,
+    stats_published: Instant,
+    task: Task,
+    producer: &'a ThreadedProducer<SinkContext>,
+    transactions: Option<&'a Transactions>,
+    shared: &'a Arc<Shared>,
+    metrics: &'a Arc<Metrics>,
+    shutdown: &'a AtomicBool,
+}
+
+/// How often done offsets are handed to librdkafka (which commits them on its own cycle).
+const STORE_INTERVAL: Duration = Duration::from_millis(50);
+
+impl Runner<'_> {
+    fn consume(&mut self, consumer: &BaseConsumer<SourceContext>) -> Result<(), RunError> {
+        if let Some(txn) = self.transactions {
+            return self.consume_transactional(consumer, txn);
+        }
+        let mut last_store = Instant::now();
+        while !self.shutdown.load(Ordering::Relaxed) {
+            self.reload_if_due();
+            if let Some(polled) = consumer.poll(Duration::from_millis(100)) {
+                match polled {
+                    Ok(message) => {
+                        let (record, origin) = source::to_record(&message);
+                        drop(message);
+                        self.process(record, origin)?;
+                    }
+                    Err(e) => tracing::warn!("consumer: {e}"),
+                }
+            }
+            for failed in self.producer.context().take_failed() {
+                self.delivery_failed(failed)?;
+            }
+            if last_store.elapsed() >= STORE_INTERVAL {
+                store_offsets(consumer, self.shared);
+                last_store = Instant::now();
+            }
+            self.publish_stats();
+        }
+        Ok(())
+    }
+
+    /// The exactly-once loop: records are processed inside a transaction that is committed
+    /// with their offsets every `transaction_interval`; an abort (here or in the rebalance
+    /// callback) rewinds the consumer to the last committed positions.
+    fn consume_transactional(
+        &mut self,
+        consumer: &BaseConsumer<SourceContext>,
+        txn: &Transactions,
+    ) -> Result<(), RunError> {
+        while !self.shutdown.load(Ordering::Relaxed) {
+            self.reload_if_due();
+            let polled = consumer.poll(Duration::from_millis(100));
+            if let Some(e) = txn.take_failure() {
+                return Err(e.into());
+            }
+            if txn.take_rewind() {
+                // A message polled together with the abort comes from before the rewind.
+                drop(polled);
+                txn.rewind(consumer)?;
+                continue;
+            }
+            match polled {
+                Some(Ok(message)) => {
+                    let (record, origin) = source::to_record(&message);
+                    drop(message);
+                    txn.begin()?;
+                    let (partition, offset) =
+                        (origin.partition.unwrap_or(0), origin.offset.unwrap_or(0));
+                    let topic = origin.topic.clone();
+                    match self.process(record, origin) {
+                        Ok(()) => txn.processed(&topic, partition, offset),
+                        Err(RunError::Aborted(reason)) => {
+                            let cause = self.failed_delivery().unwrap_or(reason);
+                            txn.abort(&cause)?;
+                            txn.take_rewind();
+                            txn.rewind(consumer)?;
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Some(Err(e)) => tracing::warn!("consumer: {e}"),
+                None => {}
+            }
+            // A record that could not be delivered makes the transaction abortable: abort it
+            // now and process its records again. Reports of aborted transactions are stale.
+            let outcome = match self.failed_delivery() {
+                Some(cause) => txn.abort(&cause)?,
+                None if txn.due() => txn.commit(consumer)?,
+                None => Outcome::Committed,
+            };
+            if let Outcome::Aborted(_) = outcome {
+                txn.take_rewind();
+                txn.rewind(consumer)?;
+            }
+            self.publish_stats();
+        }
+        Ok(())
+    }
+
+    /// Hands the chain's per-transform statistics to the metrics, at most every
+    /// [`STORE_INTERVAL`].
+    fn publish_stats(&mut self) {
+        if self.stats_published.elapsed() >= STORE_INTERVAL {
+            self.metrics.set_steps(self.task.stats());
+            self.stats_published = Instant::now();
+        }
+    }
+
+    /// Rebuilds the chain from its component files when they changed or SIGHUP asked for it,
+    /// keeping the lookup tables; a chain that fails to build leaves the running one in place.
+    fn reload_if_due(&mut self) {
+        let Some(trigger) = self.watcher.due() else {
+            return;
+        };
+        match Chain::build_with_lookups(
+            self.pipeline,
+            self.engine,
+            Arc::clone(self.task.chain().lookups()),
+        ) {
+            Ok(chain) => {
+                self.task.replace_chain(chain);
+                self.metrics.reloaded(true);
+                tracing::info!("reloaded the chain {trigger}");
+            }
+            Err(e) => {
+                self.metrics.reloaded(false);
+                tracing::error!(
+                    "reloading the chain {trigger} failed, the running chain goes on: {e}"
+                );
+            }
+        }
+    }
+
+    /// The first delivery of the current generation that failed since the last call, as the
+    /// cause of an abort (exactly-once mode).
+    fn failed_delivery(&self) -> Option<String> {
+        self.producer
+            .context()
+            .take_failed()
+            .into_iter()
+            .find(|f| self.shared.is_current(&f.delivery.ticket))
+            .map(|f| {
+                format!(
+                    "delivery to {} of the record from {}[{}]@{} failed: {}",
+                    f.record.topic,
+                    f.delivery.ticket.topic,
+                    f.delivery.ticket.partition,
+                    f.delivery.ticket.offset,
+                    f.error
+                )
+            })
+    }
+
+    fn process(&mut self, record: Record, origin: Origin) -> Result<(), RunError> {
+        self.metrics.count(&origin.topic, |c| c.records_in += 1);
+        let started = Instant::now();
+        let shutdown = self.shutdown;
+        let stop = || shutdown.load(Ordering::Relaxed);
+        let processed = self
+            .task
+            .process(record, &origin, InputKinds::default(), &stop)
+            .map_err(RunError::Interrupted)?;
+        self.metrics.observe_latency(started.elapsed());
+        match processed {
+            Processed::Outputs(outputs) if outputs.is_empty() => {
+                self.metrics.count(&origin.topic, |c| c.filtered += 1);
+                self.shared.consumed(&origin, 0);
+                Ok(())
+            }
+            Processed::Outputs(outputs) => {
+                let count = u32::try_from(outputs.len()).unwrap_or(u32::MAX);
+                let ticket = self.shared.consumed(&origin, count);
+                for out in &outputs {
+                    self.send(out, &ticket, false)?;
+                }
+                Ok(())
+            }
+            Processed::Failed(failed) => self.record_failed(&failed),
+        }
+    }
+
+    fn send(&self, out: &OutputRecord, ticket: &Ticket, dead_letter: bool) -> Result<(), RunError> {
+        sink::send(
+            self.producer,
+            out,
+            Delivery {
+                ticket: ticket.clone(),
+                dead_letter,
+            },
+        )
+        .map_err(|e| {
+            let context = format!("producing to {}", out.topic);
+            if let Some(txn) = self.transactions {
+                if let Some(fatal) = txn.fatal_error(&context) {
+                    return RunError::Transaction(fatal);
+                }
+                // Any other refusal aborts the transaction and reprocesses its records: once
+                // a produce request failed, librdkafka refuses later records with `State`, or
+                // with the broker's error itself when it also marked the topic (a topic
+                // authorization failure empties its metadata). A refusal that persists stops
+                // the run after [`transaction::MAX_ABORTS_IN_A_ROW`] aborts, naming it.
+                return RunError::Aborted(format!(
+                    "{context}: the transaction must be aborted ({e})"
+                ));
+            }
+            kafka(context)(e)
+        })
+    }
+
+    /// A failed record, reported and tolerated by the task; its dead letter, if any, is sent
+    /// to the dead-letter topic. The record's offset is done once its dead letter is
+    /// acknowledged (or at once when skipped), and never when the failure stops the run.
+    fn record_failed(&mut self, failed: &FailedRecord) -> Result<(), RunError> {
+        let origin = &failed.failure.origin;
+        self.metrics.count(&origin.topic, |c| c.failed += 1);
+        let handling = self.task.handle_failure(failed, &describe_origin(origin));
+        if let Some(record) = &handling.dead_letter {
+            self.metrics.count(&origin.topic, |c| c.dead_lettered += 1);
+            // A record that stops the run stays uncommitted: its dead letter is sent on a
+            // ticket that does not stand for its offset.
+            let ticket = if handling.stop.is_some() {
+                self.shared.detached(origin)
+            } else {
+                self.shared.consumed(origin, 1)
+            };
+            self.send(record, &ticket, true)?;
+        } else if handling.stop.is_none() {
+            self.shared.consumed(origin, 0);
+        }
+        match handling.stop {
+            Some(reason) => Err(RunError::RecordFailed(reason)),
+            None => Ok(()),
+        }
+    }
+
+    /// A record librdkafka could not deliver: dead-lettered at stage `KAFKA_PRODUCE` under
+    /// `errors.tolerance=all` with a dead-letter topic, otherwise the runner stops and its
+    /// input offset is not committed.
+    fn delivery_failed(&mut self, failed: sink::FailedDelivery) -> Result<(), RunError> {
+        let errors = &self.pipeline.errors;
+        let ticket = failed.delivery.ticket.clone();
+        let detail = format!(
+            "delivery to {} of the record from {}[{}]@{} failed: {}",
+            failed.record.topic, ticket.topic, ticket.partition, ticket.offset, failed.error
+        );
+        let dead_letter_topic = match (&errors.dead_letter_topic, errors.tolerance) {
+            (Some(topic), Tolerance::All) if !failed.delivery.dead_letter => topic.clone(),
+            _ => return Err(RunError::Delivery(detail)),
+        };
+        tracing::error!("{detail}; sending it to the dead-letter topic {dead_letter_topic}");
+        let failure = Failure {
+            origin: Origin {
+                topic: ticket.topic.clone(),
+                partition: Some(ticket.partition),
+                offset: Some(ticket.offset),
+            },
+            stage: Stage::KafkaProduce,
+            class: "org.apache.kafka.clients.producer.KafkaProducer".into(),
+            exception: "org.apache.kafka.common.KafkaException",
+            message: Some(failed.error.to_string()),
+        };
+        let mut record = failed.record;
+        record.headers.extend(self.task.context_headers(&failure));
+        record.topic = dead_letter_topic;
+        record.partition = None;
+        self.task.count_dead_letter();
+        self.metrics.count(&ticket.topic, |c| c.dead_lettered += 1);
+        // The dead-letter record takes the failed output's place in the tracker.
+        self.send(&record, &ticket, true)
+    }
+}

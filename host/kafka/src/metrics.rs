@@ -1,0 +1,463 @@
+//! What `switchyard run` exposes over HTTP: `/metrics` in the Prometheus text format (records
+//! in, out, filtered, failed and dead-lettered per topic; records, filtered and failed per
+//! transform; latency histograms of the chain and of each transform; the end-to-end latency
+//! from a record's timestamp to the acknowledgement of its output; the consumer lag per
+//! partition) and `/health` (200 once partitions are assigned and caught up, 503 before).
+//!
+//! The server is a plain thread on a `std::net::TcpListener`: scrapes are rare and small, and
+//! it keeps an async runtime out of the process.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+pub use switchyard_pipeline::stats::{Histogram, LATENCY_BUCKETS, StepStats};
+
+/// Upper bounds of the end-to-end latency buckets, in seconds.
+const END_TO_END_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0,
+];
+
+/// How many records an assigned partition may lag behind and still count as caught up, unless
+/// the runner says otherwise.
+pub const DEFAULT_READY_MAX_LAG: i64 = 1000;
+
+/// Per-topic record counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TopicCounts {
+    /// Records consumed from the topic.
+    pub records_in: u64,
+    /// Records produced to the topic.
+    pub records_out: u64,
+    /// Records of the topic a transform filtered out.
+    pub filtered: u64,
+    /// Records of the topic that failed.
+    pub failed: u64,
+    /// Records of the topic sent to the dead-letter topic.
+    pub dead_lettered: u64,
+}
+
+#[derive(Debug)]
+struct Inner {
+    topics: BTreeMap<String, TopicCounts>,
+    chain_latency: Histogram,
+    end_to_end: Histogram,
+    steps: Vec<StepStats>,
+    lag: BTreeMap<(String, i32), i64>,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            topics: BTreeMap::new(),
+            chain_latency: Histogram::new(LATENCY_BUCKETS),
+            end_to_end: Histogram::new(END_TO_END_BUCKETS),
+            steps: Vec::new(),
+            lag: BTreeMap::new(),
+        }
+    }
+}
+
+/// The runner's metrics, shared between the processing thread, client callbacks and the HTTP
+/// server.
+#[derive(Debug)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+    assigned: AtomicUsize,
+    ready_max_lag: AtomicI64,
+    reloads: [std::sync::atomic::AtomicU64; 2],
+    lookups: std::sync::OnceLock<Arc<switchyard_engine::lookup::Lookups>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            inner: Mutex::default(),
+            assigned: AtomicUsize::new(0),
+            ready_max_lag: AtomicI64::new(DEFAULT_READY_MAX_LAG),
+            reloads: Default::default(),
+            lookups: Default::default(),
+        }
+    }
+}
+
+impl Metrics {
+    /// Empty metrics, not ready.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets how many records an assigned partition may lag behind and still count as caught
+    /// up for `/health`.
+    pub fn set_ready_max_lag(&self, max_lag: i64) {
+        self.ready_max_lag.store(max_lag, Ordering::Relaxed);
+    }
+
+    /// Replaces the per-transform statistics with the chain's latest.
+    pub fn set_steps(&self, steps: &[StepStats]) {
+        let mut inner = self.lock();
+        inner.steps.clear();
+        inner.steps.extend_from_slice(steps);
+    }
+
+    /// Counts an acknowledged output whose record timestamp is `timestamp_ms`: the time from
+    /// the record's timestamp (for Debezium, when the change was captured) to now.
+    pub fn observe_end_to_end(&self, timestamp_ms: i64) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        if timestamp_ms > 0 && now >= timestamp_ms {
+            self.lock()
+                .end_to_end
+                .observe((now - timestamp_ms) as f64 / 1000.0);
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Updates the counts of `topic`.
+    pub fn count(&self, topic: &str, update: impl FnOnce(&mut TopicCounts)) {
+        let mut inner = self.lock();
+        match inner.topics.get_mut(topic) {
+            Some(counts) => update(counts),
+            None => update(inner.topics.entry(topic.to_string()).or_default()),
+        }
+    }
+
+    /// The counts of `topic`.
+    pub fn counts(&self, topic: &str) -> TopicCounts {
+        self.lock().topics.get(topic).copied().unwrap_or_default()
+    }
+
+    /// Records one run of the chain.
+    pub fn observe_latency(&self, elapsed: Duration) {
+        self.lock().chain_latency.observe(elapsed.as_secs_f64());
+    }
+
+    /// Sets the consumer lag of a partition (from librdkafka's statistics).
+    pub fn set_lag(&self, topic: &str, partition: i32, lag: i64) {
+        self.lock().lag.insert((topic.to_string(), partition), lag);
+    }
+
+    /// Forgets the lag of partitions no longer assigned.
+    pub fn retain_lag(&self, keep: impl Fn(&str, i32) -> bool) {
+        self.lock().lag.retain(|(t, p), _| keep(t, *p));
+    }
+
+    /// Sets how many partitions the consumer has assigned.
+    pub fn set_assigned(&self, partitions: usize) {
+        self.assigned.store(partitions, Ordering::Relaxed);
+    }
+
+    /// Counts a hot reload of the chain that succeeded or failed
+    /// (`switchyard_reloads_total{result}`).
+    pub fn reloaded(&self, ok: bool) {
+        self.reloads[usize::from(!ok)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Whether the runner is ready: partitions are assigned, and the lag of each (from the
+    /// consumer's statistics) is known and within the ready lag.
+    pub fn is_ready(&self) -> bool {
+        self.readiness().is_ok()
+    }
+
+    /// Ready, or why not.
+    fn readiness(&self) -> Result<(), String> {
+        let assigned = self.assigned.load(Ordering::Relaxed);
+        if assigned == 0 {
+            return Err("no partitions assigned".into());
+        }
+        let max = self.ready_max_lag.load(Ordering::Relaxed);
+        let inner = self.lock();
+        if inner.lag.len() < assigned {
+            return Err(format!(
+                "{assigned} partitions assigned, the lag of {} known so far",
+                inner.lag.len()
+            ));
+        }
+        match inner.lag.iter().find(|(_, lag)| **lag > max) {
+            Some(((topic, partition), lag)) => Err(format!(
+                "catching up: {topic}[{partition}] lags {lag} records (ready at {max} or fewer)"
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Reports the size of these lookup tables (`switchyard_lookup_entries{table}`,
+    /// `switchyard_lookup_bytes{table}`); the first call wins.
+    pub fn set_lookups(&self, lookups: Arc<switchyard_engine::lookup::Lookups>) {
+        let _ = self.lookups.set(lookups);
+    }
+
+    /// The metrics in the Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let inner = self.lock();
+        let mut out = String::new();
+        type Counter = (&'static str, &'static str, fn(&TopicCounts) -> u64);
+        let counters: [Counter; 5] = [
+            (
+                "switchyard_records_in_total",
+                "Records consumed, by input topic.",
+                |c| c.records_in,
+            ),
+            (
+                "switchyard_records_out_total",
+                "Records produced and acknowledged, by output topic.",
+                |c| c.records_out,
+            ),
+            (
+                "switchyard_records_filtered_total",
+                "Records a transform filtered out, by input topic.",
+                |c| c.filtered,
+            ),
+            (
+                "switchyard_records_failed_total",
+                "Records that failed, by input topic.",
+                |c| c.failed,
+            ),
+            (
+                "switchyard_records_dead_lettered_total",
+                "Failed records sent to the dead-letter topic, by input topic.",
+                |c| c.dead_lettered,
+            ),
+        ];
+        for (name, help, get) in counters {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            for (topic, counts) in &inner.topics {
+                let _ = writeln!(out, "{name}{{topic=\"{}\"}} {}", escape(topic), get(counts));
+            }
+        }
+        let name = "switchyard_chain_duration_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Time to run the chain over one record.\n# TYPE {name} histogram"
+        );
+        inner.chain_latency.render(&mut out, name, "");
+        let name = "switchyard_transform_duration_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Time one transform (and its predicate) takes over one record.\n# TYPE {name} histogram"
+        );
+        for step in &inner.steps {
+            let labels = format!("transform=\"{}\"", escape(&step.alias));
+            step.duration.render(&mut out, name, &labels);
+        }
+        type StepCounter = (&'static str, &'static str, fn(&StepStats) -> u64);
+        let step_counters: [StepCounter; 3] = [
+            (
+                "switchyard_transform_records_total",
+                "Records a transform was given.",
+                |s| s.records,
+            ),
+            (
+                "switchyard_transform_filtered_total",
+                "Records a transform filtered out.",
+                |s| s.filtered,
+            ),
+            (
+                "switchyard_transform_failed_total",
+                "Records a transform (or its predicate) failed on.",
+                |s| s.failed,
+            ),
+        ];
+        for (name, help, get) in step_counters {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            for step in &inner.steps {
+                let _ = writeln!(
+                    out,
+                    "{name}{{transform=\"{}\"}} {}",
+                    escape(&step.alias),
+                    get(step)
+                );
+            }
+        }
+        let name = "switchyard_end_to_end_latency_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} From a record's timestamp to the acknowledgement of its output.\n# TYPE {name} histogram"
+        );
+        inner.end_to_end.render(&mut out, name, "");
+        let name = "switchyard_consumer_lag";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Records between the committed offset and the end of the partition.\n# TYPE {name} gauge"
+        );
+        for ((topic, partition), lag) in &inner.lag {
+            let _ = writeln!(
+                out,
+                "{name}{{topic=\"{}\",partition=\"{partition}\"}} {lag}",
+                escape(topic)
+            );
+        }
+        drop(inner);
+        let _ = writeln!(
+            out,
+            "# HELP switchyard_ready Whether partitions are assigned and caught up.\n# TYPE switchyard_ready gauge\nswitchyard_ready {}",
+            u8::from(self.is_ready())
+        );
+        let _ = writeln!(
+            out,
+            "# HELP switchyard_reloads_total Hot reloads of the chain, by result.\n# TYPE switchyard_reloads_total counter\nswitchyard_reloads_total{{result=\"ok\"}} {}\nswitchyard_reloads_total{{result=\"failed\"}} {}",
+            self.reloads[0].load(Ordering::Relaxed),
+            self.reloads[1].load(Ordering::Relaxed)
+        );
+        if let Some(lookups) = self.lookups.get() {
+            lookups.render_metrics(&mut out);
+        }
+        out
+    }
+
+    /// Serves `/metrics` and `/health` on `address` from a background thread; returns the
+    /// bound address (useful with port 0).
+    pub fn serve(self: &Arc<Self>, address: &str) -> std::io::Result<SocketAddr> {
+        let listener = TcpListener::bind(address)?;
+        let bound = listener.local_addr()?;
+        let metrics = Arc::clone(self);
+        std::thread::Builder::new()
+            .name("switchyard-http".into())
+            .spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    if let Err(e) = metrics.respond(stream) {
+                        tracing::debug!("metrics request: {e}");
+                    }
+                }
+            })?;
+        Ok(bound)
+    }
+
+    fn respond(&self, stream: TcpStream) -> std::io::Result<()> {
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line)?;
+        // Skip the request headers.
+        let mut line = String::new();
+        while reader.read_line(&mut line)? > 2 {
+            line.clear();
+        }
+        let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+        let (status, content_type, body) = match path {
+            "/metrics" => (
+                "200 OK",
+                "text/plain; version=0.0.4; charset=utf-8",
+                self.render(),
+            ),
+            "/health" => match self.readiness() {
+                Ok(()) => ("200 OK", "text/plain", "ready\n".to_string()),
+                Err(why) => ("503 Service Unavailable", "text/plain", format!("{why}\n")),
+            },
+            _ => ("404 Not Found", "text/plain", "not found\n".to_string()),
+        };
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        stream.flush()
+    }
+}
+
+fn escape(label: &str) -> String {
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_histogram_and_lag() {
+        let m = Metrics::new();
+        m.count("a", |c| c.records_in += 2);
+        m.count("b", |c| c.records_out += 1);
+        m.observe_latency(Duration::from_micros(30));
+        m.set_lag("a", 1, 7);
+        let text = m.render();
+        assert!(
+            text.contains("switchyard_records_in_total{topic=\"a\"} 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("switchyard_records_out_total{topic=\"b\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("switchyard_chain_duration_seconds_bucket{le=\"0.00005\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("switchyard_chain_duration_seconds_bucket{le=\"0.000025\"} 0\n"),
+            "{text}"
+        );
+        assert!(text.contains("switchyard_consumer_lag{topic=\"a\",partition=\"1\"} 7\n"));
+        assert!(text.contains("switchyard_ready 0\n"));
+    }
+
+    #[test]
+    fn health_answers_503_until_ready() {
+        let m = Arc::new(Metrics::new());
+        let addr = m.serve("127.0.0.1:0").unwrap();
+        let get = |path: &str| {
+            let mut s = TcpStream::connect(addr).unwrap();
+            write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            let mut out = String::new();
+            std::io::Read::read_to_string(&mut s, &mut out).unwrap();
+            out
+        };
+        assert!(get("/health").contains("no partitions assigned"));
+        m.set_assigned(2);
+        m.set_lag("a", 0, 0);
+        let health = get("/health");
+        assert!(health.starts_with("HTTP/1.1 503"), "{health}");
+        assert!(health.contains("the lag of 1 known"), "{health}");
+        m.set_lag("a", 1, 5000);
+        let health = get("/health");
+        assert!(health.contains("a[1] lags 5000 records"), "{health}");
+        m.set_lag("a", 1, 1000);
+        assert!(get("/health").starts_with("HTTP/1.1 200"));
+        assert!(get("/metrics").contains("switchyard_ready 1"));
+        m.set_ready_max_lag(10);
+        assert!(get("/health").starts_with("HTTP/1.1 503"));
+    }
+
+    #[test]
+    fn renders_per_transform_statistics_and_end_to_end_latency() {
+        let m = Metrics::new();
+        let mut step = StepStats::new("Route\"r");
+        step.records = 3;
+        step.filtered = 1;
+        step.failed = 2;
+        step.duration.observe(0.000_003);
+        m.set_steps(&[step]);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        m.observe_end_to_end(now - 2_000);
+        m.observe_end_to_end(0);
+        let text = m.render();
+        for line in [
+            "switchyard_transform_records_total{transform=\"Route\\\"r\"} 3\n",
+            "switchyard_transform_filtered_total{transform=\"Route\\\"r\"} 1\n",
+            "switchyard_transform_failed_total{transform=\"Route\\\"r\"} 2\n",
+            "switchyard_transform_duration_seconds_bucket{transform=\"Route\\\"r\",le=\"0.000005\"} 1\n",
+            "switchyard_transform_duration_seconds_bucket{transform=\"Route\\\"r\",le=\"0.0000025\"} 0\n",
+            "switchyard_transform_duration_seconds_count{transform=\"Route\\\"r\"} 1\n",
+            "switchyard_end_to_end_latency_seconds_bucket{le=\"1\"} 0\n",
+            "switchyard_end_to_end_latency_seconds_bucket{le=\"2.5\"} 1\n",
+            "switchyard_end_to_end_latency_seconds_count 1\n",
+        ] {
+            assert!(text.contains(line), "{line}in\n{text}");
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! The chain of transforms a pipeline applies to each record, with Kafka Connect's predicate
+//! semantics (`org.apache.kafka.connect.runtime.TransformationStage`): a step with a predicate
+//! runs only when `negate` xor the predicate's result is true; otherwise the record passes
+//! unchanged. A step that returns no records filters the record out and the chain stops for it
+//! (`TransformationChain`).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::builtin::{self, Kind};
+use crate::config::{ComponentRef, ConfigError, Pipeline, StepSpec};
+use crate::stats::StepStats;
+use switchyard_convert::Converter;
+use switchyard_convert::record::{Converters, Record};
+use switchyard_engine::lookup::Lookups;
+use switchyard_engine::{
+    Engine, EngineError, PredicateInstance, StepContext, StepError, TransformInstance,
+};
+
+/// A failure of one step on one record.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("transform {alias} ({class}) failed{}: {error}", if *.in_predicate { " in its predicate" } else { "" })]
+pub struct ChainError {
+    /// The alias of the failing step.
+    pub alias: String,
+    /// The class (or component file) of the failing step.
+    pub class: String,
+    /// Whether the step's predicate failed rather than its transform.
+    pub in_predicate: bool,
+    /// What went wrong.
+    pub error: StepError,
+}
+
+struct Step {
+    alias: String,
+    class: String,
+    transform: TransformInstance,
+    predicate: Option<PredicateInstance>,
+    negate: bool,
+}
+
+/// A configured chain of transform instances.
+pub struct Chain {
+    steps: Vec<Step>,
+    /// What each step did, in step order.
+    stats: Vec<StepStats>,
+    converters: Arc<Converters>,
+    lookups: Arc<Lookups>,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let aliases: Vec<&str> = self.steps.iter().map(|s| s.alias.as_str()).collect();
+        f.debug_struct("Chain").field("steps", &aliases).finish()
+    }
+}
+
+/// Builds the key and value converters of a pipeline.
+pub fn converters(pipeline: &Pipeline) -> Result<Converters, ConfigError> {
+    let build = |which: &str, spec: &crate::config::ConverterSpec| {
+        Converter::from_class(&spec.class, &spec.settings, which == "key").map_err(|e| {
+            ConfigError::Key {
+                file: pipeline.file.clone(),
+                key: if e.key == "converter" {
+                    format!("{which}.converter")
+                } else {
+                    format!("{which}.converter.{}", e.key)
+                },
+                message: e.message,
+            }
+        })
+    };
+    Ok(Converters {
+        key: build("key", &pipeline.key_converter)?,
+        value: build("value", &pipeline.value_converter)?,
+    })
+}
+
+/// The component bytes a step refers to, with a name for error messages and caching.
+fn component_bytes(
+    pipeline: &Pipeline,
+    section: &str,
+    spec: &StepSpec,
+    expected: Kind,
+) -> Result<(String, String, std::borrow::Cow<'static, [u8]>), ConfigError> {
+    let key = format!("{section}.{}.type", spec.alias);
+    match &spec.component {
+        ComponentRef::Class(class) => match builtin::find(class) {
+            Some((b, canonical)) if b.kind == expected => Ok((
+                b.component.to_string(),
+                canonical.to_string(),
+                b.wasm.into(),
+            )),
+            Some((_, canonical)) => Err(ConfigError::Key {
+                file: pipeline.file.clone(),
+                key,
+                message: format!(
+                    "{canonical} is a {}, not a {}",
+                    kind_name(!matches!(expected, Kind::Transform)),
+                    kind_name(matches!(expected, Kind::Transform))
+                ),
+            }),
+            None => Err(ConfigError::Key {
+                file: pipeline.file.clone(),
+                key,
+                message: unknown_class_message(class),
+            }),
+        },
+        ComponentRef::File(path) => {
+            let full = pipeline.folder().join(path);
+            let bytes = std::fs::read(&full).map_err(|e| ConfigError::Key {
+                file: pipeline.file.clone(),
+                key,
+                message: format!("cannot read component {}: {e}", full.display()),
+            })?;
+            Ok((
+                full.display().to_string(),
+                path.display().to_string(),
+                bytes.into(),
+            ))
+        }
+    }
+}
+
+/// Classes that need a scripting engine (Groovy, JavaScript via JSR 223) inside the JVM.
+const SCRIPTING_CLASSES: &[&str] = &[
+    "io.debezium.transforms.Filter",
+    "io.debezium.transforms.ContentBasedRouter",
+];
+
+fn unknown_class_message(class: &str) -> String {
+    if SCRIPTING_CLASSES.contains(&class) {
+        return format!(
+            "{class} evaluates scripts (Groovy, JavaScript) inside the JVM, which Switchyard deliberately does not run; write the condition as a WebAssembly transform instead (see transforms/README.md)"
+        );
+    }
+    let supported: Vec<&str> = builtin::all()
+        .iter()
+        .flat_map(|b| b.classes.iter().copied())
+        .collect();
+    format!(
+        "unknown class `{class}`; expected a .wasm component file or one of: {}",
+        supported.join(", ")
+    )
+}
+
+fn kind_name(transform: bool) -> &'static str {
+    if transform {
+        "transformation"
+    } else {
+        "predicate"
+    }
+}
+
+fn engine_error(pipeline: &Pipeline, section: &str, alias: &str, e: EngineError) -> ConfigError {
+    match e {
+        EngineError::Config { key, message } => ConfigError::Key {
+            file: pipeline.file.clone(),
+            key: format!("{section}.{alias}.{key}"),
+            message,
+        },
+        other => ConfigError::Key {
+            file: pipeline.file.clone(),
+            key: format!("{section}.{alias}.type"),
+            message: other.to_string(),
+        },
+    }
+}
+
+impl Chain {
+    /// Loads, instantiates and configures every step of `pipeline`, with the pipeline's lookup
+    /// tables created empty (see [`Chain::lookups`] to fill them).
+    pub fn build(pipeline: &Pipeline, engine: &Engine) -> Result<Chain, ConfigError> {
+        Chain::build_with_lookups(pipeline, engine, Lookups::new(&pipeline.lookups))
+    }
+
+    /// [`Chain::build`] over existing lookup tables: a chain rebuilt while the pipeline runs
+    /// keeps the tables already materialised.
+    pub fn build_with_lookups(
+        pipeline: &Pipeline,
+        engine: &Engine,
+        lookups: Arc<Lookups>,
+    ) -> Result<Chain, ConfigError> {
+        let converters = Arc::new(converters(pipeline)?);
+        let mut steps = Vec::with_capacity(pipeline.transforms.len());
+        for spec in &pipeline.transforms {
+            let (name, class, wasm) =
+                component_bytes(pipeline, "transforms", spec, Kind::Transform)?;
+            let context = StepContext {
+                alias: spec.alias.clone(),
+                class: class.clone(),
+                config: spec.config.clone(),
+            };
+            let transform = engine
+                .transform(
+                    &name,
+                    &wasm,
+                    context,
+                    Arc::clone(&converters),
+                    Arc::clone(&lookups),
+                )
+                .map_err(|e| engine_error(pipeline, "transforms", &spec.alias, e))?;
+            let predicate = match &spec.predicate {
+                None => None,
+                Some(alias) => {
+                    let pspec = pipeline.predicate(alias).ok_or_else(|| ConfigError::Key {
+                        file: pipeline.file.clone(),
+                        key: format!("transforms.{}.predicate", spec.alias),
+                        message: format!("no predicate `{alias}` is defined"),
+                    })?;
+                    let (pname, pclass, pwasm) =
+                        component_bytes(pipeline, "predicates", pspec, Kind::Predicate)?;
+                    let context = StepContext {
+                        alias: pspec.alias.clone(),
+                        class: pclass,
+                        config: pspec.config.clone(),
+                    };
+                    Some(
+                        engine
+                            .predicate(&pname, &pwasm, context, Arc::clone(&converters))
+                            .map_err(|e| engine_error(pipeline, "predicates", alias, e))?,
+                    )
+                }
+            };
+            steps.push(Step {
+                alias: spec.alias.clone(),
+                class,
+                transform,
+                predicate,
+                negate: spec.negate,
+            });
+        }
+        Ok(Chain {
+            stats: steps.iter().map(|s| StepStats::new(&s.alias)).collect(),
+            steps,
+            converters,
+            lookups,
+        })
+    }
+
+    /// The pipeline's converters.
+    pub fn converters(&self) -> &Arc<Converters> {
+        &self.converters
+    }
+
+    /// The pipeline's lookup tables, which the chain's transforms read.
+    pub fn lookups(&self) -> &Arc<Lookups> {
+        &self.lookups
+    }
+
+    /// Runs every step over `record`; returns the records that come out (none if filtered).
+    /// Counts what each step did ([`Chain::stats`]).
+    pub fn apply(&mut self, record: Record) -> Result<Vec<Record>, ChainError> {
+        let mut current = vec![record];
+        let mut started = Instant::now();
+        for (step, stats) in self.steps.iter_mut().zip(&mut self.stats) {
+            let mut next = Vec::with_capacity(current.len());
+            stats.records += current.len() as u64;
+            for record in current {
+                match step.run(record) {
+                    Ok(out) if out.is_empty() => stats.filtered += 1,
+                    Ok(out) => next.extend(out),
+                    Err(e) => {
+                        stats.failed += 1;
+                        stats.duration.observe(started.elapsed().as_secs_f64());
+                        return Err(e);
+                    }
+                }
+            }
+            let now = Instant::now();
+            stats.duration.observe((now - started).as_secs_f64());
+            started = now;
+            if next.is_empty() {
+                return Ok(next);
+            }
+            current = next;
+        }
+        Ok(current)
+    }
+
+    /// What each step did so far, in step order.
+    pub fn stats(&self) -> &[StepStats] {
+        &self.stats
+    }
+
+    /// Carries the statistics of the steps of `previous` over to the steps of this chain with
+    /// the same alias (a chain rebuilt by a hot reload goes on counting).
+    pub fn continue_stats(&mut self, previous: &Chain) {
+        for stats in &mut self.stats {
+            if let Some(old) = previous.stats.iter().find(|s| s.alias == stats.alias) {
+                *stats = old.clone();
+            }
+        }
+    }
+}
+
+impl Step {
+    fn run(&mut self, record: Record) -> Result<Vec<Record>, ChainError> {
+        let record = match &mut self.predicate {
+            None => record,
+            Some(predicate) => {
+                let (record, matched) = predicate.test(record);
+                let matched = matched.map_err(|error| ChainError {
+                    alias: self.alias.clone(),
+                    class: self.class.clone(),
+                    in_predicate: true,
+                    error,
+                })?;
+                if matched == self.negate {
+                    return Ok(vec![record]);
+                }
+                record
+            }
+        };
+        self.transform.apply(record).map_err(|error| ChainError {
+            alias: self.alias.clone(),
+            class: self.class.clone(),
+            in_predicate: false,
+            error,
+        })
+    }
+}

@@ -1,0 +1,115 @@
+//! What each step of a chain did: records seen, filtered and failed, and a histogram of the
+//! time it took, kept by the chain and exported by `switchyard run`'s metrics.
+
+use std::fmt::Write as _;
+
+/// Upper bounds of the chain's and the transforms' latency buckets, in seconds.
+pub const LATENCY_BUCKETS: &[f64] = &[
+    0.000_001,
+    0.000_002_5,
+    0.000_005,
+    0.000_01,
+    0.000_025,
+    0.000_05,
+    0.000_1,
+    0.000_25,
+    0.000_5,
+    0.001,
+    0.002_5,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+];
+
+/// A Prometheus histogram: cumulative counts rendered from per-bucket counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    bounds: &'static [f64],
+    buckets: Vec<u64>,
+    count: u64,
+    sum: f64,
+}
+
+impl Histogram {
+    /// An empty histogram with these bucket upper bounds (ascending, in seconds).
+    pub fn new(bounds: &'static [f64]) -> Self {
+        Histogram {
+            bounds,
+            buckets: vec![0; bounds.len()],
+            count: 0,
+            sum: 0.0,
+        }
+    }
+
+    /// Counts one observation.
+    pub fn observe(&mut self, seconds: f64) {
+        if let Some(i) = self.bounds.iter().position(|&b| seconds <= b) {
+            self.buckets[i] += 1;
+        }
+        self.count += 1;
+        self.sum += seconds;
+    }
+
+    /// How many observations were counted.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Writes the `_bucket`, `_sum` and `_count` lines of `name`; `labels` (`a="b"`, or empty)
+    /// go before `le`.
+    pub fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
+        let mut cumulative = 0;
+        for (bound, n) in self.bounds.iter().zip(&self.buckets) {
+            cumulative += n;
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let braces = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}\n{name}_sum{braces} {}\n{name}_count{braces} {}",
+            self.count, self.sum, self.count
+        );
+    }
+}
+
+/// What one step of the chain did: the records it saw, filtered and failed, and how long it
+/// took (its predicate included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepStats {
+    /// The step's alias.
+    pub alias: String,
+    /// Records the step was given.
+    pub records: u64,
+    /// Records it filtered out.
+    pub filtered: u64,
+    /// Records it failed on (the transform or its predicate).
+    pub failed: u64,
+    /// Time per record.
+    pub duration: Histogram,
+}
+
+impl StepStats {
+    /// Empty statistics of the step `alias`.
+    pub fn new(alias: &str) -> Self {
+        StepStats {
+            alias: alias.to_string(),
+            records: 0,
+            filtered: 0,
+            failed: 0,
+            duration: Histogram::new(LATENCY_BUCKETS),
+        }
+    }
+}
