@@ -12,7 +12,11 @@
 //! - **switchyard run**: `switchyard::kafka::run` (what the binary's `run` calls) with the seed
 //!   connector (`ReplaceField$Key` guarded by `TopicNameMatches`, then `RegexRouter` to
 //!   `product-events`), at-least-once;
-//! - **switchyard run, exactly-once**: the same with `--delivery exactly-once`.
+//! - **switchyard run, exactly-once**: the same with `--delivery exactly-once`;
+//! - **switchyard run, unwrap + route, 1 and 2 tasks**: a chain that decodes and rewrites every
+//!   value (`benches/chains/unwrap-route.json`: `ExtractNewRecordState` then `RegexRouter`),
+//!   at-least-once, with `tasks.max` 1 and 2 — what a second task adds when the chain, not
+//!   the broker, bounds the stream.
 //!
 //! Throughput is measured from the first output record to the last (the output topic's high
 //! watermarks, polled every 10 ms), so consumer-group start-up is left out of every row.
@@ -313,6 +317,8 @@ fn bench_broker(
         "eos-out",
         "passthrough-out-2",
         "bytes-out",
+        "unwrap-out-1",
+        "unwrap-out-2",
     ] {
         topics.push((out.to_string(), OUT_PARTITIONS));
     }
@@ -344,17 +350,37 @@ fn bench_broker(
         thread.join().expect("passthrough thread");
         rate
     };
-    let run_switchyard_topics =
-        |group: &str, out: &str, delivery: DeliveryGuarantee, topics: &[String]| {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let config = if out == "product-events" {
-                fixtures().join("postgres-product-connector.json")
-            } else if out == "bytes-out" {
-                // Bytes in, bytes out, one routing step: what the kafka module costs by itself.
-                let path = dir.path().join("bytes.toml");
-                std::fs::write(
-                    &path,
-                    r#"name = "bytes"
+    let run_switchyard_topics = |group: &str,
+                                 out: &str,
+                                 delivery: DeliveryGuarantee,
+                                 topics: &[String]| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = if let Some(tasks) = out.strip_prefix("unwrap-out-") {
+            // The unwrap + route chain of the Kafka Connect comparison, to `out`, with
+            // `tasks.max` from the topic's suffix.
+            let text = std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/chains/unwrap-route.json"),
+            )
+            .expect("chain");
+            let path = dir.path().join("unwrap.json");
+            std::fs::write(
+                &path,
+                text.replace("\"product-events\"", &format!("\"{out}\""))
+                    .replace(
+                        "\"config\": {",
+                        &format!("\"config\": {{\n    \"tasks.max\": \"{tasks}\","),
+                    ),
+            )
+            .expect("write connector");
+            path
+        } else if out == "product-events" {
+            fixtures().join("postgres-product-connector.json")
+        } else if out == "bytes-out" {
+            // Bytes in, bytes out, one routing step: what the kafka module costs by itself.
+            let path = dir.path().join("bytes.toml");
+            std::fs::write(
+                &path,
+                r#"name = "bytes"
 [converters.key]
 class = "org.apache.kafka.connect.converters.ByteArrayConverter"
 [converters.value]
@@ -364,49 +390,48 @@ alias = "route"
 class = "org.apache.kafka.connect.transforms.RegexRouter"
 config = { regex = "product.public.(.*)", replacement = "bytes-out" }
 "#,
-                )
-                .expect("write pipeline");
-                path
-            } else {
-                // The seed connector, routing to a topic of its own.
-                let text =
-                    std::fs::read_to_string(fixtures().join("postgres-product-connector.json"))
-                        .expect("connector");
-                let path = dir.path().join("connector.json");
-                std::fs::write(
-                    &path,
-                    text.replace("\"product-events\"", &format!("\"{out}\"")),
-                )
-                .expect("write connector");
-                path
-            };
-            let options = RunOptions {
-                config,
-                bootstrap_servers: Some(bootstrap.to_string()),
-                topics: topics.to_vec(),
-                group_id: Some(group.to_string()),
-                drain_timeout: Duration::from_secs(30),
-                delivery: Some(delivery),
-                transactional_id: Some(format!("{group}-txn")),
-                transaction_interval: Some(Duration::from_millis(100)),
-                // Extra `--property` settings for experiments, `;`-separated.
-                properties: std::env::var("SWITCHYARD_BENCH_PROPERTIES")
-                    .map(|p| p.split(';').map(str::to_string).collect())
-                    .unwrap_or_default(),
-                ..RunOptions::default()
-            };
-            let shutdown = Arc::new(AtomicBool::new(false));
-            let thread = {
-                let shutdown = Arc::clone(&shutdown);
-                std::thread::spawn(move || kafka::run(&options, shutdown))
-            };
-            let rate = measure(bootstrap, out, target, timeout, &|| thread.is_finished());
-            shutdown.store(true, Ordering::Relaxed);
-            match thread.join().expect("run thread") {
-                Ok(_) => rate,
-                Err(e) => Err(format!("switchyard run failed: {e}")),
-            }
+            )
+            .expect("write pipeline");
+            path
+        } else {
+            // The seed connector, routing to a topic of its own.
+            let text = std::fs::read_to_string(fixtures().join("postgres-product-connector.json"))
+                .expect("connector");
+            let path = dir.path().join("connector.json");
+            std::fs::write(
+                &path,
+                text.replace("\"product-events\"", &format!("\"{out}\"")),
+            )
+            .expect("write connector");
+            path
         };
+        let options = RunOptions {
+            config,
+            bootstrap_servers: Some(bootstrap.to_string()),
+            topics: topics.to_vec(),
+            group_id: Some(group.to_string()),
+            drain_timeout: Duration::from_secs(30),
+            delivery: Some(delivery),
+            transactional_id: Some(format!("{group}-txn")),
+            transaction_interval: Some(Duration::from_millis(100)),
+            // Extra `--property` settings for experiments, `;`-separated.
+            properties: std::env::var("SWITCHYARD_BENCH_PROPERTIES")
+                .map(|p| p.split(';').map(str::to_string).collect())
+                .unwrap_or_default(),
+            ..RunOptions::default()
+        };
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let shutdown = Arc::clone(&shutdown);
+            std::thread::spawn(move || kafka::run(&options, shutdown))
+        };
+        let rate = measure(bootstrap, out, target, timeout, &|| thread.is_finished());
+        shutdown.store(true, Ordering::Relaxed);
+        match thread.join().expect("run thread") {
+            Ok(_) => rate,
+            Err(e) => Err(format!("switchyard run failed: {e}")),
+        }
+    };
 
     let run_switchyard = |group: &str, out: &str, delivery: DeliveryGuarantee| {
         run_switchyard_topics(group, out, delivery, &[])
@@ -447,6 +472,21 @@ config = { regex = "product.public.(.*)", replacement = "bytes-out" }
         what: "switchyard run (seed chain, exactly-once)".into(),
         rate: run_switchyard("bench-eos", "eos-out", DeliveryGuarantee::ExactlyOnce),
     });
+    for tasks in [1, 2] {
+        rows.push(Row {
+            broker,
+            what: format!(
+                "switchyard run (unwrap + route, at-least-once, {tasks} task{})",
+                if tasks > 1 { "s" } else { "" }
+            ),
+            rate: run_switchyard_topics(
+                &format!("bench-unwrap-{tasks}"),
+                &format!("unwrap-out-{tasks}"),
+                DeliveryGuarantee::AtLeastOnce,
+                &raw,
+            ),
+        });
+    }
 }
 
 /// The `tansu` binary, if installed.

@@ -111,6 +111,10 @@ pub struct RunArgs {
     /// else `<group id>-<host name>`.
     #[arg(long)]
     pub transactional_id: Option<String>,
+    /// How many tasks to run in this process, each a member of the consumer group with its own
+    /// consumer, producer and chain (default: the connector's `tasks.max`, else 1).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub tasks: Option<u32>,
     /// Milliseconds between transaction commits in exactly-once mode. Default: the
     /// connector's `transaction.boundary` (`interval` with `transaction.boundary.interval.ms`),
     /// else 100.
@@ -437,7 +441,11 @@ fn process_line(
         value_is_json: input.value_is_json,
     };
     // `apply` has no shutdown to wait for: a registry that is down is waited for.
-    match task.process(input.record, &origin, kinds, &|| false) {
+    let mut sleep = |delay| {
+        std::thread::sleep(delay);
+        true
+    };
+    match task.process(input.record, &origin, kinds, &mut sleep) {
         Ok(Processed::Outputs(outputs)) => {
             for encoded in &outputs {
                 jsonl::write_line(&mut state.out, &state.layout, encoded);
@@ -487,6 +495,7 @@ pub fn run(
             DeliveryArg::ExactlyOnce => switchyard_kafka::DeliveryGuarantee::ExactlyOnce,
         }),
         transactional_id: args.transactional_id.clone(),
+        tasks: args.tasks,
         reload,
         transaction_interval: args
             .transaction_interval_ms

@@ -142,15 +142,38 @@ impl Converter {
 pub fn retry_transient<T>(
     max_delay: std::time::Duration,
     stop: &dyn Fn() -> bool,
+    op: impl FnMut() -> Result<T, ConvertError>,
+) -> Result<T, ConvertError> {
+    retry_transient_with(
+        max_delay,
+        &mut |delay| {
+            if stop() {
+                return false;
+            }
+            std::thread::sleep(delay);
+            true
+        },
+        op,
+    )
+}
+
+/// [`retry_transient`] with the waiting done by `wait`, which is given each delay and answers
+/// false when the caller must stop instead (the transient error is then returned). `run` waits
+/// by polling its consumer with the partitions paused, so that the group keeps it as a member.
+pub fn retry_transient_with<T>(
+    max_delay: std::time::Duration,
+    wait: &mut dyn FnMut(std::time::Duration) -> bool,
     mut op: impl FnMut() -> Result<T, ConvertError>,
 ) -> Result<T, ConvertError> {
     let mut backoff = crate::backoff::Backoff::unbounded(max_delay);
     loop {
         match op() {
-            Err(e) if e.is_transient() && !stop() => {
+            Err(e) if e.is_transient() => {
                 let delay = backoff.next_wait().unwrap_or_default();
                 tracing::warn!("{e}; retrying in {} ms", delay.as_millis());
-                std::thread::sleep(delay);
+                if !wait(delay) {
+                    return Err(e);
+                }
             }
             other => return other,
         }

@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::error::KafkaError;
+use rdkafka::message::Message as _;
 use rdkafka::producer::{Producer, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -92,6 +93,9 @@ pub struct RunOptions {
     /// Set (by a SIGHUP handler) to rebuild the chain from its component files between two
     /// records; changed component files do the same on their own ([`reload`]).
     pub reload: Arc<AtomicBool>,
+    /// How many tasks to start (`--tasks`); `None` takes the configuration's (`tasks.max`),
+    /// else one.
+    pub tasks: Option<u32>,
     /// How often transactions are committed in exactly-once mode (zero: after every record);
     /// `None` takes the configuration's (`transaction.boundary`), else
     /// [`DEFAULT_TRANSACTION_INTERVAL`].
@@ -363,8 +367,32 @@ fn client_config(
     config
 }
 
+/// What the tasks of one run share: the loaded pipeline, the engine with its compiled
+/// components, the clients' settings and the metrics.
+struct Setup<'a> {
+    options: &'a RunOptions,
+    settings: &'a ClientSettings,
+    pipeline: &'a Pipeline,
+    engine: &'a Engine,
+    metrics: &'a Arc<Metrics>,
+    patterns: Vec<String>,
+    group_id: String,
+    /// The base `transactional.id` (exactly-once); task `i` of several uses `<base>-<i>`.
+    transactional_id: String,
+    exactly_once: bool,
+    transaction_interval: Duration,
+    tasks: u32,
+}
+
 /// Runs the pipeline until `shutdown` is set (SIGTERM / SIGINT) or a record fails with
 /// `errors.tolerance=none`.
+///
+/// `tasks.max` (or `--tasks`) tasks run on threads of their own, each a member of the consumer
+/// group with its own consumer, producer (its own transactional producer in exactly-once
+/// mode), chain instances and offsets, as Kafka Connect runs a connector's tasks: the group
+/// spreads the partitions over them, so each key is still processed in order by one task. The
+/// compiled components and the lookup tables are shared. A task that stops on an error stops
+/// the others, which drain and commit what they did.
 pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary, RunError> {
     let mut settings = match &options.worker {
         Some(path) => ClientSettings::from_worker_file(path)?,
@@ -387,8 +415,9 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
         .transaction_interval
         .or(pipeline.source.transaction_interval)
         .unwrap_or(DEFAULT_TRANSACTION_INTERVAL);
+    let tasks = options.tasks.or(pipeline.source.tasks).unwrap_or(1).max(1);
     let engine = Engine::new(pipeline.limits).map_err(|e| RunError::Engine(e.to_string()))?;
-    let chain = Chain::build(&pipeline, &engine)?;
+    let first_chain = Chain::build(&pipeline, &engine)?;
 
     let metrics = Arc::new(Metrics::new());
     if let Some(max_lag) = options.ready_max_lag {
@@ -401,7 +430,6 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
         })?;
         tracing::info!("serving /metrics and /health on http://{bound}");
     }
-    let shared = Arc::new(Shared::default());
     let group_id = options
         .group_id
         .clone()
@@ -419,67 +447,6 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
         .clone()
         .or(property_id)
         .unwrap_or_else(|| transaction::default_transactional_id(&group_id));
-    let mut consumer_defaults = vec![
-        ("group.id", group_id.clone()),
-        ("enable.auto.offset.store", "false".into()),
-        // A sink connector's default: a new group starts at the beginning.
-        ("auto.offset.reset", "earliest".into()),
-        ("statistics.interval.ms", "5000".into()),
-        // librdkafka postpones a partition's next fetch by this much once the local queue is
-        // over its thresholds (1 s by default): a runner that drains the queue while the
-        // chain works then sits idle for most of a second. Measured with the `run` bench: at
-        // 1000 ms the stream stalls ~700 ms after every 64 MB.
-        ("fetch.queue.backoff.ms", "10".into()),
-    ];
-    if exactly_once {
-        // Offsets are committed by the transactions; only committed input is read.
-        consumer_defaults.push(("enable.auto.commit", "false".into()));
-        consumer_defaults.push(("isolation.level", "read_committed".into()));
-    } else {
-        consumer_defaults.push(("enable.auto.commit", "true".into()));
-        consumer_defaults.push(("auto.commit.interval.ms", "1000".into()));
-    }
-    let consumer: BaseConsumer<SourceContext> =
-        client_config(&settings.common, &consumer_defaults, &settings.consumer)
-            .create_with_context(SourceContext::new(
-                Arc::clone(&shared),
-                Arc::clone(&metrics),
-                options.drain_timeout,
-            ))
-            .map_err(kafka("creating the consumer"))?;
-    let mut producer_defaults = vec![
-        ("enable.idempotence", "true".into()),
-        // Java clients' partitioner: the same key lands on the same partition as with
-        // Kafka Connect's producer.
-        ("partitioner", "murmur2_random".into()),
-        ("linger.ms", "5".into()),
-    ];
-    if exactly_once {
-        producer_defaults.push(("transactional.id", transactional_id.clone()));
-    }
-    let producer: Arc<ThreadedProducer<SinkContext>> = Arc::new(
-        client_config(&settings.common, &producer_defaults, &settings.producer)
-            .create_with_context(SinkContext::new(Arc::clone(&shared), Arc::clone(&metrics)))
-            .map_err(kafka("creating the producer"))?,
-    );
-    let transactions = if exactly_once {
-        let txn = Arc::new(Transactions::new(
-            Arc::clone(&producer),
-            Arc::clone(&shared),
-            transactional_id.clone(),
-            transaction_interval,
-            options.drain_timeout.max(Duration::from_secs(10)),
-        ));
-        txn.init()?;
-        consumer.context().set_transactions(Arc::clone(&txn));
-        tracing::info!(
-            "exactly-once: transactional.id {transactional_id}, committing every {:?}",
-            transaction_interval
-        );
-        Some(txn)
-    } else {
-        None
-    };
     if let Some(topic) = &pipeline.errors.dead_letter_topic {
         let created = topics::ensure_topic(
             &client_config(&settings.common, &[], &[]),
@@ -496,33 +463,233 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
         }
     }
     // Lookup tables are restored from their topics before the first record is transformed,
-    // then followed in the background until the run ends (switchyard_engine::lookup::topic).
-    metrics.set_lookups(Arc::clone(chain.lookups()));
+    // then followed in the background until the run ends (crate::tables).
+    metrics.set_lookups(Arc::clone(first_chain.lookups()));
     let _lookup_followers = crate::tables::materialise(
-        chain.lookups(),
-        chain.converters(),
+        first_chain.lookups(),
+        first_chain.converters(),
         &client_config(&settings.common, &[], &settings.consumer),
         crate::tables::RESTORE_TIMEOUT,
     )?;
-    let patterns = subscription.patterns();
-    let pattern_refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    let mut chains = vec![first_chain];
+    for _ in 1..tasks {
+        let lookups = Arc::clone(chains[0].lookups());
+        chains.push(Chain::build_with_lookups(&pipeline, &engine, lookups)?);
+    }
+    let setup = Setup {
+        options,
+        settings: &settings,
+        pipeline: &pipeline,
+        engine: &engine,
+        metrics: &metrics,
+        patterns: subscription.patterns(),
+        group_id,
+        transactional_id,
+        exactly_once,
+        transaction_interval,
+        tasks,
+    };
+    run_tasks(&setup, chains, &shutdown)
+}
+
+/// Starts one thread per task and waits for them. The first task to fail stops the others; a
+/// SIGHUP (`options.reload`) is passed on to every task.
+fn run_tasks(
+    setup: &Setup<'_>,
+    chains: Vec<Chain>,
+    shutdown: &Arc<AtomicBool>,
+) -> Result<RunSummary, RunError> {
+    let reloads: Vec<Arc<AtomicBool>> = chains
+        .iter()
+        .map(|_| Arc::new(AtomicBool::new(false)))
+        .collect();
+    let (done, finished) = std::sync::mpsc::channel::<(u32, Result<RunSummary, RunError>)>();
+    std::thread::scope(|scope| {
+        for (id, (chain, reload)) in chains.into_iter().zip(&reloads).enumerate() {
+            let id = id as u32;
+            let task_done = done.clone();
+            let reload = Arc::clone(reload);
+            let spawned = std::thread::Builder::new()
+                .name(format!("switchyard-task-{id}"))
+                .spawn_scoped(scope, move || {
+                    let result = run_task(setup, id, chain, reload, shutdown);
+                    let _ = task_done.send((id, result));
+                });
+            if let Err(e) = spawned {
+                shutdown.store(true, Ordering::Relaxed);
+                let _ = done.send((
+                    id,
+                    Err(RunError::Engine(format!("starting task {id}: {e}"))),
+                ));
+            }
+        }
+        drop(done);
+        let mut summary = RunSummary::default();
+        let mut first_error: Option<RunError> = None;
+        let mut remaining = reloads.len();
+        while remaining > 0 {
+            if setup.options.reload.swap(false, Ordering::Relaxed) {
+                for r in &reloads {
+                    r.store(true, Ordering::Relaxed);
+                }
+            }
+            match finished.recv_timeout(Duration::from_millis(100)) {
+                Ok((id, result)) => {
+                    remaining -= 1;
+                    match result {
+                        Ok(s) => summary.add(&s),
+                        Err(e) => {
+                            if setup.tasks > 1 {
+                                tracing::error!("task {id} stopped: {e}; stopping the other tasks");
+                            }
+                            shutdown.store(true, Ordering::Relaxed);
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(summary),
+        }
+    })
+}
+
+/// One task: its consumer (a member of the group), its producer, its chain; consumes until
+/// `shutdown`, then drains and commits.
+fn run_task(
+    setup: &Setup<'_>,
+    id: u32,
+    chain: Chain,
+    reload: Arc<AtomicBool>,
+    shutdown: &AtomicBool,
+) -> Result<RunSummary, RunError> {
+    let Setup {
+        options,
+        settings,
+        pipeline,
+        metrics,
+        ..
+    } = *setup;
+    let shared = Arc::new(Shared::default());
+    let mut consumer_defaults = vec![
+        ("group.id", setup.group_id.clone()),
+        ("enable.auto.offset.store", "false".into()),
+        // A sink connector's default: a new group starts at the beginning.
+        ("auto.offset.reset", "earliest".into()),
+        ("statistics.interval.ms", "5000".into()),
+        // librdkafka postpones a partition's next fetch by this much once the local queue is
+        // over its thresholds (1 s by default): a runner that drains the queue while the
+        // chain works then sits idle for most of a second. Measured with the `run` bench: at
+        // 1000 ms the stream stalls ~700 ms after every 64 MB.
+        ("fetch.queue.backoff.ms", "10".into()),
+    ];
+    if setup.tasks > 1 {
+        consumer_defaults.push(("client.id", format!("{}-{id}", setup.group_id)));
+    }
+    if setup.exactly_once {
+        // Offsets are committed by the transactions; only committed input is read.
+        consumer_defaults.push(("enable.auto.commit", "false".into()));
+        consumer_defaults.push(("isolation.level", "read_committed".into()));
+    } else {
+        consumer_defaults.push(("enable.auto.commit", "true".into()));
+        consumer_defaults.push(("auto.commit.interval.ms", "1000".into()));
+    }
+    let consumer: BaseConsumer<SourceContext> =
+        client_config(&settings.common, &consumer_defaults, &settings.consumer)
+            .create_with_context(SourceContext::new(
+                Arc::clone(&shared),
+                Arc::clone(metrics),
+                id,
+                options.drain_timeout,
+            ))
+            .map_err(kafka("creating the consumer"))?;
+    // One transactional id per task, derived from the base as Kafka Connect derives its
+    // tasks' ids from the connector's; a single task keeps the base id itself.
+    let transactional_id = if setup.tasks > 1 {
+        format!("{}-{id}", setup.transactional_id)
+    } else {
+        setup.transactional_id.clone()
+    };
+    let mut producer_defaults = vec![
+        ("enable.idempotence", "true".into()),
+        // Java clients' partitioner: the same key lands on the same partition as with
+        // Kafka Connect's producer.
+        ("partitioner", "murmur2_random".into()),
+        ("linger.ms", "5".into()),
+    ];
+    if setup.exactly_once {
+        producer_defaults.push(("transactional.id", transactional_id.clone()));
+        // A timeout that outlasts the commit interval (a `producer.transaction.timeout.ms`
+        // property still wins).
+        let timeout =
+            transaction::transaction_timeout(setup.transaction_interval, options.drain_timeout);
+        producer_defaults.push(("transaction.timeout.ms", timeout.as_millis().to_string()));
+        if setup.transaction_interval >= transaction::BROKER_MAX_TRANSACTION_TIMEOUT {
+            tracing::warn!(
+                "committing every {:?} needs a transaction timeout above the brokers' default transaction.max.timeout.ms (15 minutes): raise it on the brokers and set producer.transaction.timeout.ms, or commit more often",
+                setup.transaction_interval
+            );
+        }
+    }
+    let producer: Arc<ThreadedProducer<SinkContext>> = Arc::new(
+        client_config(&settings.common, &producer_defaults, &settings.producer)
+            .create_with_context(SinkContext::new(Arc::clone(&shared), Arc::clone(metrics)))
+            .map_err(kafka("creating the producer"))?,
+    );
+    let transactions = if setup.exactly_once {
+        let txn = Arc::new(Transactions::new(
+            Arc::clone(&producer),
+            Arc::clone(&shared),
+            transactional_id.clone(),
+            setup.transaction_interval,
+            options.drain_timeout.max(Duration::from_secs(10)),
+        ));
+        txn.init()?;
+        consumer.context().set_transactions(Arc::clone(&txn));
+        tracing::info!(
+            "exactly-once: transactional.id {transactional_id}, committing every {:?}",
+            setup.transaction_interval
+        );
+        Some(txn)
+    } else {
+        None
+    };
+    let pattern_refs: Vec<&str> = setup.patterns.iter().map(String::as_str).collect();
     consumer
         .subscribe(&pattern_refs)
         .map_err(kafka("subscribing"))?;
-    tracing::info!("consuming {} as group {group_id}", patterns.join(", "));
+    if setup.tasks > 1 {
+        tracing::info!(
+            "task {id} consuming {} as group {}",
+            setup.patterns.join(", "),
+            setup.group_id
+        );
+    } else {
+        tracing::info!(
+            "consuming {} as group {}",
+            setup.patterns.join(", "),
+            setup.group_id
+        );
+    }
 
     let dead_letters = pipeline.errors.dead_letter_topic.is_some();
     let mut runner = Runner {
-        pipeline: &pipeline,
-        engine: &engine,
-        watcher: reload::Watcher::new(&pipeline, Arc::clone(&options.reload)),
+        pipeline,
+        engine: setup.engine,
+        watcher: reload::Watcher::new(pipeline, reload),
         stats_published: Instant::now(),
-        task: Task::new(chain, &pipeline, 0, dead_letters),
+        task: Task::new(chain, pipeline, id, dead_letters),
+        id,
+        held: std::collections::VecDeque::new(),
         producer: &producer,
         transactions: transactions.as_deref(),
         shared: &shared,
-        metrics: &metrics,
-        shutdown: &shutdown,
+        metrics,
+        shutdown,
     };
     let outcome = runner.consume(&consumer);
     let summary = runner.task.summary();
@@ -569,16 +736,27 @@ fn finish_transactional(
     outcome: Result<(), RunError>,
     summary: RunSummary,
 ) -> Result<RunSummary, RunError> {
-    tracing::info!("draining: committing the open transaction");
     let end = match &outcome {
-        Ok(()) | Err(RunError::RecordFailed(_)) => txn.commit(consumer).map(|o| match o {
-            Outcome::Committed => {}
-            Outcome::Aborted(cause) => {
-                tracing::warn!("the last transaction was aborted ({cause}); its records are processed again on restart")
-            }
-        }),
-        Err(RunError::Transaction(_)) => Ok(()),
-        Err(e) => txn.abort(&format!("stopping after an error: {e}")).map(|_| ()),
+        Ok(()) | Err(RunError::RecordFailed(_)) => {
+            tracing::info!("draining: committing the open transaction");
+            txn.commit(consumer).map(|o| match o {
+                Outcome::Committed => {}
+                Outcome::Aborted(cause) => {
+                    tracing::warn!("the last transaction was aborted ({cause}); its records are processed again on restart")
+                }
+            })
+        }
+        // A fenced or otherwise failed producer can neither commit nor abort: what it left
+        // open is aborted by the broker (or by the next producer with its id).
+        Err(RunError::Transaction(_)) => {
+            tracing::info!("draining: the transactional producer failed, nothing is committed");
+            Ok(())
+        }
+        Err(e) => {
+            tracing::info!("draining: aborting the open transaction");
+            txn.abort(&format!("stopping after an error: {e}"))
+                .map(|_| ())
+        }
     };
     consumer.unsubscribe();
     let (commits, aborts) = txn.counts();
@@ -586,6 +764,54 @@ fn finish_transactional(
     outcome?;
     end?;
     Ok(summary)
+}
+
+/// Waits `delay` while keeping the consumer a live member of its group: its partitions are
+/// paused and it is polled, which serves rebalances and the poll interval. Pausing makes
+/// librdkafka drop what it had fetched for a partition and fetch again from the position after
+/// the last message it returned, on resume. A message of a partition assigned meanwhile (not
+/// yet paused) is held, to be processed next, and its partition paused. Answers false when
+/// the process is asked to stop.
+fn wait_polling(
+    consumer: &BaseConsumer<SourceContext>,
+    shutdown: &AtomicBool,
+    delay: Duration,
+    paused: &mut bool,
+    held: &mut Vec<(Record, Origin)>,
+) -> bool {
+    let deadline = Instant::now() + delay;
+    loop {
+        if shutdown.load(Ordering::Relaxed) {
+            return false;
+        }
+        if !*paused {
+            match consumer.assignment() {
+                Ok(assignment) => {
+                    if let Err(e) = consumer.pause(&assignment) {
+                        tracing::warn!("pausing the partitions: {e}");
+                    }
+                }
+                Err(e) => tracing::warn!("pausing the partitions: {e}"),
+            }
+            *paused = true;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return true;
+        }
+        match consumer.poll((deadline - now).min(Duration::from_millis(100))) {
+            Some(Ok(message)) => {
+                let mut partition = TopicPartitionList::with_capacity(1);
+                partition.add_partition(message.topic(), message.partition());
+                if let Err(e) = consumer.pause(&partition) {
+                    tracing::warn!("pausing {}[{}]: {e}", message.topic(), message.partition());
+                }
+                held.push(source::to_record(&message));
+            }
+            Some(Err(e)) => tracing::warn!("consumer: {e}"),
+            None => {}
+        }
+    }
 }
 
 fn store_offsets(consumer: &BaseConsumer<SourceContext>, shared: &Shared) {
@@ -611,6 +837,10 @@ struct Runner<'a> {
     watcher: reload::Watcher,
     stats_published: Instant,
     task: Task,
+    /// The task's number.
+    id: u32,
+    /// Records polled while the previous one waited, to be processed before polling again.
+    held: std::collections::VecDeque<(Record, Origin)>,
     producer: &'a ThreadedProducer<SinkContext>,
     transactions: Option<&'a Transactions>,
     shared: &'a Arc<Shared>,
@@ -629,12 +859,14 @@ impl Runner<'_> {
         let mut last_store = Instant::now();
         while !self.shutdown.load(Ordering::Relaxed) {
             self.reload_if_due();
-            if let Some(polled) = consumer.poll(Duration::from_millis(100)) {
+            if let Some((record, origin)) = self.held.pop_front() {
+                self.process(record, origin, consumer)?;
+            } else if let Some(polled) = consumer.poll(Duration::from_millis(100)) {
                 match polled {
                     Ok(message) => {
                         let (record, origin) = source::to_record(&message);
                         drop(message);
-                        self.process(record, origin)?;
+                        self.process(record, origin, consumer)?;
                     }
                     Err(e) => tracing::warn!("consumer: {e}"),
                 }
@@ -679,7 +911,7 @@ impl Runner<'_> {
                     let (partition, offset) =
                         (origin.partition.unwrap_or(0), origin.offset.unwrap_or(0));
                     let topic = origin.topic.clone();
-                    match self.process(record, origin) {
+                    match self.process(record, origin, consumer) {
                         Ok(()) => txn.processed(&topic, partition, offset),
                         Err(RunError::Aborted(reason)) => {
                             let cause = self.failed_delivery().unwrap_or(reason);
@@ -714,7 +946,7 @@ impl Runner<'_> {
     /// [`STORE_INTERVAL`].
     fn publish_stats(&mut self) {
         if self.stats_published.elapsed() >= STORE_INTERVAL {
-            self.metrics.set_steps(self.task.stats());
+            self.metrics.set_steps(self.id, self.task.stats());
             self.stats_published = Instant::now();
         }
     }
@@ -764,15 +996,49 @@ impl Runner<'_> {
             })
     }
 
-    fn process(&mut self, record: Record, origin: Origin) -> Result<(), RunError> {
+    fn process(
+        &mut self,
+        record: Record,
+        origin: Origin,
+        consumer: &BaseConsumer<SourceContext>,
+    ) -> Result<(), RunError> {
         self.metrics.count(&origin.topic, |c| c.records_in += 1);
+        self.metrics.task_consumed(self.id);
         let started = Instant::now();
         let shutdown = self.shutdown;
-        let stop = || shutdown.load(Ordering::Relaxed);
+        // At-least-once, a record that waits (for a retry, or a registry that is down) keeps
+        // the consumer polling with its partitions paused, as `WorkerSinkTask` does, so that
+        // the group keeps it a member however long the wait. In exactly-once mode the wait
+        // sleeps: a rebalance served meanwhile would commit the open transaction under the
+        // record being processed.
+        let poll_while_waiting = self.transactions.is_none();
+        let mut paused = false;
+        let mut held = Vec::new();
+        let mut wait = |delay: Duration| {
+            if poll_while_waiting {
+                wait_polling(consumer, shutdown, delay, &mut paused, &mut held)
+            } else if shutdown.load(Ordering::Relaxed) {
+                false
+            } else {
+                std::thread::sleep(delay);
+                true
+            }
+        };
         let processed = self
             .task
-            .process(record, &origin, InputKinds::default(), &stop)
-            .map_err(RunError::Interrupted)?;
+            .process(record, &origin, InputKinds::default(), &mut wait);
+        if paused {
+            match consumer.assignment() {
+                Ok(assignment) => {
+                    if let Err(e) = consumer.resume(&assignment) {
+                        tracing::warn!("resuming the partitions: {e}");
+                    }
+                }
+                Err(e) => tracing::warn!("resuming the partitions: {e}"),
+            }
+        }
+        self.held.extend(held);
+        let processed = processed.map_err(RunError::Interrupted)?;
         self.metrics.observe_latency(started.elapsed());
         match processed {
             Processed::Outputs(outputs) if outputs.is_empty() => {

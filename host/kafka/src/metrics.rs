@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -41,13 +41,44 @@ pub struct TopicCounts {
     pub dead_lettered: u64,
 }
 
+/// What one task (`tasks.max`) reports.
+#[derive(Debug, Default)]
+struct TaskInfo {
+    /// Partitions its consumer has assigned.
+    assigned: usize,
+    /// Records it consumed.
+    records_in: u64,
+    /// Its chain's per-step statistics.
+    steps: Vec<StepStats>,
+}
+
 #[derive(Debug)]
 struct Inner {
     topics: BTreeMap<String, TopicCounts>,
     chain_latency: Histogram,
     end_to_end: Histogram,
-    steps: Vec<StepStats>,
+    tasks: BTreeMap<u32, TaskInfo>,
     lag: BTreeMap<(String, i32), i64>,
+}
+
+impl Inner {
+    /// The steps of every task, each step's statistics summed over the tasks, in chain order.
+    fn steps(&self) -> Vec<StepStats> {
+        let mut steps: Vec<StepStats> = Vec::new();
+        for task in self.tasks.values() {
+            for step in &task.steps {
+                match steps.iter_mut().find(|s| s.alias == step.alias) {
+                    Some(sum) => sum.merge(step),
+                    None => steps.push(step.clone()),
+                }
+            }
+        }
+        steps
+    }
+
+    fn assigned(&self) -> usize {
+        self.tasks.values().map(|t| t.assigned).sum()
+    }
 }
 
 impl Default for Inner {
@@ -56,7 +87,7 @@ impl Default for Inner {
             topics: BTreeMap::new(),
             chain_latency: Histogram::new(LATENCY_BUCKETS),
             end_to_end: Histogram::new(END_TO_END_BUCKETS),
-            steps: Vec::new(),
+            tasks: BTreeMap::new(),
             lag: BTreeMap::new(),
         }
     }
@@ -67,7 +98,6 @@ impl Default for Inner {
 #[derive(Debug)]
 pub struct Metrics {
     inner: Mutex<Inner>,
-    assigned: AtomicUsize,
     ready_max_lag: AtomicI64,
     reloads: [std::sync::atomic::AtomicU64; 2],
     lookups: std::sync::OnceLock<Arc<switchyard_engine::lookup::Lookups>>,
@@ -77,7 +107,6 @@ impl Default for Metrics {
     fn default() -> Self {
         Metrics {
             inner: Mutex::default(),
-            assigned: AtomicUsize::new(0),
             ready_max_lag: AtomicI64::new(DEFAULT_READY_MAX_LAG),
             reloads: Default::default(),
             lookups: Default::default(),
@@ -97,11 +126,17 @@ impl Metrics {
         self.ready_max_lag.store(max_lag, Ordering::Relaxed);
     }
 
-    /// Replaces the per-transform statistics with the chain's latest.
-    pub fn set_steps(&self, steps: &[StepStats]) {
+    /// Replaces the per-transform statistics of task `task` with its chain's latest.
+    pub fn set_steps(&self, task: u32, steps: &[StepStats]) {
         let mut inner = self.lock();
-        inner.steps.clear();
-        inner.steps.extend_from_slice(steps);
+        let info = inner.tasks.entry(task).or_default();
+        info.steps.clear();
+        info.steps.extend_from_slice(steps);
+    }
+
+    /// Counts a record task `task` consumed.
+    pub fn task_consumed(&self, task: u32) {
+        self.lock().tasks.entry(task).or_default().records_in += 1;
     }
 
     /// Counts an acknowledged output whose record timestamp is `timestamp_ms`: the time from
@@ -150,9 +185,9 @@ impl Metrics {
         self.lock().lag.retain(|(t, p), _| keep(t, *p));
     }
 
-    /// Sets how many partitions the consumer has assigned.
-    pub fn set_assigned(&self, partitions: usize) {
-        self.assigned.store(partitions, Ordering::Relaxed);
+    /// Sets how many partitions the consumer of task `task` has assigned.
+    pub fn set_assigned(&self, task: u32, partitions: usize) {
+        self.lock().tasks.entry(task).or_default().assigned = partitions;
     }
 
     /// Counts a hot reload of the chain that succeeded or failed
@@ -169,12 +204,12 @@ impl Metrics {
 
     /// Ready, or why not.
     fn readiness(&self) -> Result<(), String> {
-        let assigned = self.assigned.load(Ordering::Relaxed);
+        let max = self.ready_max_lag.load(Ordering::Relaxed);
+        let inner = self.lock();
+        let assigned = inner.assigned();
         if assigned == 0 {
             return Err("no partitions assigned".into());
         }
-        let max = self.ready_max_lag.load(Ordering::Relaxed);
-        let inner = self.lock();
         if inner.lag.len() < assigned {
             return Err(format!(
                 "{assigned} partitions assigned, the lag of {} known so far",
@@ -244,7 +279,8 @@ impl Metrics {
             out,
             "# HELP {name} Time one transform (and its predicate) takes over one record.\n# TYPE {name} histogram"
         );
-        for step in &inner.steps {
+        let steps = inner.steps();
+        for step in &steps {
             let labels = format!("transform=\"{}\"", escape(&step.alias));
             step.duration.render(&mut out, name, &labels);
         }
@@ -268,7 +304,7 @@ impl Metrics {
         ];
         for (name, help, get) in step_counters {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            for step in &inner.steps {
+            for step in &steps {
                 let _ = writeln!(
                     out,
                     "{name}{{transform=\"{}\"}} {}",
@@ -294,6 +330,22 @@ impl Metrics {
                 "{name}{{topic=\"{}\",partition=\"{partition}\"}} {lag}",
                 escape(topic)
             );
+        }
+        let name = "switchyard_task_records_in_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Records consumed, by task (tasks.max).\n# TYPE {name} counter"
+        );
+        for (task, info) in &inner.tasks {
+            let _ = writeln!(out, "{name}{{task=\"{task}\"}} {}", info.records_in);
+        }
+        let name = "switchyard_task_assigned_partitions";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Partitions assigned to the consumer of each task.\n# TYPE {name} gauge"
+        );
+        for (task, info) in &inner.tasks {
+            let _ = writeln!(out, "{name}{{task=\"{task}\"}} {}", info.assigned);
         }
         drop(inner);
         let _ = writeln!(
@@ -415,7 +467,7 @@ mod tests {
             out
         };
         assert!(get("/health").contains("no partitions assigned"));
-        m.set_assigned(2);
+        m.set_assigned(0, 2);
         m.set_lag("a", 0, 0);
         let health = get("/health");
         assert!(health.starts_with("HTTP/1.1 503"), "{health}");
@@ -438,7 +490,7 @@ mod tests {
         step.filtered = 1;
         step.failed = 2;
         step.duration.observe(0.000_003);
-        m.set_steps(&[step]);
+        m.set_steps(0, &[step]);
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -459,5 +511,32 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line}in\n{text}");
         }
+    }
+
+    #[test]
+    fn tasks_add_up_and_report_their_own_partitions_and_records() {
+        let m = Metrics::new();
+        for task in [0, 1] {
+            let mut step = StepStats::new("route");
+            step.records = 2 + u64::from(task);
+            step.duration.observe(0.000_003);
+            m.set_steps(task, &[step]);
+            m.set_assigned(task, 3);
+        }
+        m.task_consumed(1);
+        let text = m.render();
+        for line in [
+            "switchyard_transform_records_total{transform=\"route\"} 5\n",
+            "switchyard_transform_duration_seconds_count{transform=\"route\"} 2\n",
+            "switchyard_task_assigned_partitions{task=\"0\"} 3\n",
+            "switchyard_task_assigned_partitions{task=\"1\"} 3\n",
+            "switchyard_task_records_in_total{task=\"0\"} 0\n",
+            "switchyard_task_records_in_total{task=\"1\"} 1\n",
+        ] {
+            assert!(text.contains(line), "{line}in\n{text}");
+        }
+        // Six partitions are assigned in all, and the lag of none is known yet.
+        let why = m.readiness().unwrap_err();
+        assert!(why.contains("6 partitions assigned"), "{why}");
     }
 }

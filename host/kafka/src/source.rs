@@ -28,17 +28,24 @@ use switchyard_convert::record::{Origin, Record};
 pub struct SourceContext {
     shared: Arc<Shared>,
     metrics: Arc<Metrics>,
+    task: u32,
     revoke_timeout: Duration,
     transactions: OnceLock<Arc<Transactions>>,
 }
 
 impl SourceContext {
-    /// A context reporting to `shared` and `metrics`; a revoked partition's in-flight records
-    /// get `revoke_timeout` to be acknowledged.
-    pub fn new(shared: Arc<Shared>, metrics: Arc<Metrics>, revoke_timeout: Duration) -> Self {
+    /// A context of task `task` reporting to `shared` and `metrics`; a revoked partition's
+    /// in-flight records get `revoke_timeout` to be acknowledged.
+    pub fn new(
+        shared: Arc<Shared>,
+        metrics: Arc<Metrics>,
+        task: u32,
+        revoke_timeout: Duration,
+    ) -> Self {
         SourceContext {
             shared,
             metrics,
+            task,
             revoke_timeout,
             transactions: OnceLock::new(),
         }
@@ -145,7 +152,7 @@ impl ConsumerContext for SourceContext {
 
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, _rebalance: &Rebalance<'_>) {
         let assigned = consumer.assignment().map(|a| a.count()).unwrap_or(0);
-        self.metrics.set_assigned(assigned);
+        self.metrics.set_assigned(self.task, assigned);
     }
 }
 

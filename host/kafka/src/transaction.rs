@@ -42,18 +42,68 @@ pub const MAX_ABORTS_IN_A_ROW: u32 = 10;
 /// How often a retriable transactional call is repeated before the transaction is aborted.
 const RETRIES: u32 = 3;
 
+/// What fenced a transactional producer, from the error code the broker answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FenceCause {
+    /// `PRODUCER_FENCED` (or librdkafka's `_FENCED`): a newer producer initialised the same
+    /// `transactional.id` — another process, or this one restarted.
+    NewerProducer,
+    /// `INVALID_PRODUCER_EPOCH`: the coordinator bumped the producer's epoch itself, typically
+    /// after aborting a transaction that outlived `transaction.timeout.ms`.
+    EpochBumped,
+}
+
+impl FenceCause {
+    fn of(code: RDKafkaErrorCode) -> Option<FenceCause> {
+        match code {
+            RDKafkaErrorCode::Fenced | RDKafkaErrorCode::ProducerFenced => {
+                Some(FenceCause::NewerProducer)
+            }
+            RDKafkaErrorCode::InvalidProducerEpoch => Some(FenceCause::EpochBumped),
+            _ => None,
+        }
+    }
+
+    fn explain(self) -> &'static str {
+        match self {
+            FenceCause::NewerProducer => {
+                "the broker answered PRODUCER_FENCED: another process started with the same transactional.id"
+            }
+            FenceCause::EpochBumped => {
+                "the broker answered INVALID_PRODUCER_EPOCH: the transaction coordinator bumped the producer epoch itself, as it does when it aborts a transaction that outlived transaction.timeout.ms"
+            }
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            FenceCause::NewerProducer => {
+                " (give every process of a group its own --transactional-id)"
+            }
+            FenceCause::EpochBumped => {
+                " (commit more often with --transaction-interval-ms, or raise producer.transaction.timeout.ms)"
+            }
+        }
+    }
+}
+
 /// Why the transactional producer cannot go on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransactionError {
-    /// Another process initialised the same `transactional.id`: this producer is fenced.
+    /// The producer was fenced: its epoch is no longer the current one for its
+    /// `transactional.id`, and only a new producer can write transactions with it.
     #[error(
-        "the transactional producer `{transactional_id}` was fenced while {context}: another process started with the same transactional.id ({detail}); this process stops so that only one of them writes (give every process of a group its own --transactional-id)"
+        "the transactional producer `{transactional_id}` was fenced while {context}: {} ({detail}); this process stops so that only one producer writes with that id{}",
+        .cause.explain(),
+        .cause.hint()
     )]
     Fenced {
         /// The `transactional.id`.
         transactional_id: String,
         /// What was being done.
         context: String,
+        /// What the broker (or librdkafka) said fenced it.
+        cause: FenceCause,
         /// librdkafka's description.
         detail: String,
     },
@@ -439,10 +489,11 @@ impl Transactions {
         code: RDKafkaErrorCode,
         detail: String,
     ) -> TransactionError {
-        if is_fencing(code) {
+        if let Some(cause) = FenceCause::of(code) {
             TransactionError::Fenced {
                 transactional_id: self.transactional_id.clone(),
                 context: context.to_string(),
+                cause,
                 detail,
             }
         } else {
@@ -460,7 +511,11 @@ impl Transactions {
                 let detail = format!("{}: {}", e.name(), e.string());
                 Step::Fail(match self.producer.client().fatal_error() {
                     Some((code, fatal)) => {
-                        let code = if is_fencing(e.code()) { e.code() } else { code };
+                        let code = if FenceCause::of(e.code()).is_some() {
+                            e.code()
+                        } else {
+                            code
+                        };
                         self.fatal_with(context, code, format!("{detail} ({fatal})"))
                     }
                     None => self.fatal_with(context, e.code(), detail),
@@ -477,13 +532,24 @@ impl Transactions {
     }
 }
 
-fn is_fencing(code: RDKafkaErrorCode) -> bool {
-    matches!(
-        code,
-        RDKafkaErrorCode::Fenced
-            | RDKafkaErrorCode::ProducerFenced
-            | RDKafkaErrorCode::InvalidProducerEpoch
-    )
+/// librdkafka's (and the Java producer's) default `transaction.timeout.ms`.
+pub const DEFAULT_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The brokers' default `transaction.max.timeout.ms`: a producer asking for more is refused
+/// at `InitProducerId`.
+pub const BROKER_MAX_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// The `transaction.timeout.ms` the producer asks for when the user sets none: a transaction
+/// stays open for about one commit interval, plus the record being processed and the commit
+/// itself (bounded by `drain`), so the timeout is twice the interval plus `drain`, never below
+/// the client default, and never above the brokers' default maximum. With the client default
+/// alone, `transaction.boundary=interval` and its 60 s default interval would have the
+/// coordinator abort every transaction just before it is committed.
+pub fn transaction_timeout(interval: Duration, drain: Duration) -> Duration {
+    interval
+        .saturating_mul(2)
+        .saturating_add(drain)
+        .clamp(DEFAULT_TRANSACTION_TIMEOUT, BROKER_MAX_TRANSACTION_TIMEOUT)
 }
 
 /// The default `transactional.id`: stable for a process across restarts, as librdkafka
@@ -497,4 +563,48 @@ pub fn default_transactional_id(group_id: &str) -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "switchyard".into());
     format!("{group_id}-{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_transaction_timeout_outlasts_the_commit_interval() {
+        let drain = Duration::from_secs(30);
+        // The default interval of 100 ms keeps the client default.
+        assert_eq!(
+            transaction_timeout(Duration::from_millis(100), drain),
+            Duration::from_secs(60)
+        );
+        // `transaction.boundary=interval` with its 60 s default: 150 s, not librdkafka's 60 s.
+        assert_eq!(
+            transaction_timeout(Duration::from_secs(60), drain),
+            Duration::from_secs(150)
+        );
+        // Never above what brokers accept by default.
+        assert_eq!(
+            transaction_timeout(Duration::from_secs(3600), drain),
+            BROKER_MAX_TRANSACTION_TIMEOUT
+        );
+    }
+
+    #[test]
+    fn fencing_says_what_the_broker_answered() {
+        let error = |code| TransactionError::Fenced {
+            transactional_id: "t-1".into(),
+            context: "committing the transaction".into(),
+            cause: FenceCause::of(code).expect("a fencing code"),
+            detail: "detail".into(),
+        };
+        let newer = error(RDKafkaErrorCode::ProducerFenced).to_string();
+        assert!(
+            newer.contains("another process started with the same transactional.id"),
+            "{newer}"
+        );
+        let bumped = error(RDKafkaErrorCode::InvalidProducerEpoch).to_string();
+        assert!(bumped.contains("INVALID_PRODUCER_EPOCH"), "{bumped}");
+        assert!(!bumped.contains("another process"), "{bumped}");
+        assert_eq!(FenceCause::of(RDKafkaErrorCode::NotCoordinator), None);
+    }
 }

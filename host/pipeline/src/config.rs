@@ -62,6 +62,8 @@ pub struct SourceSpec {
     pub delivery: Option<DeliveryGuarantee>,
     /// How often a transaction is committed in exactly-once mode; `None` for the default.
     pub transaction_interval: Option<Duration>,
+    /// How many tasks `run` starts (Kafka Connect's `tasks.max`); `None` for one.
+    pub tasks: Option<u32>,
 }
 
 /// A consumer subscription.
@@ -284,6 +286,9 @@ struct SourceFile {
     delivery: Option<String>,
     /// How often a transaction is committed in exactly-once mode, in milliseconds.
     transaction_interval_ms: Option<u64>,
+    /// How many tasks `run` starts, each a consumer-group member (Kafka Connect's
+    /// `tasks.max`); at least 1.
+    tasks: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -532,10 +537,14 @@ fn source_from_toml(path: &Path, file: SourceFile) -> Result<SourceSpec, ConfigE
             ));
         }
     };
+    if file.tasks == Some(0) {
+        return Err(err("tasks", "expected at least 1 task".into()));
+    }
     Ok(SourceSpec {
         subscription,
         delivery,
         transaction_interval: file.transaction_interval_ms.map(Duration::from_millis),
+        tasks: file.tasks,
     })
 }
 
@@ -736,6 +745,7 @@ mod tests {
                 ])),
                 delivery: Some(DeliveryGuarantee::ExactlyOnce),
                 transaction_interval: Some(Duration::from_millis(500)),
+                tasks: None,
             }
         );
         let p = parse("[source]\ntopics_regex = \"product\\\\..*\"\n").unwrap();

@@ -38,6 +38,7 @@ const SOURCE_KEYS: &[&str] = &[
     "exactly.once.support",
     "transaction.boundary",
     "transaction.boundary.interval.ms",
+    "tasks.max",
 ];
 
 /// Header converters whose output equals the raw header bytes Switchyard passes through.
@@ -323,10 +324,30 @@ impl ConnectorConfig<'_> {
                 ));
             }
         };
+        // `ConnectorConfig`'s `tasks.max`: an INT, at least 1, default 1.
+        let tasks = match get("tasks.max") {
+            None => None,
+            Some(v) => match v.trim().parse::<i32>() {
+                Ok(n) if n >= 1 => Some(n as u32),
+                Ok(n) => {
+                    return Err(self.err(
+                        "tasks.max",
+                        format!("Invalid value {n} for configuration tasks.max: Value must be at least 1"),
+                    ));
+                }
+                Err(_) => {
+                    return Err(self.err(
+                        "tasks.max",
+                        format!("Invalid value {} for configuration tasks.max: Not a number of type INT", v.trim()),
+                    ));
+                }
+            },
+        };
         Ok(SourceSpec {
             subscription,
             delivery,
             transaction_interval,
+            tasks,
         })
     }
 

@@ -55,6 +55,19 @@ impl Histogram {
         self.sum += seconds;
     }
 
+    /// Adds the observations of `other`, which has the same bounds (the same step in another
+    /// task); a histogram with other bounds is left out.
+    pub fn merge(&mut self, other: &Histogram) {
+        if !std::ptr::eq(self.bounds, other.bounds) && self.bounds != other.bounds {
+            return;
+        }
+        for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
+            *mine += theirs;
+        }
+        self.count += other.count;
+        self.sum += other.sum;
+    }
+
     /// How many observations were counted.
     pub fn count(&self) -> u64 {
         self.count
@@ -102,6 +115,14 @@ pub struct StepStats {
 }
 
 impl StepStats {
+    /// Adds what the same step did in another task.
+    pub fn merge(&mut self, other: &StepStats) {
+        self.records += other.records;
+        self.filtered += other.filtered;
+        self.failed += other.failed;
+        self.duration.merge(&other.duration);
+    }
+
     /// Empty statistics of the step `alias`.
     pub fn new(alias: &str) -> Self {
         StepStats {

@@ -16,6 +16,7 @@
 //! dead-letter record [`Task::handle_failure`] gives them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::chain::{Chain, ChainError};
 use crate::config::{ErrorPolicy, Pipeline, Tolerance};
@@ -23,7 +24,7 @@ use crate::errors::{Failure, Stage, exception_class};
 use crate::stats::StepStats;
 use switchyard_convert::backoff::Backoff;
 use switchyard_convert::record::{Converters, Header, Origin, OutputRecord, Part, Record};
-use switchyard_convert::{ConvertError, Converter, retry_transient};
+use switchyard_convert::{ConvertError, Converter, retry_transient_with};
 use switchyard_engine::StepError;
 
 /// What a task did, counted the same way by `apply` and `run`.
@@ -39,6 +40,17 @@ pub struct Summary {
     pub failed: u64,
     /// Records written to the dead-letter destination.
     pub dead_lettered: u64,
+}
+
+impl Summary {
+    /// Adds another task's counts.
+    pub fn add(&mut self, other: &Summary) {
+        self.records_in += other.records_in;
+        self.records_out += other.records_out;
+        self.filtered += other.filtered;
+        self.failed += other.failed;
+        self.dead_lettered += other.dead_lettered;
+    }
 }
 
 /// Whether an input record's key and value bytes are known to be JSON text: an output part left
@@ -168,14 +180,14 @@ impl Task {
     }
 
     /// Runs one consumed record through the converters and the chain and encodes its outputs.
-    /// `stop` is asked between waits: when it answers true the record is left
-    /// [`Interrupted`].
+    /// Every wait (for a service, before a retry) is done by `wait`, given the delay; when it
+    /// answers false (the process is stopping) the record is left [`Interrupted`].
     pub fn process(
         &mut self,
         record: Record,
         origin: &Origin,
         kinds: InputKinds,
-        stop: &dyn Fn() -> bool,
+        wait: &mut dyn FnMut(Duration) -> bool,
     ) -> Result<Processed, Interrupted> {
         self.summary.records_in += 1;
         let original = self.dead_letters.then(|| record.clone());
@@ -185,22 +197,22 @@ impl Task {
         };
         // A schema registry that is down makes the record wait, never fail or be
         // dead-lettered (prefetch reports nothing else).
-        if let Err(e) = retry_transient(self.errors.retry_delay_max, stop, || {
+        if let Err(e) = retry_transient_with(self.errors.retry_delay_max, wait, || {
             record.prefetch(&self.converters)
         }) && e.is_transient()
         {
             return Err(interrupted(&e));
         }
-        let outputs = match self.apply_with_retries(record, stop) {
-            Ok(outputs) => outputs,
-            Err(e) if matches!(e.error, StepError::Transient(_)) && stop() => {
-                return Err(interrupted(&e));
+        let outputs = match self.apply_with_retries(record, wait) {
+            Retried::Done(outputs) => outputs,
+            Retried::Stopped(e) => return Err(interrupted(&e)),
+            Retried::Failed(e) => {
+                return Ok(self.failed(self.chain_failure(origin, &e, original)));
             }
-            Err(e) => return Ok(self.failed(self.chain_failure(origin, &e, original))),
         };
         let mut encoded = Vec::with_capacity(outputs.len());
         for output in outputs {
-            match self.encode(output, origin, kinds, stop) {
+            match self.encode(output, origin, kinds, wait) {
                 Ok(record) => encoded.push(record),
                 Err((_, e)) if e.is_transient() => return Err(interrupted(&e)),
                 Err((stage, e)) => {
@@ -250,29 +262,32 @@ impl Task {
     }
 
     /// Runs the chain, retrying a transient failure as Connect's `RetryWithToleranceOperator`
-    /// does, until `errors.retry.timeout` or `stop`.
+    /// does, until `errors.retry.timeout` or until `wait` says to stop.
     fn apply_with_retries(
         &mut self,
         record: Record,
-        stop: &dyn Fn() -> bool,
-    ) -> Result<Vec<Record>, ChainError> {
-        if self.errors.retry_timeout == Some(std::time::Duration::ZERO) {
-            return self.chain.apply(record);
+        wait: &mut dyn FnMut(Duration) -> bool,
+    ) -> Retried {
+        if self.errors.retry_timeout == Some(Duration::ZERO) {
+            return match self.chain.apply(record) {
+                Ok(outputs) => Retried::Done(outputs),
+                Err(e) => Retried::Failed(e),
+            };
         }
         let mut backoff = Backoff::new(self.errors.retry_timeout, self.errors.retry_delay_max);
         loop {
             match self.chain.apply(record.clone()) {
+                Ok(outputs) => return Retried::Done(outputs),
                 Err(e) if matches!(e.error, StepError::Transient(_)) => {
-                    let Some(wait) = backoff.next_wait() else {
-                        return Err(e);
+                    let Some(delay) = backoff.next_wait() else {
+                        return Retried::Failed(e);
                     };
-                    if stop() {
-                        return Err(e);
+                    tracing::debug!("retrying in {delay:?} after a transient failure: {e}");
+                    if !wait(delay) {
+                        return Retried::Stopped(e);
                     }
-                    tracing::debug!("retrying in {wait:?} after a transient failure: {e}");
-                    std::thread::sleep(wait);
                 }
-                other => return other,
+                Err(e) => return Retried::Failed(e),
             }
         }
     }
@@ -309,16 +324,16 @@ impl Task {
     }
 
     /// Encodes a chain output; an untouched part passes through as its bytes. A converter
-    /// waiting for its registry retries until `stop`.
+    /// waiting for its registry retries until `wait` says to stop.
     fn encode(
         &self,
         record: Record,
         origin: &Origin,
         kinds: InputKinds,
-        stop: &dyn Fn() -> bool,
+        wait: &mut dyn FnMut(Duration) -> bool,
     ) -> Result<OutputRecord, (Stage, ConvertError)> {
-        let encode = |part: &Part, converter: &Converter, stage: Stage, was_json: bool| {
-            let bytes = retry_transient(self.errors.retry_delay_max, stop, || {
+        let mut encode = |part: &Part, converter: &Converter, stage: Stage, was_json: bool| {
+            let bytes = retry_transient_with(self.errors.retry_delay_max, wait, || {
                 part.encode(converter, &record.topic)
             })
             .map_err(|e| (stage, e))?;
@@ -422,6 +437,16 @@ impl Task {
             Vec::new()
         }
     }
+}
+
+/// How running the chain with retries ended.
+enum Retried {
+    /// The chain's outputs.
+    Done(Vec<Record>),
+    /// The record failed (retries exhausted, or a failure that is not transient).
+    Failed(ChainError),
+    /// A transient failure was being retried when the process was asked to stop.
+    Stopped(ChainError),
 }
 
 /// `topic[partition]@offset`.

@@ -800,6 +800,67 @@ fn a_registry_that_is_down_makes_run_wait_and_deliver_everything_when_it_returns
     }
 }
 
+/// A registry outage longer than `max.poll.interval.ms`: while the record waits, the runner
+/// keeps polling with its partitions paused (as `WorkerSinkTask` does), so librdkafka never
+/// declares the poll interval exceeded and the group never revokes its partitions; once the
+/// registry is back every record arrives once.
+#[test]
+fn a_long_registry_outage_keeps_the_runner_in_its_group() {
+    use crate::brokers::{Reader, Runner, wait_for};
+    use std::time::Duration;
+
+    let MockRun {
+        mut fake,
+        records,
+        cluster,
+        dir,
+        config,
+    } = products_on_the_mock_cluster();
+    fake.go_down();
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            config.to_str().expect("path"),
+            "--bootstrap-servers",
+            &cluster.bootstrap,
+            "--topics",
+            "product.public.products",
+            "--no-metrics",
+            "--property",
+            "consumer.session.timeout.ms=6000",
+            "--property",
+            "consumer.max.poll.interval.ms=6000",
+        ],
+        &dir.path().join("run.log"),
+    );
+    // Waits of 300, 600, 1200, 2400 and 4800 ms: the sixth retry comes after 9.3 s of outage,
+    // half as long again as the poll interval.
+    wait_for(
+        "six retries against the registry",
+        Duration::from_secs(90),
+        || {
+            runner.assert_running();
+            (runner.log().matches("retrying in").count() >= 6).then_some(())
+        },
+    );
+    fake.come_up();
+    let mut out = Reader::new(&cluster.bootstrap, &[("product-events", 1)]);
+    out.read_at_least(records.len(), Duration::from_secs(60));
+    let status = runner.terminate(Duration::from_secs(60));
+    let log = runner.log();
+    assert!(status.success(), "{log}");
+    assert!(!log.contains("poll interval"), "{log}");
+    // One assignment, and one revocation: the shutdown's.
+    assert_eq!(log.matches("partitions assigned").count(), 1, "{log}");
+    assert_eq!(log.matches("partitions revoked").count(), 1, "{log}");
+    let summary = format!(
+        "records in: {n}, out: {n}, filtered: 0, failed: 0, dead-lettered: 0",
+        n = records.len()
+    );
+    assert!(log.contains(&summary), "{log}");
+    assert_eq!(out.records.len(), records.len());
+}
+
 /// SIGTERM while a record waits for a registry that is down stops the runner (exit 1, naming
 /// the record) without failing, dead-lettering or committing the record; once the registry is
 /// back, the next run delivers everything.

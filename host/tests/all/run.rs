@@ -521,6 +521,20 @@ fn assert_complete_and_ordered(records: &[Rec], keys: usize, per_key: usize) {
 
 #[test]
 fn a_runner_killed_mid_stream_loses_nothing_and_keeps_key_order() {
+    killed_mid_stream(&[]);
+}
+
+/// The same with three tasks in the process: each task's partitions resume from what that
+/// task committed.
+#[test]
+fn a_runner_of_three_tasks_killed_mid_stream_loses_nothing_and_keeps_key_order() {
+    killed_mid_stream(&["--tasks", "3"]);
+}
+
+/// Kills `switchyard run` (started with `extra` arguments) three times mid-stream with
+/// SIGKILL, then lets a fourth run finish: every record is written at least once, and each
+/// key's values in order.
+fn killed_mid_stream(extra: &[&str]) {
     const KEYS: usize = 40;
     const PER_KEY: usize = 1500;
     let cluster = MockCluster::start(1, &[("raw", 4), ("out", 4)]);
@@ -529,7 +543,7 @@ fn a_runner_killed_mid_stream_loses_nothing_and_keeps_key_order() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let pipeline = passthrough_pipeline(dir.path());
-    let args = [
+    let mut args = vec![
         "--config",
         pipeline.to_str().expect("path"),
         "--bootstrap-servers",
@@ -549,6 +563,7 @@ fn a_runner_killed_mid_stream_loses_nothing_and_keeps_key_order() {
         "--property",
         "consumer.max.partition.fetch.bytes=5000",
     ];
+    args.extend_from_slice(extra);
     let mut reader = Reader::new(&cluster.bootstrap, &[("out", 4)]);
     let total = input.len();
     let mut kills = 0;
@@ -945,6 +960,47 @@ mod exactly_once {
         );
         assert!(log.contains("aborted: 0"), "{log}");
         assert!(!log.contains("transactions committed: 0"), "{log}");
+    }
+
+    /// Two tasks in one process, each with its own transactional producer whose id is derived
+    /// from the base (`<base>-<task>`): both run the whole transactional sequence, and every
+    /// record arrives once.
+    #[test]
+    fn two_tasks_each_commit_transactions_under_a_derived_transactional_id() {
+        const KEYS: usize = 20;
+        const PER_KEY: usize = 100;
+        let cluster = MockCluster::start(1, &[("raw", 4), ("out", 4)]);
+        let input = keyed_input("raw", KEYS, PER_KEY);
+        produce(&cluster.bootstrap, &input);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pipeline = passthrough_pipeline(dir.path());
+        let mut args = eos_args(
+            pipeline.to_str().expect("path"),
+            &cluster.bootstrap,
+            "eos-tasks",
+            "eos-tasks-1",
+        );
+        args.extend(["--tasks", "2"]);
+        let mut runner = Runner::start(&args, &dir.path().join("run.log"));
+        let mut reader = Reader::new(&cluster.bootstrap, &[("out", 4)]);
+        wait_for("every record", Duration::from_secs(120), || {
+            reader.poll();
+            runner.assert_running();
+            (reader.records.len() >= input.len()).then_some(())
+        });
+        let status = runner.terminate(SHUTDOWN);
+        let log = runner.log();
+        assert!(status.success(), "{status}: {log}");
+        reader.poll();
+        assert_eq!(reader.records.len(), input.len(), "{log}");
+        assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
+        for id in ["eos-tasks-1-0", "eos-tasks-1-1"] {
+            assert!(
+                log.contains(&format!("exactly-once: transactional.id {id},")),
+                "{log}"
+            );
+        }
+        assert_eq!(log.matches("aborted: 0").count(), 2, "{log}");
     }
 
     /// Injects `count` errors on `api` before the runner starts, so its first transactions
@@ -1435,4 +1491,101 @@ dead_letter_replication_factor = 1
     };
     assert_eq!(reports(&apply_log).len(), 2, "{apply_log}");
     assert_eq!(reports(&run_log), reports(&apply_log), "{run_log}");
+}
+
+/// `tasks.max=3` over 6-partition raw topics on a real broker: three tasks in one process join
+/// the consumer group, share the partitions, and together write per key, in order, what
+/// `apply` writes.
+#[test]
+fn three_tasks_share_the_partitions_and_write_what_apply_writes() {
+    let Some(broker) =
+        tansu_or_skip("three_tasks_share_the_partitions_and_write_what_apply_writes")
+    else {
+        return;
+    };
+    let mut topics: Vec<(&str, i32)> = RAW_TOPICS.iter().map(|t| (*t, 6)).collect();
+    topics.push(("product-events", 3));
+    create_topics(&broker.bootstrap, &topics);
+    let fixture = fixtures().join("with-schema.jsonl");
+    let input = jsonl_records(&std::fs::read_to_string(&fixture).expect("fixture"));
+    produce(&broker.bootstrap, &input);
+
+    // The seed connector, as is, with `tasks.max` set.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut connector: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("postgres-product-connector.json"))
+            .expect("connector"),
+    )
+    .expect("connector JSON");
+    let settings = connector
+        .get_mut("config")
+        .and_then(|c| c.as_object_mut())
+        .expect("a config object");
+    settings.insert("tasks.max".into(), "3".into());
+    let config = dir.path().join("connector.json");
+    std::fs::write(&config, connector.to_string()).expect("write connector");
+
+    let applied = switchyard(&[
+        "apply",
+        "--config",
+        config.to_str().expect("path"),
+        "--input",
+        fixture.to_str().expect("path"),
+        "--quiet",
+    ]);
+    assert!(applied.status.success());
+    let expected = jsonl_records(&String::from_utf8_lossy(&applied.stdout));
+    assert_eq!(expected.len(), 139);
+
+    let port = free_port();
+    let metrics = format!("127.0.0.1:{port}");
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            config.to_str().expect("path"),
+            "--bootstrap-servers",
+            &broker.bootstrap,
+            "--group-id",
+            "switchyard-tasks-test",
+            "--metrics-address",
+            &metrics,
+            "--property",
+            "consumer.session.timeout.ms=6000",
+        ],
+        &dir.path().join("run.log"),
+    );
+    let mut reader = Reader::new(&broker.bootstrap, &[("product-events", 3)]);
+    reader.read_at_least(expected.len(), Duration::from_secs(120));
+    assert_eq!(reader.records.len(), expected.len(), "{}", runner.log());
+    assert_eq!(values_by_key(&reader.records), values_by_key(&expected));
+
+    // Once the group has settled, each task holds a share of the 42 partitions.
+    let assigned = |text: &str, task: u32| -> Option<u64> {
+        let prefix = format!("switchyard_task_assigned_partitions{{task=\"{task}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .and_then(|n| n.trim().parse().ok())
+    };
+    let shares = wait_for(
+        "three tasks sharing 42 partitions",
+        Duration::from_secs(60),
+        || {
+            runner.assert_running();
+            let text = http_get(port, "/metrics")?;
+            let shares: Vec<u64> = (0..3).map(|t| assigned(&text, t)).collect::<Option<_>>()?;
+            (shares.iter().sum::<u64>() == 42 && shares.iter().all(|&n| n > 0)).then_some(shares)
+        },
+    );
+    assert_eq!(shares.len(), 3);
+    let log = runner.log();
+    for task in 0..3 {
+        assert!(log.contains(&format!("task {task} consuming")), "{log}");
+    }
+    let status = runner.terminate(Duration::from_secs(60));
+    assert!(status.success(), "{status}: {}", runner.log());
+    assert!(
+        runner.log().contains("records in: 139, out: 139"),
+        "{}",
+        runner.log()
+    );
 }
