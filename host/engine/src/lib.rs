@@ -510,7 +510,6 @@ fn new_store(
         limits: GuestLimits {
             limits: StoreLimitsBuilder::new()
                 .memory_size(limits.memory_bytes)
-                .trap_on_grow_failure(true)
                 .build(),
             memory_bytes: 0,
         },
@@ -530,6 +529,16 @@ fn new_store(
     store
 }
 
+/// A guest asked for more linear memory than its limit (`limits.memory_bytes`) allows, or the
+/// host could not give it: the trap error the limiter raises, found again by its type when
+/// the call's failure is classified.
+#[derive(Debug, thiserror::Error)]
+#[error("the guest's memory cannot grow to {desired} bytes")]
+struct MemoryExhausted {
+    /// The size asked for (0 when the host's allocation failed).
+    desired: usize,
+}
+
 /// A guest's resource limits (wasmtime's [`StoreLimits`]), and the memory it has grown to.
 struct GuestLimits {
     limits: StoreLimits,
@@ -544,15 +553,18 @@ impl wasmtime::ResourceLimiter for GuestLimits {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let allowed = self.limits.memory_growing(current, desired, maximum)?;
-        if allowed {
-            self.memory_bytes += desired.saturating_sub(current);
+        // A growth past the limit traps with a typed error rather than letting `memory.grow`
+        // answer -1: most guest allocators abort on -1 anyway, and the trap tells the record's
+        // failure apart as `StepError::OutOfMemory`.
+        if !self.limits.memory_growing(current, desired, maximum)? {
+            return Err(wasmtime::Error::new(MemoryExhausted { desired }));
         }
-        Ok(allowed)
+        self.memory_bytes += desired.saturating_sub(current);
+        Ok(true)
     }
 
     fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.limits.memory_grow_failed(error)
+        Err(error.context(MemoryExhausted { desired: 0 }))
     }
 
     fn table_growing(
@@ -602,13 +614,10 @@ fn classify(error: wasmtime::Error, limits: Limits) -> StepError {
     {
         return StepError::Timeout(limits.call_timeout);
     }
-    let message = format!("{error:#}");
-    if message.contains("forcing trap when growing memory")
-        || message.contains("forcing a memory growth failure")
-    {
+    if error.chain().any(|e| e.is::<MemoryExhausted>()) {
         return StepError::OutOfMemory(limits.memory_bytes);
     }
-    StepError::Trap(message)
+    StepError::Trap(format!("{error:#}"))
 }
 
 impl From<wit_types::TransformError> for StepError {
