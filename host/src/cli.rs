@@ -178,12 +178,15 @@ pub enum CliError {
     /// A record failed and `errors.tolerance` is `none`: exit 1.
     #[error("{0}")]
     RecordFailed(String),
-    /// A usage error of `run` (no topics, no brokers, a malformed property): exit 2.
+    /// A usage error (a lookup file that cannot be read, a project that cannot be created):
+    /// exit 2.
     #[error("{0}")]
     Usage(String),
-    /// `run` stopped on a broker or delivery failure: exit 1.
-    #[error("{0}")]
-    Runtime(String),
+    /// `run` could not start or stopped with an error: exit 2 for a configuration the runner
+    /// cannot use (no topics, no brokers, a malformed property), 1 for a broker, delivery or
+    /// transaction failure.
+    #[error(transparent)]
+    Run(switchyard_kafka::RunError),
     /// `schema check` found an incompatibility (exit 1) or could not read a schema (exit 2).
     #[error(transparent)]
     Schema(#[from] SchemaCheckError),
@@ -193,7 +196,9 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::RecordFailed(_) | CliError::Runtime(_) => 1,
+            CliError::RecordFailed(_) => 1,
+            CliError::Run(e) if e.is_config() => 2,
+            CliError::Run(_) => 1,
             CliError::Config(_) | CliError::Io { .. } | CliError::Usage(_) => 2,
             CliError::Schema(e) => e.exit_code(),
         }
@@ -504,8 +509,7 @@ pub fn run(
     let summary = switchyard_kafka::run(&options, shutdown).map_err(|e| match e {
         switchyard_kafka::RunError::Config(e) => CliError::Config(e),
         switchyard_kafka::RunError::RecordFailed(m) => CliError::RecordFailed(m),
-        e if e.is_config() => CliError::Usage(e.to_string()),
-        e => CliError::Runtime(e.to_string()),
+        e => CliError::Run(e),
     })?;
     tracing::info!(
         "records in: {}, out: {}, filtered: {}, failed: {}, dead-lettered: {}",

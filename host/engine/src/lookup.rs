@@ -575,51 +575,13 @@ impl Lookups {
         Ok(())
     }
 
-    /// The `switchyard_lookup_entries` and `switchyard_lookup_bytes` gauges, in the Prometheus
-    /// text format.
-    pub fn render_metrics(&self, out: &mut String) {
-        use std::fmt::Write as _;
-        if self.tables.is_empty() {
-            return;
-        }
-        let sizes: Vec<(&str, TableSize)> = self
-            .tables
+    /// Each table's name and size, in the order the tables were declared (for metrics).
+    pub fn sizes(&self) -> Vec<(String, TableSize)> {
+        self.tables
             .iter()
-            .map(|t| (t.spec.name.as_str(), t.size()))
-            .collect();
-        let _ = writeln!(
-            out,
-            "# HELP switchyard_lookup_entries Keys held by a lookup table.\n# TYPE switchyard_lookup_entries gauge"
-        );
-        for (name, size) in &sizes {
-            let _ = writeln!(
-                out,
-                "switchyard_lookup_entries{{table=\"{}\"}} {}",
-                escape_label(name),
-                size.entries
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP switchyard_lookup_bytes Bytes of keys and values held by a lookup table (values as payload JSON text).\n# TYPE switchyard_lookup_bytes gauge"
-        );
-        for (name, size) in &sizes {
-            let _ = writeln!(
-                out,
-                "switchyard_lookup_bytes{{table=\"{}\"}} {}",
-                escape_label(name),
-                size.bytes
-            );
-        }
+            .map(|t| (t.spec.name.clone(), t.size()))
+            .collect()
     }
-}
-
-/// A Prometheus label value: backslash, double quote and newline escaped.
-fn escape_label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -782,15 +744,9 @@ mod tests {
             err.contains("max.byte") && err.contains("max.bytes"),
             "{err}"
         );
-        let mut out = String::new();
-        lookups.render_metrics(&mut out);
-        assert!(
-            out.contains("switchyard_lookup_entries{table=\"prices\"} 0\n"),
-            "{out}"
-        );
-        assert!(
-            out.contains("switchyard_lookup_bytes{table=\"prices\"} 0\n"),
-            "{out}"
-        );
+        let sizes = lookups.sizes();
+        assert_eq!(sizes.len(), 1);
+        assert_eq!(sizes[0].0, "prices");
+        assert_eq!((sizes[0].1.entries, sizes[0].1.bytes), (0, 0));
     }
 }

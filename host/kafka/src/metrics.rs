@@ -4,16 +4,24 @@
 //! from a record's timestamp to the acknowledgement of its output; the consumer lag per
 //! partition) and `/health` (200 once partitions are assigned and caught up, 503 before).
 //!
-//! The server is a plain thread on a `std::net::TcpListener`: scrapes are rare and small, and
-//! it keeps an async runtime out of the process.
+//! The exposition is `prometheus-client`'s (OpenMetrics text), from a snapshot of the runner's
+//! counters; the server answers each connection on a thread of its own (see
+//! [`Metrics::serve`]), which keeps an async runtime out of the process.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, MetricEncoder, NoLabelSet};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::Registry;
+use switchyard_engine::lookup::TableSize;
 
 pub use switchyard_pipeline::stats::{Histogram, LATENCY_BUCKETS, StepStats};
 
@@ -230,152 +238,74 @@ impl Metrics {
         let _ = self.lookups.set(lookups);
     }
 
-    /// The metrics in the Prometheus text exposition format.
+    /// The metrics in the OpenMetrics text format (which Prometheus scrapes), encoded by
+    /// `prometheus-client` from a snapshot taken under the lock.
     pub fn render(&self) -> String {
         let inner = self.lock();
-        let mut out = String::new();
-        type Counter = (&'static str, &'static str, fn(&TopicCounts) -> u64);
-        let counters: [Counter; 5] = [
-            (
-                "switchyard_records_in_total",
-                "Records consumed, by input topic.",
-                |c| c.records_in,
-            ),
-            (
-                "switchyard_records_out_total",
-                "Records produced and acknowledged, by output topic.",
-                |c| c.records_out,
-            ),
-            (
-                "switchyard_records_filtered_total",
-                "Records a transform filtered out, by input topic.",
-                |c| c.filtered,
-            ),
-            (
-                "switchyard_records_failed_total",
-                "Records that failed, by input topic.",
-                |c| c.failed,
-            ),
-            (
-                "switchyard_records_dead_lettered_total",
-                "Failed records sent to the dead-letter topic, by input topic.",
-                |c| c.dead_lettered,
-            ),
-        ];
-        for (name, help, get) in counters {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            for (topic, counts) in &inner.topics {
-                let _ = writeln!(out, "{name}{{topic=\"{}\"}} {}", escape(topic), get(counts));
-            }
-        }
-        let name = "switchyard_chain_duration_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Time to run the chain over one record.\n# TYPE {name} histogram"
-        );
-        inner.chain_latency.render(&mut out, name, "");
-        let name = "switchyard_transform_duration_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Time one transform (and its predicate) takes over one record.\n# TYPE {name} histogram"
-        );
-        let steps = inner.steps();
-        for step in &steps {
-            let labels = format!("transform=\"{}\"", escape(&step.alias));
-            step.duration.render(&mut out, name, &labels);
-        }
-        type StepCounter = (&'static str, &'static str, fn(&StepStats) -> u64);
-        let step_counters: [StepCounter; 3] = [
-            (
-                "switchyard_transform_records_total",
-                "Records a transform was given.",
-                |s| s.records,
-            ),
-            (
-                "switchyard_transform_filtered_total",
-                "Records a transform filtered out.",
-                |s| s.filtered,
-            ),
-            (
-                "switchyard_transform_failed_total",
-                "Records a transform (or its predicate) failed on.",
-                |s| s.failed,
-            ),
-        ];
-        for (name, help, get) in step_counters {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            for step in &steps {
-                let _ = writeln!(
-                    out,
-                    "{name}{{transform=\"{}\"}} {}",
-                    escape(&step.alias),
-                    get(step)
-                );
-            }
-        }
-        let name = "switchyard_end_to_end_latency_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} From a record's timestamp to the acknowledgement of its output.\n# TYPE {name} histogram"
-        );
-        inner.end_to_end.render(&mut out, name, "");
-        let name = "switchyard_consumer_lag";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Records between the committed offset and the end of the partition.\n# TYPE {name} gauge"
-        );
-        for ((topic, partition), lag) in &inner.lag {
-            let _ = writeln!(
-                out,
-                "{name}{{topic=\"{}\",partition=\"{partition}\"}} {lag}",
-                escape(topic)
-            );
-        }
-        let name = "switchyard_task_records_in_total";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Records consumed, by task (tasks.max).\n# TYPE {name} counter"
-        );
-        for (task, info) in &inner.tasks {
-            let _ = writeln!(out, "{name}{{task=\"{task}\"}} {}", info.records_in);
-        }
-        let name = "switchyard_task_assigned_partitions";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Partitions assigned to the consumer of each task.\n# TYPE {name} gauge"
-        );
-        for (task, info) in &inner.tasks {
-            let _ = writeln!(out, "{name}{{task=\"{task}\"}} {}", info.assigned);
-        }
+        let snapshot = Snapshot {
+            topics: inner.topics.iter().map(|(t, c)| (t.clone(), *c)).collect(),
+            chain_latency: inner.chain_latency.clone(),
+            end_to_end: inner.end_to_end.clone(),
+            steps: inner.steps(),
+            lag: inner.lag.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            tasks: inner
+                .tasks
+                .iter()
+                .map(|(id, t)| (*id, t.records_in, t.assigned))
+                .collect(),
+            ready: false,
+            reloads: [
+                self.reloads[0].load(Ordering::Relaxed),
+                self.reloads[1].load(Ordering::Relaxed),
+            ],
+            lookups: self.lookups.get().map(|l| l.sizes()).unwrap_or_default(),
+        };
         drop(inner);
-        let _ = writeln!(
-            out,
-            "# HELP switchyard_ready Whether partitions are assigned and caught up.\n# TYPE switchyard_ready gauge\nswitchyard_ready {}",
-            u8::from(self.is_ready())
-        );
-        let _ = writeln!(
-            out,
-            "# HELP switchyard_reloads_total Hot reloads of the chain, by result.\n# TYPE switchyard_reloads_total counter\nswitchyard_reloads_total{{result=\"ok\"}} {}\nswitchyard_reloads_total{{result=\"failed\"}} {}",
-            self.reloads[0].load(Ordering::Relaxed),
-            self.reloads[1].load(Ordering::Relaxed)
-        );
-        if let Some(lookups) = self.lookups.get() {
-            lookups.render_metrics(&mut out);
-        }
+        let snapshot = Snapshot {
+            ready: self.is_ready(),
+            ..snapshot
+        };
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(snapshot));
+        let mut out = String::new();
+        // Encoding into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
         out
     }
 
-    /// Serves `/metrics` and `/health` on `address` from a background thread; returns the
+    /// Serves `/metrics` and `/health` on `address` from background threads; returns the
     /// bound address (useful with port 0).
+    ///
+    /// Each connection is answered on a thread of its own, so scrapes are served concurrently
+    /// and a client that is slow or never finishes its request holds up no other: a request
+    /// must arrive within [`REQUEST_TIMEOUT`] and fit in [`MAX_REQUEST_BYTES`], and at most
+    /// [`MAX_CONNECTIONS`] are served at once (more are closed at once). Written here rather
+    /// than taken from `tiny_http`, which sets no read timeout (a burst of unfinished requests
+    /// starved its thread pool when tried against the test below), or from `hyper`, which needs
+    /// an async runtime the process does not otherwise have.
     pub fn serve(self: &Arc<Self>, address: &str) -> std::io::Result<SocketAddr> {
         let listener = TcpListener::bind(address)?;
         let bound = listener.local_addr()?;
         let metrics = Arc::clone(self);
+        let open = Arc::new(AtomicUsize::new(0));
         std::thread::Builder::new()
             .name("switchyard-http".into())
             .spawn(move || {
                 for stream in listener.incoming().flatten() {
-                    if let Err(e) = metrics.respond(stream) {
+                    if open.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+                        open.fetch_sub(1, Ordering::AcqRel);
+                        continue;
+                    }
+                    let (metrics, open) = (Arc::clone(&metrics), Arc::clone(&open));
+                    let spawned = std::thread::Builder::new()
+                        .name("switchyard-http-conn".into())
+                        .spawn(move || {
+                            if let Err(e) = metrics.respond(stream) {
+                                tracing::debug!("metrics request: {e}");
+                            }
+                            open.fetch_sub(1, Ordering::AcqRel);
+                        });
+                    if let Err(e) = spawned {
                         tracing::debug!("metrics request: {e}");
                     }
                 }
@@ -384,8 +314,8 @@ impl Metrics {
     }
 
     fn respond(&self, stream: TcpStream) -> std::io::Result<()> {
-        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-        let mut reader = BufReader::new(stream.try_clone()?);
+        stream.set_read_timeout(Some(REQUEST_TIMEOUT))?;
+        let mut reader = BufReader::new(Read::take(stream.try_clone()?, MAX_REQUEST_BYTES));
         let mut request_line = String::new();
         reader.read_line(&mut request_line)?;
         // Skip the request headers.
@@ -397,7 +327,7 @@ impl Metrics {
         let (status, content_type, body) = match path {
             "/metrics" => (
                 "200 OK",
-                "text/plain; version=0.0.4; charset=utf-8",
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
                 self.render(),
             ),
             "/health" => match self.readiness() {
@@ -416,6 +346,240 @@ impl Metrics {
     }
 }
 
+/// How long a client may take to send its request.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+/// The longest request (line and headers) read.
+pub const MAX_REQUEST_BYTES: u64 = 8 * 1024;
+/// Connections served at once.
+pub const MAX_CONNECTIONS: usize = 32;
+
+/// What one scrape reports, copied out of the shared state so that encoding holds no lock.
+#[derive(Debug)]
+struct Snapshot {
+    topics: Vec<(String, TopicCounts)>,
+    chain_latency: Histogram,
+    end_to_end: Histogram,
+    steps: Vec<StepStats>,
+    lag: Vec<((String, i32), i64)>,
+    /// Per task: its number, records consumed, partitions assigned.
+    tasks: Vec<(u32, u64, usize)>,
+    ready: bool,
+    reloads: [u64; 2],
+    lookups: Vec<(String, TableSize)>,
+}
+
+type Encoder<'a> = DescriptorEncoder<'a>;
+
+/// A counter per label value.
+fn counters(
+    encoder: &mut Encoder<'_>,
+    name: &str,
+    help: &str,
+    label: &str,
+    values: impl Iterator<Item = (String, u64)>,
+) -> std::fmt::Result {
+    let mut metric = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+    for (value, n) in values {
+        let labels = [(label, escape(&value))];
+        ConstCounter::new(n).encode(metric.encode_family(&labels)?)?;
+    }
+    Ok(())
+}
+
+/// A gauge per label set.
+fn gauges(
+    encoder: &mut Encoder<'_>,
+    name: &str,
+    help: &str,
+    values: impl Iterator<Item = (Vec<(&'static str, String)>, i64)>,
+) -> std::fmt::Result {
+    let mut metric = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    for (labels, n) in values {
+        ConstGauge::new(n).encode(metric.encode_family(&labels)?)?;
+    }
+    Ok(())
+}
+
+impl Collector for Snapshot {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> std::fmt::Result {
+        type Count = (&'static str, &'static str, fn(&TopicCounts) -> u64);
+        let per_topic: [Count; 5] = [
+            (
+                "switchyard_records_in",
+                "Records consumed, by input topic.",
+                |c| c.records_in,
+            ),
+            (
+                "switchyard_records_out",
+                "Records produced and acknowledged, by output topic.",
+                |c| c.records_out,
+            ),
+            (
+                "switchyard_records_filtered",
+                "Records a transform filtered out, by input topic.",
+                |c| c.filtered,
+            ),
+            (
+                "switchyard_records_failed",
+                "Records that failed, by input topic.",
+                |c| c.failed,
+            ),
+            (
+                "switchyard_records_dead_lettered",
+                "Failed records sent to the dead-letter topic, by input topic.",
+                |c| c.dead_lettered,
+            ),
+        ];
+        for (name, help, get) in per_topic {
+            counters(
+                &mut encoder,
+                name,
+                help,
+                "topic",
+                self.topics.iter().map(|(t, c)| (t.clone(), get(c))),
+            )?;
+        }
+        let mut metric = encoder.encode_descriptor(
+            "switchyard_chain_duration_seconds",
+            "Time to run the chain over one record.",
+            None,
+            MetricType::Histogram,
+        )?;
+        histogram(&mut metric, &self.chain_latency)?;
+        let mut metric = encoder.encode_descriptor(
+            "switchyard_transform_duration_seconds",
+            "Time one transform (and its predicate) takes over one record.",
+            None,
+            MetricType::Histogram,
+        )?;
+        for step in &self.steps {
+            let labels = [("transform", escape(&step.alias))];
+            histogram(&mut metric.encode_family(&labels)?, &step.duration)?;
+        }
+        type StepCount = (&'static str, &'static str, fn(&StepStats) -> u64);
+        let per_step: [StepCount; 3] = [
+            (
+                "switchyard_transform_records",
+                "Records a transform was given.",
+                |s| s.records,
+            ),
+            (
+                "switchyard_transform_filtered",
+                "Records a transform filtered out.",
+                |s| s.filtered,
+            ),
+            (
+                "switchyard_transform_failed",
+                "Records a transform (or its predicate) failed on.",
+                |s| s.failed,
+            ),
+        ];
+        for (name, help, get) in per_step {
+            counters(
+                &mut encoder,
+                name,
+                help,
+                "transform",
+                self.steps.iter().map(|s| (s.alias.clone(), get(s))),
+            )?;
+        }
+        let mut metric = encoder.encode_descriptor(
+            "switchyard_end_to_end_latency_seconds",
+            "From a record's timestamp to the acknowledgement of its output.",
+            None,
+            MetricType::Histogram,
+        )?;
+        histogram(&mut metric, &self.end_to_end)?;
+        gauges(
+            &mut encoder,
+            "switchyard_consumer_lag",
+            "Records between the committed offset and the end of the partition.",
+            self.lag.iter().map(|((topic, partition), lag)| {
+                (
+                    vec![
+                        ("topic", escape(topic)),
+                        ("partition", partition.to_string()),
+                    ],
+                    *lag,
+                )
+            }),
+        )?;
+        counters(
+            &mut encoder,
+            "switchyard_task_records_in",
+            "Records consumed, by task (tasks.max).",
+            "task",
+            self.tasks.iter().map(|(id, n, _)| (id.to_string(), *n)),
+        )?;
+        gauges(
+            &mut encoder,
+            "switchyard_task_assigned_partitions",
+            "Partitions assigned to the consumer of each task.",
+            self.tasks.iter().map(|(id, _, assigned)| {
+                (
+                    vec![("task", id.to_string())],
+                    i64::try_from(*assigned).unwrap_or(i64::MAX),
+                )
+            }),
+        )?;
+        let ready = ConstGauge::new(i64::from(self.ready));
+        ready.encode(encoder.encode_descriptor(
+            "switchyard_ready",
+            "Whether partitions are assigned and caught up.",
+            None,
+            MetricType::Gauge,
+        )?)?;
+        counters(
+            &mut encoder,
+            "switchyard_reloads",
+            "Hot reloads of the chain, by result.",
+            "result",
+            [
+                ("ok".to_string(), self.reloads[0]),
+                ("failed".to_string(), self.reloads[1]),
+            ]
+            .into_iter(),
+        )?;
+        if !self.lookups.is_empty() {
+            gauges(
+                &mut encoder,
+                "switchyard_lookup_entries",
+                "Keys held by a lookup table.",
+                self.lookups.iter().map(|(name, size)| {
+                    (
+                        vec![("table", escape(name))],
+                        i64::try_from(size.entries).unwrap_or(i64::MAX),
+                    )
+                }),
+            )?;
+            gauges(
+                &mut encoder,
+                "switchyard_lookup_bytes",
+                "Bytes of keys and values held by a lookup table (values as payload JSON text).",
+                self.lookups.iter().map(|(name, size)| {
+                    (
+                        vec![("table", escape(name))],
+                        i64::try_from(size.bytes).unwrap_or(i64::MAX),
+                    )
+                }),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Encodes one of the pipeline's histograms.
+fn histogram(metric: &mut MetricEncoder<'_>, histogram: &Histogram) -> std::fmt::Result {
+    metric.encode_histogram::<NoLabelSet>(
+        histogram.sum(),
+        histogram.count(),
+        &histogram.buckets(),
+        None,
+    )
+}
+
+/// A label value with backslash, double quote and newline escaped, as the exposition formats
+/// require: `prometheus-client` 0.24 writes label values as they are.
 fn escape(label: &str) -> String {
     label
         .replace('\\', "\\\\")
@@ -502,10 +666,10 @@ mod tests {
             "switchyard_transform_records_total{transform=\"Route\\\"r\"} 3\n",
             "switchyard_transform_filtered_total{transform=\"Route\\\"r\"} 1\n",
             "switchyard_transform_failed_total{transform=\"Route\\\"r\"} 2\n",
-            "switchyard_transform_duration_seconds_bucket{transform=\"Route\\\"r\",le=\"0.000005\"} 1\n",
-            "switchyard_transform_duration_seconds_bucket{transform=\"Route\\\"r\",le=\"0.0000025\"} 0\n",
+            "switchyard_transform_duration_seconds_bucket{le=\"0.000005\",transform=\"Route\\\"r\"} 1\n",
+            "switchyard_transform_duration_seconds_bucket{le=\"0.0000025\",transform=\"Route\\\"r\"} 0\n",
             "switchyard_transform_duration_seconds_count{transform=\"Route\\\"r\"} 1\n",
-            "switchyard_end_to_end_latency_seconds_bucket{le=\"1\"} 0\n",
+            "switchyard_end_to_end_latency_seconds_bucket{le=\"1.0\"} 0\n",
             "switchyard_end_to_end_latency_seconds_bucket{le=\"2.5\"} 1\n",
             "switchyard_end_to_end_latency_seconds_count 1\n",
         ] {
@@ -538,5 +702,31 @@ mod tests {
         // Six partitions are assigned in all, and the lag of none is known yet.
         let why = m.readiness().unwrap_err();
         assert!(why.contains("6 partitions assigned"), "{why}");
+    }
+
+    #[test]
+    fn clients_that_never_finish_their_request_hold_up_no_other_scrape() {
+        let m = Arc::new(Metrics::new());
+        let addr = m.serve("127.0.0.1:0").unwrap();
+        // Four connections with a request that never ends: a server that read one connection
+        // at a time (2 s each before giving up) would answer the fifth after 8 s.
+        let slow: Vec<TcpStream> = (0..4)
+            .map(|_| {
+                let mut s = TcpStream::connect(addr).unwrap();
+                s.write_all(b"GET /metr").unwrap();
+                s
+            })
+            .collect();
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        write!(
+            s,
+            "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut s, &mut out).unwrap();
+        assert!(out.contains("no partitions assigned"), "{out}");
+        drop(slow);
     }
 }

@@ -1,8 +1,6 @@
 //! What each step of a chain did: records seen, filtered and failed, and a histogram of the
 //! time it took, kept by the chain and exported by `switchyard run`'s metrics.
 
-use std::fmt::Write as _;
-
 /// Upper bounds of the chain's and the transforms' latency buckets, in seconds.
 pub const LATENCY_BUCKETS: &[f64] = &[
     0.000_001,
@@ -73,28 +71,21 @@ impl Histogram {
         self.count
     }
 
-    /// Writes the `_bucket`, `_sum` and `_count` lines of `name`; `labels` (`a="b"`, or empty)
-    /// go before `le`.
-    pub fn render(&self, out: &mut String, name: &str, labels: &str) {
-        let sep = if labels.is_empty() { "" } else { "," };
-        let mut cumulative = 0;
-        for (bound, n) in self.bounds.iter().zip(&self.buckets) {
-            cumulative += n;
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {cumulative}"
-            );
-        }
-        let braces = if labels.is_empty() {
-            String::new()
-        } else {
-            format!("{{{labels}}}")
-        };
-        let _ = writeln!(
-            out,
-            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}\n{name}_sum{braces} {}\n{name}_count{braces} {}",
-            self.count, self.sum, self.count
-        );
+    /// The observations per bucket (not cumulative), each with its upper bound, the last
+    /// bound `f64::MAX` (`+Inf`) holding those above every bound.
+    pub fn buckets(&self) -> Vec<(f64, u64)> {
+        let counted: u64 = self.buckets.iter().sum();
+        self.bounds
+            .iter()
+            .copied()
+            .zip(self.buckets.iter().copied())
+            .chain(std::iter::once((f64::MAX, self.count - counted)))
+            .collect()
+    }
+
+    /// The sum of the observations, in seconds.
+    pub fn sum(&self) -> f64 {
+        self.sum
     }
 }
 
