@@ -674,6 +674,23 @@ struct MockRun {
     config: std::path::PathBuf,
 }
 
+impl MockRun {
+    /// `switchyard run` over the products topic with the connector, and `extra` arguments.
+    fn start(&self, extra: &[&str]) -> crate::brokers::Runner {
+        let mut args = vec![
+            "--config",
+            self.config.to_str().expect("path"),
+            "--bootstrap-servers",
+            &self.cluster.bootstrap,
+            "--topics",
+            "product.public.products",
+            "--no-metrics",
+        ];
+        args.extend_from_slice(extra);
+        crate::brokers::Runner::start(&args, &self.dir.path().join("run.log"))
+    }
+}
+
 fn products_on_the_mock_cluster() -> MockRun {
     use crate::brokers::{MockCluster, Rec, produce};
 
@@ -730,29 +747,20 @@ fn products_on_the_mock_cluster() -> MockRun {
 /// record is dead-lettered or skipped); once it is back every record arrives, in Avro.
 #[test]
 fn a_registry_that_is_down_makes_run_wait_and_deliver_everything_when_it_returns() {
-    use crate::brokers::{Reader, Runner, wait_for};
+    use crate::brokers::{Reader, wait_for};
     use std::time::Duration;
 
+    let mut run = products_on_the_mock_cluster();
+    run.fake.go_down();
+    let mut runner = run.start(&[]);
+    // The runner's log lives in `dir`: it is kept until the end.
     let MockRun {
         mut fake,
         records,
         cluster,
-        dir,
-        config,
-    } = products_on_the_mock_cluster();
-    fake.go_down();
-    let mut runner = Runner::start(
-        &[
-            "--config",
-            config.to_str().expect("path"),
-            "--bootstrap-servers",
-            &cluster.bootstrap,
-            "--topics",
-            "product.public.products",
-            "--no-metrics",
-        ],
-        &dir.path().join("run.log"),
-    );
+        dir: _dir,
+        ..
+    } = run;
     wait_for(
         "the runner to wait for the registry",
         Duration::from_secs(60),
@@ -806,33 +814,25 @@ fn a_registry_that_is_down_makes_run_wait_and_deliver_everything_when_it_returns
 /// registry is back every record arrives once.
 #[test]
 fn a_long_registry_outage_keeps_the_runner_in_its_group() {
-    use crate::brokers::{Reader, Runner, wait_for};
+    use crate::brokers::{Reader, wait_for};
     use std::time::Duration;
 
+    let mut run = products_on_the_mock_cluster();
+    run.fake.go_down();
+    let mut runner = run.start(&[
+        "--property",
+        "consumer.session.timeout.ms=6000",
+        "--property",
+        "consumer.max.poll.interval.ms=6000",
+    ]);
+    // The runner's log lives in `dir`: it is kept until the end.
     let MockRun {
         mut fake,
         records,
         cluster,
-        dir,
-        config,
-    } = products_on_the_mock_cluster();
-    fake.go_down();
-    let mut runner = Runner::start(
-        &[
-            "--config",
-            config.to_str().expect("path"),
-            "--bootstrap-servers",
-            &cluster.bootstrap,
-            "--topics",
-            "product.public.products",
-            "--no-metrics",
-            "--property",
-            "consumer.session.timeout.ms=6000",
-            "--property",
-            "consumer.max.poll.interval.ms=6000",
-        ],
-        &dir.path().join("run.log"),
-    );
+        dir: _dir,
+        ..
+    } = run;
     // Waits of 300, 600, 1200, 2400 and 4800 ms: the sixth retry comes after 9.3 s of outage,
     // half as long again as the poll interval.
     wait_for(
