@@ -16,14 +16,14 @@
 #![deny(missing_docs)]
 
 pub mod metrics;
-pub mod offsets;
-pub mod properties;
-pub mod reload;
-pub mod sink;
-pub mod source;
-pub mod tables;
-pub mod topics;
-pub mod transaction;
+mod offsets;
+mod properties;
+mod reload;
+mod sink;
+mod source;
+mod tables;
+mod topics;
+mod transaction;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,7 +39,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use crate::metrics::Metrics;
 use offsets::{OffsetTracker, Ticket};
-use properties::{ClientSettings, PropertiesError};
+use properties::ClientSettings;
 use sink::{Delivery, SinkContext};
 use source::SourceContext;
 use switchyard_convert::record::{Origin, OutputRecord, Record};
@@ -51,9 +51,11 @@ use switchyard_pipeline::task::{
     FailedRecord, InputKinds, Interrupted, Processed, Task, describe_origin,
 };
 use topics::Subscription;
-use transaction::{Outcome, TransactionError, Transactions};
+use transaction::{Outcome, Transactions};
 
+pub use properties::PropertiesError;
 pub use switchyard_pipeline::config::DeliveryGuarantee;
+pub use transaction::{FenceCause, TransactionError};
 
 /// How often a transaction is committed in exactly-once mode when neither the command line nor
 /// the configuration says.

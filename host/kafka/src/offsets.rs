@@ -60,6 +60,7 @@ pub struct OffsetTracker {
 
 impl OffsetTracker {
     /// An empty tracker.
+    #[cfg(test)]
     pub fn new() -> Self {
         Self::default()
     }
@@ -131,18 +132,6 @@ impl OffsetTracker {
                 .get(&(topic.to_string(), partition))
                 .map_or(0, |s| s.generation),
             offset,
-        }
-    }
-
-    /// Adds `more` outputs to an already registered record (a dead-letter record that replaces
-    /// a failed delivery, say). Returns false when the ticket is stale.
-    pub fn add_outputs(&mut self, ticket: &Ticket, more: u32) -> bool {
-        match self.state_for(ticket) {
-            Some(state) => {
-                *state.pending.entry(ticket.offset).or_insert(0) += more;
-                true
-            }
-            None => false,
         }
     }
 

@@ -96,6 +96,7 @@ impl Watcher {
     }
 
     /// Checks files at most every `interval` instead of [`CHECK_INTERVAL`].
+    #[cfg(test)]
     pub fn with_interval(mut self, interval: Duration) -> Watcher {
         self.interval = interval;
         self

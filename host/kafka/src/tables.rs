@@ -39,10 +39,6 @@ pub struct Followers {
 
 impl Followers {
     /// Stops the consumers and waits for their threads.
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
     fn shutdown(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         for thread in self.threads.drain(..) {

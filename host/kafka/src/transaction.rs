@@ -197,11 +197,6 @@ impl Transactions {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The `transactional.id`.
-    pub fn transactional_id(&self) -> &str {
-        &self.transactional_id
-    }
-
     /// Transactions committed and aborted so far.
     pub fn counts(&self) -> (u64, u64) {
         let state = self.lock();
