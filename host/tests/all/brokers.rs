@@ -311,7 +311,16 @@ impl Reader {
 
     /// Reads what is available for a moment.
     pub fn poll(&mut self) {
-        while let Some(m) = self.consumer.poll(Duration::from_millis(50)) {
+        self.poll_up_to(usize::MAX);
+    }
+
+    /// Reads what is available for a moment, returning as soon as `n` records have arrived in
+    /// all: a stream that keeps coming does not keep the caller waiting (as [`Reader::poll`]
+    /// would until the stream pauses).
+    pub fn poll_up_to(&mut self, n: usize) {
+        while self.records.len() < n
+            && let Some(m) = self.consumer.poll(Duration::from_millis(50))
+        {
             // Error events (a broker down, say) are transient for a reader.
             let Ok(m) = m else { continue };
             self.records.push(Rec {

@@ -569,12 +569,13 @@ fn killed_mid_stream(extra: &[&str]) {
     let mut kills = 0;
     for (round, fraction) in [0.15, 0.4, 0.65].iter().enumerate() {
         let mut runner = Runner::start(&args, &dir.path().join(format!("run-{round}.log")));
-        let target = (total as f64 * fraction) as usize;
         let before = reader.records.len();
+        let target = before.max((total as f64 * fraction) as usize).max(1);
         wait_for("the runner to write more", Duration::from_secs(120), || {
-            reader.poll();
+            // Returns at the target, so that the kill lands while the runner is still writing.
+            reader.poll_up_to(target);
             runner.assert_running();
-            (reader.records.len() >= before.max(target).max(1)).then_some(())
+            (reader.records.len() >= target).then_some(())
         });
         if reader.records.len() < total {
             kills += 1;
@@ -1287,7 +1288,7 @@ config = {{ regex = "{raw}", replacement = "{out}" }}
                 "the runner to commit more",
                 Duration::from_secs(180),
                 || {
-                    reader.poll();
+                    reader.poll_up_to(target);
                     runner.assert_running();
                     (reader.records.len() >= target).then_some(())
                 },
