@@ -38,6 +38,7 @@
 //! way: its schema (the one its id names) is registered or looked up under the output topic's
 //! subject, and when the registry gives it another id, that id is written instead.
 
+mod bounds;
 mod schema;
 mod value;
 
@@ -233,6 +234,8 @@ struct Reader {
     resolved: Option<apache_avro::GenericSingleObjectReader>,
     avro: apache_avro::Schema,
     references: Vec<apache_avro::Schema>,
+    /// The named types of `avro` and `references`, for [`bounds::check`].
+    names: bounds::Names,
     connect: Arc<Schema>,
     /// The schema as the registry holds it (for registering it under another subject).
     registered: Arc<RegistrySchema>,
@@ -437,6 +440,7 @@ impl AvroConverter {
         };
         Ok(Reader {
             resolved,
+            names: bounds::Names::of(std::iter::once(&avro).chain(&references)),
             avro,
             references,
             connect: Arc::new(connect),
@@ -457,6 +461,13 @@ impl AvroConverter {
         let id = Self::id_of(topic, bytes)?;
         let reader = self.reader(topic, id)?;
         let mut datum = &bytes[5..];
+        // Claimed sizes are checked against the bytes before `apache-avro` reserves memory
+        // for them.
+        bounds::check(&reader.avro, &reader.names, datum).map_err(|e| {
+            ConvertError::new(format!(
+                "Failed to deserialize data for topic {topic} to Avro: {e}"
+            ))
+        })?;
         let decoded = match &reader.resolved {
             Some(resolved) => resolved.read_value(&mut std::io::Read::chain(&FRAME[..], datum)),
             None => apache_avro::from_avro_datum_schemata(

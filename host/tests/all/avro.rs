@@ -440,6 +440,77 @@ fn an_unknown_schema_id_is_a_bad_record_with_a_clear_message() {
     assert!(stderr.contains("VALUE_CONVERTER"), "{stderr}");
 }
 
+/// Ten bytes claiming 512 Mi longs (an array block count of 2^29 against a registered
+/// `{"type":"array","items":"long"}`) once made the Avro decoder reserve 30 GB and abort the
+/// process; sixteen Mi empty records grew it to gigabytes. Each is now that record's converter
+/// error: under `errors.tolerance=all` it goes to the dead-letter file with the reason, and the
+/// records around it are written.
+#[test]
+fn avro_records_claiming_more_items_than_their_bytes_are_dead_lettered_and_the_rest_written() {
+    let fake = RegistryFake::start();
+    let good = avro_input(&fake);
+    let longs = fake.register("hostile-value", r#"{"type":"array","items":"long"}"#);
+    let empties = fake.register(
+        "hostile-value",
+        r#"{"type":"array","items":{"type":"record","name":"E","fields":[]}}"#,
+    );
+    let poison = |id: u32, datum: &[u8]| {
+        let mut bytes = vec![0u8];
+        bytes.extend_from_slice(&id.to_be_bytes());
+        bytes.extend_from_slice(datum);
+        json!({"topic": "hostile", "key": null, "value_base64": B64.encode(bytes)}).to_string()
+    };
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    lines.insert(3, poison(longs, &[0x80, 0x80, 0x80, 0x80, 0x04, 0x02]));
+    lines.insert(70, poison(empties, &[0x80, 0x80, 0x80, 0x10, 0x00]));
+    let input = lines.join("\n") + "\n";
+    // A chain that reads every value (an untouched value passes through undecoded).
+    let config = avro_connector(
+        &fake,
+        &[
+            ("transforms", "unwrap"),
+            (
+                "transforms.unwrap.type",
+                "io.debezium.transforms.ExtractNewRecordState",
+            ),
+            ("errors.tolerance", "all"),
+            ("errors.deadletterqueue.context.headers.enable", "true"),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, expected, stderr) = apply(dir.path(), &config, &good, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let dlq = dir.path().join("dlq.jsonl");
+    let dlq_arg = dlq.to_str().expect("utf-8 path").to_owned();
+    let (code, written, stderr) = apply(dir.path(), &config, &input, &["--dlq", &dlq_arg]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!expected.is_empty());
+    assert_eq!(
+        written, expected,
+        "every good record, as without the poison: {stderr}"
+    );
+    let dead = read_lines(&dlq);
+    assert_eq!(dead.len(), 2, "{stderr}");
+    let header = |record: &Json, key: &str| {
+        record["headers"]
+            .as_array()
+            .and_then(|h| h.iter().find(|h| h["key"] == key))
+            .and_then(|h| h["value"].as_str())
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    for (record, claim) in dead.iter().zip(["536870912 items", "take no bytes"]) {
+        assert_eq!(record["topic"], "hostile");
+        assert_eq!(header(record, "__connect.errors.stage"), "VALUE_CONVERTER");
+        let message = header(record, "__connect.errors.exception.message");
+        assert!(
+            message.contains("Failed to deserialize data for topic hostile to Avro"),
+            "{message}"
+        );
+        assert!(message.contains(claim), "{message}");
+    }
+}
+
 #[test]
 fn bytes_without_the_magic_byte_are_refused() {
     let fake = RegistryFake::start();
@@ -806,6 +877,65 @@ fn a_registry_that_is_down_makes_run_wait_and_deliver_everything_when_it_returns
             v
         );
     }
+}
+
+/// `switchyard run` with a poison Avro key among good records (a block claiming 512 Mi longs):
+/// the good records arrive, the poison one is in the dead-letter topic, the process stays up.
+#[test]
+fn a_poison_avro_record_in_run_is_dead_lettered_and_the_runner_stays_up() {
+    use crate::brokers::{Reader, Rec, produce, wait_for};
+    use std::time::Duration;
+
+    let run = products_on_the_mock_cluster();
+    let hostile = run
+        .fake
+        .register("hostile-key", r#"{"type":"array","items":"long"}"#);
+    let mut poison = vec![0u8];
+    poison.extend_from_slice(&hostile.to_be_bytes());
+    poison.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x04, 0x02]);
+    let first = &run.records[0];
+    produce(
+        &run.cluster.bootstrap,
+        &[
+            Rec {
+                topic: "product.public.products".into(),
+                partition: -1,
+                key: Some(poison.clone()),
+                value: part_bytes(first, "value"),
+                headers: Vec::new(),
+            },
+            Rec {
+                topic: "product.public.products".into(),
+                partition: -1,
+                key: part_bytes(first, "key"),
+                value: part_bytes(first, "value"),
+                headers: Vec::new(),
+            },
+        ],
+    );
+    let mut runner = run.start(&[]);
+    let good = run.records.len() + 1;
+    let mut out = Reader::new(&run.cluster.bootstrap, &[("product-events", 1), ("dlq", 1)]);
+    wait_for("every record", Duration::from_secs(60), || {
+        out.poll();
+        runner.assert_running();
+        (out.records.len() > good).then_some(())
+    });
+    let dead: Vec<_> = out.records.iter().filter(|r| r.topic == "dlq").collect();
+    assert_eq!(dead.len(), 1, "{}", runner.log());
+    assert_eq!(
+        dead[0].key.as_deref(),
+        Some(poison.as_slice()),
+        "the original bytes"
+    );
+    assert_eq!(out.records.len() - dead.len(), good);
+    let status = runner.terminate(Duration::from_secs(60));
+    assert!(status.success(), "{}", runner.log());
+    assert!(
+        runner.log().contains("dead-lettered: 1"),
+        "{}",
+        runner.log()
+    );
 }
 
 /// A registry outage longer than `max.poll.interval.ms`: while the record waits, the runner
