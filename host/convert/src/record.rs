@@ -108,6 +108,18 @@ impl Record {
         }
     }
 
+    /// A copy to restore the record from ([`Part::snapshot`] of its key and value).
+    pub fn snapshot(&self) -> Record {
+        Record {
+            topic: self.topic.clone(),
+            partition: self.partition,
+            timestamp: self.timestamp,
+            headers: self.headers.clone(),
+            key: self.key.snapshot(),
+            value: self.value.snapshot(),
+        }
+    }
+
     /// The part selected by `which`.
     pub fn part_mut(&mut self, which: Which) -> &mut Part {
         match which {
@@ -186,6 +198,15 @@ impl Part {
     /// The original bytes, if the part was not changed by a transform.
     pub fn original_bytes(&self) -> Option<&Option<Bytes>> {
         (!self.changed).then_some(&self.bytes)
+    }
+
+    /// A copy to restore the part from: an unchanged part is copied as its bytes (decoded
+    /// again if the copy is used), a changed one with its data.
+    pub fn snapshot(&self) -> Part {
+        match self.changed {
+            false => Part::from_bytes(self.bytes.clone()),
+            true => self.clone(),
+        }
     }
 
     /// Whether a transform changed the part.

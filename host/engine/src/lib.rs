@@ -50,6 +50,7 @@ mod generated {
 
 pub mod lookup;
 mod packed;
+mod replay;
 
 use generated::switchyard::transform::connect as wit;
 use generated::switchyard::transform::host::Level;
@@ -296,6 +297,7 @@ impl Engine {
             live: None,
             baseline: 0,
             by_topic: None,
+            traces: None,
         };
         instance.instantiate()?;
         Ok(instance)
@@ -415,6 +417,11 @@ pub struct StepState {
     /// Whether the guest declared, while configuring, that its outcome depends only on the
     /// record's topic (`host.depends-only-on-topic`).
     topic_only: bool,
+    /// Whether the guest declared, while configuring, that its `apply` is a function of what
+    /// the record answers (`host.depends-only-on-answers`).
+    answers_only: bool,
+    /// The host calls of the `apply` being recorded for replay (see `replay`).
+    recording: Option<replay::Recording>,
     /// The schemas the guest described in its recent `put` calls, built once each: a guest
     /// passes the same few descriptions record after record, and an equal description must
     /// yield the same `Arc` for the derived schemas to be remembered (see `derive`).
@@ -520,6 +527,8 @@ fn new_store(
         conversion_failure: None,
         configuring: false,
         topic_only: false,
+        answers_only: false,
+        recording: None,
         described: Vec::new(),
         paths: Paths::default(),
     };
@@ -652,6 +661,9 @@ pub struct TransformInstance {
     /// Outcomes by input topic of a transform that declared it depends only on the topic: the
     /// new topic, or `None` for a filtered record. `None` while the guest made no such promise.
     by_topic: Option<TopicMemo<Option<String>>>,
+    /// What earlier calls of a transform that declared `depends-only-on-answers` did, for
+    /// replay (`None` while the guest made no such promise); they belong to the live instance.
+    traces: Option<replay::Traces>,
 }
 
 /// How many topics' outcomes a step remembers; past that, the memo starts afresh.
@@ -719,15 +731,26 @@ impl TransformInstance {
         if topic_only && self.by_topic.is_none() {
             self.by_topic = Some(TopicMemo::default());
         }
+        // Traces name the paths this instance registered: a new instance starts without.
+        self.traces = (store.data().answers_only && !topic_only).then(replay::Traces::default);
         self.baseline = store.data().limits.memory_bytes;
         self.live = Some((store, bindings));
         Ok(())
     }
 
     /// Runs the transform on one record; a transform that depends only on the topic runs once
-    /// per topic, and its outcome is reused for the topic's later records.
+    /// per topic, and its outcome is reused for the topic's later records; one that depends
+    /// only on what the record answers has its changes replayed where an earlier record
+    /// answered alike (see `replay`).
     pub fn apply(&mut self, mut record: Record) -> Result<Vec<Record>, StepError> {
         let Some(memo) = &self.by_topic else {
+            if self.traces.as_ref().is_some_and(replay::Traces::active) {
+                let record = match self.replay(record)? {
+                    Ok(outputs) => return Ok(outputs),
+                    Err(record) => record,
+                };
+                return self.call_recorded(record, true);
+            }
             return self.call(record);
         };
         if let Some(outcome) = memo.get(&record.topic) {
@@ -765,8 +788,125 @@ impl TransformInstance {
         Ok(outputs)
     }
 
+    /// Replays the changes of a trace whose reads the record answers alike; gives the record
+    /// back when no trace matches (or a replayed change answers otherwise than it did).
+    fn replay(&mut self, record: Record) -> Result<Result<Vec<Record>, Record>, StepError> {
+        use replay::{Call, Outcome};
+        let broken = |e: wasmtime::Error| StepError::Broken(e.to_string());
+        let (Some(traces), Some((store, _))) = (self.traces.as_ref(), self.live.as_mut()) else {
+            return Ok(Err(record));
+        };
+        let candidates = traces.candidates();
+        if candidates.is_empty() {
+            if let Some(traces) = self.traces.as_mut() {
+                traces.missed();
+            }
+            return Ok(Err(record));
+        }
+        let state = store.data_mut();
+        let handle = state
+            .table
+            .push(record)
+            .map_err(|e| StepError::Broken(e.to_string()))?;
+        state.conversion_failure = None;
+        // The answers of the read batches run so far, by their shared operations.
+        let mut answered: Vec<(*const wit::Op, Vec<u8>)> = Vec::new();
+        let mut chosen = None;
+        'traces: for trace in &candidates {
+            for call in &trace.calls {
+                match call {
+                    Call::Reads { ops, answers } => {
+                        let key = ops.as_ptr();
+                        let index = match answered.iter().position(|(k, _)| *k == key) {
+                            Some(i) => i,
+                            None => {
+                                let got = state.replay_batch(&handle, ops).map_err(broken)?;
+                                answered.push((key, got));
+                                answered.len() - 1
+                            }
+                        };
+                        if answered[index].1[..] != answers[..]
+                            || state.conversion_failure.is_some()
+                        {
+                            continue 'traces;
+                        }
+                    }
+                    Call::Topic(topic) => {
+                        let record = state.table.get(&handle).map_err(|e| broken(e.into()))?;
+                        if record.topic != **topic {
+                            continue 'traces;
+                        }
+                    }
+                    Call::Changes { .. } | Call::SetTopic(_) => break,
+                }
+            }
+            chosen = Some(Arc::clone(trace));
+            break;
+        }
+        let Some(trace) = chosen else {
+            let record = state.table.delete(handle).map_err(|e| broken(e.into()))?;
+            if let Some(traces) = self.traces.as_mut() {
+                traces.missed();
+            }
+            return Ok(Err(record));
+        };
+        // A change that answers otherwise than it did leaves the record to the guest, as it was.
+        let changes = trace
+            .calls
+            .iter()
+            .any(|c| matches!(c, Call::Changes { .. } | Call::SetTopic(_)));
+        let before = match changes {
+            true => Some(
+                state
+                    .table
+                    .get(&handle)
+                    .map_err(|e| broken(e.into()))?
+                    .snapshot(),
+            ),
+            false => None,
+        };
+        let mut alike = true;
+        for call in &trace.calls {
+            match call {
+                Call::Changes { ops, answers } => {
+                    let got = state.replay_batch(&handle, ops).map_err(broken)?;
+                    if got[..] != answers[..] || state.conversion_failure.is_some() {
+                        alike = false;
+                        break;
+                    }
+                }
+                Call::SetTopic(topic) => {
+                    let record = state.table.get_mut(&handle).map_err(|e| broken(e.into()))?;
+                    topic.as_ref().clone_into(&mut record.topic);
+                }
+                Call::Reads { .. } | Call::Topic(_) => {}
+            }
+        }
+        let record = state.table.delete(handle).map_err(|e| broken(e.into()))?;
+        if !alike {
+            return Ok(Err(before.unwrap_or(record)));
+        }
+        if let Some(traces) = self.traces.as_mut() {
+            traces.matched(&trace);
+        }
+        Ok(Ok(match trace.outcome {
+            Outcome::Keep => vec![record],
+            Outcome::Drop => Vec::new(),
+        }))
+    }
+
     /// Calls the guest on one record and returns the records it passes on.
     fn call(&mut self, record: Record) -> Result<Vec<Record>, StepError> {
+        self.call_recorded(record, false)
+    }
+
+    /// [`TransformInstance::call`], recording what the call does for replay when
+    /// `record_trace` is set.
+    fn call_recorded(
+        &mut self,
+        record: Record,
+        record_trace: bool,
+    ) -> Result<Vec<Record>, StepError> {
         if self.live.is_none() {
             self.instantiate()
                 .map_err(|e| StepError::Broken(format!("cannot restart after a failure: {e}")))?;
@@ -782,9 +922,28 @@ impl TransformInstance {
             .map_err(|e| StepError::Broken(e.to_string()))?;
         store.set_epoch_deadline(deadline_ticks(limits));
         store.data_mut().conversion_failure = None;
+        let input = handle.rep();
+        // The instance may be new (its traces too): record only into the traces it has.
+        let record_trace = record_trace && self.traces.is_some();
+        store.data_mut().recording = record_trace.then(replay::Recording::default);
         let outcome = bindings
             .switchyard_transform_transformer()
             .call_apply(&mut *store, handle);
+        if let Some(recording) = store.data_mut().recording.take() {
+            let kept = match &outcome {
+                Ok(Ok(handles)) if store.data().conversion_failure.is_none() => {
+                    match handles.as_slice() {
+                        [] => Some(replay::Outcome::Drop),
+                        [out] if out.rep() == input => Some(replay::Outcome::Keep),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let Some(traces) = self.traces.as_mut() {
+                traces.add(recording.finish(kept));
+            }
+        }
         let result = match outcome {
             Ok(Ok(handles)) => {
                 let table = &mut store.data_mut().table;
@@ -950,6 +1109,14 @@ fn unreachable_table(e: wasmtime::component::ResourceTableError) -> ! {
 // The `connect-record` resource and the `host` interface, implemented over `record`.
 
 impl StepState {
+    /// Marks the `apply` being recorded as one that cannot be replayed: the guest made a call
+    /// a trace does not hold.
+    fn untraceable(&mut self) {
+        if let Some(recording) = &mut self.recording {
+            recording.untraceable();
+        }
+    }
+
     fn record(&mut self, handle: &Resource<Record>) -> wasmtime::Result<&mut Record> {
         Ok(self.table.get_mut(handle)?)
     }
@@ -1041,6 +1208,18 @@ impl StepState {
             }
         }
         Ok(())
+    }
+
+    /// Runs the operations of a recorded batch on the record `this` and packs their answers,
+    /// as `batch-packed` does.
+    fn replay_batch(
+        &mut self,
+        this: &Resource<Record>,
+        ops: &[wit::Op],
+    ) -> wasmtime::Result<Vec<u8>> {
+        let mut answers = packed::AnswerList::new(ops.len());
+        self.run_batch(this, ops.to_vec(), |a| answers.push(&a))?;
+        Ok(answers.finish())
     }
 
     /// The path registered as `id`.
@@ -1372,6 +1551,7 @@ impl wit_lookup::Host for StepState {
         table: String,
         key: String,
     ) -> wasmtime::Result<Result<Option<String>, wit_lookup::LookupError>> {
+        self.untraceable();
         Ok(self.lookups.get_json(&table, &key).map_err(lookup_error))
     }
 
@@ -1381,6 +1561,7 @@ impl wit_lookup::Host for StepState {
         key: String,
         path: Vec<String>,
     ) -> wasmtime::Result<Result<Option<wit_lookup::TypedScalar>, wit_lookup::LookupError>> {
+        self.untraceable();
         Ok(self
             .lookups
             .get_field(&table, &key, &path)
@@ -1396,6 +1577,7 @@ impl wit_lookup::Host for StepState {
 
 impl generated::switchyard::transform::host::Host for StepState {
     fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
+        self.untraceable();
         let alias = &*self.alias;
         match level {
             Level::Trace => tracing::trace!(transform = alias, "{message}"),
@@ -1413,28 +1595,45 @@ impl generated::switchyard::transform::host::Host for StepState {
         }
         Ok(())
     }
+
+    fn depends_only_on_answers(&mut self) -> wasmtime::Result<()> {
+        if self.configuring {
+            self.answers_only = true;
+        }
+        Ok(())
+    }
 }
 
 impl wit::HostConnectRecord for StepState {
     fn new(&mut self, topic: String) -> wasmtime::Result<Resource<Record>> {
+        self.untraceable();
         Ok(self.table.push(Record::new(topic, None, None))?)
     }
 
     fn duplicate(&mut self, this: Resource<Record>) -> wasmtime::Result<Resource<Record>> {
+        self.untraceable();
         let copy = self.record(&this)?.clone();
         Ok(self.table.push(copy)?)
     }
 
     fn topic(&mut self, this: Resource<Record>) -> wasmtime::Result<String> {
-        Ok(self.record(&this)?.topic.clone())
+        let topic = self.record(&this)?.topic.clone();
+        if let Some(recording) = &mut self.recording {
+            recording.topic(&topic);
+        }
+        Ok(topic)
     }
 
     fn set_topic(&mut self, this: Resource<Record>, topic: String) -> wasmtime::Result<()> {
+        if let Some(recording) = &mut self.recording {
+            recording.set_topic(&topic);
+        }
         self.record(&this)?.topic = topic;
         Ok(())
     }
 
     fn kafka_partition(&mut self, this: Resource<Record>) -> wasmtime::Result<Option<i32>> {
+        self.untraceable();
         Ok(self.record(&this)?.partition)
     }
 
@@ -1443,11 +1642,13 @@ impl wit::HostConnectRecord for StepState {
         this: Resource<Record>,
         partition: Option<i32>,
     ) -> wasmtime::Result<()> {
+        self.untraceable();
         self.record(&this)?.partition = partition;
         Ok(())
     }
 
     fn timestamp(&mut self, this: Resource<Record>) -> wasmtime::Result<Option<i64>> {
+        self.untraceable();
         Ok(self.record(&this)?.timestamp)
     }
 
@@ -1456,11 +1657,13 @@ impl wit::HostConnectRecord for StepState {
         this: Resource<Record>,
         timestamp: Option<i64>,
     ) -> wasmtime::Result<()> {
+        self.untraceable();
         self.record(&this)?.timestamp = timestamp;
         Ok(())
     }
 
     fn headers(&mut self, this: Resource<Record>) -> wasmtime::Result<Vec<wit::Header>> {
+        self.untraceable();
         Ok(self
             .record(&this)?
             .headers
@@ -1470,6 +1673,7 @@ impl wit::HostConnectRecord for StepState {
     }
 
     fn has_header(&mut self, this: Resource<Record>, key: String) -> wasmtime::Result<bool> {
+        self.untraceable();
         Ok(self.record(&this)?.headers.iter().any(|h| h.key == key))
     }
 
@@ -1478,6 +1682,7 @@ impl wit::HostConnectRecord for StepState {
         this: Resource<Record>,
         key: String,
     ) -> wasmtime::Result<Option<wit::Header>> {
+        self.untraceable();
         let record = self.record(&this)?;
         Ok(record
             .headers
@@ -1488,6 +1693,7 @@ impl wit::HostConnectRecord for StepState {
     }
 
     fn add_header(&mut self, this: Resource<Record>, header: wit::Header) -> wasmtime::Result<()> {
+        self.untraceable();
         self.record(&this)?.headers.push(Header {
             key: header.key,
             value: header.value.map(Bytes::from),
@@ -1496,6 +1702,7 @@ impl wit::HostConnectRecord for StepState {
     }
 
     fn remove_headers(&mut self, this: Resource<Record>, key: String) -> wasmtime::Result<()> {
+        self.untraceable();
         self.record(&this)?.headers.retain(|h| h.key != key);
         Ok(())
     }
@@ -1505,6 +1712,7 @@ impl wit::HostConnectRecord for StepState {
         this: Resource<Record>,
         part: wit::Part,
     ) -> wasmtime::Result<Result<bool, wit::DataError>> {
+        self.untraceable();
         let which = which(part);
         let StepState {
             table, converters, ..
@@ -1525,6 +1733,7 @@ impl wit::HostConnectRecord for StepState {
         this: Resource<Record>,
         part: wit::Part,
     ) -> wasmtime::Result<Result<bool, wit::DataError>> {
+        self.untraceable();
         self.with_data(&this, part, false, |data, _| Ok(data.schema.is_some()))
     }
 
@@ -1534,6 +1743,7 @@ impl wit::HostConnectRecord for StepState {
         part: wit::Part,
         path: Vec<String>,
     ) -> wasmtime::Result<Result<Option<wit::SchemaInfo>, wit::DataError>> {
+        self.untraceable();
         self.with_data(&this, part, false, |data, _| {
             Ok(record::schema_at(data, &path)?.map(|s| schema_info(&s)))
         })
@@ -1545,6 +1755,7 @@ impl wit::HostConnectRecord for StepState {
         part: wit::Part,
         path: Vec<String>,
     ) -> wasmtime::Result<Result<Vec<String>, wit::DataError>> {
+        self.untraceable();
         self.with_data(&this, part, false, |data, _| {
             record::field_names(data, &path)
         })
@@ -1556,6 +1767,7 @@ impl wit::HostConnectRecord for StepState {
         part: wit::Part,
         path: Vec<String>,
     ) -> wasmtime::Result<Result<wit::Scalar, wit::DataError>> {
+        self.untraceable();
         self.with_data(&this, part, false, |data, _| {
             record::get(data, &path).map(scalar_to_wit)
         })
@@ -1568,6 +1780,7 @@ impl wit::HostConnectRecord for StepState {
         path: Vec<String>,
         value: wit::Scalar,
     ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.untraceable();
         self.with_data(&this, part, true, |data, _| {
             record::set(data, &path, scalar_from_wit(value))
         })
@@ -1581,6 +1794,7 @@ impl wit::HostConnectRecord for StepState {
         fields: Vec<wit::FieldMapping>,
         apply_defaults: bool,
     ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.untraceable();
         let fields: Vec<(String, String)> =
             fields.into_iter().map(|f| (f.source, f.target)).collect();
         self.with_data(&this, part, true, |data, _| {
@@ -1595,6 +1809,7 @@ impl wit::HostConnectRecord for StepState {
         path: Vec<String>,
         apply_defaults: bool,
     ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.untraceable();
         self.with_data(&this, part, true, |data, _| {
             record::extract(data, &path, apply_defaults)
         })
@@ -1606,6 +1821,7 @@ impl wit::HostConnectRecord for StepState {
         part: wit::Part,
         field: String,
     ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.untraceable();
         self.with_data(&this, part, true, |data, _| record::hoist(data, &field))
     }
 
@@ -1617,6 +1833,7 @@ impl wit::HostConnectRecord for StepState {
         schema: Option<wit::SchemaInfo>,
         value: wit::Scalar,
     ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.untraceable();
         self.put_at(&this, part, &path, schema, value)
     }
 
@@ -1628,6 +1845,7 @@ impl wit::HostConnectRecord for StepState {
         name: Option<String>,
         version: Option<i32>,
     ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.untraceable();
         self.with_data(&this, part, true, |data, _| {
             record::rename_schema(data, &path, name, version)
         })
@@ -1638,6 +1856,7 @@ impl wit::HostConnectRecord for StepState {
         this: Resource<Record>,
         part: wit::Part,
     ) -> wasmtime::Result<Result<wit::JsonData, wit::DataError>> {
+        self.untraceable();
         self.with_data(&this, part, false, |data, json| {
             Ok(wit::JsonData {
                 schema: data.schema.as_deref().map(json::schema_to_json),
@@ -1654,6 +1873,7 @@ impl wit::HostConnectRecord for StepState {
         part: wit::Part,
         new: wit::JsonData,
     ) -> wasmtime::Result<Result<(), wit::DataError>> {
+        self.untraceable();
         let parsed = (|| {
             let json = &self.json;
             let schema = match &new.schema {
@@ -1681,8 +1901,22 @@ impl wit::HostConnectRecord for StepState {
         this: Resource<Record>,
         ops: Vec<wit::Op>,
     ) -> wasmtime::Result<Vec<Result<wit::Answer, wit::DataError>>> {
+        // Recorded as `batch-packed` is: a replay compares packed answers, whichever of the
+        // two the guest called.
+        let mut recording = self.recording.take();
+        let kept = recording
+            .as_mut()
+            .and_then(|r| r.batch_kind(&ops))
+            .map(|changes| (changes, ops.clone()));
         let mut answers = Vec::with_capacity(ops.len());
-        self.run_batch(&this, ops, |a| answers.push(a))?;
+        let ran = self.run_batch(&this, ops, |a| answers.push(a));
+        if let (Some(r), Some((changes, ops))) = (recording.as_mut(), kept) {
+            let mut packed = packed::AnswerList::new(answers.len());
+            answers.iter().for_each(|a| packed.push(a));
+            r.batch(changes, ops, &packed.finish());
+        }
+        self.recording = recording;
+        ran?;
         Ok(answers)
     }
 
@@ -1695,10 +1929,23 @@ impl wit::HostConnectRecord for StepState {
                 ))]));
             }
         };
+        // The operations of a recorded call are kept for replay; the methods the batch runs
+        // them through are not the guest's calls, so the recording is set aside meanwhile.
+        let mut recording = self.recording.take();
+        let kept = recording
+            .as_mut()
+            .and_then(|r| r.batch_kind(&ops))
+            .map(|changes| (changes, ops.clone()));
         // Each answer is packed as soon as it is known.
         let mut answers = packed::AnswerList::new(ops.len());
-        self.run_batch(&this, ops, |a| answers.push(&a))?;
-        Ok(answers.finish())
+        let ran = self.run_batch(&this, ops, |a| answers.push(&a));
+        let answers = answers.finish();
+        if let (Some(r), Some((changes, ops))) = (recording.as_mut(), kept) {
+            r.batch(changes, ops, &answers);
+        }
+        self.recording = recording;
+        ran?;
+        Ok(answers)
     }
 
     fn drop(&mut self, this: Resource<Record>) -> wasmtime::Result<()> {

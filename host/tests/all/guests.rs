@@ -283,6 +283,68 @@ fn a_step_that_depends_only_on_the_topic_runs_once_per_topic() {
     assert_eq!(topics, ["a-1", "b-2", "a-1", "a-1", "b-2", "c-3"]);
 }
 
+/// The topics (or `-` for no record) a `misbehave` step in `mode` gives the records
+/// (topic, value) in turn.
+fn topics_through(mode: &str, records: &[(&str, Option<&str>)]) -> Vec<String> {
+    let schemaless = r#"
+        [converters.value]
+        class = "org.apache.kafka.connect.json.JsonConverter"
+        config = { "schemas.enable" = false }
+        "#;
+    let mut c = chain(&format!("{}{schemaless}", pipeline(mode))).expect("chain");
+    records
+        .iter()
+        .map(
+            |(topic, value)| match c.apply(record(topic, None, *value)).unwrap().as_slice() {
+                [] => "-".to_owned(),
+                [out] => out.topic.clone(),
+                more => panic!("{} records", more.len()),
+            },
+        )
+        .collect()
+}
+
+/// Records that answer alike, one topic after another: (topic, value).
+const ANSWER_SHAPES: [(&str, Option<&str>); 10] = [
+    ("a", Some("1")),
+    ("a", Some("1")),
+    ("a", None),
+    ("b", Some("1")),
+    ("a", Some("1")),
+    ("a", Some("2")),
+    ("a", Some("\"drop\"")),
+    ("a", Some("\"drop\"")),
+    ("a", None),
+    ("b", Some("1")),
+];
+
+/// A step that declares it depends only on what the record answers runs once per distinct set
+/// of answers: a later record whose reads and topic answer alike gets the first call's changes
+/// replayed by the host (the counter in the topic name stays at the call that made them), a
+/// dropped record is dropped again, and any answer that differs (a null value, another value,
+/// another topic) calls the guest.
+#[test]
+fn a_step_that_depends_only_on_answers_is_replayed_where_the_answers_match() {
+    assert_eq!(
+        topics_through("count-answers", &ANSWER_SHAPES),
+        [
+            "a-1", "a-1", "a-2", "b-3", "a-1", "a-4", "-", "-", "a-2", "b-3"
+        ]
+    );
+}
+
+/// A step that makes the promise but logs on every call is never replayed: a replay could not
+/// write its log lines.
+#[test]
+fn a_step_that_logs_is_not_replayed() {
+    assert_eq!(
+        topics_through("count-answers-logging", &ANSWER_SHAPES),
+        [
+            "a-1", "a-2", "a-3", "b-4", "a-5", "a-6", "-", "-", "a-9", "b-10"
+        ]
+    );
+}
+
 /// A guest that makes the promise and changes more than the topic is called for every record:
 /// each record gets its own header.
 #[test]

@@ -832,6 +832,36 @@ fn flatten_defaults_arrays_and_maps() {
     );
 }
 
+/// `Flatten` declares it depends only on what the record answers, so its host-side flatten is
+/// replayed on records after the first: one that the replay cannot flatten goes back to the
+/// guest as it was, which fails it with Kafka's message, and the next record is replayed again.
+#[test]
+fn flatten_replayed_over_a_value_it_cannot_flatten_fails_as_kafka_does() {
+    let toml = schemaless("Flatten$Value", &[]);
+    let mut c = chain(&toml).unwrap_or_else(|e| panic!("{e}"));
+    let mut flat = |value: &str| {
+        let out = c.apply(rec(None, Some(value))).map_err(|e| e.error)?;
+        Ok::<_, StepError>(encoded(&c, &out[0]).1)
+    };
+    for i in 0..3 {
+        assert_eq!(
+            flat(&format!(r#"{{"a":{{"b":{i}}}}}"#)).expect("flattened"),
+            Some(format!(r#"{{"a.b":{i}}}"#))
+        );
+    }
+    match flat("42") {
+        Err(StepError::BadRecord(message)) => assert_eq!(
+            message,
+            "Only Map objects supported in absence of schema for [flattening], found: java.lang.Long"
+        ),
+        other => panic!("expected a bad record, got {other:?}"),
+    }
+    assert_eq!(
+        flat(r#"{"a":{"b":7},"c":[1]}"#).expect("flattened"),
+        Some(r#"{"a.b":7,"c":[1]}"#.to_owned())
+    );
+}
+
 #[test]
 fn flatten_struct_with_null_fields_is_unchanged() {
     // testStructWithNullFields

@@ -12,3 +12,17 @@
 pub fn depends_only_on_topic() {
     crate::__bindings::host::depends_only_on_topic()
 }
+
+/// Declares that the transform's `apply` is a function of what the record answers (WIT 0.1.2,
+/// `host.depends-only-on-answers`): a record whose batched reads and topic answer as an earlier
+/// record's did would get the same changes. The host then records what one call did and
+/// replays the changes on later records whose answers match, without calling the guest — a
+/// transform that reads a few fields and changes the record in one or two batches costs a few
+/// host operations per record instead of a call into WebAssembly.
+///
+/// Call it from `configure`, and only if `apply` keeps no state between records (no counters,
+/// no caches whose contents change the outcome). Calls that read field by field, use headers,
+/// log, look up tables or read after changing are never replayed, so they need no care.
+pub fn depends_only_on_answers() {
+    crate::__bindings::host::depends_only_on_answers()
+}

@@ -347,18 +347,30 @@ impl ReadPlan {
             .iter()
             .chain(add_headers)
             .enumerate()
-            .map(|(i, r)| match &r.parent {
-                Some(parent) => RefProbe {
-                    parent: Some(reads.exists(Part::Value, &[parent.as_str()])),
-                    parent_value: (i >= header_from)
-                        .then(|| reads.is_null_at(Part::Value, &[parent.as_str()])),
-                    nested: reads.get_typed(Part::Value, &[parent.as_str(), &r.field]),
-                },
-                None => RefProbe {
-                    parent: None,
-                    parent_value: None,
-                    nested: reads.get_typed(Part::Value, &[r.field.as_str()]),
-                },
+            .map(|(i, r)| {
+                // A header needs the field's value; an added field is copied by the host, so
+                // its schema says all (and the answers do not vary with the value).
+                let header = i >= header_from;
+                let mut probe = |path: &[&str]| match header {
+                    true => reads.get_typed(Part::Value, path),
+                    false => reads.schema(Part::Value, path),
+                };
+                match &r.parent {
+                    Some(parent) => {
+                        let nested = probe(&[parent.as_str(), &r.field]);
+                        RefProbe {
+                            parent: Some(reads.exists(Part::Value, &[parent.as_str()])),
+                            parent_value: header
+                                .then(|| reads.is_null_at(Part::Value, &[parent.as_str()])),
+                            nested,
+                        }
+                    }
+                    None => RefProbe {
+                        parent: None,
+                        parent_value: None,
+                        nested: probe(&[r.field.as_str()]),
+                    },
+                }
             })
             .collect();
         let taken_after = add_fields
@@ -756,6 +768,9 @@ impl Transform for ExtractNewRecordState {
         for notice in notices {
             log::warn(&notice);
         }
+        // `apply` is a function of what the record answers (the batched path reads no value it
+        // only copies): the host may replay it.
+        switchyard_sdk::declare::depends_only_on_answers();
         Ok(transform)
     }
 
@@ -849,10 +864,19 @@ impl ExtractNewRecordState {
         let mut out = Vec::with_capacity(self.add_fields.len());
         for (i, (r, probe)) in self.add_fields.iter().zip(&plan.refs).enumerate() {
             let parent_found = probe.parent.is_none_or(|p| answers.flag(p) == Ok(true));
+            // The probe of an added field is its schema: a scalar one is what `get-typed`
+            // would read.
+            let scalar = matches!(
+                answers.schema(probe.nested),
+                Ok(Some(s)) if !matches!(
+                    s.type_,
+                    SchemaType::Struct | SchemaType::Array | SchemaType::Map
+                )
+            );
             let settled = match answers.ok(probe.nested) {
                 // The host copies it, with its schema made optional, and null when its struct
                 // is null (`transaction` outside a transaction).
-                Ok(()) if parent_found => Some(Added::Copy(plan.sources[i])),
+                Ok(()) if parent_found && scalar => Some(Added::Copy(plan.sources[i])),
                 Err(DataError::NoSuchField(_)) if probe.parent.is_none() => None,
                 _ => self.resolve(r, record)?.map(Added::Put),
             };

@@ -46,6 +46,8 @@ impl Flatten {
 
 impl Transform for Flatten {
     fn configure(ctx: &Context) -> Result<Self, ConfigError> {
+        // `apply` keeps nothing between records: the host may replay its batch.
+        switchyard_sdk::declare::depends_only_on_answers();
         Ok(Flatten::from_config(
             class_part(ctx, "Flatten")?,
             ctx.config(),

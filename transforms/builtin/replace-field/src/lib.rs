@@ -181,6 +181,8 @@ impl Transform for ReplaceField {
         for (level, message) in notices {
             log::write(level, &message);
         }
+        // `apply` is a function of its two batches' answers: the host may replay it.
+        switchyard_sdk::declare::depends_only_on_answers();
         Ok(transform)
     }
 

@@ -11,7 +11,7 @@
 // the value or `undefined`, and a `result` error is thrown: by the host as an Error whose
 // `payload` is the error variant, by the guest as the variant itself.
 
-import { log } from 'switchyard:transform/host@0.1.1';
+import { log } from 'switchyard:transform/host@0.1.2';
 
 const OP_NAMES = { c: 'create', u: 'update', d: 'delete', r: 'read', t: 'truncate', m: 'message' };
 const INTEGERS = { int8: 0, int16: 0, int32: 0, int64: 0n };

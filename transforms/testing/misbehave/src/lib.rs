@@ -11,6 +11,13 @@
 //! `break-promise` makes it and breaks it, adding a header `call` with that number.
 //!
 //! `leak` leaks 256 KiB on every record and passes it on, as a guest runtime that leaks would.
+//!
+//! Two modes check how the host replays steps that declare they depend only on what the record
+//! answers: `count-answers` makes that promise, reads in one batch whether the value is null,
+//! then renames the topic `<topic>-<number of calls so far>` (so the output shows which records
+//! the guest ran on and which the host replayed), dropping records whose value is the text
+//! `drop`; `count-answers-logging` does the same and logs a line per call, which a replay
+//! could not repeat.
 
 use switchyard_sdk::prelude::*;
 
@@ -34,6 +41,11 @@ pub enum Mode {
     BreakPromise,
     /// Leaks 256 KiB per record.
     Leak,
+    /// Declares it depends only on the answers; renames every topic `<topic>-<calls>`.
+    CountAnswers {
+        /// Whether each call also logs a line.
+        logging: bool,
+    },
 }
 
 /// The misbehaving transform.
@@ -55,6 +67,8 @@ impl Transform for Misbehave {
             "count-calls" => Mode::CountCalls,
             "break-promise" => Mode::BreakPromise,
             "leak" => Mode::Leak,
+            "count-answers" => Mode::CountAnswers { logging: false },
+            "count-answers-logging" => Mode::CountAnswers { logging: true },
             other => {
                 return Err(ConfigError::new(
                     "mode",
@@ -66,6 +80,9 @@ impl Transform for Misbehave {
         };
         if matches!(mode, Mode::CountCalls | Mode::BreakPromise) {
             switchyard_sdk::declare::depends_only_on_topic();
+        }
+        if matches!(mode, Mode::CountAnswers { .. }) {
+            switchyard_sdk::declare::depends_only_on_answers();
         }
         Ok(Misbehave {
             mode,
@@ -88,6 +105,22 @@ impl Transform for Misbehave {
             }
             Mode::Leak => {
                 std::mem::forget(std::hint::black_box(vec![1u8; 256 << 10]));
+                return Ok(Output::One(record));
+            }
+            Mode::CountAnswers { logging } => {
+                if logging {
+                    switchyard_sdk::log::info(&format!("call {calls}"));
+                }
+                let mut reads = Batch::new();
+                let null = reads.is_null(Part::Value);
+                let drop = reads.get(Part::Value, &[] as &[&str]);
+                let answers = record.run(&reads);
+                if !answers.flag(null)?
+                    && matches!(answers.scalar(drop), Ok(Scalar::String(s)) if s == "drop")
+                {
+                    return Ok(Output::Drop);
+                }
+                record.set_topic(&format!("{}-{calls}", record.topic()));
                 return Ok(Output::One(record));
             }
             _ => {}
@@ -121,7 +154,9 @@ impl Transform for Misbehave {
                 self.attempts.set(0);
                 Ok(Output::One(record))
             }
-            Mode::CountCalls | Mode::BreakPromise | Mode::Leak => Ok(Output::One(record)),
+            Mode::CountCalls | Mode::BreakPromise | Mode::Leak | Mode::CountAnswers { .. } => {
+                Ok(Output::One(record))
+            }
         }
     }
 }

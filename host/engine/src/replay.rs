@@ -1,0 +1,197 @@
+//! Replaying a transform's changes on a record that answers as an earlier one did.
+//!
+//! A transform that declared `host.depends-only-on-answers` promises that its `apply` is a
+//! function of what the record answers. While such a transform runs, the host records what the
+//! call did — each `batch-packed` (or typed `batch`) of reads with its packed answers, each `topic` read, then each
+//! batch of changes and `set-topic`, then whether the record was returned or dropped: a
+//! [`Trace`]. For a later record, [`Traces`] runs the reads of its traces itself and compares
+//! the answers byte for byte; when a trace's answers all match, the guest would make the same
+//! changes, so the host makes them (checking their answers too) and returns what the guest
+//! returned, without entering WebAssembly. The changes run on the later record's own data: a
+//! `copy` copies that record's field, a `flatten` flattens its value.
+//!
+//! A call is recorded only if it keeps to that shape: any other host call (the field-by-field
+//! methods, headers, partition, timestamp, new or duplicated records, `log`, `lookup`), a batch
+//! that mixes reads and changes, or a read after a change leaves it unrecorded, and the guest
+//! is simply called for every record that no trace matches.
+
+use std::sync::Arc;
+
+use crate::wit;
+
+/// One host call of a recorded `apply`.
+#[derive(Debug, Clone)]
+pub(crate) enum Call {
+    /// A `batch-packed` of reads only, and what it answered.
+    Reads {
+        ops: Arc<[wit::Op]>,
+        answers: Arc<[u8]>,
+    },
+    /// `topic`, and what it answered.
+    Topic(Arc<str>),
+    /// A `batch-packed` of changes only, and what it answered.
+    Changes {
+        ops: Arc<[wit::Op]>,
+        answers: Arc<[u8]>,
+    },
+    /// `set-topic`.
+    SetTopic(Arc<str>),
+}
+
+/// What the guest returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The input record, changed.
+    Keep,
+    /// No record (a filter).
+    Drop,
+}
+
+/// What one `apply` did: its host calls in order, and its outcome.
+#[derive(Debug)]
+pub(crate) struct Trace {
+    pub(crate) calls: Vec<Call>,
+    pub(crate) outcome: Outcome,
+}
+
+/// The host calls of the `apply` being recorded.
+#[derive(Debug, Default)]
+pub(crate) struct Recording {
+    calls: Vec<Call>,
+    changed: bool,
+    broken: bool,
+}
+
+impl Recording {
+    /// A call that a trace cannot hold was made.
+    pub(crate) fn untraceable(&mut self) {
+        self.broken = true;
+    }
+
+    /// Whether the batch `ops` can be recorded (reads only and before any change, or changes
+    /// only); `Some(true)` for changes.
+    pub(crate) fn batch_kind(&mut self, ops: &[wit::Op]) -> Option<bool> {
+        if self.broken {
+            return None;
+        }
+        let changes = ops.iter().filter(|op| crate::is_change(op)).count();
+        let kind = match changes {
+            0 if !self.changed => Some(false),
+            n if n == ops.len() && n > 0 => Some(true),
+            _ => None,
+        };
+        if kind.is_none() {
+            self.broken = true;
+        }
+        kind
+    }
+
+    /// Records a batch whose kind [`Recording::batch_kind`] gave.
+    pub(crate) fn batch(&mut self, changes: bool, ops: Vec<wit::Op>, answers: &[u8]) {
+        let (ops, answers) = (Arc::from(ops), Arc::from(answers));
+        self.calls.push(if changes {
+            self.changed = true;
+            Call::Changes { ops, answers }
+        } else {
+            Call::Reads { ops, answers }
+        });
+    }
+
+    /// Records a `topic` read.
+    pub(crate) fn topic(&mut self, topic: &str) {
+        if self.changed {
+            self.broken = true;
+        } else {
+            self.calls.push(Call::Topic(Arc::from(topic)));
+        }
+    }
+
+    /// Records a `set-topic`.
+    pub(crate) fn set_topic(&mut self, topic: &str) {
+        self.changed = true;
+        self.calls.push(Call::SetTopic(Arc::from(topic)));
+    }
+
+    /// The trace of a call that ended with `outcome`, if it kept to what a trace can hold.
+    pub(crate) fn finish(self, outcome: Option<Outcome>) -> Option<Trace> {
+        match (self.broken, outcome) {
+            (false, Some(outcome)) => Some(Trace {
+                calls: self.calls,
+                outcome,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// How many traces a step keeps; the least recently matched goes first.
+const CAPACITY: usize = 64;
+
+/// Records in a row that no trace matched after which a step stops replaying and recording:
+/// its calls use what traces cannot hold, or read what varies from record to record.
+const GIVE_UP_AFTER: u32 = 64;
+
+/// The traces of one live instance, most recently matched first.
+#[derive(Debug, Default)]
+pub(crate) struct Traces {
+    list: Vec<Arc<Trace>>,
+    misses: u32,
+}
+
+impl Traces {
+    /// Whether replaying is still worth its reads for this step.
+    pub(crate) fn active(&self) -> bool {
+        self.misses < GIVE_UP_AFTER
+    }
+
+    /// Notes a record that no trace matched.
+    pub(crate) fn missed(&mut self) {
+        self.misses = self.misses.saturating_add(1);
+    }
+
+    /// The traces to try, in order.
+    pub(crate) fn candidates(&self) -> Vec<Arc<Trace>> {
+        self.list.clone()
+    }
+
+    /// Remembers that `trace` matched.
+    pub(crate) fn matched(&mut self, trace: &Arc<Trace>) {
+        self.misses = 0;
+        if let Some(i) = self.list.iter().position(|t| Arc::ptr_eq(t, trace))
+            && i > 0
+        {
+            let t = self.list.remove(i);
+            self.list.insert(0, t);
+        }
+    }
+
+    /// Adds what a recording gave. Batches equal to those of a kept trace share their
+    /// operations, so that a replay runs them once for all the traces that hold them.
+    pub(crate) fn add(&mut self, trace: Option<Trace>) {
+        let Some(mut trace) = trace else {
+            return;
+        };
+        for call in &mut trace.calls {
+            let (Call::Reads { ops, .. } | Call::Changes { ops, .. }) = call else {
+                continue;
+            };
+            let shared = self
+                .list
+                .iter()
+                .flat_map(|t| &t.calls)
+                .find_map(|c| match c {
+                    Call::Reads { ops: o, .. } | Call::Changes { ops: o, .. } if o == ops => {
+                        Some(Arc::clone(o))
+                    }
+                    _ => None,
+                });
+            if let Some(shared) = shared {
+                *ops = shared;
+            }
+        }
+        if self.list.len() >= CAPACITY {
+            self.list.pop();
+        }
+        self.list.insert(0, Arc::new(trace));
+    }
+}
