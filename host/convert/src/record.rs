@@ -252,9 +252,10 @@ impl Part {
 
     /// Whether the value is null, without decoding where the bytes tell.
     ///
-    /// Null bytes are a null value. JsonConverter text that does not end in `null}` (or is not
-    /// `null`) cannot hold a null payload, so a Debezium value is known non-null without parsing
-    /// its 3 KB; anything else is decoded.
+    /// Null bytes are a null value, and so is schemaless JsonConverter text that is `null`.
+    /// Envelope text (`schemas.enable=true`) is decoded: its payload may come first or be
+    /// followed by spaces, so only the parsed structure tells (`JsonConverter.toConnectData`
+    /// returns a null value for a null payload).
     pub fn is_null(&mut self, converter: &Converter, topic: &str) -> Result<bool, PartError> {
         if let Some(data) = &self.data {
             return Ok(data.value.is_null());
@@ -263,12 +264,10 @@ impl Part {
             return Ok(true);
         };
         match converter {
-            Converter::Json(_) => {
-                let text = bytes.trim_ascii_end();
-                if !text.ends_with(b"null}") && !text.ends_with(b"null") {
-                    return Ok(false);
-                }
+            Converter::Json(json) if !json.config().schemas_enable => {
+                return Ok(bytes.trim_ascii() == b"null");
             }
+            Converter::Json(_) => {}
             Converter::String(_) | Converter::ByteArray => return Ok(false),
             // Only an optional top-level schema can hold a null datum: decode.
             Converter::Avro(_) => {}

@@ -1924,6 +1924,56 @@ fn filter_drops_what_its_predicate_selects() {
     );
 }
 
+/// A null payload is a tombstone however its envelope is written: payload first, a space
+/// before the closing brace, pretty-printed (`JsonConverter.toConnectData` parses the
+/// structure; the text once had to end in `null}`).
+#[test]
+fn record_is_tombstone_reads_the_structure_not_the_text() {
+    let toml = format!(
+        r#"
+        [[transforms]]
+        alias = "dropTombstones"
+        class = "{T}Filter"
+        predicate = "isTombstone"
+        [[predicates]]
+        alias = "isTombstone"
+        class = "{T}predicates.RecordIsTombstone"
+        "#
+    );
+    let schema = r#"{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"}],"optional":true}"#;
+    for value in [
+        format!(r#"{{"schema":{schema},"payload":null}}"#),
+        format!(r#"{{"payload":null,"schema":{schema}}}"#),
+        format!(r#"{{"schema":{schema},"payload":null }}"#),
+        format!("{{\n  \"schema\": {schema},\n  \"payload\": null\n}}\n"),
+    ] {
+        let out = run(&toml, rec(Some("1"), Some(&value))).unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.is_empty(), "not a tombstone: {value}");
+    }
+    let kept = format!(r#"{{"payload":{{"id":1}},"schema":{schema}}}"#);
+    assert_eq!(
+        run(&toml, rec(Some("1"), Some(&kept))).map(|o| o.len()),
+        Ok(1)
+    );
+    // Schemaless: `null` with spaces around it is null; anything else is not.
+    let toml = format!(
+        r#"
+        [converters.value]
+        class = "org.apache.kafka.connect.json.JsonConverter"
+        config = {{ "schemas.enable" = false }}
+        {toml}"#
+    );
+    assert!(
+        run(&toml, rec(Some("1"), Some(" null\n")))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
+    assert_eq!(
+        run(&toml, rec(Some("1"), Some("{\"payload\":null}"))).map(|o| o.len()),
+        Ok(1)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // A chain over the Debezium fixture
 
