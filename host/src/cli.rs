@@ -287,21 +287,28 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
         if n == 0 {
             break;
         }
-        // What `read_line` would say, checked with SIMD.
-        let text = switchyard_data::text::utf8(&bytes).map_err(|_| {
-            io_err(
-                &args.input,
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "stream did not contain valid UTF-8",
-                ),
-            )
-        })?;
         line_no += 1;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let failed = match process_line(text, line_no, &mut task, &mut state) {
+        // A byte order mark before the first line is not part of it.
+        let line = match line_no {
+            1 => bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes),
+            _ => &bytes[..],
+        };
+        // Checked with SIMD; a line that is not UTF-8 is that line's failure, not the file's.
+        let processed = match switchyard_data::text::utf8(line) {
+            Ok(text) if text.trim().is_empty() => continue,
+            Ok(text) => process_line(text, line_no, &mut task, &mut state),
+            Err(_) => Err(unreadable_line(
+                &mut task,
+                &mut state,
+                line.trim_ascii_end(),
+                line_no,
+                format!(
+                    "the line is not valid UTF-8 (from byte {})",
+                    std::str::from_utf8(line).map_or_else(|e| e.valid_up_to(), |_| 0)
+                ),
+            )),
+        };
+        let failed = match processed {
             Ok(()) => {
                 output
                     .write_all(&state.out)
@@ -380,6 +387,37 @@ fn line_location(line: usize, origin: &Origin) -> String {
 
 /// Runs one line through the task, writing its output lines to `state.out`; a line that fails
 /// (or is not a record at all) comes back with where it was.
+/// The failure of a line that is not a record (`why`): its dead letter keeps the whole line's
+/// bytes as the value.
+fn unreadable_line(
+    task: &mut Task,
+    state: &mut LineState,
+    raw: &[u8],
+    line: usize,
+    why: String,
+) -> (Box<FailedRecord>, String) {
+    task.count_unreadable();
+    state.layout = Layout::default();
+    let message = format!("malformed record line: {why}");
+    let failed = FailedRecord {
+        failure: Failure {
+            origin: Origin::default(),
+            stage: Stage::TaskPoll,
+            class: "record JSONL".into(),
+            exception: "org.apache.kafka.connect.errors.DataException",
+            message: Some(message.clone()),
+        },
+        detail: message,
+        broken: false,
+        original: Some(Record::new(
+            String::new(),
+            None,
+            Some(bytes::Bytes::copy_from_slice(raw)),
+        )),
+    };
+    (Box::new(failed), line_location(line, &Origin::default()))
+}
+
 fn process_line(
     text: &str,
     line: usize,
@@ -390,27 +428,13 @@ fn process_line(
     let input = match jsonl::parse_line_after(text.trim_end(), &mut state.seen) {
         Ok(input) => input,
         Err(e) => {
-            // Not a record: its dead letter keeps the whole line as the value's bytes.
-            task.count_unreadable();
-            state.layout = Layout::default();
-            let message = format!("malformed record line: {e}");
-            let failed = FailedRecord {
-                failure: Failure {
-                    origin: Origin::default(),
-                    stage: Stage::TaskPoll,
-                    class: "record JSONL".into(),
-                    exception: "org.apache.kafka.connect.errors.DataException",
-                    message: Some(message.clone()),
-                },
-                detail: message,
-                broken: false,
-                original: Some(Record::new(
-                    String::new(),
-                    None,
-                    Some(bytes::Bytes::copy_from_slice(text.trim_end().as_bytes())),
-                )),
-            };
-            return Err((Box::new(failed), line_location(line, &Origin::default())));
+            return Err(unreadable_line(
+                task,
+                state,
+                text.trim_end().as_bytes(),
+                line,
+                e.to_string(),
+            ));
         }
     };
     state.layout = input.layout;

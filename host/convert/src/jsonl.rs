@@ -216,7 +216,10 @@ fn embeddable(bytes: &[u8], known_json: bool) -> bool {
     if bytes.contains(&b'\n') || bytes.contains(&b'\r') {
         return false;
     }
-    known_json || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    // serde_json does not check the UTF-8 of strings it ignores: a line must stay UTF-8.
+    known_json
+        || (switchyard_data::text::utf8(bytes).is_ok()
+            && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok())
 }
 
 fn write_json_string(out: &mut Vec<u8>, s: &str) {

@@ -227,6 +227,84 @@ fn malformed_record_stops_with_exit_1_or_is_skipped_with_tolerance_all() {
     );
 }
 
+/// Input bytes are bytes: a byte order mark before the first line is skipped, a line that is
+/// not UTF-8 is that line's failure (dead-lettered with its raw bytes under
+/// `errors.tolerance=all`, the lines after it written), and a value whose bytes are JSON with
+/// an invalid UTF-8 sequence in a string is written as `value_base64`, so that every output and
+/// dead-letter line is UTF-8 and can be read back.
+#[test]
+fn lines_that_are_not_utf8_are_their_own_failures_and_output_stays_utf8() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let good = std::fs::read_to_string(fixtures().join("with-schema.jsonl")).unwrap();
+    let first = good.lines().next().unwrap();
+    let mut input = b"\xEF\xBB\xBF".to_vec();
+    input.extend_from_slice(first.as_bytes());
+    input.extend_from_slice(b"\n{\"topic\":\"t\",\"value\":\"caf\xE9\"}\n");
+    input.extend_from_slice(first.as_bytes());
+    let raw_value = b"\"caf\xE9\"";
+    input.extend_from_slice(
+        format!(
+            "\n{{\"topic\":\"other\",\"key\":null,\"value_base64\":\"{}\"}}\n",
+            b64.encode(raw_value)
+        )
+        .as_bytes(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input_path = dir.path().join("in.jsonl");
+    std::fs::write(&input_path, &input).unwrap();
+    let config = fixtures().join("postgres-product-connector.json");
+    let tolerant = std::fs::read_to_string(&config).unwrap().replace(
+        "\"transforms\":",
+        "\"errors.tolerance\": \"all\", \"errors.deadletterqueue.context.headers.enable\": \"true\", \"transforms\":",
+    );
+    let tolerant_path = dir.path().join("tolerant.json");
+    std::fs::write(&tolerant_path, tolerant).unwrap();
+    let dlq = dir.path().join("dlq.jsonl");
+    let out = switchyard(&[
+        "apply",
+        "--config",
+        tolerant_path.to_str().unwrap(),
+        "--input",
+        input_path.to_str().unwrap(),
+        "--dlq",
+        dlq.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).expect("the output is UTF-8");
+    let lines: Vec<Value> = stdout.lines().map(json).collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(
+        lines[0], lines[1],
+        "the first line, its byte order mark skipped"
+    );
+    assert_eq!(lines[2]["topic"], "other");
+    assert_eq!(lines[2]["value_base64"], b64.encode(raw_value));
+    assert!(lines[2].get("value").is_none());
+    let dead = String::from_utf8(std::fs::read(&dlq).unwrap()).expect("the DLQ is UTF-8");
+    let dead: Vec<Value> = dead.lines().map(json).collect();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        dead[0]["value_base64"],
+        b64.encode(b"{\"topic\":\"t\",\"value\":\"caf\xE9\"}")
+    );
+    let message = dead[0]["headers"]
+        .as_array()
+        .and_then(|h| {
+            h.iter()
+                .find(|h| h["key"] == "__connect.errors.exception.message")
+        })
+        .and_then(|h| h["value"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("not valid UTF-8 (from byte 25)"),
+        "{message}"
+    );
+    assert!(stderr.contains("failed: 1"), "{stderr}");
+}
+
 #[test]
 fn the_toml_pipeline_gives_the_same_records_as_the_connector_json() {
     let input = fixtures().join("with-schema.jsonl");
