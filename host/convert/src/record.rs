@@ -163,6 +163,8 @@ pub struct Part {
     bytes: Option<Bytes>,
     data: Option<ConnectData>,
     changed: bool,
+    /// How many times the data was handed out for changing.
+    edits: u32,
 }
 
 /// Why an operation on a part failed.
@@ -183,6 +185,7 @@ impl Part {
             bytes,
             data: None,
             changed: false,
+            edits: 0,
         }
     }
 
@@ -192,6 +195,7 @@ impl Part {
             bytes: None,
             data: Some(data),
             changed: true,
+            edits: 0,
         }
     }
 
@@ -207,6 +211,13 @@ impl Part {
             false => Part::from_bytes(self.bytes.clone()),
             true => self.clone(),
         }
+    }
+
+    /// How many times the part's data was handed out for changing (or replaced): equal counts
+    /// before and after a step tell that the step did not change it, also when an earlier step
+    /// had.
+    pub fn edits(&self) -> u32 {
+        self.edits
     }
 
     /// Whether a transform changed the part.
@@ -230,6 +241,7 @@ impl Part {
     ) -> Result<&mut ConnectData, PartError> {
         self.data(converter, topic)?;
         self.changed = true;
+        self.edits = self.edits.wrapping_add(1);
         Ok(self.data.get_or_insert(ConnectData::NULL))
     }
 
@@ -248,6 +260,7 @@ impl Part {
     pub fn set_data(&mut self, data: ConnectData) {
         self.data = Some(data);
         self.changed = true;
+        self.edits = self.edits.wrapping_add(1);
     }
 
     /// Whether the value is null, without decoding where the bytes tell.

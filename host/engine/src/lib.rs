@@ -764,12 +764,19 @@ impl TransformInstance {
         }
         let topic = record.topic.clone();
         let before = (record.partition, record.timestamp, record.headers.clone());
+        // The parts as they came: an earlier step may have changed them already.
+        let parts = |r: &Record| {
+            (
+                (r.key.is_changed(), r.key.edits()),
+                (r.value.is_changed(), r.value.edits()),
+            )
+        };
+        let parts_before = parts(&record);
         let outputs = self.call(record)?;
         let outcome = match outputs.as_slice() {
             [] => Some(None),
             [out]
-                if !out.key.is_changed()
-                    && !out.value.is_changed()
+                if parts(out) == parts_before
                     && (out.partition, out.timestamp) == (before.0, before.1)
                     && out.headers == before.2 =>
             {

@@ -345,6 +345,34 @@ fn a_step_that_logs_is_not_replayed() {
     );
 }
 
+/// The same after a step that changed the value: the promise is about what this step changes,
+/// so the memo holds although the record it sees was changed before.
+#[test]
+fn a_step_that_depends_only_on_the_topic_runs_once_per_topic_after_a_change() {
+    let toml = format!(
+        r#"
+        [converters.value]
+        class = "org.apache.kafka.connect.json.JsonConverter"
+        config = {{ "schemas.enable" = false }}
+        [[transforms]]
+        alias = "hoist"
+        class = "org.apache.kafka.connect.transforms.HoistField$Value"
+        config = {{ field = "n" }}
+        {}"#,
+        pipeline("count-calls")
+    );
+    let mut c = chain(&toml).expect("chain");
+    let topics: Vec<String> = ["a", "b", "a", "a"]
+        .iter()
+        .map(|t| {
+            let out = c.apply(record(t, None, Some("1"))).unwrap();
+            assert!(out[0].value.is_changed());
+            out[0].topic.clone()
+        })
+        .collect();
+    assert_eq!(topics, ["a-1", "b-2", "a-1", "a-1"]);
+}
+
 /// A guest that makes the promise and changes more than the topic is called for every record:
 /// each record gets its own header.
 #[test]
