@@ -266,9 +266,11 @@ impl Part {
     /// Whether the value is null, without decoding where the bytes tell.
     ///
     /// Null bytes are a null value, and so is schemaless JsonConverter text that is `null`.
-    /// Envelope text (`schemas.enable=true`) is decoded: its payload may come first or be
-    /// followed by spaces, so only the parsed structure tells (`JsonConverter.toConnectData`
-    /// returns a null value for a null payload).
+    /// Envelope text (`schemas.enable=true`) that is an object is decoded: its payload may come
+    /// first or be followed by spaces, so only the parsed structure tells
+    /// (`JsonConverter.toConnectData` returns a null value for a null payload). Text that is
+    /// neither an object nor `null` is not null (and passes through undecoded if no transform
+    /// reads it, where Kafka would fail it at `VALUE_CONVERTER`).
     pub fn is_null(&mut self, converter: &Converter, topic: &str) -> Result<bool, PartError> {
         if let Some(data) = &self.data {
             return Ok(data.value.is_null());
@@ -280,7 +282,12 @@ impl Part {
             Converter::Json(json) if !json.config().schemas_enable => {
                 return Ok(bytes.trim_ascii() == b"null");
             }
-            Converter::Json(_) => {}
+            Converter::Json(_) => {
+                let text = bytes.trim_ascii();
+                if !text.starts_with(b"{") && text != b"null" {
+                    return Ok(false);
+                }
+            }
             Converter::String(_) | Converter::ByteArray => return Ok(false),
             // Only an optional top-level schema can hold a null datum: decode.
             Converter::Avro(_) => {}
