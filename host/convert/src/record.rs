@@ -220,6 +220,11 @@ impl Part {
         self.edits
     }
 
+    /// The schema of the decoded data; `None` before decoding and for schemaless data.
+    pub fn decoded_schema(&self) -> Option<&Arc<Schema>> {
+        self.data.as_ref().and_then(|d| d.schema.as_ref())
+    }
+
     /// Whether a transform changed the part.
     pub fn is_changed(&self) -> bool {
         self.changed

@@ -816,25 +816,34 @@ impl TransformInstance {
             .push(record)
             .map_err(|e| StepError::Broken(e.to_string()))?;
         state.conversion_failure = None;
-        // The answers of the read batches run so far, by their shared operations.
-        let mut answered: Vec<(*const wit::Op, Vec<u8>)> = Vec::new();
+        // The answers of the reads run so far, by their shared operations.
+        let mut answered: Vec<(*const wit::Op, Vec<Option<Vec<u8>>>)> = Vec::new();
         let mut chosen = None;
         'traces: for trace in &candidates {
             for call in &trace.calls {
                 match call {
-                    Call::Reads { ops, answers } => {
+                    Call::Reads {
+                        ops,
+                        answers,
+                        ends,
+                        schemas,
+                    } => {
                         let key = ops.as_ptr();
                         let index = match answered.iter().position(|(k, _)| *k == key) {
                             Some(i) => i,
                             None => {
-                                let got = state.replay_batch(&handle, ops).map_err(broken)?;
-                                answered.push((key, got));
+                                answered.push((key, vec![None; ops.len()]));
                                 answered.len() - 1
                             }
                         };
-                        if answered[index].1[..] != answers[..]
-                            || state.conversion_failure.is_some()
-                        {
+                        let alike = state
+                            .replay_reads(
+                                &handle,
+                                (ops, answers, ends, schemas),
+                                &mut answered[index].1,
+                            )
+                            .map_err(broken)?;
+                        if !alike {
                             continue 'traces;
                         }
                     }
@@ -1217,6 +1226,60 @@ impl StepState {
         Ok(())
     }
 
+    /// The key's and the value's decoded schemas (see `replay::PartSchemas`).
+    fn part_schemas(&self, this: &Resource<Record>) -> replay::PartSchemas {
+        match self.table.get(this) {
+            Ok(r) => [r.key.decoded_schema(), r.value.decoded_schema()].map(|s| s.cloned()),
+            Err(_) => [None, None],
+        }
+    }
+
+    /// Runs the reads of a recorded batch on the record `this` and tells whether each answers
+    /// as recorded (`answers`, each ending at its `ends`). A read that depends on the schema
+    /// alone is skipped where the part's schema is the recorded `Arc`. `memo` keeps the
+    /// answers run so far for the same operations (other recordings hold them too).
+    fn replay_reads(
+        &mut self,
+        this: &Resource<Record>,
+        (ops, answers, ends, schemas): (&[wit::Op], &[u8], &[u32], &replay::PartSchemas),
+        memo: &mut [Option<Vec<u8>>],
+    ) -> wasmtime::Result<bool> {
+        // The list's answers start after its 4-byte count.
+        let mut start = 4;
+        for (i, op) in ops.iter().enumerate() {
+            let end = ends.get(i).map_or(answers.len(), |&e| e as usize);
+            let recorded = answers.get(start..end).unwrap_or_default();
+            start = end;
+            if let Some(part) = schema_only(op) {
+                let record = self.table.get(this)?;
+                let current = match part {
+                    wit::Part::Key => record.key.decoded_schema(),
+                    wit::Part::Value => record.value.decoded_schema(),
+                };
+                let seen = &schemas[usize::from(part == wit::Part::Value)];
+                if let (Some(current), Some(seen)) = (current, seen)
+                    && Arc::ptr_eq(current, seen)
+                {
+                    continue;
+                }
+            }
+            let got = match memo.get_mut(i) {
+                Some(Some(got)) => got,
+                Some(slot) => {
+                    let answer = self.run_op(this, op.clone())?;
+                    let mut packed = Vec::new();
+                    packed::pack_answer(&mut packed, &answer);
+                    slot.insert(packed)
+                }
+                None => return Ok(false),
+            };
+            if got[..] != *recorded || self.conversion_failure.is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Runs the operations of a recorded batch on the record `this` and packs their answers,
     /// as `batch-packed` does.
     fn replay_batch(
@@ -1386,6 +1449,16 @@ fn is_change(op: &wit::Op) -> bool {
             | wit::Op::Get(_)
             | wit::Op::GetTyped(_)
     )
+}
+
+/// The part whose schema alone answers `op` when the part has a schema (`exists` and `schema`
+/// walk the schema, `has-schema` asks for it); `None` for any other operation.
+fn schema_only(op: &wit::Op) -> Option<wit::Part> {
+    match op {
+        wit::Op::Exists(n) | wit::Op::Schema(n) => Some(n.part),
+        wit::Op::HasSchema(part) => Some(*part),
+        _ => None,
+    }
 }
 
 /// The paths a guest registered (`connect.register-path`), numbered in registration order.
@@ -1919,8 +1992,18 @@ impl wit::HostConnectRecord for StepState {
         let ran = self.run_batch(&this, ops, |a| answers.push(a));
         if let (Some(r), Some((changes, ops))) = (recording.as_mut(), kept) {
             let mut packed = packed::AnswerList::new(answers.len());
-            answers.iter().for_each(|a| packed.push(a));
-            r.batch(changes, ops, &packed.finish());
+            let mut ends = Vec::with_capacity(answers.len());
+            for a in &answers {
+                packed.push(a);
+                ends.push(packed.len() as u32);
+            }
+            r.batch(
+                changes,
+                ops,
+                &packed.finish(),
+                ends,
+                self.part_schemas(&this),
+            );
         }
         self.recording = recording;
         ran?;
@@ -1945,10 +2028,16 @@ impl wit::HostConnectRecord for StepState {
             .map(|changes| (changes, ops.clone()));
         // Each answer is packed as soon as it is known.
         let mut answers = packed::AnswerList::new(ops.len());
-        let ran = self.run_batch(&this, ops, |a| answers.push(&a));
+        let mut ends = Vec::new();
+        let ran = self.run_batch(&this, ops, |a| {
+            answers.push(&a);
+            if kept.is_some() {
+                ends.push(answers.len() as u32);
+            }
+        });
         let answers = answers.finish();
         if let (Some(r), Some((changes, ops))) = (recording.as_mut(), kept) {
-            r.batch(changes, ops, &answers);
+            r.batch(changes, ops, &answers, ends, self.part_schemas(&this));
         }
         self.recording = recording;
         ran?;

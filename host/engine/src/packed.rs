@@ -477,11 +477,21 @@ impl AnswerList {
         self.count += 1;
     }
 
+    /// How many bytes are packed so far (where the next answer starts).
+    pub(super) fn len(&self) -> usize {
+        self.out.len()
+    }
+
     /// The packed bytes.
     pub(super) fn finish(mut self) -> Vec<u8> {
         self.out[..4].copy_from_slice(&self.count.to_le_bytes());
         self.out
     }
+}
+
+/// Appends one packed answer to `out`, as an element of a packed answer list.
+pub(super) fn pack_answer(out: &mut Vec<u8>, answer: &Result<wit::Answer, wit::DataError>) {
+    Writer(out).answer(answer);
 }
 
 /// The packed `list<result<answer, data-error>>` of `answers`.

@@ -17,15 +17,27 @@
 
 use std::sync::Arc;
 
+use switchyard_data::Schema;
+
 use crate::wit;
+
+/// The key's and the value's schemas as a batch of reads saw them (`None`: not decoded, or
+/// schemaless). Held, not just compared by address, so that an address cannot be reused by
+/// another schema while the recording lives.
+pub(crate) type PartSchemas = [Option<Arc<Schema>>; 2];
 
 /// One host call of a recorded `apply`.
 #[derive(Debug, Clone)]
 pub(crate) enum Call {
-    /// A `batch-packed` of reads only, and what it answered.
+    /// A `batch-packed` of reads only, and what it answered: the packed list, where each
+    /// answer ends in it, and the schemas the reads saw. A read that depends on the schema
+    /// alone (`exists`, `schema`, `has-schema` of schema'd data) answers the same for a part
+    /// whose schema is the same `Arc`, and is not run again.
     Reads {
         ops: Arc<[wit::Op]>,
         answers: Arc<[u8]>,
+        ends: Arc<[u32]>,
+        schemas: PartSchemas,
     },
     /// `topic`, and what it answered.
     Topic(Arc<str>),
@@ -86,14 +98,27 @@ impl Recording {
         kind
     }
 
-    /// Records a batch whose kind [`Recording::batch_kind`] gave.
-    pub(crate) fn batch(&mut self, changes: bool, ops: Vec<wit::Op>, answers: &[u8]) {
+    /// Records a batch whose kind [`Recording::batch_kind`] gave, its packed answers, where
+    /// each answer ends in them, and the schemas its reads saw.
+    pub(crate) fn batch(
+        &mut self,
+        changes: bool,
+        ops: Vec<wit::Op>,
+        answers: &[u8],
+        ends: Vec<u32>,
+        schemas: PartSchemas,
+    ) {
         let (ops, answers) = (Arc::from(ops), Arc::from(answers));
         self.calls.push(if changes {
             self.changed = true;
             Call::Changes { ops, answers }
         } else {
-            Call::Reads { ops, answers }
+            Call::Reads {
+                ops,
+                answers,
+                ends: Arc::from(ends),
+                schemas,
+            }
         });
     }
 
