@@ -176,6 +176,21 @@ fn output_can_be_fed_to_apply_again() {
     assert_eq!(first.stdout, second.stdout);
 }
 
+/// A copy of the connector JSON `config` in `dir` with `settings` (JSON members, each followed
+/// by a comma) added before its transforms.
+fn with_settings(
+    config: &std::path::Path,
+    dir: &std::path::Path,
+    settings: &str,
+) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(config)
+        .unwrap()
+        .replace("\"transforms\":", &format!("{settings} \"transforms\":"));
+    let path = dir.join("tolerant.json");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 #[test]
 fn malformed_record_stops_with_exit_1_or_is_skipped_with_tolerance_all() {
     let good = std::fs::read_to_string(fixtures().join("with-schema.jsonl")).unwrap();
@@ -200,12 +215,11 @@ fn malformed_record_stops_with_exit_1_or_is_skipped_with_tolerance_all() {
         "records before the failure are written"
     );
 
-    let tolerant = std::fs::read_to_string(&config).unwrap().replace(
-        "\"transforms\":",
-        "\"errors.tolerance\": \"all\", \"errors.log.enable\": \"true\", \"errors.log.include.messages\": \"true\", \"transforms\":",
+    let tolerant_path = with_settings(
+        &config,
+        dir.path(),
+        r#""errors.tolerance": "all", "errors.log.enable": "true", "errors.log.include.messages": "true","#,
     );
-    let tolerant_path = dir.path().join("tolerant.json");
-    std::fs::write(&tolerant_path, tolerant).unwrap();
     let out = switchyard(&[
         "apply",
         "--config",
@@ -254,12 +268,11 @@ fn lines_that_are_not_utf8_are_their_own_failures_and_output_stays_utf8() {
     let input_path = dir.path().join("in.jsonl");
     std::fs::write(&input_path, &input).unwrap();
     let config = fixtures().join("postgres-product-connector.json");
-    let tolerant = std::fs::read_to_string(&config).unwrap().replace(
-        "\"transforms\":",
-        "\"errors.tolerance\": \"all\", \"errors.deadletterqueue.context.headers.enable\": \"true\", \"transforms\":",
+    let tolerant_path = with_settings(
+        &config,
+        dir.path(),
+        r#""errors.tolerance": "all", "errors.deadletterqueue.context.headers.enable": "true","#,
     );
-    let tolerant_path = dir.path().join("tolerant.json");
-    std::fs::write(&tolerant_path, tolerant).unwrap();
     let dlq = dir.path().join("dlq.jsonl");
     let out = switchyard(&[
         "apply",

@@ -151,6 +151,16 @@ fn apply(dir: &Path, config: &str, input: &str, extra: &[&str]) -> (i32, Vec<Jso
     )
 }
 
+/// The text of header `key` of a record JSONL line (empty when it has none).
+fn header_text(record: &Json, key: &str) -> String {
+    record["headers"]
+        .as_array()
+        .and_then(|h| h.iter().find(|h| h["key"] == key))
+        .and_then(|h| h["value"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
 fn read_lines(path: &Path) -> Vec<Json> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
@@ -398,14 +408,7 @@ fn a_schema_the_registry_refuses_sends_the_record_to_the_dead_letter_file_with_t
     assert_eq!(lines.len(), 139 - 21);
     for record in &dead {
         assert_eq!(record["topic"], "product.public.products");
-        let header = |key: &str| {
-            record["headers"]
-                .as_array()
-                .and_then(|h| h.iter().find(|h| h["key"] == key))
-                .and_then(|h| h["value"].as_str())
-                .map(str::to_owned)
-                .unwrap_or_default()
-        };
+        let header = |key: &str| header_text(record, key);
         assert_eq!(header("__connect.errors.stage"), "KEY_CONVERTER");
         let message = header("__connect.errors.exception.message");
         assert!(
@@ -491,14 +494,7 @@ fn avro_records_claiming_more_items_than_their_bytes_are_dead_lettered_and_the_r
     );
     let dead = read_lines(&dlq);
     assert_eq!(dead.len(), 2, "{stderr}");
-    let header = |record: &Json, key: &str| {
-        record["headers"]
-            .as_array()
-            .and_then(|h| h.iter().find(|h| h["key"] == key))
-            .and_then(|h| h["value"].as_str())
-            .map(str::to_owned)
-            .unwrap_or_default()
-    };
+    let header = header_text;
     for (record, claim) in dead.iter().zip(["536870912 items", "take no bytes"]) {
         assert_eq!(record["topic"], "hostile");
         assert_eq!(header(record, "__connect.errors.stage"), "VALUE_CONVERTER");

@@ -1894,9 +1894,9 @@ fn timestamp_router() {
     );
 }
 
-#[test]
-fn filter_drops_what_its_predicate_selects() {
-    let toml = format!(
+/// `Filter` guarded by `RecordIsTombstone`: tombstones are dropped.
+fn drop_tombstones() -> String {
+    format!(
         r#"
         [[transforms]]
         alias = "dropTombstones"
@@ -1906,7 +1906,12 @@ fn filter_drops_what_its_predicate_selects() {
         alias = "isTombstone"
         class = "{T}predicates.RecordIsTombstone"
         "#
-    );
+    )
+}
+
+#[test]
+fn filter_drops_what_its_predicate_selects() {
+    let toml = drop_tombstones();
     assert!(
         run(&toml, rec(Some("1"), None))
             .unwrap_or_else(|e| panic!("{e}"))
@@ -1929,17 +1934,7 @@ fn filter_drops_what_its_predicate_selects() {
 /// structure; the text once had to end in `null}`).
 #[test]
 fn record_is_tombstone_reads_the_structure_not_the_text() {
-    let toml = format!(
-        r#"
-        [[transforms]]
-        alias = "dropTombstones"
-        class = "{T}Filter"
-        predicate = "isTombstone"
-        [[predicates]]
-        alias = "isTombstone"
-        class = "{T}predicates.RecordIsTombstone"
-        "#
-    );
+    let toml = drop_tombstones();
     let schema = r#"{"type":"struct","fields":[{"type":"int64","optional":false,"field":"id"}],"optional":true}"#;
     for value in [
         format!(r#"{{"schema":{schema},"payload":null}}"#),
