@@ -2,9 +2,9 @@
 //!
 //! A transform that declared `host.depends-only-on-answers` promises that its `apply` is a
 //! function of what the record answers. While such a transform runs, the host records what the
-//! call did — each `batch-packed` (or typed `batch`) of reads with its packed answers, each `topic` read, then each
-//! batch of changes and `set-topic`, then whether the record was returned or dropped: a
-//! [`Trace`]. For a later record, [`Traces`] runs the reads of its traces itself and compares
+//! call did — each batch of reads (`batch-packed` or the typed `batch`) with its packed answers,
+//! each `topic` read, then each batch of changes and `set-topic`, then whether the record was
+//! returned or dropped: a [`Trace`]. For a later record, [`Traces`] runs the reads of its traces itself and compares
 //! the answers byte for byte; when a trace's answers all match, the guest would make the same
 //! changes, so the host makes them (checking their answers too) and returns what the guest
 //! returned, without entering WebAssembly. The changes run on the later record's own data: a
@@ -29,7 +29,7 @@ pub(crate) type PartSchemas = [Option<Arc<Schema>>; 2];
 /// One host call of a recorded `apply`.
 #[derive(Debug, Clone)]
 pub(crate) enum Call {
-    /// A `batch-packed` of reads only, and what it answered: the packed list, where each
+    /// A batch of reads only, and what it answered: the packed list, where each
     /// answer ends in it, and the schemas the reads saw. A read that depends on the schema
     /// alone (`exists`, `schema`, `has-schema` of schema'd data) answers the same for a part
     /// whose schema is the same `Arc`, and is not run again.
@@ -41,7 +41,7 @@ pub(crate) enum Call {
     },
     /// `topic`, and what it answered.
     Topic(Arc<str>),
-    /// A `batch-packed` of changes only, and what it answered.
+    /// A batch of changes only, and what it answered (packed).
     Changes {
         ops: Arc<[wit::Op]>,
         answers: Arc<[u8]>,
