@@ -4,9 +4,9 @@
 //! function of what the record answers. While such a transform runs, the host records what the
 //! call did — each batch of reads (`batch-packed` or the typed `batch`) with its packed answers,
 //! each `topic` read, then each batch of changes and `set-topic`, then whether the record was
-//! returned or dropped: a [`Trace`]. For a later record, [`Traces`] runs the reads of its traces itself and compares
-//! the answers byte for byte; when a trace's answers all match, the guest would make the same
-//! changes, so the host makes them (checking their answers too) and returns what the guest
+//! returned or dropped: a [`Trace`]. For a later record, the host runs the reads of the step's
+//! [`Traces`] itself and compares the answers byte for byte; when a trace's answers all match,
+//! the guest would make the same changes, so the host makes them (checking their answers too) and returns what the guest
 //! returned, without entering WebAssembly. The changes run on the later record's own data: a
 //! `copy` copies that record's field, a `flatten` flattens its value.
 //!
