@@ -6,9 +6,9 @@
 //! each `topic` read, then each batch of changes and `set-topic`, then whether the record was
 //! returned or dropped: a [`Trace`]. For a later record, the host runs the reads of the step's
 //! [`Traces`] itself and compares the answers byte for byte; when a trace's answers all match,
-//! the guest would make the same changes, so the host makes them (checking their answers too) and returns what the guest
-//! returned, without entering WebAssembly. The changes run on the later record's own data: a
-//! `copy` copies that record's field, a `flatten` flattens its value.
+//! the guest would make the same changes, so the host makes them (checking their answers too)
+//! and returns what the guest returned, without entering WebAssembly. The changes run on the
+//! later record's own data: a `copy` copies that record's field, a `flatten` flattens its value.
 //!
 //! A call is recorded only if it keeps to that shape: any other host call (the field-by-field
 //! methods, headers, partition, timestamp, new or duplicated records, `log`, `lookup`), a batch
