@@ -535,6 +535,14 @@ impl Client {
                     }
                     last = Some(error);
                 }
+                // Waiting cannot mend a URL that does not parse or an answer over the size
+                // limit: the record fails now, with the reason.
+                Err(e) if is_permanent(&e) => {
+                    return Err(RegistryError::Protocol {
+                        url,
+                        message: e.to_string(),
+                    });
+                }
                 Err(e) => {
                     url_index += 1;
                     last = Some(RegistryError::Unavailable {
@@ -589,6 +597,26 @@ impl Client {
         let text = response.body_mut().read_to_string()?;
         Ok((status, text))
     }
+}
+
+/// Whether a request failure comes from the request or the answer itself (a URL that does not
+/// parse, an answer over ureq's 10 MB body limit or its header limit, redirects without end, a
+/// certificate file that does not parse) rather than from a registry that cannot be reached:
+/// retrying it gives the same failure.
+fn is_permanent(error: &ureq::Error) -> bool {
+    use ureq::Error as E;
+    matches!(
+        error,
+        E::BadUri(_)
+            | E::Http(_)
+            | E::InvalidProxyUrl
+            | E::BodyExceedsLimit(_)
+            | E::TooManyRedirects
+            | E::Pem(_)
+            | E::RequireHttpsOnly(_)
+            | E::LargeResponseHeader(..)
+            | E::TlsRequired
+    )
 }
 
 /// The JSON body of a request carrying `schema`.

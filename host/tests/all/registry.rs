@@ -192,6 +192,20 @@ fn server_errors_are_retried_until_the_registry_answers() {
     assert_eq!(statuses, [500, 500, 500, 200]);
 }
 
+/// An answer over the 10 MB body limit cannot get smaller by waiting: the request fails at
+/// once, not transient, naming the limit, and is not retried.
+#[test]
+fn an_answer_over_the_size_limit_fails_at_once() {
+    let fake = RegistryFake::start();
+    let id = fake.register("products-value", PRODUCT_V1);
+    fake.answer_oversize_next(10);
+    let client = client_of(&fake);
+    let error = client.schema_by_id(SchemaId(id)).expect_err("too large");
+    assert!(!error.is_transient(), "{error}");
+    assert!(error.to_string().contains("limit"), "{error}");
+    assert_eq!(fake.requests().len(), 1, "not retried");
+}
+
 #[test]
 fn server_errors_beyond_max_retries_are_transient_errors() {
     let fake = RegistryFake::start();

@@ -67,6 +67,8 @@ struct State {
     rejected: BTreeMap<String, String>,
     /// Answers with 500 / 50001 still to give.
     failures: u32,
+    /// 200 answers with a body over 10 MB still to give.
+    oversize: u32,
     /// The `Authorization` header every request must carry.
     authorization: Option<String>,
     requests: Vec<RecordedRequest>,
@@ -146,6 +148,12 @@ impl RegistryFake {
     /// backend data store"), as a registry whose storage fails answers.
     pub fn fail_next(&self, count: u32) {
         self.state().failures = count;
+    }
+
+    /// The next `count` requests get a 200 answer whose body is over 10 MB (a misconfigured
+    /// URL that names some other service, say).
+    pub fn answer_oversize_next(&self, count: u32) {
+        self.state().oversize = count;
     }
 
     /// New schemas under `subject` are refused: registration answers 409 and compatibility
@@ -262,6 +270,9 @@ fn handle(state: &Mutex<State>, prefix: &str, mut request: tiny_http::Request) {
             // Confluent's basic / bearer authentication: 401 with the error body when the
             // credentials are missing or wrong.
             error(401, 401, "Unauthorized")
+        } else if state.oversize > 0 {
+            state.oversize -= 1;
+            (200, json!({ "padding": "x".repeat(11 << 20) }))
         } else if state.failures > 0 {
             // API reference: "500 Internal Server Error – Error code 50001 – Error in the
             // backend data store".
