@@ -1280,6 +1280,44 @@ impl StepState {
         Ok(true)
     }
 
+    /// Runs a batch the guest sent (`batch`, or `batch-packed` with `pack`), handing each
+    /// answer to `answer`, and records it when the `apply` is being recorded: a replay
+    /// compares packed answers, whichever of the two the guest called. Returns the packed
+    /// answers (empty when neither packed nor recorded). The recording is set aside while the
+    /// batch runs: the methods it runs the operations through are not the guest's calls.
+    fn guest_batch(
+        &mut self,
+        this: &Resource<Record>,
+        ops: Vec<wit::Op>,
+        pack: bool,
+        mut answer: impl FnMut(Result<wit::Answer, wit::DataError>),
+    ) -> wasmtime::Result<Vec<u8>> {
+        let mut recording = self.recording.take();
+        let kept = recording
+            .as_mut()
+            .and_then(|r| r.batch_kind(&ops))
+            .map(|changes| (changes, ops.clone()));
+        let packing = pack || kept.is_some();
+        let mut packed = packed::AnswerList::new(if packing { ops.len() } else { 0 });
+        let mut ends = Vec::new();
+        let ran = self.run_batch(this, ops, |a| {
+            if packing {
+                packed.push(&a);
+            }
+            if kept.is_some() {
+                ends.push(packed.len() as u32);
+            }
+            answer(a);
+        });
+        let packed = if packing { packed.finish() } else { Vec::new() };
+        if let (Some(r), Some((changes, ops))) = (recording.as_mut(), kept) {
+            r.batch(changes, ops, &packed, ends, self.part_schemas(this));
+        }
+        self.recording = recording;
+        ran?;
+        Ok(packed)
+    }
+
     /// Runs the operations of a recorded batch on the record `this` and packs their answers,
     /// as `batch-packed` does.
     fn replay_batch(
@@ -1981,32 +2019,8 @@ impl wit::HostConnectRecord for StepState {
         this: Resource<Record>,
         ops: Vec<wit::Op>,
     ) -> wasmtime::Result<Vec<Result<wit::Answer, wit::DataError>>> {
-        // Recorded as `batch-packed` is: a replay compares packed answers, whichever of the
-        // two the guest called.
-        let mut recording = self.recording.take();
-        let kept = recording
-            .as_mut()
-            .and_then(|r| r.batch_kind(&ops))
-            .map(|changes| (changes, ops.clone()));
         let mut answers = Vec::with_capacity(ops.len());
-        let ran = self.run_batch(&this, ops, |a| answers.push(a));
-        if let (Some(r), Some((changes, ops))) = (recording.as_mut(), kept) {
-            let mut packed = packed::AnswerList::new(answers.len());
-            let mut ends = Vec::with_capacity(answers.len());
-            for a in &answers {
-                packed.push(a);
-                ends.push(packed.len() as u32);
-            }
-            r.batch(
-                changes,
-                ops,
-                &packed.finish(),
-                ends,
-                self.part_schemas(&this),
-            );
-        }
-        self.recording = recording;
-        ran?;
+        self.guest_batch(&this, ops, false, |a| answers.push(a))?;
         Ok(answers)
     }
 
@@ -2019,29 +2033,8 @@ impl wit::HostConnectRecord for StepState {
                 ))]));
             }
         };
-        // The operations of a recorded call are kept for replay; the methods the batch runs
-        // them through are not the guest's calls, so the recording is set aside meanwhile.
-        let mut recording = self.recording.take();
-        let kept = recording
-            .as_mut()
-            .and_then(|r| r.batch_kind(&ops))
-            .map(|changes| (changes, ops.clone()));
         // Each answer is packed as soon as it is known.
-        let mut answers = packed::AnswerList::new(ops.len());
-        let mut ends = Vec::new();
-        let ran = self.run_batch(&this, ops, |a| {
-            answers.push(&a);
-            if kept.is_some() {
-                ends.push(answers.len() as u32);
-            }
-        });
-        let answers = answers.finish();
-        if let (Some(r), Some((changes, ops))) = (recording.as_mut(), kept) {
-            r.batch(changes, ops, &answers, ends, self.part_schemas(&this));
-        }
-        self.recording = recording;
-        ran?;
-        Ok(answers)
+        self.guest_batch(&this, ops, true, |_| {})
     }
 
     fn drop(&mut self, this: Resource<Record>) -> wasmtime::Result<()> {
