@@ -298,6 +298,7 @@ impl Engine {
             baseline: 0,
             by_topic: None,
             traces: None,
+            answered: replay::Answered::default(),
         };
         instance.instantiate()?;
         Ok(instance)
@@ -664,6 +665,8 @@ pub struct TransformInstance {
     /// What earlier calls of a transform that declared `depends-only-on-answers` did, for
     /// replay (`None` while the guest made no such promise); they belong to the live instance.
     traces: Option<replay::Traces>,
+    /// The answers of the reads replayed on the current record (buffers kept between records).
+    answered: replay::Answered,
 }
 
 /// How many topics' outcomes a step remembers; past that, the memo starts afresh.
@@ -817,9 +820,10 @@ impl TransformInstance {
             .map_err(|e| StepError::Broken(e.to_string()))?;
         state.conversion_failure = None;
         // The answers of the reads run so far, by their shared operations.
-        let mut answered: Vec<(*const wit::Op, Vec<Option<Vec<u8>>>)> = Vec::new();
+        let answered = &mut self.answered;
+        answered.clear();
         let mut chosen = None;
-        'traces: for trace in &candidates {
+        'traces: for trace in candidates {
             for call in &trace.calls {
                 match call {
                     Call::Reads {
@@ -828,20 +832,9 @@ impl TransformInstance {
                         ends,
                         schemas,
                     } => {
-                        let key = ops.as_ptr();
-                        let index = match answered.iter().position(|(k, _)| *k == key) {
-                            Some(i) => i,
-                            None => {
-                                answered.push((key, vec![None; ops.len()]));
-                                answered.len() - 1
-                            }
-                        };
+                        let first = answered.batch(ops);
                         let alike = state
-                            .replay_reads(
-                                &handle,
-                                (ops, answers, ends, schemas),
-                                &mut answered[index].1,
-                            )
+                            .replay_reads(&handle, (ops, answers, ends, schemas), answered, first)
                             .map_err(broken)?;
                         if !alike {
                             continue 'traces;
@@ -1211,7 +1204,7 @@ impl StepState {
     fn run_batch(
         &mut self,
         this: &Resource<Record>,
-        ops: Vec<wit::Op>,
+        ops: impl IntoIterator<Item = wit::Op>,
         mut answer: impl FnMut(Result<wit::Answer, wit::DataError>),
     ) -> wasmtime::Result<()> {
         for op in ops {
@@ -1237,12 +1230,14 @@ impl StepState {
     /// Runs the reads of a recorded batch on the record `this` and tells whether each answers
     /// as recorded (`answers`, each ending at its `ends`). A read that depends on the schema
     /// alone is skipped where the part's schema is the recorded `Arc`. `memo` keeps the
-    /// answers run so far for the same operations (other recordings hold them too).
+    /// answers run so far for the same operations (other recordings hold them too), from
+    /// slot `first` on.
     fn replay_reads(
         &mut self,
         this: &Resource<Record>,
         (ops, answers, ends, schemas): (&[wit::Op], &[u8], &[u32], &replay::PartSchemas),
-        memo: &mut [Option<Vec<u8>>],
+        memo: &mut replay::Answered,
+        first: usize,
     ) -> wasmtime::Result<bool> {
         // The list's answers start after its 4-byte count.
         let mut start = 4;
@@ -1263,17 +1258,15 @@ impl StepState {
                     continue;
                 }
             }
-            let got = match memo.get_mut(i) {
-                Some(Some(got)) => got,
-                Some(slot) => {
+            let slot = first + i;
+            let got = match memo.get(slot) {
+                Some(got) => got,
+                None => {
                     let answer = self.run_op(this, op.clone())?;
-                    let mut packed = Vec::new();
-                    packed::pack_answer(&mut packed, &answer);
-                    slot.insert(packed)
+                    memo.put(slot, |out| packed::pack_answer(out, &answer))
                 }
-                None => return Ok(false),
             };
-            if got[..] != *recorded || self.conversion_failure.is_some() {
+            if got != recorded || self.conversion_failure.is_some() {
                 return Ok(false);
             }
         }
@@ -1326,7 +1319,7 @@ impl StepState {
         ops: &[wit::Op],
     ) -> wasmtime::Result<Vec<u8>> {
         let mut answers = packed::AnswerList::new(ops.len());
-        self.run_batch(this, ops.to_vec(), |a| answers.push(&a))?;
+        self.run_batch(this, ops.iter().cloned(), |a| answers.push(&a))?;
         Ok(answers.finish())
     }
 

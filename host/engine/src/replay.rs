@@ -174,9 +174,10 @@ impl Traces {
         self.misses = self.misses.saturating_add(1);
     }
 
-    /// The traces to try, in order.
-    pub(crate) fn candidates(&self) -> Vec<Arc<Trace>> {
-        self.list.clone()
+    /// The traces to try, in order (borrowed: cloning the list would cost an atomic count
+    /// per trace and record).
+    pub(crate) fn candidates(&self) -> &[Arc<Trace>] {
+        &self.list
     }
 
     /// Remembers that `trace` matched.
@@ -218,5 +219,55 @@ impl Traces {
             self.list.pop();
         }
         self.list.insert(0, Arc::new(trace));
+    }
+}
+
+/// The answers of the recorded reads run on the record being replayed, packed, by batch: the
+/// traces that share a batch's operations share its answers, so each read runs once per
+/// record. Kept by the step between records so that its buffers are reused.
+#[derive(Debug, Default)]
+pub(crate) struct Answered {
+    /// Each batch run so far (by the address of its shared operations) and its first slot.
+    batches: Vec<(usize, usize)>,
+    /// Per operation, where its packed answer lies in `bytes`, once run.
+    slots: Vec<Option<(usize, usize)>>,
+    bytes: Vec<u8>,
+}
+
+impl Answered {
+    /// Forgets the answers of the last record.
+    pub(crate) fn clear(&mut self) {
+        self.batches.clear();
+        self.slots.clear();
+        self.bytes.clear();
+    }
+
+    /// The first slot of the batch `ops`, made room for on its first use.
+    pub(crate) fn batch(&mut self, ops: &[wit::Op]) -> usize {
+        let key = ops.as_ptr() as usize;
+        if let Some(&(_, first)) = self.batches.iter().find(|(k, _)| *k == key) {
+            return first;
+        }
+        let first = self.slots.len();
+        self.slots.resize(first + ops.len(), None);
+        self.batches.push((key, first));
+        first
+    }
+
+    /// The answer in `slot`, once run.
+    pub(crate) fn get(&self, slot: usize) -> Option<&[u8]> {
+        let (start, end) = (*self.slots.get(slot)?)?;
+        self.bytes.get(start..end)
+    }
+
+    /// Packs an answer into `slot` with `pack` and returns it.
+    pub(crate) fn put(&mut self, slot: usize, pack: impl FnOnce(&mut Vec<u8>)) -> &[u8] {
+        let start = self.bytes.len();
+        pack(&mut self.bytes);
+        let end = self.bytes.len();
+        if let Some(s) = self.slots.get_mut(slot) {
+            *s = Some((start, end));
+        }
+        &self.bytes[start..end]
     }
 }
