@@ -26,7 +26,16 @@
 //!   as STRING becomes `null`, `1.5` read as INT32 becomes `1`, `300` read as INT8 wraps to `44`.
 //!   Switchyard returns a [`ConvertError`] instead, naming the path of the offending value
 //!   (`payload.after.id`) and what was expected. The same holds for an integer out of range for
-//!   a schema'd integer type, and for a schema `version` that does not fit an int.
+//!   a schema'd integer type, and for a schema `version` that does not fit an int. A whole
+//!   number written with a fraction or an exponent (`1.0E2`, `100.0`) reads as that integer,
+//!   as in Kafka.
+//!
+//! # Bytes that pass through
+//! A key or value that no transform changes is written as it came only where Kafka's
+//! re-encoding would write the same bytes ([`JsonConverter::check`], decided by one scan of the
+//! text); otherwise it is decoded and encoded again, and bytes the converter cannot read fail
+//! the record at `KEY_CONVERTER` / `VALUE_CONVERTER` whether a transform touches them or not,
+//! as Kafka Connect converts every record before its transformations.
 //! - **Non-finite floats read back.** Kafka writes NaN and ±Infinity as the strings `"NaN"`,
 //!   `"Infinity"`, `"-Infinity"` but reads those strings back as `0.0`; Switchyard reads them
 //!   as the non-finite values they stand for (for FLOAT32/FLOAT64 schemas only).
@@ -45,6 +54,7 @@
 //! - Schemaless maps keep their document order where Kafka's `HashMap` reorders keys by hash;
 //!   lone UTF-16 surrogates in `\u` escapes, which Java strings can hold, are an error.
 
+mod canonical;
 mod read;
 mod write;
 
@@ -252,6 +262,76 @@ impl JsonConverter {
             .map_err(|e| e.into_convert(text, DESERIALIZE_FAILED, "payload"))
     }
 
+    /// Reads a key or value that no transform may change, as Kafka Connect's converter reads
+    /// every one: `Ok(None)` when encoding its data again would write these very bytes (they
+    /// pass through), `Ok(Some(data))` with its data when it would write others (a
+    /// `decimal.format=NUMERIC` Decimal held as Base64, a null that reads as its default, an
+    /// integer written `1.0E2`, whitespace), and the decoding error when the converter cannot
+    /// read it. The first is decided by one scan of the text (`canonical`), without building
+    /// the data.
+    pub fn check(
+        &self,
+        topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<Option<ConnectData>, ConvertError> {
+        match bytes {
+            None => Ok(None),
+            Some(b) if self.canonical(b) => Ok(None),
+            Some(b) => self.to_connect(topic, Some(b)).map(Some),
+        }
+    }
+
+    /// Whether `b` is exactly what this converter writes for the data it reads from `b`.
+    fn canonical(&self, b: &[u8]) -> bool {
+        let Ok(text) = switchyard_data::text::utf8(b) else {
+            return false;
+        };
+        let opts = self.write_opts();
+        let mut scan =
+            canonical::Scan::new(b, opts.numeric_decimals, opts.replace_null_with_default);
+        if !self.config.schemas_enable {
+            return !b.is_empty() && scan.value(None) && scan.at_end();
+        }
+        const SCHEMA: &[u8] = b"{\"schema\":";
+        if !scan.lit(SCHEMA) {
+            return false;
+        }
+        let schema = if scan.lit(b"null") {
+            None
+        } else {
+            if self.config.schemas_cache_size <= 0 {
+                return false;
+            }
+            let rest = &b[SCHEMA.len()..];
+            let found = self.caches.decoding().recent(rest);
+            let (len, cached) = match found {
+                Some(found) => found,
+                None => {
+                    // Not among the recent texts: find the schema's extent, then its entry.
+                    let mut r = read::Reader::new(text);
+                    r.set_pos(SCHEMA.len());
+                    if r.skip_value().is_err() {
+                        return false;
+                    }
+                    let raw = &b[SCHEMA.len()..r.pos()];
+                    match self.caches.decoding().get(raw) {
+                        Some(cached) => (raw.len(), cached),
+                        None => return false,
+                    }
+                }
+            };
+            if !cached.canonical {
+                return false;
+            }
+            scan.skip(len);
+            Some(cached.schema)
+        };
+        scan.lit(b",\"payload\":")
+            && scan.value(schema.as_deref())
+            && scan.lit(b"}")
+            && scan.at_end()
+    }
+
     fn read_envelope(
         &self,
         r: &mut read::Reader<'_>,
@@ -338,9 +418,9 @@ impl JsonConverter {
         let start = r.pos();
         let rest = &r.bytes()[start..];
         let caching = self.config.schemas_cache_size > 0;
-        if caching && let Some((len, schema)) = self.caches.decoding().recent(rest) {
+        if caching && let Some((len, cached)) = self.caches.decoding().recent(rest) {
             r.set_pos(start + len);
-            return Ok(Some(schema));
+            return Ok(Some(cached.schema));
         }
         if rest.starts_with(b"null") {
             r.value_opt(None, replace)?;
@@ -349,16 +429,21 @@ impl JsonConverter {
         r.skip_value()?;
         let end = r.pos();
         let raw = &r.bytes()[start..end];
-        if caching && let Some(schema) = self.caches.decoding().get(raw) {
-            return Ok(Some(schema));
+        if caching && let Some(cached) = self.caches.decoding().get(raw) {
+            return Ok(Some(cached.schema));
         }
         let schema = read::schema_at(r.text(), start, replace).map_err(|e| e.at_root("schema"))?;
         if caching {
-            self.caches.decoding().insert(
-                raw,
-                schema.clone(),
-                self.config.schemas_cache_size as usize,
-            );
+            let mut written = Vec::with_capacity(raw.len());
+            let canonical = write::schema(&mut written, &schema, &self.write_opts(), true).is_ok()
+                && written == raw;
+            let cached = Cached {
+                schema: schema.clone(),
+                canonical,
+            };
+            self.caches
+                .decoding()
+                .insert(raw, cached, self.config.schemas_cache_size as usize);
         }
         Ok(Some(schema))
     }
@@ -561,12 +646,20 @@ const RECENT: usize = 8;
 /// *is* the schema, found with one `memcmp` and no scan.
 #[derive(Default)]
 struct ToConnectCache {
-    map: HashMap<Arc<[u8]>, Arc<Schema>, BuildHasherDefault<FxHasher>>,
-    recent: Vec<(Arc<[u8]>, Arc<Schema>)>,
+    map: HashMap<Arc<[u8]>, Cached, BuildHasherDefault<FxHasher>>,
+    recent: Vec<(Arc<[u8]>, Cached)>,
+}
+
+/// A parsed schema, and whether its text is exactly what `JsonConverter` writes for it (so
+/// that an envelope holding it can pass through as it is).
+#[derive(Clone)]
+struct Cached {
+    schema: Arc<Schema>,
+    canonical: bool,
 }
 
 impl ToConnectCache {
-    fn recent(&mut self, input: &[u8]) -> Option<(usize, Arc<Schema>)> {
+    fn recent(&mut self, input: &[u8]) -> Option<(usize, Cached)> {
         let i = self
             .recent
             .iter()
@@ -574,37 +667,37 @@ impl ToConnectCache {
         if i > 0 {
             self.recent[..=i].rotate_right(1);
         }
-        let (text, schema) = &self.recent[0];
-        Some((text.len(), schema.clone()))
+        let (text, cached) = &self.recent[0];
+        Some((text.len(), cached.clone()))
     }
 
-    fn get(&mut self, raw: &[u8]) -> Option<Arc<Schema>> {
-        let (text, schema) = self.map.get_key_value(raw)?;
-        let (text, schema) = (text.clone(), schema.clone());
+    fn get(&mut self, raw: &[u8]) -> Option<Cached> {
+        let (text, cached) = self.map.get_key_value(raw)?;
+        let (text, cached) = (text.clone(), cached.clone());
         if text.first() == Some(&b'{') {
-            self.promote(text, schema.clone());
+            self.promote(text, cached.clone());
         }
-        Some(schema)
+        Some(cached)
     }
 
-    fn insert(&mut self, raw: &[u8], schema: Arc<Schema>, capacity: usize) {
+    fn insert(&mut self, raw: &[u8], cached: Cached, capacity: usize) {
         if self.map.len() >= capacity {
             self.map.clear();
             self.recent.clear();
         }
         let text: Arc<[u8]> = raw.into();
-        self.map.insert(text.clone(), schema.clone());
+        self.map.insert(text.clone(), cached.clone());
         // Only objects are self-delimiting (a schema that is not an object is an error anyway).
         if text.first() == Some(&b'{') {
-            self.promote(text, schema);
+            self.promote(text, cached);
         }
     }
 
-    fn promote(&mut self, text: Arc<[u8]>, schema: Arc<Schema>) {
+    fn promote(&mut self, text: Arc<[u8]>, cached: Cached) {
         if self.recent.len() == RECENT {
             self.recent.pop();
         }
-        self.recent.insert(0, (text, schema));
+        self.recent.insert(0, (text, cached));
     }
 }
 

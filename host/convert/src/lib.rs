@@ -120,6 +120,24 @@ impl Converter {
         }
     }
 
+    /// Reads a key or value that no transform has changed yet, as Kafka Connect's converter
+    /// reads every one before the transformations: `Ok(None)` when its bytes can be written
+    /// as they are, `Ok(Some(data))` when encoding its data would write other bytes (the part
+    /// must then be encoded from `data`), the decoding error when the converter cannot read
+    /// it. Only the JsonConverter's text can differ from its own re-encoding; ByteArray and
+    /// String bytes are what those converters write back, and an Avro datum is written with
+    /// the bytes it came with (the id is rewritten in [`Converter::pass_through`]).
+    pub fn check(
+        &self,
+        topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<Option<ConnectData>, ConvertError> {
+        match self {
+            Converter::Json(c) => c.check(topic, bytes),
+            Converter::String(_) | Converter::ByteArray | Converter::Avro(_) => Ok(None),
+        }
+    }
+
     /// Fetches what decoding `bytes` will need from outside (the AvroConverter's writer
     /// schema), so that a service being unavailable shows as a transient error here, before
     /// the record enters the chain. Other failures are left to decoding.

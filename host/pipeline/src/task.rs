@@ -23,7 +23,7 @@ use crate::config::{ErrorPolicy, Pipeline, Tolerance};
 use crate::errors::{Failure, Stage, exception_class};
 use crate::stats::StepStats;
 use switchyard_convert::backoff::Backoff;
-use switchyard_convert::record::{Converters, Header, Origin, OutputRecord, Part, Record};
+use switchyard_convert::record::{Converters, Header, Origin, OutputRecord, Part, Record, Which};
 use switchyard_convert::{ConvertError, Converter, retry_transient_with};
 use switchyard_engine::StepError;
 
@@ -203,6 +203,17 @@ impl Task {
         {
             return Err(interrupted(&e));
         }
+        // Kafka Connect converts every key and value before the transformations: bytes the
+        // converter cannot read fail the record at its stage, whether a transform touches them
+        // or not.
+        let mut record = record;
+        if let Err((which, e)) = record.check(&self.converters) {
+            let stage = match which {
+                Which::Key => Stage::KeyConverter,
+                Which::Value => Stage::ValueConverter,
+            };
+            return Ok(self.failed(self.converter_failure(stage, &e, origin, original)));
+        }
         let outputs = match self.apply_with_retries(record, wait) {
             Retried::Done(outputs) => outputs,
             Retried::Stopped(e) => return Err(interrupted(&e)),
@@ -216,20 +227,7 @@ impl Task {
                 Ok(record) => encoded.push(record),
                 Err((_, e)) if e.is_transient() => return Err(interrupted(&e)),
                 Err((stage, e)) => {
-                    let converter = self.converter(stage);
-                    let class = converter.class_name().to_string();
-                    let failed = FailedRecord {
-                        detail: format!("{} ({class}) failed: {e}", stage.as_str()),
-                        failure: Failure {
-                            origin: origin.clone(),
-                            stage,
-                            class,
-                            exception: "org.apache.kafka.connect.errors.DataException",
-                            message: Some(e.to_string()),
-                        },
-                        broken: false,
-                        original,
-                    };
+                    let failed = self.converter_failure(stage, &e, origin, original);
                     return Ok(self.failed(failed));
                 }
             }
@@ -240,6 +238,29 @@ impl Task {
             self.summary.records_out += encoded.len() as u64;
         }
         Ok(Processed::Outputs(encoded))
+    }
+
+    /// A record that a converter failed on (a `DataException` at its stage).
+    fn converter_failure(
+        &self,
+        stage: Stage,
+        e: &ConvertError,
+        origin: &Origin,
+        original: Option<Record>,
+    ) -> FailedRecord {
+        let class = self.converter(stage).class_name().to_string();
+        FailedRecord {
+            detail: format!("{} ({class}) failed: {e}", stage.as_str()),
+            failure: Failure {
+                origin: origin.clone(),
+                stage,
+                class,
+                exception: "org.apache.kafka.connect.errors.DataException",
+                message: Some(e.to_string()),
+            },
+            broken: false,
+            original,
+        }
     }
 
     fn failed(&mut self, failed: FailedRecord) -> Processed {

@@ -244,8 +244,9 @@ fn malformed_record_stops_with_exit_1_or_is_skipped_with_tolerance_all() {
 /// Input bytes are bytes: a byte order mark before the first line is skipped, a line that is
 /// not UTF-8 is that line's failure (dead-lettered with its raw bytes under
 /// `errors.tolerance=all`, the lines after it written), and a value whose bytes are JSON with
-/// an invalid UTF-8 sequence in a string is written as `value_base64`, so that every output and
-/// dead-letter line is UTF-8 and can be read back.
+/// an invalid UTF-8 sequence in a string fails at `VALUE_CONVERTER` (as Jackson refuses it in
+/// Kafka Connect) and is dead-lettered as `value_base64`, so that every output and dead-letter
+/// line is UTF-8 and can be read back.
 #[test]
 fn lines_that_are_not_utf8_are_their_own_failures_and_output_stays_utf8() {
     use base64::Engine as _;
@@ -287,17 +288,24 @@ fn lines_that_are_not_utf8_are_their_own_failures_and_output_stays_utf8() {
     assert!(out.status.success(), "{stderr}");
     let stdout = String::from_utf8(out.stdout).expect("the output is UTF-8");
     let lines: Vec<Value> = stdout.lines().map(json).collect();
-    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines.len(), 2, "{stdout}");
     assert_eq!(
         lines[0], lines[1],
         "the first line, its byte order mark skipped"
     );
-    assert_eq!(lines[2]["topic"], "other");
-    assert_eq!(lines[2]["value_base64"], b64.encode(raw_value));
-    assert!(lines[2].get("value").is_none());
     let dead = String::from_utf8(std::fs::read(&dlq).unwrap()).expect("the DLQ is UTF-8");
     let dead: Vec<Value> = dead.lines().map(json).collect();
-    assert_eq!(dead.len(), 1);
+    assert_eq!(dead.len(), 2);
+    assert_eq!(dead[1]["topic"], "other");
+    assert_eq!(dead[1]["value_base64"], b64.encode(raw_value));
+    assert!(dead[1].get("value").is_none());
+    let stage = dead[1]["headers"]
+        .as_array()
+        .and_then(|h| h.iter().find(|h| h["key"] == "__connect.errors.stage"))
+        .and_then(|h| h["value"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(stage, "VALUE_CONVERTER");
     assert_eq!(
         dead[0]["value_base64"],
         b64.encode(b"{\"topic\":\"t\",\"value\":\"caf\xE9\"}")
@@ -315,7 +323,7 @@ fn lines_that_are_not_utf8_are_their_own_failures_and_output_stays_utf8() {
         message.contains("not valid UTF-8 (from byte 25)"),
         "{message}"
     );
-    assert!(stderr.contains("failed: 1"), "{stderr}");
+    assert!(stderr.contains("failed: 2"), "{stderr}");
 }
 
 #[test]

@@ -17,6 +17,9 @@ fn pipeline(mode: &str) -> String {
         alias = "bad"
         component = "{}"
         config = {{ mode = "{mode}" }}
+        [converters.value]
+        class = "org.apache.kafka.connect.json.JsonConverter"
+        config = {{ "schemas.enable" = false }}
         [limits]
         memory_mib = 16
         call_timeout_ms = 200
@@ -138,6 +141,8 @@ fn apply_skips_poison_records_with_tolerance_all_and_logs_like_connect() {
 fn failed_records_go_to_the_dead_letter_file_with_connect_context_headers() {
     let config = format!(
         r#"{{"name":"job","transforms":"bad","transforms.bad.type":"{}","transforms.bad.mode":"bad-record",
+            "key.converter":"org.apache.kafka.connect.json.JsonConverter","key.converter.schemas.enable":"false",
+            "value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false",
             "errors.tolerance":"all","errors.deadletterqueue.topic.name":"dlq-topic",
             "errors.deadletterqueue.context.headers.enable":"true"}}"#,
         misbehave_wasm()
@@ -286,12 +291,7 @@ fn a_step_that_depends_only_on_the_topic_runs_once_per_topic() {
 /// The topics (or `-` for no record) a `misbehave` step in `mode` gives the records
 /// (topic, value) in turn.
 fn topics_through(mode: &str, records: &[(&str, Option<&str>)]) -> Vec<String> {
-    let schemaless = r#"
-        [converters.value]
-        class = "org.apache.kafka.connect.json.JsonConverter"
-        config = { "schemas.enable" = false }
-        "#;
-    let mut c = chain(&format!("{}{schemaless}", pipeline(mode))).expect("chain");
+    let mut c = chain(&pipeline(mode)).expect("chain");
     records
         .iter()
         .map(
@@ -351,9 +351,6 @@ fn a_step_that_logs_is_not_replayed() {
 fn a_step_that_depends_only_on_the_topic_runs_once_per_topic_after_a_change() {
     let toml = format!(
         r#"
-        [converters.value]
-        class = "org.apache.kafka.connect.json.JsonConverter"
-        config = {{ "schemas.enable" = false }}
         [[transforms]]
         alias = "hoist"
         class = "org.apache.kafka.connect.transforms.HoistField$Value"

@@ -6,6 +6,7 @@ mod brokers;
 mod common;
 mod compose;
 mod config_errors;
+mod conformance;
 mod contract;
 mod debezium_transforms;
 mod guests;

@@ -16,7 +16,25 @@ pub fn double_to_string(v: f64) -> String {
     if v == 0.0 {
         return if v.is_sign_negative() { "-0.0" } else { "0.0" }.into();
     }
-    java_notation(&format!("{v:e}"))
+    java_notation(&java_digits(v, format!("{v:e}"), format!("{v:.1e}")))
+}
+
+/// Java's digits for a float whose shortest round-tripping decimal is `shortest` (Rust's
+/// `{:e}`) and whose two-digit rounding is `two` (`{:.1e}`, exact): Java prints at least two
+/// digits, and among the two-digit decimals that read back as `v` it picks the closest to `v`,
+/// not the shortest padded with a zero. That differs only for the smallest subnormals:
+/// `Double.MIN_VALUE` is `4.9E-324`, not `5.0E-324`; `Float.MIN_VALUE` `1.4E-45`.
+fn java_digits<F: std::str::FromStr + PartialEq>(v: F, shortest: String, two: String) -> String {
+    let one_digit = shortest
+        .split_once('e')
+        .is_some_and(|(m, _)| m.trim_start_matches('-').len() == 1);
+    // `d.0` is the shortest padded: only another second digit changes the text.
+    let second_nonzero = two.trim_start_matches('-').as_bytes().get(2) != Some(&b'0');
+    if one_digit && second_nonzero && two.parse::<F>().ok() == Some(v) {
+        two
+    } else {
+        shortest
+    }
 }
 
 /// `Float.toString(v)` (Java 19 and later).
@@ -30,7 +48,7 @@ pub fn float_to_string(v: f32) -> String {
     if v == 0.0 {
         return if v.is_sign_negative() { "-0.0" } else { "0.0" }.into();
     }
-    java_notation(&format!("{v:e}"))
+    java_notation(&java_digits(v, format!("{v:e}"), format!("{v:.1e}")))
 }
 
 /// Rewrites Rust's shortest scientific form (`-1.25e-5`) in Java's notation: plain decimal for
@@ -254,9 +272,15 @@ mod tests {
             (-0.0, "-0.0"),
             (f64::NAN, "NaN"),
             (f64::NEG_INFINITY, "-Infinity"),
+            (f64::from_bits(1), "4.9E-324"),
+            // Java 19+; Java 17 printed "1.0E-323" here.
+            (f64::from_bits(2), "9.9E-324"),
+            (f64::MAX, "1.7976931348623157E308"),
+            (2e-323, "2.0E-323"),
         ] {
             assert_eq!(double_to_string(v), text, "{v}");
         }
+        assert_eq!(float_to_string(f32::from_bits(1)), "1.4E-45");
         assert_eq!(float_to_string(32.0), "32.0");
         assert_eq!(float_to_string(0.1), "0.1");
         assert_eq!(float_to_string(1.0e10), "1.0E10");

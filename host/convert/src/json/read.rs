@@ -1036,12 +1036,6 @@ fn int_mismatch(schema: &Schema, found: &str) -> JErr {
 }
 
 fn int_value(schema: &Schema, n: Num<'_>) -> Result<Value, JErr> {
-    if !n.integral {
-        return Err(int_mismatch(
-            schema,
-            &format!("the non-integral number {}", n.text),
-        ));
-    }
     let out_of_range = || {
         JErr::here(format!(
             "JSON integer {} is out of range for {}",
@@ -1049,13 +1043,95 @@ fn int_value(schema: &Schema, n: Num<'_>) -> Result<Value, JErr> {
             schema.kind.upper_name()
         ))
     };
-    let v = parse_i64(n.text).ok_or_else(out_of_range)?;
+    let v = if n.integral {
+        parse_i64(n.text).ok_or_else(out_of_range)?
+    } else {
+        match whole_number(n.text) {
+            Whole::Yes(v) => v,
+            Whole::OutOfRange => return Err(out_of_range()),
+            Whole::No => {
+                return Err(int_mismatch(
+                    schema,
+                    &format!("the non-integral number {}", n.text),
+                ));
+            }
+        }
+    };
     Ok(match schema.kind {
         SchemaType::Int8 => Value::Int8(i8::try_from(v).map_err(|_| out_of_range())?),
         SchemaType::Int16 => Value::Int16(i16::try_from(v).map_err(|_| out_of_range())?),
         SchemaType::Int32 => Value::Int32(i32::try_from(v).map_err(|_| out_of_range())?),
         _ => Value::Int64(v),
     })
+}
+
+/// What a number token written with a fraction or an exponent stands for as an integer.
+#[derive(Debug, PartialEq)]
+enum Whole {
+    /// A whole number within a long's range.
+    Yes(i64),
+    /// A whole number beyond it.
+    OutOfRange,
+    /// Not a whole number.
+    No,
+}
+
+/// The integer a token such as `1.0E2`, `100.0` or `2e1` stands for. Jackson, as Kafka's
+/// `JsonConverter` configures it, reads such a token as a `BigDecimal`, and `longValue()` /
+/// `intValue()` give the whole number it holds (`1.0E2` → 100); a fraction is an error here
+/// (Kafka truncates it: see the module documentation).
+fn whole_number(text: &str) -> Whole {
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => (text, "0"),
+    };
+    let Ok(exponent) = exponent.parse::<i64>() else {
+        return Whole::No;
+    };
+    let (int, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = int.bytes().chain(fraction.bytes());
+    // The value is `digits × 10^shift`.
+    let mut shift = exponent.saturating_sub(fraction.len() as i64);
+    let all: Vec<u8> = digits.collect();
+    let mut significant = all.as_slice();
+    while shift < 0 && significant.last() == Some(&b'0') {
+        significant = &significant[..significant.len() - 1];
+        shift += 1;
+    }
+    let first = significant.iter().position(|&d| d != b'0');
+    let Some(first) = first else {
+        return Whole::Yes(0);
+    };
+    if shift < 0 {
+        return Whole::No;
+    }
+    let significant = &significant[first..];
+    if significant.len() as i64 + shift > 20 {
+        return Whole::OutOfRange;
+    }
+    let mut v: u64 = 0;
+    for &d in significant
+        .iter()
+        .chain(std::iter::repeat_n(&b'0', shift as usize))
+    {
+        match v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+        {
+            Some(next) => v = next,
+            None => return Whole::OutOfRange,
+        }
+    }
+    let signed = if negative {
+        0i64.checked_sub_unsigned(v)
+    } else {
+        i64::try_from(v).ok()
+    };
+    signed.map_or(Whole::OutOfRange, Whole::Yes)
 }
 
 /// An integer token's value, `None` beyond the range of i64.
@@ -1597,5 +1673,28 @@ mod tests {
         }
         assert_eq!(seen.texts.len(), SeenObjects::KEPT);
         assert_eq!(&*seen.texts[0], schema.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod whole_numbers {
+    use super::{Whole, whole_number};
+
+    #[test]
+    fn whole_numbers_with_a_fraction_or_an_exponent() {
+        assert_eq!(whole_number("1.0E2"), Whole::Yes(100));
+        assert_eq!(whole_number("100.0"), Whole::Yes(100));
+        assert_eq!(whole_number("2e1"), Whole::Yes(20));
+        assert_eq!(whole_number("-1.50E1"), Whole::Yes(-15));
+        assert_eq!(whole_number("0.0"), Whole::Yes(0));
+        assert_eq!(
+            whole_number("-9.223372036854775808E18"),
+            Whole::Yes(i64::MIN)
+        );
+        assert_eq!(whole_number("9.223372036854775808E18"), Whole::OutOfRange);
+        assert_eq!(whole_number("1e30"), Whole::OutOfRange);
+        assert_eq!(whole_number("1.5"), Whole::No);
+        assert_eq!(whole_number("1e-1"), Whole::No);
+        assert_eq!(whole_number("1e99999999999999999999"), Whole::No);
     }
 }

@@ -416,7 +416,7 @@ fn decimal(out: &mut Vec<u8>, schema: &Schema, unscaled: &[u8], opts: &Opts) -> 
 }
 
 /// How many leading bytes of a big-endian two's complement integer only repeat the sign.
-fn redundant_sign_bytes(bytes: &[u8]) -> usize {
+pub(super) fn redundant_sign_bytes(bytes: &[u8]) -> usize {
     bytes
         .windows(2)
         .take_while(|w| (w[0] == 0x00 && w[1] < 0x80) || (w[0] == 0xFF && w[1] >= 0x80))
@@ -541,7 +541,7 @@ fn needs_escape(w: u64) -> bool {
     (below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5C), 1)) != 0
 }
 
-fn float64(out: &mut Vec<u8>, v: f64) {
+pub(super) fn float64(out: &mut Vec<u8>, v: f64) {
     if !v.is_finite() {
         // Jackson's QUOTE_NON_NUMERIC_NUMBERS (on by default) writes these as strings.
         string(out, non_finite(v.is_nan(), v > 0.0));
@@ -550,7 +550,7 @@ fn float64(out: &mut Vec<u8>, v: f64) {
     java_finite(out, v);
 }
 
-fn float32(out: &mut Vec<u8>, v: f32) {
+pub(super) fn float32(out: &mut Vec<u8>, v: f32) {
     if !v.is_finite() {
         string(out, non_finite(v.is_nan(), v > 0.0));
         return;

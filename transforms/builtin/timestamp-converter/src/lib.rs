@@ -276,6 +276,19 @@ impl TimestampConverter {
         ))
     }
 
+    /// A `java.util.Date` in schemaless data: Kafka's transform puts one there, and the
+    /// JsonConverter then cannot write it (`JsonConverter.convertToJson` finds no schema type
+    /// for the class). Switchyard fails the record here, with Kafka's message; the stage is
+    /// the transformation, where Kafka names the value converter.
+    fn schemaless_date(&self, converted: &Scalar) -> Result<(), Error> {
+        match (self.target, converted) {
+            (_, Scalar::Null) | (Type::String | Type::Unix, _) => Ok(()),
+            _ => Err(Error::bad_record(
+                "Java class class java.util.Date does not have corresponding schema type.",
+            )),
+        }
+    }
+
     fn schemaless(&self, record: &mut Record, top: &Top) -> Result<(), Error> {
         if top.kind == Kind::Null {
             return Ok(());
@@ -285,6 +298,7 @@ impl TimestampConverter {
                 return Err(Self::not_a_timestamp(top.kind));
             };
             let converted = self.convert(Self::infer(value)?, value, true)?;
+            self.schemaless_date(&converted)?;
             record.part_mut(self.part).put(&[], None, converted)?;
             return Ok(());
         }
@@ -303,6 +317,7 @@ impl TimestampConverter {
             }
             Err(e) => return Err(e.into()),
         };
+        self.schemaless_date(&converted)?;
         record.part_mut(self.part).put(&path, None, converted)?;
         Ok(())
     }
