@@ -124,6 +124,7 @@ fn bench(c: &mut Criterion) {
         route: regex::Regex::new("^(?:product.public.(.*))$").expect("regex"),
         converters: Arc::clone(&converters),
     };
+    // `encode` checks what no transform changed (`Part::encode`), as `apply` and `run` do.
     let make = |i: &Input| Record::new(i.topic.clone(), i.key.clone(), i.value.clone());
 
     let mut group = c.benchmark_group("seed-chain");
@@ -198,6 +199,14 @@ fn bench(c: &mut Criterion) {
             converters
                 .value
                 .to_connect(&first.topic, Some(std::hint::black_box(&value)))
+        })
+    });
+    // What every record pays before the chain: the scan that lets the value pass through.
+    group.bench_function("check-value", |b| {
+        b.iter(|| {
+            converters
+                .value
+                .check(&first.topic, Some(std::hint::black_box(&value)))
         })
     });
     group.bench_function("encode-key", |b| {

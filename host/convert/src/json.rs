@@ -283,14 +283,14 @@ impl JsonConverter {
 
     /// Whether `b` is exactly what this converter writes for the data it reads from `b`.
     fn canonical(&self, b: &[u8]) -> bool {
-        let Ok(text) = switchyard_data::text::utf8(b) else {
-            return false;
-        };
         let opts = self.write_opts();
         let mut scan =
             canonical::Scan::new(b, opts.numeric_decimals, opts.replace_null_with_default);
         if !self.config.schemas_enable {
-            return !b.is_empty() && scan.value(None) && scan.at_end();
+            return !b.is_empty()
+                && switchyard_data::text::utf8(b).is_ok()
+                && scan.value(None)
+                && scan.at_end();
         }
         const SCHEMA: &[u8] = b"{\"schema\":";
         if !scan.lit(SCHEMA) {
@@ -308,6 +308,9 @@ impl JsonConverter {
                 Some(found) => found,
                 None => {
                     // Not among the recent texts: find the schema's extent, then its entry.
+                    let Ok(text) = switchyard_data::text::utf8(b) else {
+                        return false;
+                    };
                     let mut r = read::Reader::new(text);
                     r.set_pos(SCHEMA.len());
                     if r.skip_value().is_err() {
@@ -326,7 +329,9 @@ impl JsonConverter {
             scan.skip(len);
             Some(cached.schema)
         };
+        // The schema's text is a cached one, UTF-8 already: the rest is checked here.
         scan.lit(b",\"payload\":")
+            && switchyard_data::text::utf8(scan.rest()).is_ok()
             && scan.value(schema.as_deref())
             && scan.lit(b"}")
             && scan.at_end()

@@ -96,20 +96,6 @@ impl Record {
         Ok(())
     }
 
-    /// Reads the key and the value with their converters before the chain, as Kafka
-    /// Connect's worker converts every record ([`Part::check`]); the error names the part that
-    /// failed.
-    pub fn check(&mut self, converters: &Converters) -> Result<(), (Which, ConvertError)> {
-        let Record {
-            topic, key, value, ..
-        } = self;
-        key.check(&converters.key, topic)
-            .map_err(|e| (Which::Key, e))?;
-        value
-            .check(&converters.value, topic)
-            .map_err(|e| (Which::Value, e))
-    }
-
     /// A record for `topic` with the given key and value bytes and no headers.
     pub fn new(topic: impl Into<String>, key: Option<Bytes>, value: Option<Bytes>) -> Self {
         Record {
@@ -177,9 +163,6 @@ pub struct Part {
     bytes: Option<Bytes>,
     data: Option<ConnectData>,
     changed: bool,
-    /// Whether the bytes, though unchanged, must be encoded again from `data` (the converter
-    /// would not write them as they came: see [`Part::check`]).
-    reencode: bool,
     /// How many times the data was handed out for changing.
     edits: u32,
 }
@@ -202,7 +185,6 @@ impl Part {
             bytes,
             data: None,
             changed: false,
-            reencode: false,
             edits: 0,
         }
     }
@@ -213,24 +195,8 @@ impl Part {
             bytes: None,
             data: Some(data),
             changed: true,
-            reencode: false,
             edits: 0,
         }
-    }
-
-    /// Reads the bytes with `converter` as Kafka Connect reads every key and value before the
-    /// transformations ([`Converter::check`]): fails when the converter cannot decode them,
-    /// and keeps the decoded data when it would not write them back as they are, so that
-    /// [`Part::encode`] writes what Kafka writes. Does nothing once decoded or changed.
-    pub fn check(&mut self, converter: &Converter, topic: &str) -> Result<(), ConvertError> {
-        if self.changed || self.data.is_some() {
-            return Ok(());
-        }
-        if let Some(data) = converter.check(topic, self.bytes.as_deref())? {
-            self.data = Some(data);
-            self.reencode = true;
-        }
-        Ok(())
     }
 
     /// The original bytes, if the part was not changed by a transform.
@@ -241,7 +207,7 @@ impl Part {
     /// A copy to restore the part from: an unchanged part is copied as its bytes (decoded
     /// again if the copy is used), a changed one with its data.
     pub fn snapshot(&self) -> Part {
-        match self.changed || self.reencode {
+        match self.changed {
             false => Part::from_bytes(self.bytes.clone()),
             true => self.clone(),
         }
@@ -334,18 +300,26 @@ impl Part {
         Ok(self.data(converter, topic)?.value.is_null())
     }
 
-    /// Encodes the part for output: the original bytes when unchanged, else `converter`'s
-    /// encoding of the data.
+    /// Encodes the part for output: `converter`'s encoding of the data when changed; when
+    /// unchanged, the original bytes if the converter's re-encoding would write them as they
+    /// are ([`Converter::check`]), else its encoding of what it reads from them. Bytes the
+    /// converter cannot read fail here, as Kafka Connect's converter fails every record it
+    /// cannot read.
     pub fn encode(
         &self,
         converter: &Converter,
         topic: &str,
     ) -> Result<Option<Bytes>, ConvertError> {
-        match &self.data {
-            Some(data) if self.changed || self.reencode => {
-                Ok(converter.from_connect(topic, data)?.map(Bytes::from))
-            }
-            _ => converter.pass_through(topic, self.bytes.as_ref()),
+        if let (Some(data), true) = (&self.data, self.changed) {
+            return Ok(converter.from_connect(topic, data)?.map(Bytes::from));
+        }
+        // Unchanged: written as it came only where the converter's re-encoding would write
+        // these very bytes; bytes it cannot read fail here, as Kafka's converter fails them.
+        match converter.check(topic, self.bytes.as_deref())? {
+            None => converter.pass_through(topic, self.bytes.as_ref()),
+            Some(decoded) => Ok(converter
+                .from_connect(topic, self.data.as_ref().unwrap_or(&decoded))?
+                .map(Bytes::from)),
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::config::{ErrorPolicy, Pipeline, Tolerance};
 use crate::errors::{Failure, Stage, exception_class};
 use crate::stats::StepStats;
 use switchyard_convert::backoff::Backoff;
-use switchyard_convert::record::{Converters, Header, Origin, OutputRecord, Part, Record, Which};
+use switchyard_convert::record::{Converters, Header, Origin, OutputRecord, Part, Record};
 use switchyard_convert::{ConvertError, Converter, retry_transient_with};
 use switchyard_engine::StepError;
 
@@ -203,17 +203,19 @@ impl Task {
         {
             return Err(interrupted(&e));
         }
-        // Kafka Connect converts every key and value before the transformations: bytes the
-        // converter cannot read fail the record at its stage, whether a transform touches them
-        // or not.
-        let mut record = record;
-        if let Err((which, e)) = record.check(&self.converters) {
-            let stage = match which {
-                Which::Key => Stage::KeyConverter,
-                Which::Value => Stage::ValueConverter,
-            };
-            return Ok(self.failed(self.converter_failure(stage, &e, origin, original)));
-        }
+        // Kafka Connect converts every key and value before the transformations, so bytes
+        // its converter cannot read fail the record at that stage whether a transform touches
+        // them or not. Here a part a transform reads is decoded then, and an untouched one is
+        // checked where it is written (`Part::encode`); the bytes are kept (a reference count)
+        // to check them also when the chain drops the record.
+        let topic = record.topic.clone();
+        let untouched = [
+            (Stage::KeyConverter, record.key.original_bytes().cloned()),
+            (
+                Stage::ValueConverter,
+                record.value.original_bytes().cloned(),
+            ),
+        ];
         let outputs = match self.apply_with_retries(record, wait) {
             Retried::Done(outputs) => outputs,
             Retried::Stopped(e) => return Err(interrupted(&e)),
@@ -233,6 +235,13 @@ impl Task {
             }
         }
         if encoded.is_empty() {
+            for (stage, bytes) in untouched {
+                if let Some(bytes) = bytes
+                    && let Err(e) = self.converter(stage).check(&topic, bytes.as_deref())
+                {
+                    return Ok(self.failed(self.converter_failure(stage, &e, origin, original)));
+                }
+            }
             self.summary.filtered += 1;
         } else {
             self.summary.records_out += encoded.len() as u64;

@@ -501,10 +501,16 @@ fn insert_field_leaves_nulls_alone() {
         ("InsertField$Key", false, None),
     ] {
         let toml = pipeline(class, &INSERT_P, schemas, true);
-        let r = if class.ends_with("Key") {
-            rec(input.as_deref(), Some("1"))
+        // The other part, as its converter reads it.
+        let other = if schemas {
+            env(r#"{"type":"int32","optional":false}"#, "1")
         } else {
-            rec(Some("1"), input.as_deref())
+            "1".to_owned()
+        };
+        let r = if class.ends_with("Key") {
+            rec(input.as_deref(), Some(&other))
+        } else {
+            rec(Some(&other), input.as_deref())
         };
         let out = one(&toml, at(r, Some(0), Some(1)));
         let part = if class.ends_with("Key") {
@@ -1903,6 +1909,9 @@ fn timestamp_router() {
 fn drop_tombstones() -> String {
     format!(
         r#"
+        [converters.key]
+        class = "org.apache.kafka.connect.json.JsonConverter"
+        config = {{ "schemas.enable" = false }}
         [[transforms]]
         alias = "dropTombstones"
         class = "{T}Filter"
@@ -1922,8 +1931,9 @@ fn filter_drops_what_its_predicate_selects() {
             .unwrap_or_else(|e| panic!("{e}"))
             .is_empty()
     );
+    let two = env(r#"{"type":"int32","optional":false}"#, "2");
     assert_eq!(
-        run(&toml, rec(Some("1"), Some("2"))).map(|o| o.len()),
+        run(&toml, rec(Some("1"), Some(&two))).map(|o| o.len()),
         Ok(1)
     );
     let toml = schemaless("Filter", &[]);

@@ -126,6 +126,9 @@ fn replace_field_key_renames_and_deprecated_keys_still_work() {
         [converters.key]
         class = "{JSON}"
         config = {{ "schemas.enable" = false }}
+        [converters.value]
+        class = "{JSON}"
+        config = {{ "schemas.enable" = false }}
         [[transforms]]
         alias = "k"
         class = "org.apache.kafka.connect.transforms.ReplaceField$Key"

@@ -58,18 +58,48 @@ impl<'a> Scan<'a> {
     }
 
     /// Moves past `s` if the text continues with it.
+    #[inline]
     pub(super) fn lit(&mut self, s: &[u8]) -> bool {
-        if self.b[self.pos..].starts_with(s) {
-            self.pos += s.len();
-            true
-        } else {
-            false
+        let end = self.pos + s.len();
+        match self.b.get(self.pos..end) {
+            Some(here) if here == s => {
+                self.pos = end;
+                true
+            }
+            _ => false,
         }
+    }
+
+    /// Moves past `"name":` if the text continues with it and `name` needs no escape (a
+    /// name Jackson escapes is left to the full decode). Compared byte by byte: field names
+    /// are short, and a call to `memcmp` per field would cost more than the comparison.
+    #[inline]
+    fn key(&mut self, name: &[u8]) -> bool {
+        let end = self.pos + name.len() + 3;
+        let Some(here) = self.b.get(self.pos..end) else {
+            return false;
+        };
+        let inner = &here[1..here.len() - 2];
+        let matches = here[0] == b'"'
+            && here[here.len() - 2..] == *b"\":"
+            && inner
+                .iter()
+                .zip(name)
+                .all(|(&a, &n)| a == n && n >= 0x20 && n != b'"' && n != b'\\');
+        if matches {
+            self.pos = end;
+        }
+        matches
     }
 
     /// Moves `n` bytes on (past text already recognised by the caller).
     pub(super) fn skip(&mut self, n: usize) {
         self.pos = (self.pos + n).min(self.b.len());
+    }
+
+    /// The text not scanned yet.
+    pub(super) fn rest(&self) -> &'a [u8] {
+        &self.b[self.pos..]
     }
 
     /// Whether the whole text was scanned.
@@ -103,10 +133,9 @@ impl<'a> Scan<'a> {
         }
         match schema.kind {
             SchemaType::Boolean => self.lit(b"true") || self.lit(b"false"),
-            SchemaType::Int8 => self.integer().is_some_and(|v| i8::try_from(v).is_ok()),
-            SchemaType::Int16 => self.integer().is_some_and(|v| i16::try_from(v).is_ok()),
-            SchemaType::Int32 => self.integer().is_some_and(|v| i32::try_from(v).is_ok()),
-            SchemaType::Int64 => self.integer().is_some(),
+            SchemaType::Int8 | SchemaType::Int16 | SchemaType::Int32 | SchemaType::Int64 => {
+                self.integer(schema.kind)
+            }
             SchemaType::Float32 => self.float(true),
             SchemaType::Float64 => self.float(false),
             SchemaType::String => self.string().is_some(),
@@ -143,15 +172,8 @@ impl<'a> Scan<'a> {
             return false;
         }
         for (i, field) in schema.fields.iter().enumerate() {
-            let name = field.name.as_bytes();
-            // A name Jackson escapes is left to the full decode.
-            if name.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
-                return false;
-            }
             if (i > 0 && !self.lit(b","))
-                || !self.lit(b"\"")
-                || !self.lit(name)
-                || !self.lit(b"\":")
+                || !self.key(field.name.as_bytes())
                 || !self.value(Some(&field.schema))
             {
                 return false;
@@ -170,12 +192,7 @@ impl<'a> Scan<'a> {
             Some(b'{') => self.object(|s| s.value(None)),
             Some(c) if c == b'-' || c.is_ascii_digit() => {
                 // Integers read as INT64, other numbers as FLOAT64.
-                let start = self.pos;
-                if self.integer().is_some() {
-                    return true;
-                }
-                self.pos = start;
-                self.float(false)
+                self.integer(SchemaType::Int64) || self.float(false)
             }
             _ => false,
         }
@@ -242,12 +259,8 @@ impl<'a> Scan<'a> {
         }
         let start = self.pos;
         loop {
-            let rest = &self.b[self.pos..];
-            let run = rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-            self.pos += run;
-            match self.b[self.pos] {
+            self.pos = super::read::plain_run(self.b, self.pos);
+            match *self.b.get(self.pos)? {
                 b'"' => {
                     let end = self.pos;
                     self.pos += 1;
@@ -281,27 +294,48 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// An integer in the form Java prints a `long` (no leading zeros, no `-0`, no fraction or
-    /// exponent), within a long's range.
-    fn integer(&mut self) -> Option<i64> {
+    /// An integer in the form Java prints it (no leading zeros, no `-0`, no fraction or
+    /// exponent) within the range of `kind` (INT8 to INT64).
+    fn integer(&mut self, kind: SchemaType) -> bool {
+        let b = self.b;
         let start = self.pos;
-        let negative = self.lit(b"-");
-        let digits_start = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.pos += 1;
+        let negative = b.get(start) == Some(&b'-');
+        let first = start + usize::from(negative);
+        let mut end = first;
+        while b.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
         }
-        let digits = &self.b[digits_start..self.pos];
-        let canonical = !digits.is_empty()
-            && (digits[0] != b'0' || (digits.len() == 1 && !negative))
-            && !matches!(self.peek(), Some(b'.' | b'e' | b'E'));
-        let value = canonical
-            .then(|| std::str::from_utf8(&self.b[start..self.pos]).ok())
-            .flatten()
-            .and_then(|text| text.parse::<i64>().ok());
-        if value.is_none() {
-            self.pos = start;
+        let n = end - first;
+        if n == 0
+            || (b[first] == b'0' && (n > 1 || negative))
+            || matches!(b.get(end), Some(b'.' | b'e' | b'E'))
+        {
+            return false;
         }
-        value
+        // Up to this many digits always fit; longer ones are parsed.
+        let (always, min, max) = match kind {
+            SchemaType::Int8 => (2, i64::from(i8::MIN), i64::from(i8::MAX)),
+            SchemaType::Int16 => (4, i64::from(i16::MIN), i64::from(i16::MAX)),
+            SchemaType::Int32 => (9, i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => (18, i64::MIN, i64::MAX),
+        };
+        // Nineteen digits fit a u64 unchecked; a long has no more.
+        let fits = n <= always
+            || (n <= 19 && {
+                let magnitude = b[first..end]
+                    .iter()
+                    .fold(0u64, |v, &d| v * 10 + u64::from(d - b'0'));
+                magnitude
+                    <= if negative {
+                        min.unsigned_abs()
+                    } else {
+                        max as u64
+                    }
+            });
+        if fits {
+            self.pos = end;
+        }
+        fits
     }
 
     /// A JSON number that Java's `Double.toString` (or `Float.toString` for `single`) prints
@@ -388,6 +422,15 @@ mod tests {
             assert!(!canonical(other, Some(&int64)), "{other}");
         }
         assert!(!canonical("300", Some(&of(SchemaType::Int8))));
+        assert!(canonical("-128", Some(&of(SchemaType::Int8))));
+        assert!(!canonical("-129", Some(&of(SchemaType::Int8))));
+        assert!(canonical("2147483647", Some(&of(SchemaType::Int32))));
+        assert!(!canonical("2147483648", Some(&of(SchemaType::Int32))));
+        assert!(canonical("9223372036854775807", Some(&int64)));
+        assert!(canonical("-9223372036854775808", Some(&int64)));
+        assert!(!canonical("9223372036854775808", Some(&int64)));
+        assert!(!canonical("-9223372036854775809", Some(&int64)));
+        assert!(canonical("1764028800075000000", Some(&int64)));
         let float64 = of(SchemaType::Float64);
         for ok in ["1.0", "1.5", "1.0E10", "-0.0", "4.9E-324"] {
             assert!(canonical(ok, Some(&float64)), "{ok}");

@@ -194,7 +194,7 @@ pub(super) struct Num<'a> {
 /// offers this three-way scan for the short strings JSON fields hold, where `memchr`'s set-up
 /// costs more than the scan).
 #[inline]
-fn plain_run(b: &[u8], from: usize) -> usize {
+pub(super) fn plain_run(b: &[u8], from: usize) -> usize {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let mut i = from;
