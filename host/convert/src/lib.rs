@@ -47,7 +47,16 @@ impl Converter {
         settings: &[(String, String)],
         is_key: bool,
     ) -> Result<Self, ConverterConfigError> {
-        let simple = class.rsplit('.').next().unwrap_or(class);
+        // The names Kafka's plugin loader resolves (`PluginUtils`): the class name, its simple
+        // name, and the simple name without the `Converter` suffix (`Json`, `String`, …).
+        let simple = CONVERTER_CLASSES
+            .iter()
+            .find_map(|full| {
+                let simple = full.rsplit('.').next()?;
+                let pruned = simple.strip_suffix("Converter")?;
+                (class == *full || class == simple || class == pruned).then_some(simple)
+            })
+            .unwrap_or(class);
         match simple {
             "JsonConverter" => Ok(Converter::Json(JsonConverter::configure(settings, is_key)?)),
             "StringConverter" => Ok(Converter::String(simple::StringConverter::configure(
@@ -231,5 +240,44 @@ impl ConvertError {
     /// Whether the failure may go away by itself.
     pub fn is_transient(&self) -> bool {
         self.1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Converter;
+
+    #[test]
+    fn converters_are_found_by_the_names_kafkas_plugin_loader_resolves() {
+        for (class, expected) in [
+            (
+                "org.apache.kafka.connect.json.JsonConverter",
+                "JsonConverter",
+            ),
+            ("JsonConverter", "JsonConverter"),
+            ("Json", "JsonConverter"),
+            ("String", "StringConverter"),
+            ("StringConverter", "StringConverter"),
+            ("ByteArray", "ByteArrayConverter"),
+            (
+                "org.apache.kafka.connect.converters.ByteArrayConverter",
+                "ByteArrayConverter",
+            ),
+            ("AvroConverter", "AvroConverter"),
+        ] {
+            let settings = [(
+                "schema.registry.url".to_owned(),
+                "http://localhost:1".to_owned(),
+            )];
+            let converter = Converter::from_class(class, &settings, false)
+                .unwrap_or_else(|e| panic!("{class}: {}", e.message));
+            assert!(converter.class_name().ends_with(expected), "{class}");
+        }
+        for unknown in ["json", "com.example.JsonConverter", "Converter", "JSON"] {
+            assert!(
+                Converter::from_class(unknown, &[], false).is_err(),
+                "{unknown}"
+            );
+        }
     }
 }

@@ -230,6 +230,27 @@ impl Chain {
                 negate: spec.negate,
             });
         }
+        // A predicate no transform uses is still configured, and refused when invalid, as
+        // Kafka's `ConnectorConfig` validates every declared predicate.
+        for pspec in &pipeline.predicates {
+            let used = pipeline
+                .transforms
+                .iter()
+                .any(|t| t.predicate.as_deref() == Some(pspec.alias.as_str()));
+            if used {
+                continue;
+            }
+            let (pname, pclass, pwasm) =
+                component_bytes(pipeline, "predicates", pspec, Kind::Predicate)?;
+            let context = StepContext {
+                alias: pspec.alias.clone(),
+                class: pclass,
+                config: pspec.config.clone(),
+            };
+            engine
+                .predicate(&pname, &pwasm, context, Arc::clone(&converters))
+                .map_err(|e| engine_error(pipeline, "predicates", &pspec.alias, e))?;
+        }
         Ok(Chain {
             stats: steps.iter().map(|s| StepStats::new(&s.alias)).collect(),
             steps,

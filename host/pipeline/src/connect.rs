@@ -405,17 +405,17 @@ impl ConnectorConfig<'_> {
             .map(|a| self.step("predicates", a))
             .collect::<Result<Vec<_>, _>>()?;
 
-        let tolerance = match self
-            .get("errors.tolerance")
-            .map(|v| v.trim().to_ascii_lowercase())
-        {
-            None => Tolerance::None,
-            Some(v) if v == "none" => Tolerance::None,
-            Some(v) if v == "all" => Tolerance::All,
+        // `ConnectorConfig.ERRORS_TOLERANCE_CONFIG`: a trimmed string, one of `none`, `all`,
+        // case-sensitive (`ValidString.in`).
+        let tolerance = match self.get("errors.tolerance").map(str::trim) {
+            None | Some("none") => Tolerance::None,
+            Some("all") => Tolerance::All,
             Some(v) => {
                 return Err(self.err(
                     "errors.tolerance",
-                    format!("expected `none` or `all`, found `{v}`"),
+                    format!(
+                        "Invalid value {v} for configuration errors.tolerance: String must be one of: none, all"
+                    ),
                 ));
             }
         };
