@@ -19,9 +19,10 @@
 //! kept and listed fields the schema does not have are ignored. Scalars are masked in place by
 //! the host (`set` / `put`); masking an array or a map goes through the part's JSON form.
 //!
-//! Deviation: a `Decimal` masked to zero, or replaced by a number with a different scale, is
-//! written at the schema's scale; Kafka builds a `BigDecimal` of another scale, which its
-//! `JsonConverter` then refuses with its default `decimal.format=BASE64`.
+//! A `Decimal` is masked to `BigDecimal.ZERO` (scale 0) or to the replacement at its own scale,
+//! and a scale other than the schema's fails the record with Kafka's message (`Decimal value
+//! has mismatching scale …`, which Kafka's value converter raises when it writes the record:
+//! here the stage is the transformation).
 
 use std::collections::BTreeSet;
 
@@ -82,9 +83,18 @@ impl MaskField {
         } else {
             java::class_of_scalar(value).unwrap_or("null")
         };
+        let mismatching = |scale: i32, value_scale: i32| {
+            Error::bad_record(format!(
+                "Decimal value has mismatching scale for given Decimal schema. Schema has scale \
+                 {scale}, value has scale {value_scale}."
+            ))
+        };
         let Some(replacement) = &self.replacement else {
             return Ok(Masked::Scalar(match value {
-                _ if decimal => Scalar::Bytes(vec![0]),
+                _ if decimal => match info.map_or(0, fields::decimal_scale) {
+                    0 => Scalar::Bytes(vec![0]),
+                    scale => return Err(mismatching(scale, 0)),
+                },
                 Scalar::Boolean(_) => Scalar::Boolean(false),
                 Scalar::Int8(_) => Scalar::Int8(0),
                 Scalar::Int16(_) => Scalar::Int16(0),
@@ -124,13 +134,13 @@ impl MaskField {
                         "Unable to convert {replacement} (class java.lang.String) to number"
                     ))
                 })?;
-                let bytes = parsed.to_connect(scale).ok_or_else(|| {
-                    Error::bad_record(format!(
-                        "Decimal value has mismatching scale for given Decimal schema. Schema \
-                         has scale {scale}, value has scale {}.",
-                        parsed.scale
-                    ))
-                })?;
+                // `Decimal.fromLogical` takes only a value of the schema's own scale.
+                if parsed.scale != scale {
+                    return Err(mismatching(scale, parsed.scale));
+                }
+                let bytes = parsed
+                    .to_connect(scale)
+                    .ok_or_else(|| mismatching(scale, parsed.scale))?;
                 Scalar::Bytes(bytes)
             }
             Scalar::Int8(_) => Scalar::Int8(number()?.long_value() as i8),
@@ -387,8 +397,21 @@ mod tests {
             ..fields::plain(SchemaType::Bytes, false)
         };
         assert_eq!(
-            mask(Some("123"), Some(&decimal), Scalar::Bytes(vec![1])),
+            mask(Some("123.0"), Some(&decimal), Scalar::Bytes(vec![1])),
             Ok(Masked::Scalar(Scalar::Bytes(vec![0x04, 0xCE])))
+        );
+        // Another scale, or BigDecimal.ZERO at a scale other than 0: Kafka refuses the value.
+        assert_eq!(
+            mask(Some("123"), Some(&decimal), Scalar::Bytes(vec![1])),
+            Err(Error::bad_record(
+                "Decimal value has mismatching scale for given Decimal schema. Schema has scale 1, value has scale 0."
+            ))
+        );
+        assert_eq!(
+            mask(None, Some(&decimal), Scalar::Bytes(vec![1])),
+            Err(Error::bad_record(
+                "Decimal value has mismatching scale for given Decimal schema. Schema has scale 1, value has scale 0."
+            ))
         );
     }
 }
