@@ -396,3 +396,43 @@ fn value_rewrites_are_byte_exact_on_debezium_envelopes() {
         }
     }
 }
+
+/// Headers no transform sets are written with their input bytes (README, "Headers are written
+/// as they came"): `007` and `1.50` stay as they are, where a sink-side Connect worker would
+/// re-render them through `SimpleHeaderConverter` as `7` and `1.5`; a header a transform adds
+/// is rendered as Kafka renders it.
+#[test]
+fn headers_no_transform_sets_keep_their_bytes() {
+    let config = r#"{"name":"h","config":{
+        "key.converter":"org.apache.kafka.connect.json.JsonConverter","key.converter.schemas.enable":"false",
+        "value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false",
+        "transforms":"h","transforms.h.type":"org.apache.kafka.connect.transforms.InsertHeader",
+        "transforms.h.header":"added","transforms.h.value.literal":"1.50"}}"#;
+    let (dir, config_path) = temp_file("connector.json", config);
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        r#"{"topic":"t","headers":[{"key":"a","value":"007"},{"key":"b","value":"1.50"},{"key":"c","value":" x "}],"key":null,"value":1}
+"#,
+    )
+    .unwrap();
+    let out = switchyard(&[
+        "apply",
+        "--config",
+        config_path.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = json(String::from_utf8_lossy(&out.stdout).trim());
+    assert_eq!(
+        line["headers"],
+        json(
+            r#"[{"key":"a","value":"007"},{"key":"b","value":"1.50"},{"key":"c","value":" x "},{"key":"added","value":"1.5"}]"#
+        )
+    );
+}
