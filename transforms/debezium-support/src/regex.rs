@@ -2,17 +2,20 @@
 //! routers use them: the pattern must match the whole text (`Matcher.matches()`), then its
 //! first match is replaced (`Matcher.replaceFirst`).
 
-use regex_lite::Regex;
-use switchyard_sdk::java::{self, Replacement};
+use switchyard_sdk::java::{JavaRegex, Replacement};
 use switchyard_sdk::prelude::*;
 
 use crate::config::field_invalid;
 
 /// A Java regex with a Java replacement: `Matcher.matches()` then `replaceFirst`.
+///
+/// The pattern runs on `regex-lite`, or on the backtracking `fancy-regex` where it needs
+/// look-around, back-references, atomic groups or possessive quantifiers; a backtracking match
+/// that exceeds that engine's backtrack limit counts as no match.
 #[derive(Debug, Clone)]
 pub struct Rewrite {
-    whole: Regex,
-    first: Regex,
+    whole: JavaRegex,
+    first: JavaRegex,
     replacement: Replacement,
 }
 
@@ -32,13 +35,10 @@ impl Rewrite {
                 &format!("A valid regular expression is expected, but: Invalid regex: {m}"),
             )
         };
-        let translated = java::translate_regex(regex).map_err(invalid)?;
-        let first = Regex::new(&translated).map_err(|e| invalid(e.to_string()))?;
-        let whole =
-            Regex::new(&java::full_match(&translated)).map_err(|e| invalid(e.to_string()))?;
-        let groups = first.captures_len().saturating_sub(1);
-        let replacement = Replacement::parse(replacement, groups, |name| {
-            first.capture_names().position(|n| n == Some(name))
+        let first = JavaRegex::new(regex, false).map_err(invalid)?;
+        let whole = JavaRegex::new(regex, true).map_err(invalid)?;
+        let replacement = Replacement::parse(replacement, first.group_count(), |name| {
+            first.group_index(name)
         })
         .map_err(|m| ConfigError::new(replacement_key, m))?;
         Ok(Rewrite {
@@ -50,16 +50,18 @@ impl Rewrite {
 
     /// The rewritten text if the whole `text` matches, else `None`.
     pub fn apply(&self, text: &str) -> Option<String> {
-        if !self.whole.is_match(text) {
+        if !self.whole.is_match(text).ok()? {
             return None;
         }
-        let captures = self.first.captures(text)?;
-        let found = captures.get(0)?;
+        let groups = self.first.first_match(text).ok()??;
+        let (start, end) = (*groups.first()?)?;
         let mut out = String::with_capacity(text.len() + 16);
-        out.push_str(&text[..found.start()]);
-        self.replacement
-            .expand(|n| captures.get(n).map(|m| m.as_str()), &mut out);
-        out.push_str(&text[found.end()..]);
+        out.push_str(&text[..start]);
+        self.replacement.expand(
+            |n| groups.get(n).copied().flatten().map(|(s, e)| &text[s..e]),
+            &mut out,
+        );
+        out.push_str(&text[end..]);
         Some(out)
     }
 }

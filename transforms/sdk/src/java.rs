@@ -7,10 +7,15 @@
 //! `\d`, `\w`, `\s`, `\b` and `(?i)` are ASCII-only exactly as Java's are by default, and on
 //! short texts such as topic names its speed does not matter.
 //!
-//! Rejected (the engine guarantees linear-time matching and has none of them):
+//! Rejected by [`translate_regex`] (the engine guarantees linear-time matching and has none of
+//! them), and taken by [`translate_regex_backtracking`] for the `fancy-regex` crate, which
+//! [`JavaRegex`] (feature `regex`) falls back to:
 //!
 //! * back-references (`\1`, `\k<name>`), look-around (`(?=`, `(?!`, `(?<=`, `(?<!`), atomic
-//!   groups (`(?>`) and possessive quantifiers (`*+`, `++`, `?+`, `{n}+`);
+//!   groups (`(?>`) and possessive quantifiers (`*+`, `++`, `?+`, `{n}+`).
+//!
+//! Rejected by both:
+//!
 //! * nested classes and class intersection (`[a-z[0-9]]`, `[a-z&&[^b]]`);
 //! * Unicode properties and scripts (`\p{L}`, `\p{IsLatin}`, `\p{InGreek}`, `\p{javaLowerCase}`),
 //!   and `\G`, `\R`, `\X`, `\N{name}`.
@@ -36,14 +41,16 @@ use std::fmt::Write as _;
 /// which Java feature it uses that `regex-lite` cannot do. The result still has to be compiled,
 /// which reports the syntax errors both dialects share.
 pub fn translate_regex(pattern: &str) -> Result<String, String> {
-    Translator {
-        chars: pattern.chars().collect(),
-        pos: 0,
-        out: String::with_capacity(pattern.len() + 8),
-        class_depth: 0,
-        comments: vec![false],
-    }
-    .run()
+    Translator::new(pattern, false).run()
+}
+
+/// Rewrites a `java.util.regex.Pattern` into the syntax of the `fancy-regex` crate, for the
+/// patterns [`translate_regex`] refuses because they need a backtracking engine: look-ahead and
+/// look-behind, back-references (`\1`, `\k<name>`), atomic groups and possessive quantifiers,
+/// which `fancy-regex` runs with Java's meaning. `\d`, `\w` and `\s` become their ASCII
+/// classes, as Java's are (that engine's are Unicode).
+pub fn translate_regex_backtracking(pattern: &str) -> Result<String, String> {
+    Translator::new(pattern, true).run()
 }
 
 /// Wraps a translated pattern so that it matches only the whole text, as Java's
@@ -60,9 +67,22 @@ struct Translator {
     class_depth: usize,
     /// Whether the `x` (comments) flag is on, per open group.
     comments: Vec<bool>,
+    /// Whether the target is `fancy-regex` (backtracking) instead of `regex-lite`.
+    backtracking: bool,
 }
 
 impl Translator {
+    fn new(pattern: &str, backtracking: bool) -> Self {
+        Translator {
+            chars: pattern.chars().collect(),
+            pos: 0,
+            out: String::with_capacity(pattern.len() + 8),
+            class_depth: 0,
+            comments: vec![false],
+            backtracking,
+        }
+    }
+
     fn peek(&self, ahead: usize) -> Option<char> {
         self.chars.get(self.pos + ahead).copied()
     }
@@ -128,6 +148,14 @@ impl Translator {
     /// After a quantifier: a lazy `?` is fine, a possessive `+` is not supported.
     fn possessive_check(&mut self) -> Result<(), String> {
         let last = self.out.chars().last();
+        if self.backtracking
+            && matches!(last, Some('*' | '+' | '?' | '}'))
+            && self.peek(0) == Some('+')
+        {
+            self.pos += 1;
+            self.out.push('+');
+            return Ok(());
+        }
         if matches!(last, Some('*' | '+' | '?' | '}')) && self.peek(0) == Some('+') {
             return Err(format!(
                 "possessive quantifiers are not supported (near index {})",
@@ -161,6 +189,19 @@ impl Translator {
         if self.peek(0) != Some('?') {
             self.comments.push(outer);
             self.out.push('(');
+            return Ok(());
+        }
+        let backtracking_group = match (self.peek(1), self.peek(2)) {
+            (Some('=' | '!' | '>'), _) => Some(2),
+            (Some('<'), Some('=' | '!')) => Some(3),
+            _ => None,
+        };
+        if let (true, Some(len)) = (self.backtracking, backtracking_group) {
+            // Look-around and atomic groups: the same syntax in both.
+            self.comments.push(outer);
+            self.out.push('(');
+            self.out.extend(&self.chars[self.pos..self.pos + len]);
+            self.pos += len;
             return Ok(());
         }
         match self.peek(1) {
@@ -244,6 +285,32 @@ impl Translator {
         self.pos += 1;
         let in_class = self.class_depth > 0;
         match c {
+            // ASCII in Java and in `regex-lite`, Unicode in `fancy-regex`.
+            'd' | 'D' | 'w' | 'W' | 's' | 'S' if self.backtracking => {
+                let (class, negated_in_class) = match c.to_ascii_lowercase() {
+                    'd' => ("[:digit:]", "[:^digit:]"),
+                    'w' => ("[:word:]", "[:^word:]"),
+                    _ => ("[:space:]", "[:^space:]"),
+                };
+                if in_class && c.is_ascii_uppercase() {
+                    self.out.push_str(negated_in_class);
+                } else {
+                    self.push_class(class, c.is_ascii_uppercase())?;
+                }
+            }
+            '1'..='9' if self.backtracking => {
+                // A back-reference: Java takes further digits while the group exists.
+                self.out.push('\\');
+                self.out.push(c);
+            }
+            'k' if self.backtracking && self.peek(0) == Some('<') => {
+                let Some(len) = self.chars[self.pos..].iter().position(|c| *c == '>') else {
+                    return Err("named capturing group is missing trailing '>'".to_owned());
+                };
+                self.out.push_str("\\k");
+                self.out.extend(&self.chars[self.pos..=self.pos + len]);
+                self.pos += len + 1;
+            }
             // ASCII classes in both dialects.
             'd' | 'D' | 'w' | 'W' | 's' | 'S' | 't' | 'n' | 'r' | 'f' | 'a' => {
                 self.out.push('\\');
@@ -366,6 +433,80 @@ impl Translator {
             }
         }
         Ok(())
+    }
+}
+
+/// A compiled `java.util.regex.Pattern`: on `regex-lite` (linear time) when the pattern needs
+/// nothing more, else on `fancy-regex`, a backtracking engine like Java's, for look-around,
+/// back-references, atomic groups and possessive quantifiers. A backtracking match that
+/// exceeds `fancy-regex`'s backtrack limit (a pattern that backtracks catastrophically on the
+/// text) is an error where Java would keep going.
+#[cfg(feature = "regex")]
+#[derive(Debug, Clone)]
+pub enum JavaRegex {
+    /// On `regex-lite`.
+    Linear(regex_lite::Regex),
+    /// On `fancy-regex`.
+    Backtracking(fancy_regex::Regex),
+}
+
+#[cfg(feature = "regex")]
+impl JavaRegex {
+    /// Compiles `pattern`, anchored at both ends (`Matcher.matches()`) when `whole`. The error
+    /// is `regex-lite`'s reason when the backtracking engine cannot take the pattern either.
+    pub fn new(pattern: &str, whole: bool) -> Result<Self, String> {
+        let anchor = |t: String| if whole { full_match(&t) } else { t };
+        let linear = translate_regex(pattern)
+            .and_then(|t| regex_lite::Regex::new(&anchor(t)).map_err(|e| e.to_string()));
+        match linear {
+            Ok(re) => Ok(JavaRegex::Linear(re)),
+            Err(reason) => translate_regex_backtracking(pattern)
+                .ok()
+                .and_then(|t| fancy_regex::Regex::new(&anchor(t)).ok())
+                .map(JavaRegex::Backtracking)
+                .ok_or(reason),
+        }
+    }
+
+    /// Whether the pattern matches in `text` (the whole of it when compiled `whole`).
+    pub fn is_match(&self, text: &str) -> Result<bool, String> {
+        match self {
+            JavaRegex::Linear(re) => Ok(re.is_match(text)),
+            JavaRegex::Backtracking(re) => re.is_match(text).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The spans of the groups of the first match in `text` (group 0 is the match).
+    pub fn first_match(&self, text: &str) -> Result<Option<Vec<Option<(usize, usize)>>>, String> {
+        Ok(match self {
+            JavaRegex::Linear(re) => re.captures(text).map(|c| {
+                (0..c.len())
+                    .map(|i| c.get(i).map(|m| (m.start(), m.end())))
+                    .collect()
+            }),
+            JavaRegex::Backtracking(re) => re.captures(text).map_err(|e| e.to_string())?.map(|c| {
+                (0..c.len())
+                    .map(|i| c.get(i).map(|m| (m.start(), m.end())))
+                    .collect()
+            }),
+        })
+    }
+
+    /// How many groups the pattern has, the whole match not counted.
+    pub fn group_count(&self) -> usize {
+        match self {
+            JavaRegex::Linear(re) => re.captures_len(),
+            JavaRegex::Backtracking(re) => re.captures_len(),
+        }
+        .saturating_sub(1)
+    }
+
+    /// The number of the group named `name`.
+    pub fn group_index(&self, name: &str) -> Option<usize> {
+        match self {
+            JavaRegex::Linear(re) => re.capture_names().position(|n| n == Some(name)),
+            JavaRegex::Backtracking(re) => re.capture_names().position(|n| n == Some(name)),
+        }
     }
 }
 

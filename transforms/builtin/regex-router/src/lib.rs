@@ -10,17 +10,19 @@
 //! | `regex` | STRING, a Java regex | required |
 //! | `replacement` | STRING, Java replacement syntax (`$1`, `${name}`, `\$`) | required |
 //!
-//! Differences from Kafka, all at configuration time:
-//! * the pattern runs on the `regex-lite` crate through
-//!   [`switchyard_sdk::java::translate_regex`]; back-references, look-around and possessive
-//!   quantifiers are rejected with `Invalid regex: …`;
+//! The pattern runs on `regex-lite` through [`switchyard_sdk::java::JavaRegex`], or on the
+//! backtracking `fancy-regex` where it needs look-around, back-references, atomic groups or
+//! possessive quantifiers, with Java's meaning either way.
+//!
+//! Differences from Kafka:
+//! * a backtracking match that exceeds `fancy-regex`'s backtrack limit fails the record
+//!   (Java's engine would keep going);
 //! * the replacement's group references are checked when the transform is configured (Kafka
 //!   fails on each matching record instead): a reference to a group the pattern does not have
 //!   (`No group 2`) or a `$` not followed by a digit or `{` (`Illegal group reference`) is a
 //!   configuration error naming `replacement`.
 
-use regex_lite::Regex;
-use switchyard_sdk::java::{self, Replacement};
+use switchyard_sdk::java::{JavaRegex, Replacement};
 use switchyard_sdk::memo::Memo;
 use switchyard_sdk::prelude::*;
 
@@ -31,13 +33,13 @@ const ROUTE_MEMO_CAPACITY: usize = 4096;
 #[derive(Debug)]
 pub struct RegexRouter {
     /// The pattern anchored at both ends, for `matches()`.
-    whole: Regex,
+    whole: JavaRegex,
     /// The pattern as written, for `replaceFirst`.
-    first: Regex,
+    first: JavaRegex,
     /// The parsed replacement.
     replacement: Replacement,
     /// Routes already computed, by input topic (`None`: the regex does not match).
-    routes: Memo<Option<String>>,
+    routes: Memo<Result<Option<String>, String>>,
 }
 
 impl RegexRouter {
@@ -46,15 +48,12 @@ impl RegexRouter {
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
         let regex = config.string("regex")?;
         let invalid = |m: String| ConfigError::new("regex", format!("Invalid regex: {m}"));
-        let translated = java::translate_regex(&regex).map_err(invalid)?;
-        let first = Regex::new(&translated).map_err(|e| invalid(e.to_string()))?;
-        let whole =
-            Regex::new(&java::full_match(&translated)).map_err(|e| invalid(e.to_string()))?;
+        let first = JavaRegex::new(&regex, false).map_err(invalid)?;
+        let whole = JavaRegex::new(&regex, true).map_err(invalid)?;
 
         let replacement = config.string("replacement")?;
-        let group_count = first.captures_len().saturating_sub(1);
-        let replacement = Replacement::parse(&replacement, group_count, |name| {
-            first.capture_names().position(|n| n == Some(name))
+        let replacement = Replacement::parse(&replacement, first.group_count(), |name| {
+            first.group_index(name)
         })
         .map_err(|m| ConfigError::new("replacement", m))?;
 
@@ -66,19 +65,26 @@ impl RegexRouter {
         })
     }
 
-    /// The new topic for `topic`, or `None` to leave it unchanged.
-    pub fn route(&self, topic: &str) -> Option<String> {
-        if !self.whole.is_match(topic) {
-            return None;
+    /// The new topic for `topic`, or `None` to leave it unchanged; an error when a
+    /// backtracking match gives up.
+    pub fn route(&self, topic: &str) -> Result<Option<String>, String> {
+        if !self.whole.is_match(topic)? {
+            return Ok(None);
         }
-        let captures = self.first.captures(topic)?;
-        let found = captures.get(0)?;
+        let Some(groups) = self.first.first_match(topic)? else {
+            return Ok(None);
+        };
+        let Some(Some((start, end))) = groups.first().copied() else {
+            return Ok(None);
+        };
         let mut routed = String::with_capacity(topic.len() + 16);
-        routed.push_str(&topic[..found.start()]);
-        self.replacement
-            .expand(|n| captures.get(n).map(|m| m.as_str()), &mut routed);
-        routed.push_str(&topic[found.end()..]);
-        Some(routed)
+        routed.push_str(&topic[..start]);
+        self.replacement.expand(
+            |n| groups.get(n).copied().flatten().map(|(s, e)| &topic[s..e]),
+            &mut routed,
+        );
+        routed.push_str(&topic[end..]);
+        Ok(Some(routed))
     }
 }
 
@@ -94,7 +100,8 @@ impl Transform for RegexRouter {
     fn apply(&self, mut record: Record) -> Result<Output, Error> {
         let routed = self
             .routes
-            .get_or_insert_with(&record.topic(), |t| self.route(t));
+            .get_or_insert_with(&record.topic(), |t| self.route(t))
+            .map_err(Error::bad_record)?;
         if let Some(topic) = routed {
             record.set_topic(&topic);
         }
@@ -118,7 +125,10 @@ mod tests {
 
     fn route(regex: &str, replacement: &str, topic: &str) -> String {
         let router = router(regex, replacement).unwrap_or_else(|e| panic!("{e}"));
-        router.route(topic).unwrap_or_else(|| topic.to_owned())
+        router
+            .route(topic)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| topic.to_owned())
     }
 
     /// `RegexRouterTest`.
@@ -201,6 +211,28 @@ mod tests {
             err(Some("(.*)"), Some("${nope}")),
             ConfigError::new("replacement", "No group with name {nope}")
         );
-        assert_eq!(err(Some(r"(a)\1"), Some("x")).key, "regex");
+        assert_eq!(err(Some("[a-z&&[^b]]"), Some("x")).key, "regex");
+    }
+
+    /// Patterns that need a backtracking engine run on one, with Java's meaning.
+    #[test]
+    fn look_around_back_references_and_possessive_quantifiers() {
+        // Negative look-ahead: every topic but the heartbeats.
+        let skip = r"^(?!.*heartbeat)(.*)\.public\.(.*)$";
+        assert_eq!(route(skip, "$2", "db.public.orders"), "orders");
+        assert_eq!(
+            route(skip, "$2", "db.heartbeat.public.x"),
+            "db.heartbeat.public.x"
+        );
+        // Look-behind, a back-reference, an atomic group, a possessive quantifier.
+        assert_eq!(route(r"(?<=v)(\d+)", "n", "v12"), "v12");
+        assert_eq!(route(r"v(?<=v)(\d+)", "n$1", "v12"), "n12");
+        assert_eq!(route(r"(\w)\1-(.*)", "$2", "aa-topic"), "topic");
+        assert_eq!(route(r"(\w)\1-(.*)", "$2", "ab-topic"), "ab-topic");
+        assert_eq!(route(r"(?>a+)b", "x", "aab"), "x");
+        assert_eq!(route(r"a++a", "x", "aaa"), "aaa");
+        assert_eq!(route(r"(?<p>[a-z]+)\k<p>", "${p}", "abab"), "ab");
+        // `\d` and `\w` stay ASCII, as in Java.
+        assert_eq!(route(r"(?=.)\d+", "n", "١٢"), "١٢");
     }
 }

@@ -7,12 +7,11 @@
 //! |---|---|---|
 //! | `pattern` | STRING, non-empty, a Java regex | required |
 //!
-//! The pattern is translated by [`switchyard_sdk::java::translate_regex`] and run by the Rust
-//! `regex-lite` crate, which has no back-references, look-around or possessive quantifiers: such a
-//! pattern is rejected when the predicate is configured, with `Invalid regex: …`.
+//! The pattern runs on `regex-lite` through [`switchyard_sdk::java::JavaRegex`], or on the
+//! backtracking `fancy-regex` where it needs look-around, back-references, atomic groups or
+//! possessive quantifiers (a match that exceeds its backtrack limit fails the record).
 
-use regex_lite::Regex;
-use switchyard_sdk::java;
+use switchyard_sdk::java::JavaRegex;
 use switchyard_sdk::memo::Memo;
 use switchyard_sdk::prelude::*;
 
@@ -20,9 +19,9 @@ use switchyard_sdk::prelude::*;
 #[derive(Debug)]
 pub struct TopicNameMatches {
     /// The pattern, anchored at both ends.
-    pattern: Regex,
+    pattern: JavaRegex,
     /// Answers already computed, by topic.
-    answers: Memo<bool>,
+    answers: Memo<Result<bool, String>>,
 }
 
 impl TopicNameMatches {
@@ -31,17 +30,16 @@ impl TopicNameMatches {
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
         let pattern = config.non_empty_string("pattern")?;
         let invalid = |m: String| ConfigError::new("pattern", format!("Invalid regex: {m}"));
-        let translated = java::translate_regex(&pattern).map_err(invalid)?;
-        let pattern =
-            Regex::new(&java::full_match(&translated)).map_err(|e| invalid(e.to_string()))?;
+        let pattern = JavaRegex::new(&pattern, true).map_err(invalid)?;
         Ok(TopicNameMatches {
             pattern,
             answers: Memo::new(4096),
         })
     }
 
-    /// Whether `topic` matches the whole pattern.
-    pub fn matches(&self, topic: &str) -> bool {
+    /// Whether `topic` matches the whole pattern; an error when a backtracking match gives
+    /// up.
+    pub fn matches(&self, topic: &str) -> Result<bool, String> {
         self.pattern.is_match(topic)
     }
 }
@@ -58,7 +56,9 @@ impl Predicate for TopicNameMatches {
     /// Switchyard record always has a topic.
     fn test(&self, record: &Record) -> Result<bool, Error> {
         let topic = record.topic();
-        Ok(self.answers.get_or_insert_with(&topic, |t| self.matches(t)))
+        self.answers
+            .get_or_insert_with(&topic, |t| self.matches(t))
+            .map_err(Error::bad_record)
     }
 }
 
@@ -84,24 +84,36 @@ mod tests {
             ("your-prefix-", false),
             ("your-prefix-foo", false),
         ] {
-            assert_eq!(p.matches(topic), want, "{topic}");
+            assert_eq!(p.matches(topic), Ok(want), "{topic}");
         }
     }
 
     #[test]
     fn anchors_are_redundant() {
         let p = configure(&[("pattern", ".*products$")]).unwrap_or_else(|e| panic!("{e}"));
-        assert!(p.matches("product.public.products"));
+        assert_eq!(p.matches("product.public.products"), Ok(true));
         let p = configure(&[("pattern", "products")]).unwrap_or_else(|e| panic!("{e}"));
-        assert!(!p.matches("x.products"));
+        assert_eq!(p.matches("x.products"), Ok(false));
     }
 
     #[test]
     fn alternation_must_cover_the_whole_topic() {
         let p = configure(&[("pattern", "a|ab")]).unwrap_or_else(|e| panic!("{e}"));
-        assert!(p.matches("ab"));
-        assert!(p.matches("a"));
-        assert!(!p.matches("abc"));
+        assert_eq!(p.matches("ab"), Ok(true));
+        assert_eq!(p.matches("a"), Ok(true));
+        assert_eq!(p.matches("abc"), Ok(false));
+    }
+
+    /// Look-around runs on the backtracking engine, as `java.util.regex` runs it.
+    #[test]
+    fn look_around_selects_as_in_java() {
+        let p = configure(&[("pattern", r"(?!.*heartbeat).*\.products")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.matches("db.public.products"), Ok(true));
+        assert_eq!(p.matches("db.heartbeat.products"), Ok(false));
+        let p = configure(&[("pattern", r".*(?<!_old)")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.matches("orders"), Ok(true));
+        assert_eq!(p.matches("orders_old"), Ok(false));
     }
 
     /// `TopicNameMatchesTest.testConfig`.
@@ -113,7 +125,7 @@ mod tests {
             err(&[("pattern", "")]),
             ConfigError::new("pattern", "String must be non-empty")
         );
-        for bad in ["[", "*", "(?=x)"] {
+        for bad in ["[", "*", "(?=x", "[a&&[b]]"] {
             let e = err(&[("pattern", bad)]);
             assert_eq!(e.key, "pattern");
             assert!(
