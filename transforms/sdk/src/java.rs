@@ -436,6 +436,10 @@ impl Translator {
     }
 }
 
+/// The byte spans of a match's groups, by group number (`None`: the group did not take part).
+#[cfg(feature = "regex")]
+pub type GroupSpans = Vec<Option<(usize, usize)>>;
+
 /// A compiled `java.util.regex.Pattern`: on `regex-lite` (linear time) when the pattern needs
 /// nothing more, else on `fancy-regex`, a backtracking engine like Java's, for look-around,
 /// back-references, atomic groups and possessive quantifiers. A backtracking match that
@@ -477,7 +481,7 @@ impl JavaRegex {
     }
 
     /// The spans of the groups of the first match in `text` (group 0 is the match).
-    pub fn first_match(&self, text: &str) -> Result<Option<Vec<Option<(usize, usize)>>>, String> {
+    pub fn first_match(&self, text: &str) -> Result<Option<GroupSpans>, String> {
         Ok(match self {
             JavaRegex::Linear(re) => re.captures(text).map(|c| {
                 (0..c.len())
