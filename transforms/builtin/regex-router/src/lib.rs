@@ -232,6 +232,8 @@ mod tests {
         assert_eq!(route(r"(?>a+)b", "x", "aab"), "x");
         assert_eq!(route(r"a++a", "x", "aaa"), "aaa");
         assert_eq!(route(r"(?<p>[a-z]+)\k<p>", "${p}", "abab"), "ab");
+        // Case-insensitive (ASCII, as Java's default), a dot over non-ASCII text.
+        assert_eq!(route(r"(?i)(?=a)(ABC)\..*", "$1", "abc.é"), "abc");
         // `\d` and `\w` stay ASCII, as in Java.
         assert_eq!(route(r"(?=.)\d+", "n", "١٢"), "١٢");
     }
