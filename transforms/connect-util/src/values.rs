@@ -2,6 +2,8 @@
 //! `org.apache.kafka.connect.data.Values.convertToString` for a header value, and
 //! `Values.parseString` for a literal that `InsertHeader` parses once.
 
+mod containers;
+
 use serde_json::Value;
 use switchyard_sdk::prelude::*;
 
@@ -201,14 +203,20 @@ fn quote(out: &mut String, s: &str) {
 /// Numbers come back in canonical form (`+5` → `5`, `1.0` → `1`, `1.50` → `1.5`, a value with
 /// a fraction as a Java `float`), a timestamp on a day boundary as a date, and, as in Kafka, a
 /// number or temporal value followed by a delimiter (`,`, `:`, …) keeps only its first token.
-/// Not reproduced: arrays and maps (`[1, 2]`, `{"a": 1}`), which Kafka re-formats and re-types,
-/// are written as given.
+/// Arrays and maps are parsed and written back as Kafka does (`[1, 2]` → `[1,2]`, `[1, 2.5]`
+/// → `[1.0,2.5]`), or kept as given where Kafka reads them as a string (see
+/// `containers`).
 pub fn parse_literal(literal: &str) -> Option<String> {
     if literal.is_empty() {
         return Some(String::new());
     }
     if literal == "null" {
         return None;
+    }
+    if literal.starts_with(['[', '{'])
+        && let Some(text) = containers::render(literal)
+    {
+        return Some(text);
     }
     let Some(first) = literal.chars().next() else {
         return Some(String::new());
@@ -240,6 +248,26 @@ pub fn parse_literal(literal: &str) -> Option<String> {
         return Some(text);
     }
     Some(literal.to_owned())
+}
+
+/// The whole number a decimal holds exactly, within a long's range (`parseAsExactDecimal`).
+fn exact_long(decimal: &BigDecimal) -> Option<i64> {
+    let integer = decimal.integer_part();
+    let exact = decimal.unscaled.is_zero() || {
+        let mut back = integer.clone();
+        let scale = decimal.scale;
+        if scale > 0 {
+            back.scale_up(scale.unsigned_abs());
+            back == decimal.unscaled
+        } else {
+            true
+        }
+    };
+    if exact {
+        integer.to_string().parse::<i64>().ok()
+    } else {
+        None
+    }
 }
 
 /// Splits on Kafka's `Values.Parser` delimiters, keeping them as tokens.
@@ -280,18 +308,7 @@ fn temporal(token: &str) -> Option<String> {
 /// a float, a double or a decimal, written back with `toString`.
 fn number(token: &str) -> Option<String> {
     let decimal = BigDecimal::parse(token)?;
-    let integer = decimal.integer_part();
-    let exact = decimal.unscaled.is_zero() || {
-        let mut back = integer.clone();
-        let scale = decimal.scale;
-        if scale > 0 {
-            back.scale_up(scale.unsigned_abs());
-            back == decimal.unscaled
-        } else {
-            true
-        }
-    };
-    if exact && let Ok(v) = integer.to_string().parse::<i64>() {
+    if let Some(v) = exact_long(&decimal) {
         return Some(v.to_string());
     }
     let f = decimal.float_value();
@@ -392,7 +409,8 @@ mod tests {
             ("2024-01-02", Some("2024-01-02")),
             ("2024-01-02T00:00:00.000Z", Some("2024-01-02")),
             ("2024-01-02T10:00:00", Some("2024-01-02T10:00:00")),
-            ("[1, 2]", Some("[1, 2]")),
+            ("[1, 2]", Some("[1,2]")),
+            ("[a, 2]", Some("[a, 2]")),
             ("-", Some("-")),
         ] {
             assert_eq!(parse_literal(literal).as_deref(), header, "{literal:?}");
