@@ -339,6 +339,14 @@ impl Task {
             ),
             _ => (Stage::Transformation, e.class.clone()),
         };
+        // A part a transform asked for and the converter could not read is the converter's
+        // failure, reported as such (not as the transform's), as Kafka reports it.
+        let detail = match &e.error {
+            StepError::Conversion { message, .. } => {
+                format!("{} ({class}) failed: {message}", stage.as_str())
+            }
+            _ => e.to_string(),
+        };
         FailedRecord {
             failure: Failure {
                 origin: origin.clone(),
@@ -347,7 +355,7 @@ impl Task {
                 exception: exception_class(&e.error),
                 message: Some(e.error.to_string()),
             },
-            detail: e.to_string(),
+            detail,
             broken: matches!(e.error, StepError::Broken(_)),
             original,
         }

@@ -436,3 +436,31 @@ fn headers_no_transform_sets_keep_their_bytes() {
         )
     );
 }
+
+/// A key a transform asks for and the converter cannot read is reported as the converter's
+/// failure, in the log line as in the dead-letter headers, not as the transform's.
+#[test]
+fn a_key_the_converter_cannot_read_is_reported_at_key_converter() {
+    let good = std::fs::read_to_string(fixtures().join("with-schema.jsonl")).unwrap();
+    let mut record: Value = json(good.lines().next().unwrap());
+    record["key"] = json(r#"{"id":1}"#);
+    let (dir, input) = temp_file("in.jsonl", &format!("{record}\n"));
+    let out = switchyard(&[
+        "apply",
+        "--config",
+        fixtures()
+            .join("postgres-product-connector.json")
+            .to_str()
+            .unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    drop(dir);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("KEY_CONVERTER (org.apache.kafka.connect.json.JsonConverter) failed: JsonConverter with schemas.enable requires"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("transform RenameProductKey"), "{stderr}");
+}
