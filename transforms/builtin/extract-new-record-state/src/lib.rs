@@ -949,6 +949,14 @@ impl ExtractNewRecordState {
             Ok(done) => return Ok(done),
             Err(envelope) => envelope,
         };
+        // A delete whose null `after` becomes the value and gets the added fields is done
+        // field by field (below), headers included: decide it before adding them here.
+        if self.strategy.delete() == DeleteAction::NullValue
+            && !self.add_fields.is_empty()
+            && answered_null(&answers, plan.after, AFTER)?
+        {
+            return self.apply_by_field(record);
+        }
         let header_probes = &plan.refs[self.add_fields.len()..];
         if !self.add_headers.is_empty() {
             let headers =
