@@ -116,11 +116,6 @@ impl DateFormat {
                 count += 1;
             }
             match c {
-                'Y' | 'w' | 'W' => {
-                    return Err(PatternError::Unsupported(format!(
-                        "the week-based pattern letter '{c}' is not supported"
-                    )));
-                }
                 'X' if count > 3 => {
                     return Err(PatternError::Invalid(format!(
                         "invalid ISO 8601 format: length={count}"
@@ -197,7 +192,9 @@ impl DateFormat {
 fn is_numeric(c: char, count: usize) -> bool {
     match c {
         'M' | 'L' => count <= 2,
-        'y' | 'd' | 'k' | 'H' | 'm' | 's' | 'S' | 'D' | 'F' | 'K' | 'h' | 'u' => true,
+        'y' | 'Y' | 'w' | 'W' | 'd' | 'k' | 'H' | 'm' | 's' | 'S' | 'D' | 'F' | 'K' | 'h' | 'u' => {
+            true
+        }
         _ => false,
     }
 }
@@ -284,6 +281,32 @@ impl Civil {
         }
     }
 
+    /// The weekday (0 = Sunday) of day `day` of this date's month.
+    fn weekday_of(&self, day: i64) -> i64 {
+        (self.weekday - (self.day - day)).rem_euclid(7)
+    }
+
+    /// The week-based year and the week of year (`Y`, `w`) with weeks starting on Sunday and
+    /// one day of the new year enough to make week 1 (en_US): the days of the week that holds
+    /// January 1st belong to week 1 of that year, also those in the December before.
+    fn week_of_year(&self) -> (i64, i64) {
+        let days = days_from_civil(self.year, self.month, self.day);
+        let sunday = days - self.weekday;
+        let next_year = days_from_civil(self.year + 1, 1, 1);
+        if sunday + 6 >= next_year {
+            return (self.year + 1, 1);
+        }
+        let jan1 = days_from_civil(self.year, 1, 1);
+        let jan1_weekday = (jan1 + 4).rem_euclid(7);
+        (self.year, (self.day_of_year - 1 + jan1_weekday) / 7 + 1)
+    }
+
+    /// The week-based year in the era (`Y`).
+    fn week_year_of_era(&self) -> i64 {
+        let year = self.week_of_year().0;
+        if year > 0 { year } else { 1 - year }
+    }
+
     fn year_of_era(&self) -> i64 {
         if self.year > 0 {
             self.year
@@ -314,6 +337,15 @@ impl Civil {
             'd' => pad(out, self.day),
             'D' => pad(out, self.day_of_year),
             'F' => pad(out, (self.day - 1) / 7 + 1),
+            // Week fields as a JVM with the default en_US locale computes them: weeks start on
+            // Sunday, and the week holding January 1st (or the 1st of the month) is week 1.
+            'w' => pad(out, self.week_of_year().1),
+            'W' => pad(out, (self.day - 1 + self.weekday_of(1)) / 7 + 1),
+            'Y' if count == 2 => {
+                let v = self.week_year_of_era() % 100;
+                out.push_str(&format!("{v:02}"));
+            }
+            'Y' => pad(out, self.week_year_of_era()),
             'E' if count >= 4 => out.push_str(DAYS[self.weekday as usize]),
             'E' => out.push_str(&DAYS[self.weekday as usize][..3]),
             'u' => pad(out, if self.weekday == 0 { 7 } else { self.weekday }),
@@ -441,6 +473,9 @@ impl Parsed {
                 self.offset_millis = offset;
                 Some(next)
             }
+            // Reading a date from week fields (`Calendar`'s week-date resolution) is not
+            // ported: such text does not parse here, where Java would read it.
+            'Y' | 'w' | 'W' => None,
             _ => {
                 let (v, next) = number(pos)?;
                 match c {
@@ -727,11 +762,27 @@ mod tests {
             DateFormat::new("XXXX"),
             Err(PatternError::Invalid(_))
         ));
-        for p in ["YYYY", "ww", "W"] {
-            assert!(
-                matches!(DateFormat::new(p), Err(PatternError::Unsupported(_))),
-                "{p}"
-            );
+    }
+
+    /// Week fields as a JVM with the default en_US locale prints them (checked against Java
+    /// 17's `SimpleDateFormat` with the UTC zone): weeks start on Sunday, the week holding
+    /// January 1st is week 1 of its year, also for the December days in it.
+    #[test]
+    fn week_fields_print_as_java_en_us() {
+        let format = DateFormat::new("YYYY-ww-W YY").unwrap_or_else(|e| panic!("{e:?}"));
+        for (date, text) in [
+            ((2025, 11, 25), "2025-48-5 25"),
+            ((2025, 12, 27), "2025-52-4 25"),
+            ((2025, 12, 28), "2026-01-5 26"),
+            ((2026, 1, 1), "2026-01-1 26"),
+            ((2026, 1, 4), "2026-02-2 26"),
+            ((2020, 12, 31), "2021-01-5 21"),
+            ((2021, 1, 1), "2021-01-1 21"),
+            ((2022, 1, 1), "2022-01-1 22"),
+            ((2022, 1, 2), "2022-02-2 22"),
+        ] {
+            let millis = days_from_civil(date.0, date.1, date.2) * MILLIS_PER_DAY;
+            assert_eq!(format.format(millis), text, "{date:?}");
         }
     }
 

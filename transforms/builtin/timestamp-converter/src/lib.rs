@@ -22,8 +22,10 @@
 //! missing field is added as null. Scalars are converted in place by the host (`put`); a null
 //! struct, or a struct schema with a default, goes through the part's JSON form.
 //!
-//! The `format` pattern letters are those of `connect_util::date`; a pattern Java rejects, or
-//! one with the week-based letters `Y`, `w`, `W`, is a configuration error naming `format`.
+//! The `format` pattern letters are those of `connect_util::date`; a pattern Java rejects is a
+//! configuration error naming `format`. The week-based letters `Y`, `w`, `W` are written as a
+//! JVM with the default en_US locale writes them; text is not read back through them (such a
+//! string timestamp fails to parse, where Java would resolve the week date).
 //!
 //! Deviation: without a schema, Kafka holds a `Date`, `Time` or `Timestamp` result as a
 //! `java.util.Date`, which its `JsonConverter` cannot write; Switchyard writes its

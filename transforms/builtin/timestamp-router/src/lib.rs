@@ -11,9 +11,9 @@
 //! to `test-20170103`. A record without a timestamp is a bad record. Key and value are never
 //! decoded.
 //!
-//! The pattern letters are those of `connect_util::date`; a pattern Java rejects, or one with
-//! the week-based letters `Y`, `w`, `W`, is a configuration error naming `timestamp.format`
-//! (Kafka reports a pattern Java rejects when the first record arrives).
+//! The pattern letters are those of `connect_util::date`, the week-based `Y`, `w`, `W` as a JVM
+//! with the default en_US locale prints them; a pattern Java rejects is a configuration error
+//! naming `timestamp.format` (Kafka reports it when the first record arrives).
 
 use connect_util::date::DateFormat;
 use switchyard_sdk::prelude::*;
