@@ -449,6 +449,23 @@ impl AvroConverter {
         })
     }
 
+    /// Checks wire-format bytes that no transform changed as Kafka's converter would read them,
+    /// without decoding them: the framing, the writer's schema (from the registry), and the
+    /// datum walked by that schema ([`bounds::check`]: sizes, union and enum indexes, ints,
+    /// truncation). The datum's bytes are then written as they came.
+    pub fn check(&self, topic: &str, bytes: Option<&[u8]>) -> Result<(), ConvertError> {
+        let Some(bytes) = bytes else {
+            return Ok(());
+        };
+        let id = Self::id_of(topic, bytes)?;
+        let reader = self.reader(topic, id)?;
+        bounds::check(&reader.avro, &reader.names, &bytes[5..]).map_err(|e| {
+            ConvertError::new(format!(
+                "Failed to deserialize data for topic {topic} to Avro: {e}"
+            ))
+        })
+    }
+
     /// Decodes wire-format bytes into Connect data (`toConnectData`).
     pub fn to_connect(
         &self,

@@ -134,8 +134,9 @@ impl Converter {
     /// as they are, `Ok(Some(data))` when encoding its data would write other bytes (the part
     /// must then be encoded from `data`), the decoding error when the converter cannot read
     /// it. Only the JsonConverter's text can differ from its own re-encoding; ByteArray and
-    /// String bytes are what those converters write back, and an Avro datum is written with
-    /// the bytes it came with (the id is rewritten in [`Converter::pass_through`]).
+    /// String bytes are what those converters write back, and an Avro datum, once checked
+    /// against its writer's schema, is written with the bytes it came with (the id is
+    /// rewritten in [`Converter::pass_through`]).
     pub fn check(
         &self,
         topic: &str,
@@ -143,7 +144,8 @@ impl Converter {
     ) -> Result<Option<ConnectData>, ConvertError> {
         match self {
             Converter::Json(c) => c.check(topic, bytes),
-            Converter::String(_) | Converter::ByteArray | Converter::Avro(_) => Ok(None),
+            Converter::Avro(c) => c.check(topic, bytes).map(|()| None),
+            Converter::String(_) | Converter::ByteArray => Ok(None),
         }
     }
 

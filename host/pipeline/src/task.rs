@@ -236,10 +236,17 @@ impl Task {
         }
         if encoded.is_empty() {
             for (stage, bytes) in untouched {
-                if let Some(bytes) = bytes
-                    && let Err(e) = self.converter(stage).check(&topic, bytes.as_deref())
-                {
-                    return Ok(self.failed(self.converter_failure(stage, &e, origin, original)));
+                let Some(bytes) = bytes else { continue };
+                let converter = self.converter(stage);
+                match retry_transient_with(self.errors.retry_delay_max, wait, || {
+                    converter.check(&topic, bytes.as_deref())
+                }) {
+                    Ok(_) => {}
+                    Err(e) if e.is_transient() => return Err(interrupted(&e)),
+                    Err(e) => {
+                        let failed = self.converter_failure(stage, &e, origin, original);
+                        return Ok(self.failed(failed));
+                    }
                 }
             }
             self.summary.filtered += 1;

@@ -507,6 +507,64 @@ fn avro_records_claiming_more_items_than_their_bytes_are_dead_lettered_and_the_r
     }
 }
 
+/// A value no transform touches is still read as Kafka's converter reads it: a datum that
+/// cannot decode (a block claiming more items than its bytes, an enum index past the symbols,
+/// a record cut short) is dead-lettered at `VALUE_CONVERTER`, and the good records pass
+/// through as they came.
+#[test]
+fn untouched_avro_values_that_cannot_decode_are_dead_lettered() {
+    let fake = RegistryFake::start();
+    let good = avro_input(&fake);
+    let longs = fake.register("hostile-value", r#"{"type":"array","items":"long"}"#);
+    let colour = fake.register(
+        "hostile-value",
+        r#"{"type":"enum","name":"Colour","symbols":["RED","GREEN"]}"#,
+    );
+    let pair = fake.register(
+        "hostile-value",
+        r#"{"type":"record","name":"P","fields":[{"name":"a","type":"long"},{"name":"b","type":"string"}]}"#,
+    );
+    let framed = |id: u32, datum: &[u8]| {
+        let mut bytes = vec![0u8];
+        bytes.extend_from_slice(&id.to_be_bytes());
+        bytes.extend_from_slice(datum);
+        json!({"topic": "hostile", "key": null, "value_base64": B64.encode(bytes)}).to_string()
+    };
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    lines.insert(2, framed(longs, &[0x80, 0x80, 0x80, 0x80, 0x04, 0x02]));
+    lines.insert(5, framed(colour, &[0x04]));
+    lines.insert(9, framed(pair, &[0x02, 0x08, b'a']));
+    lines.insert(12, framed(colour, &[0x02]));
+    let input = lines.join("\n") + "\n";
+    let config = avro_connector(
+        &fake,
+        &[
+            ("errors.tolerance", "all"),
+            ("errors.deadletterqueue.context.headers.enable", "true"),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dlq = dir.path().join("dlq.jsonl");
+    let dlq_arg = dlq.to_str().expect("utf-8 path").to_owned();
+    let (code, written, stderr) = apply(dir.path(), &config, &input, &["--dlq", &dlq_arg]);
+    assert_eq!(code, 0, "{stderr}");
+    // The good records and the one good enum value, written.
+    assert_eq!(written.len(), good.lines().count() + 1, "{stderr}");
+    let dead = read_lines(&dlq);
+    assert_eq!(dead.len(), 3, "{stderr}");
+    for (record, why) in dead
+        .iter()
+        .zip(["536870912 items", "enum index 2", "only 1 bytes are left"])
+    {
+        assert_eq!(
+            header_text(record, "__connect.errors.stage"),
+            "VALUE_CONVERTER"
+        );
+        let message = header_text(record, "__connect.errors.exception.message");
+        assert!(message.contains(why), "{message}");
+    }
+}
+
 #[test]
 fn bytes_without_the_magic_byte_are_refused() {
     let fake = RegistryFake::start();

@@ -135,11 +135,27 @@ impl Walk<'_> {
         match schema {
             Schema::Null => Ok(()),
             Schema::Boolean => self.take(1, "a boolean"),
-            Schema::Int
-            | Schema::Long
-            | Schema::Enum(_)
-            | Schema::Date
-            | Schema::TimeMillis
+            // Java's `BinaryDecoder.readInt` refuses a varint beyond an int ("Invalid int
+            // encoding"), `readEnum` an index beyond the symbols.
+            Schema::Int | Schema::Date | Schema::TimeMillis => {
+                let at = self.at;
+                let v = self.long()?;
+                i32::try_from(v)
+                    .map(drop)
+                    .map_err(|_| format!("an int of {v} at byte {at} is out of range"))
+            }
+            Schema::Enum(e) => {
+                let at = self.at;
+                let index = self.long()?;
+                match usize::try_from(index) {
+                    Ok(i) if i < e.symbols.len() => Ok(()),
+                    _ => Err(format!(
+                        "enum index {index} at byte {at} of an enum of {} symbols",
+                        e.symbols.len()
+                    )),
+                }
+            }
+            Schema::Long
             | Schema::TimeMicros
             | Schema::TimestampMillis
             | Schema::TimestampMicros
@@ -341,6 +357,20 @@ mod tests {
         let array = r#"{"type":"array","items":"int"}"#;
         // -2 items, 2 bytes, then the items 1 and 2, then the end.
         assert_eq!(checked(array, &[0x03, 0x04, 0x02, 0x04, 0x00]), Ok(()));
+    }
+
+    #[test]
+    fn enum_indexes_and_ints_stay_in_range() {
+        let e = schema(r#"{"type":"enum","name":"E","symbols":["A","B"]}"#);
+        assert_eq!(check(&e, &Names::default(), &[2]), Ok(()));
+        assert!(check(&e, &Names::default(), &[4]).is_err());
+        assert!(check(&e, &Names::default(), &[1]).is_err());
+        let int = schema(r#""int""#);
+        assert_eq!(
+            check(&int, &Names::default(), &[0xfe, 0xff, 0xff, 0xff, 0x0f]),
+            Ok(())
+        );
+        assert!(check(&int, &Names::default(), &[0x80, 0x80, 0x80, 0x80, 0x10]).is_err());
     }
 
     #[test]
