@@ -218,12 +218,6 @@ fn kafka_transform_config_errors_name_the_key() {
             "SimpleDateFormat-compatible pattern for string timestamps: yyyy-bb",
         ),
         (
-            "TimestampConverter$Key",
-            &[("target.type", "string"), ("format", "YYYY-ww")][..],
-            "format",
-            "is not supported",
-        ),
-        (
             "TimestampConverter$Value",
             &[("target.type", "unix"), ("unix.precision", "minutes")][..],
             "unix.precision",
