@@ -552,9 +552,9 @@ fn untouched_avro_values_that_cannot_decode_are_dead_lettered() {
     assert_eq!(written.len(), good.lines().count() + 1, "{stderr}");
     let dead = read_lines(&dlq);
     assert_eq!(dead.len(), 3, "{stderr}");
-    for (record, why) in dead
-        .iter()
-        .zip(["536870912 items", "enum index 2", "only 1 bytes are left"])
+    for (record, why) in
+        dead.iter()
+            .zip(["536870912 items", "enum index 2", "only 1 bytes are left"])
     {
         assert_eq!(
             header_text(record, "__connect.errors.stage"),

@@ -69,14 +69,12 @@ pub struct DateFormat {
 pub enum PatternError {
     /// `SimpleDateFormat` rejects it too (`IllegalArgumentException`); the message is Java's.
     Invalid(String),
-    /// Java accepts it, Switchyard does not implement it.
-    Unsupported(String),
 }
 
 impl std::fmt::Display for PatternError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PatternError::Invalid(m) | PatternError::Unsupported(m) => f.write_str(m),
+            PatternError::Invalid(m) => f.write_str(m),
         }
     }
 }
