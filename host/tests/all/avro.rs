@@ -119,6 +119,13 @@ fn avro_connector(fake: &RegistryFake, extra: &[(&str, &str)]) -> String {
         );
         config.insert(format!("{side}.converter.max.retries"), json!("1"));
         config.insert(format!("{side}.converter.retries.wait.ms"), json!("5"));
+        // The seed routes every table to one topic: under the default TopicNameStrategy the
+        // tables' schemas would share one subject, and a registry at its default BACKWARD
+        // level refuses all but the first table's (README, "Avro with a schema registry").
+        config.insert(
+            format!("{side}.converter.{side}.subject.name.strategy"),
+            json!("io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"),
+        );
     }
     for (k, v) in extra {
         config.insert((*k).to_owned(), json!(v));
@@ -264,12 +271,40 @@ fn the_avro_schema_of_a_products_value() {
     );
 }
 
+/// The seed routes seven tables to `product-events`. Under the default TopicNameStrategy their
+/// schemas would share the subjects `product-events-key` / `-value`, and a registry at its
+/// default BACKWARD level refuses every table's schema after the first (a real registry
+/// does; the fake enforces the level too): such records are dead-lettered with the registry's
+/// reason. Under TopicRecordNameStrategy each table has its own subjects and all are written.
 #[test]
-fn the_seed_chain_over_avro_writes_avro_under_topic_name_subjects() {
+fn the_seed_chain_over_avro_fans_in_under_topic_record_name_subjects() {
+    let fake = RegistryFake::start();
+    let input = avro_input(&fake);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let topic_name = avro_connector(&fake, &[("errors.tolerance", "all")]).replace(
+        "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy",
+        "io.confluent.kafka.serializers.subject.TopicNameStrategy",
+    );
+    let before = fake.registrations().len();
+    let (code, lines, stderr) = apply(dir.path(), &topic_name, &input, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        lines.len() < 139,
+        "a table's schemas refused: {}",
+        lines.len()
+    );
+    assert!(stderr.contains("409"), "{stderr}");
+    assert_eq!(
+        subjects_since(&fake, before),
+        BTreeSet::from([
+            "product-events-key".to_owned(),
+            "product-events-value".to_owned()
+        ])
+    );
+
     let fake = RegistryFake::start();
     let input = avro_input(&fake);
     let before = fake.registrations().len();
-    let dir = tempfile::tempdir().expect("tempdir");
     let (code, lines, stderr) = apply(dir.path(), &avro_connector(&fake, &[]), &input, &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(lines.len(), 139);
@@ -278,13 +313,10 @@ fn the_seed_chain_over_avro_writes_avro_under_topic_name_subjects() {
             .iter()
             .all(|l| l.get("value_base64").is_some() || l["value"].is_null())
     );
-    assert_eq!(
-        subjects_since(&fake, before),
-        BTreeSet::from([
-            "product-events-key".to_owned(),
-            "product-events-value".to_owned()
-        ])
-    );
+    let subjects = subjects_since(&fake, before);
+    assert_eq!(subjects.len(), 14, "{subjects:?}");
+    assert!(subjects.contains("product-events-product.public.products.Envelope"));
+    assert!(subjects.contains("product-events-product.public.products.Key"));
     let decoded = decode_all(&lines, &avro(&fake, true), &avro(&fake, false));
     let reference = json_reference();
     assert_eq!(decoded.len(), reference.len());

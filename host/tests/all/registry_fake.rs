@@ -2,13 +2,16 @@
 //! answers as the API reference documents (the status codes, the `{"error_code","message"}`
 //! bodies and the `application/vnd.schemaregistry.v1+json` content type of each endpoint), with
 //! controls to take it down, make it answer 5xx, reject a subject's schemas, require
-//! credentials, and record every request.
+//! credentials, and record every request. Registration enforces each subject's compatibility
+//! level on Avro schemas (BACKWARD unless set, as Confluent's registry and Karapace default),
+//! with the rules of `switchyard schema check`.
 //!
 //! ```ignore
 //! let fake = RegistryFake::start();
 //! let id = fake.register("orders-value", r#""string""#);   // seed a schema
 //! let url = fake.url();                                    // http://127.0.0.1:PORT
 //! fake.reject_subject("orders-value", "READER_FIELD_MISSING_DEFAULT_VALUE"); // 409 on register
+//! fake.set_compatibility("orders-value", Level::None);     // PUT /config/orders-value
 //! fake.fail_next(3);                                       // the next 3 requests get 500 50001
 //! fake.go_down(); fake.come_up();                          // connection refused, then back
 //! fake.require_basic("user", "pass");                      // 401 without these credentials
@@ -28,6 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use serde_json::{Value, json};
+use switchyard::schema::{Level, Schema, check_level};
 
 /// The content type of every answer (the API reference's `application/vnd.schemaregistry.v1+json`).
 pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
@@ -65,6 +69,10 @@ struct State {
     subjects: BTreeMap<String, Vec<u32>>,
     /// Subjects whose new schemas are refused as incompatible, with the reason.
     rejected: BTreeMap<String, String>,
+    /// Compatibility levels set per subject; the others have the global level.
+    levels: BTreeMap<String, Level>,
+    /// The global compatibility level (`None` until set: BACKWARD, the registry's default).
+    global_level: Option<Level>,
     /// Answers with 500 / 50001 still to give.
     failures: u32,
     /// 200 answers with a body over 10 MB still to give.
@@ -164,6 +172,17 @@ impl RegistryFake {
             .insert(subject.to_owned(), reason.to_owned());
     }
 
+    /// Sets the compatibility level of `subject` (`PUT /config/{subject}`); the others keep the
+    /// global one, BACKWARD by default, as Confluent's registry and Karapace default to.
+    pub fn set_compatibility(&self, subject: &str, level: Level) {
+        self.state().levels.insert(subject.to_owned(), level);
+    }
+
+    /// Sets the global compatibility level (`PUT /config`).
+    pub fn set_global_compatibility(&self, level: Level) {
+        self.state().global_level = Some(level);
+    }
+
     /// Every request must carry basic credentials `user:password`; others get 401.
     pub fn require_basic(&self, user: &str, password: &str) {
         use base64::Engine as _;
@@ -243,6 +262,40 @@ fn register(
 type Answer = (u16, Value);
 
 /// The documented error body `{"error_code":…,"message":…}`.
+/// Why an Avro schema new to `subject` breaks the subject's compatibility level (BACKWARD
+/// unless set, as the real registries default), checked with the same rules as
+/// `switchyard schema check` (Avro Java's `SchemaCompatibility`); `None` when it does not, or
+/// for other schema types, which the fake does not check.
+fn incompatible(
+    state: &State,
+    subject: &str,
+    schema: &str,
+    schema_type: Option<&str>,
+) -> Option<String> {
+    if schema_type.is_some_and(|t| t != "AVRO") {
+        return None;
+    }
+    let level = state
+        .levels
+        .get(subject)
+        .copied()
+        .or(state.global_level)
+        .unwrap_or(Level::Backward);
+    let earlier: Vec<Schema> = state
+        .subjects
+        .get(subject)?
+        .iter()
+        .rev()
+        .filter_map(|id| Schema::parse(&state.schemas[*id as usize - 1].schema).ok())
+        .collect();
+    let new = Schema::parse(schema).ok()?;
+    let checks = check_level(&new, &earlier, level).ok()?;
+    checks
+        .iter()
+        .find(|c| !c.incompatibilities.is_empty())
+        .map(|c| format!("{:?}", c.incompatibilities[0]))
+}
+
 fn error(status: u16, code: u32, message: &str) -> Answer {
     (status, json!({ "error_code": code, "message": message }))
 }
@@ -421,7 +474,12 @@ fn route(
                     s.schema == schema && s.schema_type == schema_type && s.references == references
                 })
             });
-            if !known && let Some(reason) = state.rejected.get(*subject) {
+            let refused = match state.rejected.get(*subject) {
+                Some(reason) => Some(reason.clone()),
+                None if !known => incompatible(state, subject, &schema, schema_type.as_deref()),
+                None => None,
+            };
+            if !known && let Some(reason) = refused {
                 // API reference: "409 Conflict – Incompatible schema".
                 return error(
                     409,
