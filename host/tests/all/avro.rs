@@ -14,6 +14,7 @@ use serde_json::{Value as Json, json};
 use switchyard::convert::avro::ToAvro;
 use switchyard::convert::{AvroConverter, Converter, JsonConverter};
 use switchyard::data::{ConnectData, Schema, SchemaType, Value};
+use switchyard::schema::Level;
 
 use crate::common::fixtures;
 use crate::registry_fake::RegistryFake;
@@ -302,6 +303,7 @@ fn the_seed_chain_over_avro_fans_in_under_topic_record_name_subjects() {
         ])
     );
 
+    let previous_url = fake.url();
     let fake = RegistryFake::start();
     let input = avro_input(&fake);
     let before = fake.registrations().len();
@@ -313,6 +315,21 @@ fn the_seed_chain_over_avro_fans_in_under_topic_record_name_subjects() {
             .iter()
             .all(|l| l.get("value_base64").is_some() || l["value"].is_null())
     );
+    // A subject (or the registry) at NONE takes every table's schema under one subject.
+    for global in [true, false] {
+        let fake = RegistryFake::start();
+        let input = avro_input(&fake);
+        if global {
+            fake.set_global_compatibility(Level::None);
+        } else {
+            fake.set_compatibility("product-events-key", Level::None);
+            fake.set_compatibility("product-events-value", Level::None);
+        }
+        let topic_name = topic_name.replace(&previous_url, &fake.url());
+        let (code, lines, stderr) = apply(dir.path(), &topic_name, &input, &[]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(lines.len(), 139, "{stderr}");
+    }
     let subjects = subjects_since(&fake, before);
     assert_eq!(subjects.len(), 14, "{subjects:?}");
     assert!(subjects.contains("product-events-product.public.products.Envelope"));
