@@ -243,6 +243,17 @@ struct Reader {
     full_name: String,
 }
 
+impl Reader {
+    /// The schemas that define the writer's named types, its references first: apache-avro
+    /// resolves a list of schemas in order, so a schema must come after those it names.
+    fn schemata(&self) -> Vec<&apache_avro::Schema> {
+        self.references
+            .iter()
+            .chain(std::iter::once(&self.avro))
+            .collect()
+    }
+}
+
 /// What validating a schema under a subject gave: the id to write and, with
 /// `use.latest.version`, the latest schema to write with.
 type Validated = (SchemaId, Option<Arc<Reader>>);
@@ -440,7 +451,7 @@ impl AvroConverter {
         };
         Ok(Reader {
             resolved,
-            names: bounds::Names::of(std::iter::once(&avro).chain(&references)),
+            names: bounds::Names::of(references.iter().chain(std::iter::once(&avro))),
             avro,
             references,
             connect: Arc::new(connect),
@@ -489,10 +500,9 @@ impl AvroConverter {
             Some(resolved) => resolved.read_value(&mut std::io::Read::chain(&FRAME[..], datum)),
             None => apache_avro::from_avro_datum_schemata(
                 &reader.avro,
-                // The writer's own named types and those of its references.
-                std::iter::once(&reader.avro)
-                    .chain(&reader.references)
-                    .collect(),
+                // The writer's named types: its references' first, so that its own names
+                // resolve (apache-avro resolves the list in order).
+                reader.schemata(),
                 &mut datum,
                 None,
             ),
@@ -644,14 +654,10 @@ impl AvroConverter {
         out.push(MAGIC_BYTE);
         out.extend_from_slice(&id.0.to_be_bytes());
         let written = match &latest {
-            Some(reader) => apache_avro::to_avro_datum_schemata(
-                &reader.avro,
-                std::iter::once(&reader.avro)
-                    .chain(&reader.references)
-                    .collect(),
-                datum,
-            )
-            .map(|body| out.extend_from_slice(&body)),
+            Some(reader) => {
+                apache_avro::to_avro_datum_schemata(&reader.avro, reader.schemata(), datum)
+                    .map(|body| out.extend_from_slice(&body))
+            }
             None => {
                 let start = out.len();
                 lock(&writer.resolved)

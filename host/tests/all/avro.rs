@@ -614,6 +614,60 @@ fn untouched_avro_values_that_cannot_decode_are_dead_lettered() {
     }
 }
 
+/// A writer's schema that names a type from another subject (a schema reference) decodes,
+/// its references resolved before it, and passes the datum check: Confluent's deserializer
+/// reads such records, Karapace and Confluent's registry serve them.
+#[test]
+fn a_schema_with_references_decodes_and_passes_through() {
+    let fake = RegistryFake::start();
+    fake.register(
+        "address",
+        r#"{"type":"record","name":"Address","namespace":"shop","fields":[{"name":"city","type":"string"}]}"#,
+    );
+    let id = fake.register_with_references(
+        "person-value",
+        r#"{"type":"record","name":"Person","namespace":"shop","fields":[{"name":"name","type":"string"},{"name":"home","type":"shop.Address"}]}"#,
+        json!([{"name": "shop.Address", "subject": "address", "version": 1}]),
+    );
+    // Person{name: "Ann", home: Address{city: "Oslo"}}.
+    let mut bytes = vec![0u8];
+    bytes.extend_from_slice(&id.to_be_bytes());
+    bytes.extend_from_slice(&[0x06, b'A', b'n', b'n', 0x08, b'O', b's', b'l', b'o']);
+    let converter = avro(&fake, false);
+    let data = converter
+        .to_connect("person", Some(&bytes))
+        .unwrap_or_else(|e| panic!("{}", e.0));
+    let schema = data.schema.as_deref().expect("schema");
+    assert_eq!(schema.fields[1].name, "home");
+    assert_eq!(
+        schema.fields[1].schema.name.as_deref(),
+        Some("shop.Address")
+    );
+    assert_eq!(
+        converter.check("person", Some(&bytes)).map_err(|e| e.0),
+        Ok(None)
+    );
+    // Cut short, the same datum is refused by the check.
+    assert!(converter.check("person", Some(&bytes[..8])).is_err());
+    // Written with the subject's latest schema (`use.latest.version`), references and all:
+    // the same bytes.
+    let latest = Converter::Avro(
+        AvroConverter::configure(
+            &settings(&[
+                ("schema.registry.url", &fake.url()),
+                ("auto.register.schemas", "false"),
+                ("use.latest.version", "true"),
+            ]),
+            false,
+        )
+        .expect("avro converter"),
+    );
+    let written = latest
+        .from_connect("person", &data)
+        .unwrap_or_else(|e| panic!("{}", e.0));
+    assert_eq!(written.as_deref(), Some(&bytes[..]));
+}
+
 #[test]
 fn bytes_without_the_magic_byte_are_refused() {
     let fake = RegistryFake::start();

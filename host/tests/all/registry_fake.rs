@@ -203,6 +203,14 @@ impl RegistryFake {
         id
     }
 
+    /// Seeds an Avro schema that names other subjects' schemas (`references`: the registry's
+    /// `[{"name","subject","version"}]`), without checks.
+    pub fn register_with_references(&self, subject: &str, schema: &str, references: Value) -> u32 {
+        let mut state = self.state();
+        let (id, _) = register(&mut state, subject, schema, None, &references);
+        id
+    }
+
     /// The schemas registered through `POST /subjects/{s}/versions`, as (subject, schema text),
     /// in order.
     pub fn registrations(&self) -> Vec<(String, String)> {
@@ -261,7 +269,6 @@ fn register(
 /// One answer: status and JSON body.
 type Answer = (u16, Value);
 
-/// The documented error body `{"error_code":…,"message":…}`.
 /// Why an Avro schema new to `subject` breaks the subject's compatibility level (BACKWARD
 /// unless set, as the real registries default), checked with the same rules as
 /// `switchyard schema check` (Avro Java's `SchemaCompatibility`); `None` when it does not, or
@@ -296,6 +303,7 @@ fn incompatible(
         .map(|c| format!("{:?}", c.incompatibilities[0]))
 }
 
+/// The documented error body `{"error_code":…,"message":…}`.
 fn error(status: u16, code: u32, message: &str) -> Answer {
     (status, json!({ "error_code": code, "message": message }))
 }
