@@ -128,6 +128,12 @@ pub struct AvroConverterConfig {
     pub use_latest_version: bool,
     /// `schemas.cache.config`: Connect↔Avro schema translations kept (default 1000).
     pub schemas_cache_size: NonZeroUsize,
+    /// `unknown.schema.wait.ms` (Switchyard's; default 30000): how long a schema id the
+    /// registry answers 40403 for is waited for (as a registry outage is) before the record
+    /// that names it fails. A restarting registry (Karapace replaying its topic, for one)
+    /// answers 40403 for ids it holds; zero fails such records at once, as Confluent's
+    /// converter does.
+    pub unknown_schema_wait: std::time::Duration,
 }
 
 /// The converter's own keys, besides [`REGISTRY_KEYS`].
@@ -138,6 +144,7 @@ const CONVERTER_KEYS: &[&str] = &[
     "use.latest.version",
     "latest.compatibility.strict",
     "schemas.cache.config",
+    "unknown.schema.wait.ms",
     "connect.meta.data",
     "enhanced.avro.schema.support",
 ];
@@ -161,6 +168,7 @@ impl AvroConverterConfig {
             auto_register_schemas: true,
             use_latest_version: false,
             schemas_cache_size: NonZeroUsize::new(1000).unwrap_or(NonZeroUsize::MIN),
+            unknown_schema_wait: std::time::Duration::from_secs(30),
         };
         let strategy_key = if is_key {
             "key.subject.name.strategy"
@@ -186,6 +194,14 @@ impl AvroConverterConfig {
                 }
                 "use.latest.version" => {
                     config.use_latest_version = super::json::parse_bool(key, value)?
+                }
+                "unknown.schema.wait.ms" => {
+                    let millis = value.trim().parse::<u64>().map_err(|_| {
+                        error(format!(
+                            "Invalid value {value} for configuration {key}: Not a number of type LONG"
+                        ))
+                    })?;
+                    config.unknown_schema_wait = std::time::Duration::from_millis(millis);
                 }
                 "schemas.cache.config" => {
                     config.schemas_cache_size = value
@@ -277,6 +293,8 @@ struct Inner {
     writers: Mutex<LruCache<usize, Vec<Arc<Writer>>>>,
     /// Unchanged bytes validated under a subject: (subject, id read) → id to write.
     passed: Mutex<LruCache<(String, SchemaId), SchemaId>>,
+    /// When the registry first answered 40403 for an id (see `unknown.schema.wait.ms`).
+    unknown_since: Mutex<LruCache<SchemaId, std::time::Instant>>,
 }
 
 /// Confluent's `AvroConverter`. Cheap to clone: clones share the registry client and caches.
@@ -335,6 +353,7 @@ impl AvroConverter {
                 readers: Mutex::new(LruCache::new(capacity)),
                 writers: Mutex::new(LruCache::new(capacity)),
                 passed: Mutex::new(LruCache::new(capacity)),
+                unknown_since: Mutex::new(LruCache::new(capacity)),
                 config,
             }),
         })
@@ -375,11 +394,29 @@ impl AvroConverter {
                 self.part()
             )
         };
-        let registered = self
-            .inner
-            .registry
-            .schema_by_id(id)
-            .map_err(|e| registry_error(context(), &e))?;
+        let registered = match self.inner.registry.schema_by_id(id) {
+            Ok(registered) => {
+                lock(&self.inner.unknown_since).pop(&id);
+                registered
+            }
+            Err(e) if e.error_code() == Some(40403) => {
+                // Possibly a registry that is restarting: wait for it as for an outage, for
+                // a bounded time, before the id is a bad record's.
+                let wait = self.inner.config.unknown_schema_wait;
+                let since =
+                    *lock(&self.inner.unknown_since).get_or_insert(id, std::time::Instant::now);
+                if since.elapsed() < wait {
+                    return Err(ConvertError::transient(format!(
+                        "{}: {e} (waiting up to {} ms for the registry to know it: \
+                         unknown.schema.wait.ms)",
+                        context(),
+                        wait.as_millis()
+                    )));
+                }
+                return Err(registry_error(context(), &e));
+            }
+            Err(e) => return Err(registry_error(context(), &e)),
+        };
         let reader = Arc::new(
             self.parse_registered(&registered)
                 .map_err(|e| ConvertError::new(format!("{}: {}", context(), e.0)))?,

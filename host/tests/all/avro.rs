@@ -471,6 +471,8 @@ fn a_schema_the_registry_refuses_sends_the_record_to_the_dead_letter_file_with_t
     assert!(lines.iter().all(|l| l["topic"] == "product-events"));
 }
 
+/// An id the registry does not know, once `unknown.schema.wait.ms` is over (zero here), is the
+/// record's failure, named.
 #[test]
 fn an_unknown_schema_id_is_a_bad_record_with_a_clear_message() {
     let fake = RegistryFake::start();
@@ -481,7 +483,8 @@ fn an_unknown_schema_id_is_a_bad_record_with_a_clear_message() {
         json!({"topic": "product.public.products", "key": null, "value_base64": B64.encode(&bytes)})
     );
     let dir = tempfile::tempdir().expect("tempdir");
-    let (code, lines, stderr) = apply(dir.path(), &avro_connector(&fake, &[]), &input, &[]);
+    let config = avro_connector(&fake, &[("value.converter.unknown.schema.wait.ms", "0")]);
+    let (code, lines, stderr) = apply(dir.path(), &config, &input, &[]);
     assert_eq!(code, 1, "{stderr}");
     assert!(lines.is_empty());
     assert!(
@@ -490,6 +493,49 @@ fn an_unknown_schema_id_is_a_bad_record_with_a_clear_message() {
     );
     assert!(stderr.contains("error code 40403"), "{stderr}");
     assert!(stderr.contains("VALUE_CONVERTER"), "{stderr}");
+}
+
+/// A registry that is restarting answers 40403 for ids it holds: such a record waits (as for
+/// an outage) and is written once the registry knows the id again, never dead-lettered.
+#[test]
+fn an_id_the_registry_learns_while_the_record_waits_is_written() {
+    let fake = RegistryFake::start();
+    let known = fake.register("seed-value", r#""long""#);
+    // The id the next schema registered will get: not known yet.
+    let id = known + 1;
+    let mut bytes = vec![0u8];
+    bytes.extend_from_slice(&id.to_be_bytes());
+    bytes.push(0x06); // the string "abc": its length 3, zig-zag
+    bytes.extend_from_slice(b"abc");
+    let input = format!(
+        "{}\n",
+        json!({"topic": "late", "key": null, "value_base64": B64.encode(&bytes)})
+    );
+    let config = avro_connector(
+        &fake,
+        &[
+            ("errors.tolerance", "all"),
+            ("errors.retry.delay.max.ms", "50"),
+        ],
+    );
+    // Once the record has asked for the id (and been told 40403), the registry learns it.
+    let path = format!("/schemas/ids/{id}");
+    let asked = || fake.requests().iter().any(|r| r.url.starts_with(&path));
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !asked() {
+                std::thread::yield_now();
+            }
+            fake.register("late-value", r#""string""#);
+        });
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dlq = dir.path().join("dlq.jsonl");
+        let dlq_arg = dlq.to_str().expect("utf-8 path").to_owned();
+        let (code, lines, stderr) = apply(dir.path(), &config, &input, &["--dlq", &dlq_arg]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(lines.len(), 1, "{stderr}");
+        assert!(read_lines(&dlq).is_empty(), "{stderr}");
+    });
 }
 
 /// Ten bytes claiming 512 Mi longs (an array block count of 2^29 against a registered
