@@ -643,11 +643,59 @@ fn error_of(url: &str, status: u16, text: &str) -> RegistryError {
             url: url.to_owned(),
             status,
             error_code: i64::from(status),
-            message: if text.trim().is_empty() {
+            message: undocumented_answer(status, text),
+        },
+    }
+}
+
+/// What an error answer without the documented `{"error_code","message"}` body says: its
+/// `message` when it is JSON with one (Karapace's 401), else the HTTP status and at most 200
+/// characters of the body on one line (a proxy's HTML page, say), and for 401 and 403 which
+/// settings carry the credentials.
+fn undocumented_answer(status: u16, text: &str) -> String {
+    const EXCERPT: usize = 200;
+    let message = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned));
+    let mut said = match message {
+        Some(message) => message,
+        None => {
+            let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut excerpt: String = line.chars().take(EXCERPT).collect();
+            if line.chars().count() > EXCERPT {
+                excerpt.push('…');
+            }
+            if excerpt.is_empty() {
                 format!("HTTP {status}")
             } else {
-                text.trim().to_owned()
-            },
-        },
+                format!("HTTP {status}: {excerpt}")
+            }
+        }
+    };
+    if matches!(status, 401 | 403) {
+        said.push_str(
+            " (the credentials come from basic.auth.credentials.source with \
+             basic.auth.user.info, or bearer.auth.token)",
+        );
+    }
+    said
+}
+
+#[cfg(test)]
+mod answers {
+    use super::undocumented_answer;
+
+    #[test]
+    fn answers_without_an_error_code_are_summarised_on_one_line() {
+        assert_eq!(
+            undocumented_answer(401, r#"{"message":"Unauthorized"}"#),
+            "Unauthorized (the credentials come from basic.auth.credentials.source with \
+             basic.auth.user.info, or bearer.auth.token)"
+        );
+        let html = format!("<html>\n  <body>{}</body>\n</html>", "x".repeat(400));
+        let said = undocumented_answer(502, &html);
+        assert!(said.starts_with("HTTP 502: <html> <body>xxx"), "{said}");
+        assert!(said.ends_with('…') && said.chars().count() < 230, "{said}");
+        assert_eq!(undocumented_answer(500, "  "), "HTTP 500");
     }
 }
