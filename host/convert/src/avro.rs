@@ -22,7 +22,10 @@
 //! (`key.subject.name.strategy` / `value.subject.name.strategy`: `TopicNameStrategy`,
 //! `RecordNameStrategy` or `TopicRecordNameStrategy`) before any byte is written, as
 //! `AbstractKafkaAvroSerializer.serializeImpl` does:
-//! - `use.latest.version=true`: the subject's latest schema is used (and its id written);
+//! - `use.latest.version=true`: the subject's latest schema is used (and its id written), the
+//!   record written with it field by name (a field only the latest has is null, one only the
+//!   record has is left out); with `latest.compatibility.strict` (the default) the latest must
+//!   be able to read the record's own schema, else the record fails;
 //! - else `auto.register.schemas=true` (the default): the schema is registered (a schema the
 //!   subject already has keeps its id);
 //! - else: the schema is looked up under the subject and must be registered there.
@@ -126,6 +129,9 @@ pub struct AvroConverterConfig {
     pub auto_register_schemas: bool,
     /// `use.latest.version` (default false).
     pub use_latest_version: bool,
+    /// `latest.compatibility.strict` (default true): with `use.latest.version`, the latest
+    /// schema must be able to read data of the record's own schema (backward compatible).
+    pub latest_compatibility_strict: bool,
     /// `schemas.cache.config`: Connect↔Avro schema translations kept (default 1000).
     pub schemas_cache_size: NonZeroUsize,
     /// `unknown.schema.wait.ms` (Switchyard's; default 30000): how long a schema id the
@@ -167,6 +173,7 @@ impl AvroConverterConfig {
             subject_name_strategy: SubjectNameStrategy::default(),
             auto_register_schemas: true,
             use_latest_version: false,
+            latest_compatibility_strict: true,
             schemas_cache_size: NonZeroUsize::new(1000).unwrap_or(NonZeroUsize::MIN),
             unknown_schema_wait: std::time::Duration::from_secs(30),
         };
@@ -228,7 +235,7 @@ impl AvroConverterConfig {
                     }
                 }
                 "latest.compatibility.strict" => {
-                    super::json::parse_bool(key, value)?;
+                    config.latest_compatibility_strict = super::json::parse_bool(key, value)?;
                 }
                 k if CONVERTER_KEYS.contains(&k) || REGISTRY_KEYS.contains(&k) => {}
                 other => {
@@ -636,6 +643,16 @@ impl AvroConverter {
                 .latest_version(subject)
                 .map_err(|e| registry_error(context("has no latest version of"), &e))?;
             let reader = self.reader(topic, latest.id)?;
+            if config.latest_compatibility_strict
+                && let Some(reason) = not_backward(&reader.registered.schema, &schema.schema)
+            {
+                // `AbstractKafkaSchemaSerDe.lookupLatestVersion` with `latestCompatStrict`.
+                return Err(ConvertError::new(format!(
+                    "Failed to serialize Avro data from topic {topic}: the latest schema (id {}) under subject {subject} cannot read the {} schema ({reason}); set latest.compatibility.strict=false to write with it anyway",
+                    latest.id,
+                    self.part()
+                )));
+            }
             return Ok((latest.id, Some(reader)));
         }
         if config.auto_register_schemas {
@@ -692,6 +709,13 @@ impl AvroConverter {
         out.extend_from_slice(&id.0.to_be_bytes());
         let written = match &latest {
             Some(reader) => {
+                // Confluent's serializer writes the record with the latest schema, field by
+                // name (`GenericDatumWriter` over the record `AvroData` built).
+                let datum = project(datum, &reader.avro, &reader.names, 0).map_err(|e| {
+                    ConvertError::new(format!(
+                        "Failed to serialize Avro data from topic {topic}: {e}"
+                    ))
+                })?;
                 apache_avro::to_avro_datum_schemata(&reader.avro, reader.schemata(), datum)
                     .map(|body| out.extend_from_slice(&body))
             }
@@ -749,6 +773,96 @@ impl AvroConverter {
         lock(&self.inner.passed).put(key, out_id);
         Ok(rewrite(out_id))
     }
+}
+
+/// Why `latest` cannot read data written with `writer` (Avro Java's `SchemaCompatibility`, as
+/// `AvroSchema.isBackwardCompatible`), or `None` when it can, or when either schema names types
+/// of other subjects (references), which this check does not resolve.
+fn not_backward(latest: &str, writer: &str) -> Option<String> {
+    let latest = switchyard_schema::Schema::parse(latest).ok()?;
+    let writer = switchyard_schema::Schema::parse(writer).ok()?;
+    let found = switchyard_schema::check_reader_writer(&latest, &writer).ok()?;
+    found.first().map(|i| format!("{i:?}"))
+}
+
+/// A datum built for one schema, as Avro Java's `GenericDatumWriter` writes it with another:
+/// record fields by name (a field the datum lacks is null, which only a union with null
+/// takes), unions by the branch the value fits. How deep it may go is [`bounds::MAX_DEPTH`].
+fn project(
+    value: apache_avro::types::Value,
+    schema: &apache_avro::Schema,
+    names: &bounds::Names,
+    depth: usize,
+) -> Result<apache_avro::types::Value, String> {
+    use apache_avro::Schema as S;
+    use apache_avro::types::Value as V;
+    if depth > bounds::MAX_DEPTH {
+        return Err("the datum nests too deep".into());
+    }
+    Ok(match (schema, value) {
+        (S::Ref { name }, value) => match names.get(name) {
+            Some(named) => project(value, named, names, depth + 1)?,
+            None => {
+                return Err(format!(
+                    "the latest schema names an unknown type {}",
+                    name.name
+                ));
+            }
+        },
+        (S::Union(union), V::Union(_, inner)) => project_union(*inner, union, names, depth)?,
+        // An optional value of the record's schema into a field the latest schema requires.
+        (schema, V::Union(_, inner)) => project(*inner, schema, names, depth + 1)?,
+        (S::Union(union), value) => project_union(value, union, names, depth)?,
+        (S::Record(record), V::Record(fields)) => {
+            let mut fields: Vec<(String, V)> = fields;
+            let mut out = Vec::with_capacity(record.fields.len());
+            for field in &record.fields {
+                let value = match fields.iter().position(|(n, _)| *n == field.name) {
+                    Some(i) => fields.swap_remove(i).1,
+                    None => V::Null,
+                };
+                let value = project(value, &field.schema, names, depth + 1)
+                    .map_err(|e| format!("field {}: {e}", field.name))?;
+                out.push((field.name.clone(), value));
+            }
+            V::Record(out)
+        }
+        (S::Array(array), V::Array(items)) => V::Array(
+            items
+                .into_iter()
+                .map(|v| project(v, &array.items, names, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        (S::Map(map), V::Map(entries)) => V::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| Ok((k, project(v, &map.types, names, depth + 1)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        (S::Null, V::Null) => V::Null,
+        (_, V::Null) => return Err("null value for a schema that is not nullable".into()),
+        (_, value) => value,
+    })
+}
+
+/// [`project`] into a union: null into its null branch, anything else into its first other
+/// branch (Connect's unions are `[null, T]`).
+fn project_union(
+    value: apache_avro::types::Value,
+    union: &apache_avro::schema::UnionSchema,
+    names: &bounds::Names,
+    depth: usize,
+) -> Result<apache_avro::types::Value, String> {
+    use apache_avro::Schema as S;
+    use apache_avro::types::Value as V;
+    let variants = union.variants();
+    let null = matches!(value, V::Null);
+    let index = variants
+        .iter()
+        .position(|v| matches!(v, S::Null) == null)
+        .ok_or_else(|| "a union without a branch for the value".to_string())?;
+    let inner = project(value, &variants[index], names, depth + 1)?;
+    Ok(V::Union(index as u32, Box::new(inner)))
 }
 
 /// The full name of a schema's top-level type (the primitive's name for primitives), as

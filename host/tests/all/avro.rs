@@ -714,6 +714,68 @@ fn a_schema_with_references_decodes_and_passes_through() {
     assert_eq!(written.as_deref(), Some(&bytes[..]));
 }
 
+/// With `use.latest.version`, a record whose schema differs from the subject's latest is
+/// written with the latest, field by name, as Confluent's serializer writes it: a field only
+/// the latest has (optional) is null, a field only the record has is left out. With
+/// `latest.compatibility.strict` (the default) a latest schema that cannot read the record's
+/// fails the record, naming the setting.
+#[test]
+fn use_latest_version_writes_records_of_other_schemas_with_the_latest() {
+    let fake = RegistryFake::start();
+    let latest = fake.register(
+        "evolving-value",
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":"long"},{"name":"c","type":["null","string"],"default":null}]}"#,
+    );
+    let json = JsonConverter::configure(&[], false).expect("json");
+    let data = json
+        .to_connect(
+            "evolving",
+            Some(br#"{"schema":{"type":"struct","name":"R","optional":false,"fields":[{"field":"a","type":"int64","optional":false},{"field":"b","type":"string","optional":false}]},"payload":{"a":3,"b":"gone"}}"#),
+        )
+        .expect("json");
+    let converter = |strict: &str| {
+        Converter::Avro(
+            AvroConverter::configure(
+                &settings(&[
+                    ("schema.registry.url", &fake.url()),
+                    ("auto.register.schemas", "false"),
+                    ("use.latest.version", "true"),
+                    ("latest.compatibility.strict", strict),
+                ]),
+                false,
+            )
+            .expect("avro converter"),
+        )
+    };
+    let written = converter("true")
+        .from_connect("evolving", &data)
+        .unwrap_or_else(|e| panic!("{}", e.0))
+        .expect("bytes");
+    let mut expected = vec![0u8];
+    expected.extend_from_slice(&latest.to_be_bytes());
+    expected.extend_from_slice(&[0x06, 0x00]); // a = 3, c = null
+    assert_eq!(written, expected);
+
+    // A latest schema that needs a field the record does not have.
+    let fake_strict = fake.register(
+        "evolving-value",
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":"long"},{"name":"d","type":"string"}]}"#,
+    );
+    assert!(fake_strict > latest);
+    let error = converter("true")
+        .from_connect("evolving", &data)
+        .expect_err("not backward compatible");
+    assert!(
+        error.0.contains("latest.compatibility.strict=false"),
+        "{}",
+        error.0
+    );
+    let error = converter("false")
+        .from_connect("evolving", &data)
+        .expect_err("no value for d");
+    assert!(error.0.contains("field d"), "{}", error.0);
+}
+
 #[test]
 fn bytes_without_the_magic_byte_are_refused() {
     let fake = RegistryFake::start();

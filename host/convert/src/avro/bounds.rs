@@ -43,6 +43,11 @@ pub const ZERO_SIZE_ITEMS_BASE: usize = 4096;
 pub struct Names(HashMap<Name, Schema>);
 
 impl Names {
+    /// The named type `name` (fully qualified).
+    pub fn get(&self, name: &Name) -> Option<&Schema> {
+        self.0.get(name)
+    }
+
     /// The named types of `schemata` (a writer's schema and the schemas it references).
     pub fn of<'s>(schemata: impl IntoIterator<Item = &'s Schema>) -> Names {
         let schemata: Vec<&Schema> = schemata.into_iter().collect();
