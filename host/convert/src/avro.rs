@@ -300,8 +300,18 @@ struct Inner {
     writers: Mutex<LruCache<usize, Vec<Arc<Writer>>>>,
     /// Unchanged bytes validated under a subject: (subject, id read) → id to write.
     passed: Mutex<LruCache<(String, SchemaId), SchemaId>>,
-    /// When the registry first answered 40403 for an id (see `unknown.schema.wait.ms`).
-    unknown_since: Mutex<LruCache<SchemaId, std::time::Instant>>,
+    /// When the registry first answered "not found" for an id or a subject (see
+    /// `unknown.schema.wait.ms`).
+    unknown_since: Mutex<LruCache<Unknown, std::time::Instant>>,
+}
+
+/// What a registry answered "not found" for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Unknown {
+    /// A schema id (40403).
+    Id(SchemaId),
+    /// A subject, or a schema under it (40401, 40403 on lookup).
+    Subject(String),
 }
 
 /// Confluent's `AvroConverter`. Cheap to clone: clones share the registry client and caches.
@@ -401,35 +411,44 @@ impl AvroConverter {
                 self.part()
             )
         };
-        let registered = match self.inner.registry.schema_by_id(id) {
-            Ok(registered) => {
-                lock(&self.inner.unknown_since).pop(&id);
-                registered
-            }
-            Err(e) if e.error_code() == Some(40403) => {
-                // Possibly a registry that is restarting: wait for it as for an outage, for
-                // a bounded time, before the id is a bad record's.
-                let wait = self.inner.config.unknown_schema_wait;
-                let since =
-                    *lock(&self.inner.unknown_since).get_or_insert(id, std::time::Instant::now);
-                if since.elapsed() < wait {
-                    return Err(ConvertError::transient(format!(
-                        "{}: {e} (waiting up to {} ms for the registry to know it: \
-                         unknown.schema.wait.ms)",
-                        context(),
-                        wait.as_millis()
-                    )));
-                }
-                return Err(registry_error(context(), &e));
-            }
-            Err(e) => return Err(registry_error(context(), &e)),
-        };
+        let registered = self
+            .inner
+            .registry
+            .schema_by_id(id)
+            .map_err(|e| self.not_found(Unknown::Id(id), context(), &e, &[40403]))?;
+        lock(&self.inner.unknown_since).pop(&Unknown::Id(id));
         let reader = Arc::new(
             self.parse_registered(&registered)
                 .map_err(|e| ConvertError::new(format!("{}: {}", context(), e.0)))?,
         );
         lock(&self.inner.readers).put(id, Arc::clone(&reader));
         Ok(reader)
+    }
+
+    /// The error a registry answer stands for. A "not found" (`codes`) for `key` is waited for
+    /// as an outage is (a transient error) until `key` has been unknown for
+    /// `unknown.schema.wait.ms`: a registry that is restarting (Karapace replaying its topic)
+    /// answers so for what it holds. After that, and for any other answer, it is the record's.
+    fn not_found(
+        &self,
+        key: Unknown,
+        context: String,
+        error: &RegistryError,
+        codes: &[i64],
+    ) -> ConvertError {
+        if !error.error_code().is_some_and(|c| codes.contains(&c)) {
+            return registry_error(context, error);
+        }
+        let wait = self.inner.config.unknown_schema_wait;
+        let since = *lock(&self.inner.unknown_since).get_or_insert(key, std::time::Instant::now);
+        if since.elapsed() < wait {
+            return ConvertError::transient(format!(
+                "{context}: {error} (waiting up to {} ms for the registry to know it: \
+                 unknown.schema.wait.ms)",
+                wait.as_millis()
+            ));
+        }
+        registry_error(context, error)
     }
 
     /// Parses a registered schema and its references into a [`Reader`].
@@ -639,9 +658,11 @@ impl AvroConverter {
             )
         };
         if config.use_latest_version {
-            let latest = registry
-                .latest_version(subject)
-                .map_err(|e| registry_error(context("has no latest version of"), &e))?;
+            let unknown = || Unknown::Subject(subject.to_owned());
+            let latest = registry.latest_version(subject).map_err(|e| {
+                self.not_found(unknown(), context("has no latest version of"), &e, &[40401])
+            })?;
+            lock(&self.inner.unknown_since).pop(&unknown());
             let reader = self.reader(topic, latest.id)?;
             if config.latest_compatibility_strict
                 && let Some(reason) = not_backward(&reader.registered.schema, &schema.schema)
@@ -661,9 +682,11 @@ impl AvroConverter {
                 .map_err(|e| registry_error(context("refused to register"), &e))?;
             return Ok((id, None));
         }
+        let unknown = || Unknown::Subject(subject.to_owned());
         let found = registry
             .lookup(subject, schema)
-            .map_err(|e| registry_error(context("did not find"), &e))?;
+            .map_err(|e| self.not_found(unknown(), context("did not find"), &e, &[40401, 40403]))?;
+        lock(&self.inner.unknown_since).pop(&unknown());
         Ok((found.id, None))
     }
 

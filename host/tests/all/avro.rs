@@ -928,8 +928,24 @@ fn avro_with(fake: &RegistryFake, is_key: bool, extra: &[(&str, &str)]) -> Conve
 #[test]
 fn without_auto_registration_the_schema_must_already_be_registered() {
     let fake = RegistryFake::start();
-    let converter = avro_with(&fake, true, &[("auto.register.schemas", "false")]);
     let key = products_key();
+    // Within `unknown.schema.wait.ms` a subject the registry does not know is waited for (a
+    // restarting registry answers 40401 for subjects it holds)…
+    let waiting = avro_with(&fake, true, &[("auto.register.schemas", "false")]);
+    let error = waiting
+        .from_connect("product-events", &key)
+        .expect_err("not registered");
+    assert!(error.is_transient(), "{}", error.0);
+    assert!(error.0.contains("unknown.schema.wait.ms"), "{}", error.0);
+    // … after it, the record fails.
+    let converter = avro_with(
+        &fake,
+        true,
+        &[
+            ("auto.register.schemas", "false"),
+            ("unknown.schema.wait.ms", "0"),
+        ],
+    );
     let error = converter
         .from_connect("product-events", &key)
         .expect_err("not registered");
