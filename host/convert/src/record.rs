@@ -310,12 +310,24 @@ impl Part {
         converter: &Converter,
         topic: &str,
     ) -> Result<Option<Bytes>, ConvertError> {
+        self.encode_read_from(converter, topic, topic)
+    }
+
+    /// [`Part::encode`] for output to `topic` of a part read from `source`: a failure to read
+    /// unchanged bytes names the topic they were read from, as Kafka's converter, which reads
+    /// them before any transform routes the record, names it.
+    pub fn encode_read_from(
+        &self,
+        converter: &Converter,
+        topic: &str,
+        source: &str,
+    ) -> Result<Option<Bytes>, ConvertError> {
         if let (Some(data), true) = (&self.data, self.changed) {
             return Ok(converter.from_connect(topic, data)?.map(Bytes::from));
         }
         // Unchanged: written as it came only where the converter's re-encoding would write
         // these very bytes; bytes it cannot read fail here, as Kafka's converter fails them.
-        match converter.check(topic, self.bytes.as_deref())? {
+        match converter.check(source, self.bytes.as_deref())? {
             None => converter.pass_through(topic, self.bytes.as_ref()),
             Some(decoded) => Ok(converter
                 .from_connect(topic, self.data.as_ref().unwrap_or(&decoded))?

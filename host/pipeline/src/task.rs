@@ -379,7 +379,7 @@ impl Task {
     ) -> Result<OutputRecord, (Stage, ConvertError)> {
         let mut encode = |part: &Part, converter: &Converter, stage: Stage, was_json: bool| {
             let bytes = retry_transient_with(self.errors.retry_delay_max, wait, || {
-                part.encode(converter, &record.topic)
+                part.encode_read_from(converter, &record.topic, &origin.topic)
             })
             .map_err(|e| (stage, e))?;
             let is_json = if part.is_changed() {
