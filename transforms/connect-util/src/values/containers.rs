@@ -202,7 +202,13 @@ struct Parser<'a> {
     pos: usize,
     /// A token read ahead and not consumed: its start and end.
     next: Option<(usize, usize)>,
+    /// How many containers the parse is inside (bounded by [`MAX_DEPTH`]).
+    depth: usize,
 }
+
+/// The deepest nesting of arrays and maps parsed; a deeper literal is kept as given (the
+/// recursion would otherwise grow with the literal).
+const MAX_DEPTH: usize = 64;
 
 const DELIMITERS: &[char] = &[':', ',', '{', '}', '[', ']', '"'];
 
@@ -212,6 +218,7 @@ impl<'a> Parser<'a> {
             text,
             pos: 0,
             next: None,
+            depth: 0,
         }
     }
 
@@ -377,6 +384,16 @@ impl<'a> Parser<'a> {
 
     /// `parseArray`, after `[`.
     fn array(&mut self) -> Result<Parsed, Unparsed> {
+        self.depth += 1;
+        let parsed = self.array_items();
+        self.depth -= 1;
+        parsed
+    }
+
+    fn array_items(&mut self) -> Result<Parsed, Unparsed> {
+        if self.depth > MAX_DEPTH {
+            return Err(Unparsed);
+        }
         let mut items = Vec::new();
         let mut merger = Merger::default();
         while self.has_next() {
@@ -411,6 +428,16 @@ impl<'a> Parser<'a> {
 
     /// `parseMap`, after `{`.
     fn map(&mut self) -> Result<Parsed, Unparsed> {
+        self.depth += 1;
+        let parsed = self.map_entries();
+        self.depth -= 1;
+        parsed
+    }
+
+    fn map_entries(&mut self) -> Result<Parsed, Unparsed> {
+        if self.depth > MAX_DEPTH {
+            return Err(Unparsed);
+        }
         let mut entries: Vec<(Parsed, Parsed)> = Vec::new();
         let (mut keys, mut values) = (Merger::default(), Merger::default());
         while self.has_next() {
@@ -524,5 +551,7 @@ mod tests {
         ] {
             assert_eq!(render(literal).as_deref(), expected, "{literal}");
         }
+        let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(render(&deep), None);
     }
 }
