@@ -274,8 +274,8 @@ impl Part {
     /// Envelope text (`schemas.enable=true`) that is an object is decoded: its payload may come
     /// first or be followed by spaces, so only the parsed structure tells
     /// (`JsonConverter.toConnectData` returns a null value for a null payload). Text that is
-    /// neither an object nor `null` is not null (and passes through undecoded if no transform
-    /// reads it, where Kafka would fail it at `VALUE_CONVERTER`).
+    /// neither an object nor `null` is not null (if the converter cannot read it, the record
+    /// fails where the part is written, [`Part::encode`]).
     pub fn is_null(&mut self, converter: &Converter, topic: &str) -> Result<bool, PartError> {
         if let Some(data) = &self.data {
             return Ok(data.value.is_null());

@@ -167,6 +167,24 @@ fn engine_error(pipeline: &Pipeline, section: &str, alias: &str, e: EngineError)
     }
 }
 
+/// Loads, instantiates and configures the predicate `spec`.
+fn predicate(
+    pipeline: &Pipeline,
+    engine: &Engine,
+    spec: &StepSpec,
+    converters: &Arc<Converters>,
+) -> Result<PredicateInstance, ConfigError> {
+    let (name, class, wasm) = component_bytes(pipeline, "predicates", spec, Kind::Predicate)?;
+    let context = StepContext {
+        alias: spec.alias.clone(),
+        class,
+        config: spec.config.clone(),
+    };
+    engine
+        .predicate(&name, &wasm, context, Arc::clone(converters))
+        .map_err(|e| engine_error(pipeline, "predicates", &spec.alias, e))
+}
+
 impl Chain {
     /// Loads, instantiates and configures every step of `pipeline`, with the pipeline's lookup
     /// tables created empty (see [`Chain::lookups`] to fill them).
@@ -208,18 +226,7 @@ impl Chain {
                         key: format!("transforms.{}.predicate", spec.alias),
                         message: format!("no predicate `{alias}` is defined"),
                     })?;
-                    let (pname, pclass, pwasm) =
-                        component_bytes(pipeline, "predicates", pspec, Kind::Predicate)?;
-                    let context = StepContext {
-                        alias: pspec.alias.clone(),
-                        class: pclass,
-                        config: pspec.config.clone(),
-                    };
-                    Some(
-                        engine
-                            .predicate(&pname, &pwasm, context, Arc::clone(&converters))
-                            .map_err(|e| engine_error(pipeline, "predicates", alias, e))?,
-                    )
+                    Some(predicate(pipeline, engine, pspec, &converters)?)
                 }
             };
             steps.push(Step {
@@ -237,19 +244,9 @@ impl Chain {
                 .transforms
                 .iter()
                 .any(|t| t.predicate.as_deref() == Some(pspec.alias.as_str()));
-            if used {
-                continue;
+            if !used {
+                predicate(pipeline, engine, pspec, &converters)?;
             }
-            let (pname, pclass, pwasm) =
-                component_bytes(pipeline, "predicates", pspec, Kind::Predicate)?;
-            let context = StepContext {
-                alias: pspec.alias.clone(),
-                class: pclass,
-                config: pspec.config.clone(),
-            };
-            engine
-                .predicate(&pname, &pwasm, context, Arc::clone(&converters))
-                .map_err(|e| engine_error(pipeline, "predicates", &pspec.alias, e))?;
         }
         Ok(Chain {
             stats: steps.iter().map(|s| StepStats::new(&s.alias)).collect(),

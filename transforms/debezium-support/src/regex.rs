@@ -2,7 +2,7 @@
 //! routers use them: the pattern must match the whole text (`Matcher.matches()`), then its
 //! first match is replaced (`Matcher.replaceFirst`).
 
-use switchyard_sdk::java::{JavaRegex, Replacement};
+use switchyard_sdk::java::{JavaRewrite, RewriteError};
 use switchyard_sdk::prelude::*;
 
 use crate::config::field_invalid;
@@ -13,11 +13,7 @@ use crate::config::field_invalid;
 /// look-around, back-references, atomic groups or possessive quantifiers; a backtracking match
 /// that exceeds that engine's backtrack limit counts as no match.
 #[derive(Debug, Clone)]
-pub struct Rewrite {
-    whole: JavaRegex,
-    first: JavaRegex,
-    replacement: Replacement,
-}
+pub struct Rewrite(JavaRewrite);
 
 impl Rewrite {
     /// Compiles `regex` (the configuration key `regex_key`) and parses `replacement`
@@ -28,40 +24,21 @@ impl Rewrite {
         replacement_key: &str,
         replacement: &str,
     ) -> Result<Self, ConfigError> {
-        let invalid = |m: String| {
-            field_invalid(
-                regex_key,
-                regex,
-                &format!("A valid regular expression is expected, but: Invalid regex: {m}"),
-            )
-        };
-        let first = JavaRegex::new(regex, false).map_err(invalid)?;
-        let whole = JavaRegex::new(regex, true).map_err(invalid)?;
-        let replacement = Replacement::parse(replacement, first.group_count(), |name| {
-            first.group_index(name)
-        })
-        .map_err(|m| ConfigError::new(replacement_key, m))?;
-        Ok(Rewrite {
-            whole,
-            first,
-            replacement,
-        })
+        JavaRewrite::new(regex, replacement)
+            .map(Rewrite)
+            .map_err(|e| match e {
+                RewriteError::Regex(m) => field_invalid(
+                    regex_key,
+                    regex,
+                    &format!("A valid regular expression is expected, but: Invalid regex: {m}"),
+                ),
+                RewriteError::Replacement(m) => ConfigError::new(replacement_key, m),
+            })
     }
 
-    /// The rewritten text if the whole `text` matches, else `None`.
+    /// The rewritten text if the whole `text` matches, else `None` (also when a backtracking
+    /// match gives up).
     pub fn apply(&self, text: &str) -> Option<String> {
-        if !self.whole.is_match(text).ok()? {
-            return None;
-        }
-        let groups = self.first.first_match(text).ok()??;
-        let (start, end) = (*groups.first()?)?;
-        let mut out = String::with_capacity(text.len() + 16);
-        out.push_str(&text[..start]);
-        self.replacement.expand(
-            |n| groups.get(n).copied().flatten().map(|(s, e)| &text[s..e]),
-            &mut out,
-        );
-        out.push_str(&text[end..]);
-        Some(out)
+        self.0.apply(text).ok().flatten()
     }
 }

@@ -514,6 +514,66 @@ impl JavaRegex {
     }
 }
 
+/// A Java regex with a Java replacement as Kafka's `RegexRouter` and Debezium's routers apply
+/// them: when the whole text matches (`Matcher.matches()`), its first match is replaced
+/// (`replaceFirst`, which searches again from the start).
+#[cfg(feature = "regex")]
+#[derive(Debug, Clone)]
+pub struct JavaRewrite {
+    whole: JavaRegex,
+    first: JavaRegex,
+    replacement: Replacement,
+}
+
+/// Why a [`JavaRewrite`] cannot be built.
+#[cfg(feature = "regex")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RewriteError {
+    /// The regex (the engine's reason).
+    Regex(String),
+    /// The replacement (Java's message: `No group 2`, `Illegal group reference`).
+    Replacement(String),
+}
+
+#[cfg(feature = "regex")]
+impl JavaRewrite {
+    /// Compiles `regex` and parses `replacement` against its groups.
+    pub fn new(regex: &str, replacement: &str) -> Result<Self, RewriteError> {
+        let first = JavaRegex::new(regex, false).map_err(RewriteError::Regex)?;
+        let whole = JavaRegex::new(regex, true).map_err(RewriteError::Regex)?;
+        let replacement =
+            Replacement::parse(replacement, first.group_count(), |n| first.group_index(n))
+                .map_err(RewriteError::Replacement)?;
+        Ok(JavaRewrite {
+            whole,
+            first,
+            replacement,
+        })
+    }
+
+    /// The rewritten text if the whole `text` matches, else `None`; an error when a
+    /// backtracking match gives up.
+    pub fn apply(&self, text: &str) -> Result<Option<String>, String> {
+        if !self.whole.is_match(text)? {
+            return Ok(None);
+        }
+        let Some(groups) = self.first.first_match(text)? else {
+            return Ok(None);
+        };
+        let Some(Some((start, end))) = groups.first().copied() else {
+            return Ok(None);
+        };
+        let mut out = String::with_capacity(text.len() + 16);
+        out.push_str(&text[..start]);
+        self.replacement.expand(
+            |n| groups.get(n).copied().flatten().map(|(s, e)| &text[s..e]),
+            &mut out,
+        );
+        out.push_str(&text[end..]);
+        Ok(Some(out))
+    }
+}
+
 /// Java's `\h`, as the contents of a class.
 const JAVA_HORIZONTAL: &str =
     r"\t\x20\xA0\x{1680}\x{180E}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}";

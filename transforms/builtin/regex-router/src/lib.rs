@@ -22,7 +22,7 @@
 //!   (`No group 2`) or a `$` not followed by a digit or `{` (`Illegal group reference`) is a
 //!   configuration error naming `replacement`.
 
-use switchyard_sdk::java::{JavaRegex, Replacement};
+use switchyard_sdk::java::{JavaRewrite, RewriteError};
 use switchyard_sdk::memo::Memo;
 use switchyard_sdk::prelude::*;
 
@@ -32,12 +32,8 @@ const ROUTE_MEMO_CAPACITY: usize = 4096;
 /// The transform, configured.
 #[derive(Debug)]
 pub struct RegexRouter {
-    /// The pattern anchored at both ends, for `matches()`.
-    whole: JavaRegex,
-    /// The pattern as written, for `replaceFirst`.
-    first: JavaRegex,
-    /// The parsed replacement.
-    replacement: Replacement,
+    /// The regex and the replacement.
+    rewrite: JavaRewrite,
     /// Routes already computed, by input topic (`None`: the regex does not match).
     routes: Memo<Result<Option<String>, String>>,
 }
@@ -47,20 +43,13 @@ impl RegexRouter {
     /// `replacement`).
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
         let regex = config.string("regex")?;
-        let invalid = |m: String| ConfigError::new("regex", format!("Invalid regex: {m}"));
-        let first = JavaRegex::new(&regex, false).map_err(invalid)?;
-        let whole = JavaRegex::new(&regex, true).map_err(invalid)?;
-
         let replacement = config.string("replacement")?;
-        let replacement = Replacement::parse(&replacement, first.group_count(), |name| {
-            first.group_index(name)
-        })
-        .map_err(|m| ConfigError::new("replacement", m))?;
-
+        let rewrite = JavaRewrite::new(&regex, &replacement).map_err(|e| match e {
+            RewriteError::Regex(m) => ConfigError::new("regex", format!("Invalid regex: {m}")),
+            RewriteError::Replacement(m) => ConfigError::new("replacement", m),
+        })?;
         Ok(RegexRouter {
-            whole,
-            first,
-            replacement,
+            rewrite,
             routes: Memo::new(ROUTE_MEMO_CAPACITY),
         })
     }
@@ -68,23 +57,7 @@ impl RegexRouter {
     /// The new topic for `topic`, or `None` to leave it unchanged; an error when a
     /// backtracking match gives up.
     pub fn route(&self, topic: &str) -> Result<Option<String>, String> {
-        if !self.whole.is_match(topic)? {
-            return Ok(None);
-        }
-        let Some(groups) = self.first.first_match(topic)? else {
-            return Ok(None);
-        };
-        let Some(Some((start, end))) = groups.first().copied() else {
-            return Ok(None);
-        };
-        let mut routed = String::with_capacity(topic.len() + 16);
-        routed.push_str(&topic[..start]);
-        self.replacement.expand(
-            |n| groups.get(n).copied().flatten().map(|(s, e)| &topic[s..e]),
-            &mut routed,
-        );
-        routed.push_str(&topic[end..]);
-        Ok(Some(routed))
+        self.rewrite.apply(topic)
     }
 }
 
