@@ -824,6 +824,22 @@ impl TransformInstance {
         answered.clear();
         let mut chosen = None;
         'traces: for trace in candidates {
+            if let Some((ops, print)) = trace.first_reads() {
+                let got = match answered.print(ops) {
+                    Some(got) => got,
+                    None => {
+                        let first = answered.batch(ops);
+                        let got = state
+                            .fingerprint(&handle, ops, answered, first)
+                            .map_err(broken)?;
+                        answered.set_print(ops, got);
+                        got
+                    }
+                };
+                if got != Some(print) {
+                    continue 'traces;
+                }
+            }
             for call in &trace.calls {
                 match call {
                     Call::Reads {
@@ -1271,6 +1287,37 @@ impl StepState {
             }
         }
         Ok(true)
+    }
+
+    /// The record's fingerprint of a recorded batch of reads (`replay::Fingerprint`): its
+    /// reads that do not depend on the schema alone, run (or taken from `memo`, from slot
+    /// `first` on) and hashed; `None` when running them failed to convert the data.
+    fn fingerprint(
+        &mut self,
+        this: &Resource<Record>,
+        ops: &[wit::Op],
+        memo: &mut replay::Answered,
+        first: usize,
+    ) -> wasmtime::Result<Option<u64>> {
+        let mut print = replay::Fingerprint::new();
+        for (i, op) in ops.iter().enumerate() {
+            if schema_only(op).is_some() {
+                continue;
+            }
+            let slot = first + i;
+            let got = match memo.get(slot) {
+                Some(got) => got,
+                None => {
+                    let answer = self.run_op(this, op.clone())?;
+                    memo.put(slot, |out| packed::pack_answer(out, &answer))
+                }
+            };
+            print.answer(got);
+            if self.conversion_failure.is_some() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(print.finish()))
     }
 
     /// Runs a batch the guest sent (`batch`, or `batch-packed` with `pack`), handing each

@@ -14,8 +14,17 @@
 //! methods, headers, partition, timestamp, new or duplicated records, `log`, `lookup`), a batch
 //! that mixes reads and changes, or a read after a change leaves it unrecorded, and the guest
 //! is simply called for every record that no trace matches.
+//!
+//! A step keeps up to [`CAPACITY`] traces, and a record that none matches would be compared
+//! with each of them. Each trace therefore carries a fingerprint of its first batch of reads —
+//! a hash of the answers that do not depend on the schema alone, a necessary condition of a
+//! match — and a record's answers to that batch are hashed once: only the traces whose
+//! fingerprint is equal are compared answer by answer.
 
+use std::hash::Hasher as _;
 use std::sync::Arc;
+
+use rustc_hash::FxHasher;
 
 use switchyard_data::Schema;
 
@@ -64,6 +73,62 @@ pub(crate) enum Outcome {
 pub(crate) struct Trace {
     pub(crate) calls: Vec<Call>,
     pub(crate) outcome: Outcome,
+    /// The fingerprint of the first call when it is a batch of reads (see [`Fingerprint`]).
+    pub(crate) print: Option<u64>,
+}
+
+impl Trace {
+    /// The operations of the first call and its fingerprint, when it is a batch of reads.
+    pub(crate) fn first_reads(&self) -> Option<(&Arc<[wit::Op]>, u64)> {
+        match (self.calls.first(), self.print) {
+            (Some(Call::Reads { ops, .. }), Some(print)) => Some((ops, print)),
+            _ => None,
+        }
+    }
+}
+
+/// A hash of the answers of a batch of reads, leaving out the reads that depend on the schema
+/// alone (which a replay may skip): two records whose answers match have equal fingerprints,
+/// so unequal fingerprints rule a trace out without comparing its answers one by one.
+pub(crate) struct Fingerprint(FxHasher);
+
+impl Fingerprint {
+    /// An empty fingerprint.
+    pub(crate) fn new() -> Self {
+        Fingerprint(FxHasher::default())
+    }
+
+    /// Adds the packed answer of the next read that does not depend on the schema alone.
+    pub(crate) fn answer(&mut self, packed: &[u8]) {
+        self.0.write_usize(packed.len());
+        self.0.write(packed);
+    }
+
+    /// The hash.
+    pub(crate) fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+
+    /// The fingerprint of a recorded batch of reads.
+    fn of_recorded(call: &Call) -> Option<u64> {
+        let Call::Reads {
+            ops, answers, ends, ..
+        } = call
+        else {
+            return None;
+        };
+        let mut print = Fingerprint::new();
+        // The list's answers start after its 4-byte count.
+        let mut start = 4;
+        for (i, op) in ops.iter().enumerate() {
+            let end = ends.get(i).map_or(answers.len(), |&e| e as usize);
+            if crate::schema_only(op).is_none() {
+                print.answer(answers.get(start..end).unwrap_or_default());
+            }
+            start = end;
+        }
+        Some(print.finish())
+    }
 }
 
 /// The host calls of the `apply` being recorded.
@@ -141,6 +206,7 @@ impl Recording {
     pub(crate) fn finish(self, outcome: Option<Outcome>) -> Option<Trace> {
         match (self.broken, outcome) {
             (false, Some(outcome)) => Some(Trace {
+                print: self.calls.first().and_then(Fingerprint::of_recorded),
                 calls: self.calls,
                 outcome,
             }),
@@ -191,14 +257,16 @@ impl Traces {
         }
     }
 
-    /// Adds what a recording gave. Batches equal to those of a kept trace share their
-    /// operations, so that a replay runs them once for all the traces that hold them.
+    /// Adds what a recording gave. Batches of reads equal to those of a kept trace share their
+    /// operations, so that a replay runs them once for all the traces that hold them (batches
+    /// of changes run for the one trace chosen: sharing them would cost a comparison with
+    /// every kept batch and save nothing).
     pub(crate) fn add(&mut self, trace: Option<Trace>) {
         let Some(mut trace) = trace else {
             return;
         };
         for call in &mut trace.calls {
-            let (Call::Reads { ops, .. } | Call::Changes { ops, .. }) = call else {
+            let Call::Reads { ops, .. } = call else {
                 continue;
             };
             let shared = self
@@ -206,9 +274,7 @@ impl Traces {
                 .iter()
                 .flat_map(|t| &t.calls)
                 .find_map(|c| match c {
-                    Call::Reads { ops: o, .. } | Call::Changes { ops: o, .. } if o == ops => {
-                        Some(Arc::clone(o))
-                    }
+                    Call::Reads { ops: o, .. } if o == ops => Some(Arc::clone(o)),
                     _ => None,
                 });
             if let Some(shared) = shared {
@@ -232,6 +298,9 @@ pub(crate) struct Answered {
     /// Per operation, where its packed answer lies in `bytes`, once run.
     slots: Vec<Option<(usize, usize)>>,
     bytes: Vec<u8>,
+    /// The record's fingerprint of each first batch of reads computed so far (by the address
+    /// of its shared operations); `None` when running the reads failed to convert the data.
+    prints: Vec<(usize, Option<u64>)>,
 }
 
 impl Answered {
@@ -240,6 +309,18 @@ impl Answered {
         self.batches.clear();
         self.slots.clear();
         self.bytes.clear();
+        self.prints.clear();
+    }
+
+    /// The record's fingerprint of the batch `ops`, if computed already.
+    pub(crate) fn print(&self, ops: &[wit::Op]) -> Option<Option<u64>> {
+        let key = ops.as_ptr() as usize;
+        self.prints.iter().find(|(k, _)| *k == key).map(|&(_, p)| p)
+    }
+
+    /// Keeps the record's fingerprint of the batch `ops`.
+    pub(crate) fn set_print(&mut self, ops: &[wit::Op], print: Option<u64>) {
+        self.prints.push((ops.as_ptr() as usize, print));
     }
 
     /// The first slot of the batch `ops`, made room for on its first use.
@@ -269,5 +350,61 @@ impl Answered {
             *s = Some((start, end));
         }
         &self.bytes[start..end]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packed::AnswerList;
+
+    /// A recorded batch of `has-schema(value)` then `get(value, path 0)`, answering `schema`
+    /// and `value`.
+    fn reads(schema: bool, value: i64) -> Call {
+        let node = wit::Node {
+            part: wit::Part::Value,
+            path: 0,
+        };
+        let ops = [wit::Op::HasSchema(wit::Part::Value), wit::Op::Get(node)];
+        let mut answers = AnswerList::new(ops.len());
+        let mut ends = Vec::new();
+        for answer in [
+            wit::Answer::Flag(schema),
+            wit::Answer::Scalar(wit::Scalar::Int64(value)),
+        ] {
+            answers.push(&Ok(answer));
+            ends.push(answers.len() as u32);
+        }
+        Call::Reads {
+            ops: Arc::from(ops),
+            answers: Arc::from(answers.finish()),
+            ends: Arc::from(ends),
+            schemas: [None, None],
+        }
+    }
+
+    #[test]
+    fn fingerprints_leave_out_reads_of_the_schema_alone() {
+        let print = |call| Fingerprint::of_recorded(&call);
+        // A replay may skip `has-schema`: its answer must not make two prints differ.
+        assert_eq!(print(reads(true, 7)), print(reads(false, 7)));
+        assert_ne!(print(reads(true, 7)), print(reads(true, 8)));
+        assert_eq!(Fingerprint::of_recorded(&Call::Topic(Arc::from("t"))), None);
+    }
+
+    #[test]
+    fn a_record_is_fingerprinted_as_its_recording() {
+        // What the replay computes from a record's answers, one by one.
+        let mut answers = Vec::new();
+        crate::packed::pack_answer(
+            &mut answers,
+            &Ok(wit::Answer::Scalar(wit::Scalar::Int64(7))),
+        );
+        let mut print = Fingerprint::new();
+        print.answer(&answers);
+        assert_eq!(
+            Some(print.finish()),
+            Fingerprint::of_recorded(&reads(true, 7))
+        );
     }
 }

@@ -35,6 +35,11 @@ struct ChangeRouter {
 
 /// The reads of one record, in one host call (`Batch`): the paths are registered once, in
 /// `configure`, and the answers are read where the host wrote them.
+///
+/// A masked field is read by its nullness and its schema, not its value, so that records that
+/// differ only in the values of masked fields answer alike and the host can replay the first
+/// one's changes on the others (`depends_only_on_answers`). Schemaless data, and a field whose
+/// schema is neither a string nor an integer, are read by value in a second batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Reads {
     batch: Batch,
@@ -42,11 +47,20 @@ struct Reads {
     has_schema: usize,
     op: usize,
     before: usize,
-    /// Per mask field and row (`before`, then `after`): its path and the index of its `get`.
-    masks: Vec<(String, &'static str, Path, usize)>,
+    masks: Vec<Mask>,
     after: Path,
     op_name: Path,
     changed_fields: Path,
+}
+
+/// One masked field of one row (`before`, then `after`) and the indices of its reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Mask {
+    field: String,
+    row: &'static str,
+    path: Path,
+    is_null: usize,
+    schema: usize,
 }
 
 impl Reads {
@@ -60,8 +74,13 @@ impl Reads {
         for row in ["before", "after"] {
             for field in mask_fields {
                 let path = Path::new(&[row, field.as_str()]);
-                let index = batch.get(Part::Value, &path);
-                masks.push((field.clone(), row, path, index));
+                masks.push(Mask {
+                    field: field.clone(),
+                    row,
+                    path,
+                    is_null: batch.is_null_at(Part::Value, &path),
+                    schema: batch.schema(Part::Value, &path),
+                });
             }
         }
         Reads {
@@ -113,6 +132,19 @@ fn masked(value: &Scalar, replacement: &str) -> Result<Option<Scalar>, String> {
     }))
 }
 
+/// The masked form of a non-null value of a schema's type, as `masked` gives it; `None` for a
+/// type that is read by value instead.
+fn masked_by_schema(kind: SchemaType, replacement: &str) -> Option<Scalar> {
+    Some(match kind {
+        SchemaType::String => Scalar::String(replacement.to_owned()),
+        SchemaType::Int8 => Scalar::Int8(0),
+        SchemaType::Int16 => Scalar::Int16(0),
+        SchemaType::Int32 => Scalar::Int32(0),
+        SchemaType::Int64 => Scalar::Int64(0),
+        _ => return None,
+    })
+}
+
 /// A string field's schema, for `put` on schema'd data.
 fn string_schema(optional: bool) -> SchemaInfo {
     SchemaInfo::plain(SchemaType::String, optional)
@@ -147,12 +179,66 @@ impl ChangeRouter {
         }
         Ok(changed.join(","))
     }
+
+    /// Adds the masks of schema'd data to `changes` from the nullness and schema of each masked
+    /// field; `Ok(false)` when a field must be read by value.
+    fn mask_by_schema(&self, answers: &Answers, changes: &mut Batch) -> Result<bool, Error> {
+        for mask in &self.reads.masks {
+            match answers.flag(mask.is_null) {
+                // This table has no such field, or the row or the field is null.
+                Err(DataError::NoSuchField(_)) | Ok(true) => continue,
+                Ok(false) => {}
+                // Read by value, which reports the error as it always has.
+                Err(_) => return Ok(false),
+            }
+            let masked = match answers.schema(mask.schema) {
+                Ok(Some(schema)) => masked_by_schema(schema.type_, &self.replacement),
+                _ => None,
+            };
+            let Some(masked) = masked else {
+                return Ok(false);
+            };
+            changes.set(Part::Value, &mask.path, masked);
+        }
+        Ok(true)
+    }
+
+    /// Adds the masks to `changes` from the value of each masked field (one more host call).
+    fn mask_by_value(&self, record: &mut Record, changes: &mut Batch) -> Result<(), Error> {
+        let mut gets = Batch::new();
+        let indices: Vec<usize> = self
+            .reads
+            .masks
+            .iter()
+            .map(|mask| gets.get(Part::Value, &mask.path))
+            .collect();
+        let values = record.run(&gets);
+        for (mask, index) in self.reads.masks.iter().zip(indices) {
+            let value = match values.scalar(index) {
+                Ok(value) => value,
+                // This table has no such field, or the row is null.
+                Err(DataError::NoSuchField(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let masked = masked(value, &self.replacement).map_err(|m| {
+                Error::bad_record(format!("cannot mask {}.{}: {m}", mask.row, mask.field))
+            })?;
+            if let Some(masked) = masked {
+                changes.set(Part::Value, &mask.path, masked);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Transform for ChangeRouter {
     fn configure(ctx: &Context) -> Result<Self, ConfigError> {
         let config = ctx.config();
         let mask_fields = split_list(&config.string_or("mask.fields", ""));
+        // `apply` keeps nothing between records and reads only through batches: a record
+        // that answers them as an earlier one did gets that record's changes, replayed by the
+        // host without a call (most records of a table whose rows hold no masked field).
+        switchyard_sdk::declare::depends_only_on_answers();
         Ok(ChangeRouter {
             reads: Reads::new(&mask_fields),
             mask_fields,
@@ -185,21 +271,12 @@ impl Transform for ChangeRouter {
             None
         };
 
-        let mut changes = Batch::new();
-        for (field, row, path, index) in &reads.masks {
-            let value = match answers.scalar(*index) {
-                Ok(value) => value,
-                // This table has no such field, or the row is null.
-                Err(DataError::NoSuchField(_)) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            let masked = masked(value, &self.replacement)
-                .map_err(|m| Error::bad_record(format!("cannot mask {row}.{field}: {m}")))?;
-            if let Some(masked) = masked {
-                changes.set(Part::Value, path, masked);
-            }
-        }
         let schema_d = answers.flag(reads.has_schema)?;
+        let mut changes = Batch::new();
+        if !(schema_d && self.mask_by_schema(&answers, &mut changes)?) {
+            changes.clear();
+            self.mask_by_value(&mut record, &mut changes)?;
+        }
         let (name_schema, changed_schema) = (string_schema(false), string_schema(true));
         changes.put(
             Part::Value,
