@@ -15,6 +15,7 @@
 //! `isolation.level=read_committed` see every input record's outputs exactly once.
 #![deny(missing_docs)]
 
+mod logs;
 pub mod metrics;
 mod offsets;
 mod properties;
@@ -137,6 +138,11 @@ pub enum RunError {
         /// The client's error.
         source: KafkaError,
     },
+    /// An error whose message quoted the value of a secret setting (a password, a JAAS
+    /// configuration, a token…), with the value hidden: librdkafka's message about a setting
+    /// it refuses quotes the value.
+    #[error("{0}")]
+    Hidden(String),
     /// The metrics endpoint could not be served.
     #[error("cannot serve metrics on {address}: {message}")]
     Metrics {
@@ -349,6 +355,20 @@ fn load(
     Ok((pipeline, subscription, delivery))
 }
 
+impl RunError {
+    /// This error, or [`RunError::Hidden`] with the values of `secrets` hidden when its
+    /// message quotes one.
+    fn hiding(self, secrets: &properties::Secrets) -> RunError {
+        let text = self.to_string();
+        let hidden = secrets.hide(&text);
+        if hidden == text {
+            self
+        } else {
+            RunError::Hidden(hidden)
+        }
+    }
+}
+
 fn kafka(context: impl Into<String>) -> impl FnOnce(KafkaError) -> RunError {
     let context = context.into();
     move |source| RunError::Kafka { context, source }
@@ -396,12 +416,19 @@ struct Setup<'a> {
 /// compiled components and the lookup tables are shared. A task that stops on an error stops
 /// the others, which drain and commit what they did.
 pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary, RunError> {
+    let settings = client_settings(options)?;
+    let secrets = settings.secrets();
+    run_with(options, settings, shutdown).map_err(|e| e.hiding(&secrets))
+}
+
+/// The clients' settings: the worker file, then `--bootstrap-servers`, then `--property`.
+fn client_settings(options: &RunOptions) -> Result<ClientSettings, RunError> {
     let mut settings = match &options.worker {
         Some(path) => ClientSettings::from_worker_file(path)?,
         None => ClientSettings::default(),
     };
     if let Some(servers) = &options.bootstrap_servers {
-        settings.add("bootstrap.servers", servers);
+        settings.add("bootstrap.servers", servers)?;
     }
     settings.add_cli_properties(&options.properties)?;
     if !settings
@@ -411,6 +438,15 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
     {
         return Err(RunError::NoBootstrapServers);
     }
+    Ok(settings)
+}
+
+/// [`run`] with the clients' settings read.
+fn run_with(
+    options: &RunOptions,
+    mut settings: ClientSettings,
+    shutdown: Arc<AtomicBool>,
+) -> Result<RunSummary, RunError> {
     let (pipeline, subscription, delivery) = load(options, &settings)?;
     let exactly_once = delivery == DeliveryGuarantee::ExactlyOnce;
     let transaction_interval = options
@@ -810,7 +846,10 @@ fn wait_polling(
                 }
                 held.push(source::to_record(&message));
             }
-            Some(Err(e)) => tracing::warn!("consumer: {e}"),
+            Some(Err(e)) => logs::warn(
+                &format!("consumer {:?}", e.rdkafka_error_code()),
+                format!("consumer: {e}"),
+            ),
             None => {}
         }
     }
@@ -870,7 +909,10 @@ impl Runner<'_> {
                         drop(message);
                         self.process(record, origin, consumer)?;
                     }
-                    Err(e) => tracing::warn!("consumer: {e}"),
+                    Err(e) => logs::warn(
+                        &format!("consumer {:?}", e.rdkafka_error_code()),
+                        format!("consumer: {e}"),
+                    ),
                 }
             }
             for failed in self.producer.context().take_failed() {
@@ -925,7 +967,10 @@ impl Runner<'_> {
                         Err(e) => return Err(e),
                     }
                 }
-                Some(Err(e)) => tracing::warn!("consumer: {e}"),
+                Some(Err(e)) => logs::warn(
+                    &format!("consumer {:?}", e.rdkafka_error_code()),
+                    format!("consumer: {e}"),
+                ),
                 None => {}
             }
             // A record that could not be delivered makes the transaction abortable: abort it

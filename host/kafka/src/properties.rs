@@ -7,6 +7,10 @@
 //! `producer.*` to the producer, and `key.converter` / `value.converter` with their settings are
 //! the converters' defaults when the connector names none. Worker-only keys (`group.id` of the
 //! Connect cluster, `config.storage.topic`, `rest.*`, …) are skipped.
+//!
+//! The Java clients' `sasl.jaas.config` (what every SASL worker file has) is translated to
+//! librdkafka's `sasl.username` and `sasl.password`; and the values of keys that carry secrets
+//! are kept out of every message ([`Secrets`]).
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +23,7 @@ const SHARED_CLIENT_KEYS: &[&str] = &[
     "security.protocol",
     "sasl.mechanism",
     "sasl.mechanisms",
+    "sasl.jaas.config",
     "sasl.username",
     "sasl.password",
     "ssl.ca.location",
@@ -43,6 +48,15 @@ pub enum PropertiesError {
     /// A `--property` is not `key=value`.
     #[error("--property {0}: expected key=value")]
     Malformed(String),
+    /// A `sasl.jaas.config` that cannot be translated for librdkafka (its value is not shown:
+    /// it holds a password).
+    #[error("{key}: {reason}")]
+    Jaas {
+        /// The key as given (`sasl.jaas.config`, `consumer.sasl.jaas.config`, …).
+        key: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// librdkafka properties for both clients, and converter defaults.
@@ -64,17 +78,42 @@ pub struct ClientSettings {
 
 impl ClientSettings {
     /// Adds one property: `consumer.` / `producer.` prefixes select one client, anything else
-    /// goes to both. Later settings override earlier ones.
-    pub fn add(&mut self, key: &str, value: &str) {
-        let (list, key) = if let Some(k) = key.strip_prefix("consumer.") {
+    /// goes to both. Later settings override earlier ones. A `sasl.jaas.config` becomes
+    /// `sasl.username` and `sasl.password`.
+    pub fn add(&mut self, key: &str, value: &str) -> Result<(), PropertiesError> {
+        let (list, name) = if let Some(k) = key.strip_prefix("consumer.") {
             (&mut self.consumer, k)
         } else if let Some(k) = key.strip_prefix("producer.") {
             (&mut self.producer, k)
         } else {
             (&mut self.common, key)
         };
-        list.retain(|(k, _)| k != key);
-        list.push((key.to_string(), value.to_string()));
+        let mut set = |name: &str, value: &str| {
+            list.retain(|(k, _)| k != name);
+            list.push((name.to_string(), value.to_string()));
+        };
+        if name == "sasl.jaas.config" {
+            let (username, password) =
+                jaas_credentials(value).map_err(|reason| PropertiesError::Jaas {
+                    key: key.to_string(),
+                    reason,
+                })?;
+            set("sasl.username", &username);
+            set("sasl.password", &password);
+        } else {
+            set(name, value);
+        }
+        Ok(())
+    }
+
+    /// The values of every secret setting (see [`is_secret`]), to keep out of messages.
+    pub fn secrets(&self) -> Secrets {
+        let all = self
+            .common
+            .iter()
+            .chain(&self.consumer)
+            .chain(&self.producer);
+        Secrets::new(all.filter(|(k, _)| is_secret(k)).map(|(_, v)| v.as_str()))
     }
 
     /// Reads a Connect worker properties file.
@@ -83,11 +122,11 @@ impl ClientSettings {
             file: path.to_path_buf(),
             message: e.to_string(),
         })?;
-        Ok(Self::from_worker_properties(&parse_properties(&text)))
+        Self::from_worker_properties(&parse_properties(&text))
     }
 
     /// Picks what Switchyard uses out of a worker's properties.
-    pub fn from_worker_properties(props: &[(String, String)]) -> Self {
+    pub fn from_worker_properties(props: &[(String, String)]) -> Result<Self, PropertiesError> {
         let mut settings = ClientSettings::default();
         let converter = |which: &str| {
             let class = props.iter().find(|(k, _)| k == which)?.1.clone();
@@ -112,10 +151,10 @@ impl ClientSettings {
                 || key.starts_with("consumer.")
                 || key.starts_with("producer.")
             {
-                settings.add(key, value);
+                settings.add(key, value)?;
             }
         }
-        settings
+        Ok(settings)
     }
 
     /// Adds `key=value` properties from the command line.
@@ -125,10 +164,120 @@ impl ClientSettings {
                 .split_once('=')
                 .filter(|(k, _)| !k.trim().is_empty())
                 .ok_or_else(|| PropertiesError::Malformed(property.clone()))?;
-            self.add(key.trim(), value.trim());
+            self.add(key.trim(), value.trim())?;
         }
         Ok(())
     }
+}
+
+/// Whether a client setting's value is a secret, never to be shown: passwords, JAAS
+/// configurations, tokens, client secrets, private keys and credentials. Matched loosely (any
+/// key that mentions `pass`, `secret`, …), so that a misspelled key such as `sasl.passwrd` is
+/// hidden too.
+pub fn is_secret(key: &str) -> bool {
+    const MARKS: &[&str] = &[
+        "pass",
+        "secret",
+        "jaas",
+        "token",
+        "credential",
+        "user.info",
+        "private",
+        "key.pem",
+        "oauthbearer.config",
+    ];
+    let key = key.to_ascii_lowercase();
+    MARKS.iter().any(|mark| key.contains(mark))
+}
+
+/// Secret values to hide in messages: a message from librdkafka about a setting can quote its
+/// value (`Client config error: … sasl.passwrd <value>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Secrets(Vec<String>);
+
+impl Secrets {
+    /// What hides `values` (blank ones are ignored).
+    pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Secrets {
+        let mut list: Vec<String> = values
+            .into_iter()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect();
+        // The longest first, so that a secret inside another is not half-hidden.
+        list.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        list.dedup();
+        Secrets(list)
+    }
+
+    /// `text` with every secret value replaced by `[hidden]`.
+    pub fn hide(&self, text: &str) -> String {
+        self.0.iter().fold(text.to_owned(), |text, secret| {
+            text.replace(secret.as_str(), "[hidden]")
+        })
+    }
+}
+
+/// The `username` and `password` options of a Java `sasl.jaas.config` for the PLAIN or SCRAM
+/// login modules (`org.apache.kafka.common.security.plain.PlainLoginModule required
+/// username="alice" password="…";`), parsed as Kafka's `JaasConfig` reads one module entry:
+/// the class, a control flag, `name=value` options (values quoted with `"` or bare) and `;`.
+/// The error never quotes the text: it holds a password.
+fn jaas_credentials(text: &str) -> Result<(String, String), String> {
+    let mut rest = text.trim();
+    let module = word(&mut rest).ok_or("no login module")?;
+    let supported = ["PlainLoginModule", "ScramLoginModule"];
+    if !supported.iter().any(|m| module.ends_with(m)) {
+        return Err(format!(
+            "the login module {module} has no librdkafka equivalent that Switchyard translates \
+             (PLAIN and SCRAM are translated to sasl.username / sasl.password; set librdkafka's \
+             own sasl.* properties for other mechanisms)"
+        ));
+    }
+    word(&mut rest).ok_or("no control flag after the login module")?;
+    let (mut username, mut password) = (None, None);
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() || rest.starts_with(';') {
+            break;
+        }
+        let name = word(&mut rest).ok_or("an option without a name")?;
+        rest = rest
+            .trim_start()
+            .strip_prefix('=')
+            .ok_or_else(|| format!("the option {name} has no `=`"))?
+            .trim_start();
+        let value = match rest.strip_prefix('"') {
+            Some(quoted) => {
+                let end = quoted
+                    .find('"')
+                    .ok_or_else(|| format!("the value of {name} has no closing quote"))?;
+                rest = &quoted[end + 1..];
+                quoted[..end].to_owned()
+            }
+            None => word(&mut rest).unwrap_or_default(),
+        };
+        match name.as_str() {
+            "username" => username = Some(value),
+            "password" => password = Some(value),
+            _ => {}
+        }
+    }
+    match (username, password) {
+        (Some(u), Some(p)) => Ok((u, p)),
+        _ => Err("needs both a username and a password option".into()),
+    }
+}
+
+/// The next word of a JAAS entry (up to blank, `;` or `=`), consumed from `rest`.
+fn word(rest: &mut &str) -> Option<String> {
+    *rest = rest.trim_start();
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == ';' || c == '=')
+        .unwrap_or(rest.len());
+    let (word, tail) = rest.split_at(end);
+    *rest = tail;
+    (!word.is_empty()).then(|| word.to_owned())
 }
 
 /// Parses Java properties text: `key=value`, `key: value` or `key value` lines, `#` and `!`
@@ -175,7 +324,7 @@ mod tests {
              value.converter.schemas.enable=false\nconsumer.fetch.min.bytes = 1024\n\
              producer.linger.ms=10\nconfig.storage.topic=connect-configs\n",
         );
-        let s = ClientSettings::from_worker_properties(&props);
+        let s = ClientSettings::from_worker_properties(&props).unwrap();
         assert_eq!(
             s.common,
             vec![("bootstrap.servers".into(), "kafka:9092".into())]
@@ -196,11 +345,87 @@ mod tests {
     #[test]
     fn cli_properties_override_and_reject_malformed_ones() {
         let mut s = ClientSettings::default();
-        s.add("bootstrap.servers", "a:1");
+        s.add("bootstrap.servers", "a:1").unwrap();
         s.add_cli_properties(&["bootstrap.servers=b:2".into(), "consumer.x=1".into()])
             .unwrap();
         assert_eq!(s.common, vec![("bootstrap.servers".into(), "b:2".into())]);
         assert_eq!(s.consumer, vec![("x".into(), "1".into())]);
         assert!(s.add_cli_properties(&["nokey".into()]).is_err());
+    }
+
+    /// A Java worker's SASL settings reach librdkafka as `sasl.username` / `sasl.password`.
+    #[test]
+    fn a_jaas_config_becomes_username_and_password() {
+        let props = parse_properties(
+            "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\n\
+             sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required \\\n\
+             \tusername=\"alice\" password=\"p w;=x\";\n\
+             producer.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule \
+             required username=bob password=hunter2;\n",
+        );
+        let s = ClientSettings::from_worker_properties(&props).unwrap();
+        assert_eq!(
+            s.common,
+            vec![
+                ("security.protocol".into(), "SASL_SSL".into()),
+                ("sasl.mechanism".into(), "PLAIN".into()),
+                ("sasl.username".into(), "alice".into()),
+                ("sasl.password".into(), "p w;=x".into()),
+            ]
+        );
+        assert_eq!(
+            s.producer,
+            vec![
+                ("sasl.username".into(), "bob".into()),
+                ("sasl.password".into(), "hunter2".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_jaas_config_that_cannot_be_translated_is_refused_without_its_text() {
+        for (text, reason) in [
+            (
+                "com.sun.security.auth.module.Krb5LoginModule required keyTab=\"/k\";",
+                "has no librdkafka equivalent",
+            ),
+            (
+                "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"s3cr3t\";",
+                "needs both a username and a password",
+            ),
+            (
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"a\" password=\"s3cr3t",
+                "no closing quote",
+            ),
+        ] {
+            let mut s = ClientSettings::default();
+            let error = s.add("sasl.jaas.config", text).unwrap_err().to_string();
+            assert!(error.contains(reason), "{error}");
+            assert!(!error.contains("s3cr3t"), "{error}");
+        }
+    }
+
+    #[test]
+    fn secret_values_are_hidden_in_messages() {
+        let mut s = ClientSettings::default();
+        for (k, v) in [
+            ("bootstrap.servers", "kafka:9092"),
+            ("sasl.passwrd", "typo-secret"),
+            ("consumer.ssl.key.password", "key-secret"),
+            ("sasl.username", "alice"),
+        ] {
+            s.add(k, v).unwrap();
+        }
+        let message = "Client config error: No such configuration property: \"sasl.passwrd\" \
+                       sasl.passwrd typo-secret; ssl.key.password=key-secret; user alice";
+        assert_eq!(
+            s.secrets().hide(message),
+            "Client config error: No such configuration property: \"sasl.passwrd\" \
+             sasl.passwrd [hidden]; ssl.key.password=[hidden]; user alice"
+        );
+        assert!(is_secret("basic.auth.user.info"));
+        assert!(is_secret("sasl.oauthbearer.client.secret"));
+        assert!(!is_secret("key.converter"));
+        assert!(!is_secret("ssl.ca.location"));
     }
 }

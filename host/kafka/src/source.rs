@@ -59,6 +59,14 @@ impl SourceContext {
 }
 
 impl ClientContext for SourceContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        crate::logs::client_log(level, fac, log_message);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        crate::logs::client_error(&error, reason);
+    }
+
     fn stats(&self, statistics: Statistics) {
         for (name, topic) in &statistics.topics {
             for (&partition, p) in &topic.partitions {

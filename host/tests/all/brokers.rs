@@ -116,6 +116,11 @@ pub fn tansu_binary() -> Option<PathBuf> {
 /// installed; with `SWITCHYARD_REQUIRE_TANSU` set, as `.ci/run` sets it, a missing binary
 /// fails the test instead.
 pub fn tansu_or_skip(test: &str) -> Option<Tansu> {
+    tansu_with_or_skip(test, &Security::default())
+}
+
+/// [`tansu_or_skip`] for a broker reached as `security` says.
+pub fn tansu_with_or_skip(test: &str, security: &Security) -> Option<Tansu> {
     let Some(binary) = tansu_binary() else {
         assert!(
             std::env::var_os("SWITCHYARD_REQUIRE_TANSU").is_none(),
@@ -126,7 +131,7 @@ pub fn tansu_or_skip(test: &str) -> Option<Tansu> {
         );
         return None;
     };
-    Some(Tansu::start(&binary))
+    Some(Tansu::start_with(&binary, security))
 }
 
 /// A free loopback port (bound, then released).
@@ -141,34 +146,92 @@ pub fn free_port() -> u16 {
 pub struct Tansu {
     /// The broker process (killed on drop).
     _process: Process,
+    /// The TLS front (socat), when there is one (killed on drop).
+    _tls: Option<Process>,
     /// Its bootstrap servers.
     pub bootstrap: String,
+    /// What a client needs to reach it besides `bootstrap.servers` (TLS, SASL).
+    pub client: Vec<(String, String)>,
+}
+
+/// How a [`Tansu`] is reached.
+#[derive(Debug, Default)]
+pub struct Security {
+    /// Whether the broker requires SASL (`--authentication`). tansu 0.6.0 offers SCRAM only,
+    /// and creates users only over an authenticated connection, so no client can log in to a
+    /// broker started here: such a broker shows that a client runs the SCRAM exchange with
+    /// the credentials it was given (it answers `unknown-user`).
+    pub authentication: bool,
+    /// TLS in front of the broker: the PEM file holding the certificate and its key, whose
+    /// certificate is also the clients' CA (`ssl.ca.location`). tansu 0.6.0 cannot serve TLS
+    /// itself (its `--cert` and `--key` options exclude each other), so `socat` terminates TLS
+    /// and forwards to the broker, which advertises the TLS port.
+    pub tls: Option<PathBuf>,
 }
 
 impl Tansu {
-    /// Starts tansu on a free port and waits until it answers metadata requests.
-    pub fn start(binary: &Path) -> Tansu {
+    /// Starts tansu reached as `security` says, and waits until it answers metadata requests
+    /// that way.
+    pub fn start_with(binary: &Path, security: &Security) -> Tansu {
         let port = free_port();
-        let url = format!("tcp://127.0.0.1:{port}");
-        let child = Command::new(binary)
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-                "--storage-engine",
-                "memory://tansu/",
-            ])
+        let listener = format!("tcp://127.0.0.1:{port}");
+        // With TLS the broker advertises the TLS front, by a name the certificate holds.
+        let (advertised, tls) = match &security.tls {
+            Some(pem) => {
+                let front = free_port();
+                let socat = Command::new("socat")
+                    .arg(format!(
+                        "OPENSSL-LISTEN:{front},bind=127.0.0.1,reuseaddr,fork,cert={},verify=0",
+                        pem.display()
+                    ))
+                    .arg(format!("TCP:127.0.0.1:{port}"))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("start socat (apt-get install socat)");
+                (format!("localhost:{front}"), Some(Process { child: socat }))
+            }
+            None => (format!("127.0.0.1:{port}"), None),
+        };
+        let mut command = Command::new(binary);
+        command.args([
+            "broker",
+            "--listener-url",
+            &listener,
+            "--advertised-listener-url",
+            &format!("tcp://{advertised}"),
+            "--storage-engine",
+            "memory://tansu/",
+        ]);
+        if security.authentication {
+            command.arg("--authentication");
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start tansu");
+        let mut client = Vec::new();
+        if let Some(pem) = &security.tls {
+            client.push(("security.protocol".into(), "SSL".into()));
+            client.push(("ssl.ca.location".into(), pem.display().to_string()));
+            // socat listens on IPv4 only; `localhost` may resolve to ::1 first.
+            client.push(("broker.address.family".into(), "v4".into()));
+        }
         let tansu = Tansu {
             _process: Process { child },
-            bootstrap: format!("127.0.0.1:{port}"),
+            _tls: tls,
+            bootstrap: advertised,
+            client,
         };
-        let consumer: BaseConsumer = client(&tansu.bootstrap).create().expect("client");
+        if security.authentication {
+            // No client can log in (see `Security`): it is up once it accepts connections.
+            wait_for("tansu to listen", Duration::from_secs(30), || {
+                std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+            });
+            return tansu;
+        }
+        let consumer: BaseConsumer = tansu.config().create().expect("client");
         wait_for("tansu to answer", Duration::from_secs(30), || {
             consumer
                 .fetch_metadata(None, Duration::from_millis(500))
@@ -176,9 +239,32 @@ impl Tansu {
         });
         tansu
     }
+
+    /// A client configuration that reaches this broker.
+    pub fn config(&self) -> ClientConfig {
+        let mut config = client(&self.bootstrap);
+        for (k, v) in &self.client {
+            config.set(k, v);
+        }
+        config
+    }
 }
 
-fn client(bootstrap: &str) -> ClientConfig {
+/// A PEM file holding a new self-signed certificate for `localhost` and its private key.
+pub fn self_signed_pem(dir: &Path) -> PathBuf {
+    let key =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("certificate");
+    let pem = dir.join("localhost.pem");
+    std::fs::write(
+        &pem,
+        format!("{}{}", key.cert.pem(), key.signing_key.serialize_pem()),
+    )
+    .expect("write the certificate");
+    pem
+}
+
+/// A client configuration with nothing but `bootstrap.servers`.
+pub fn client(bootstrap: &str) -> ClientConfig {
     let mut config = ClientConfig::new();
     config.set("bootstrap.servers", bootstrap);
     config
@@ -186,7 +272,12 @@ fn client(bootstrap: &str) -> ClientConfig {
 
 /// Creates topics (for brokers without auto-creation).
 pub fn create_topics(bootstrap: &str, topics: &[(&str, i32)]) {
-    let admin: AdminClient<DefaultClientContext> = client(bootstrap).create().expect("admin");
+    create_topics_with(client(bootstrap), topics);
+}
+
+/// [`create_topics`] with a client configuration.
+pub fn create_topics_with(config: ClientConfig, topics: &[(&str, i32)]) {
+    let admin: AdminClient<DefaultClientContext> = config.create().expect("admin");
     let new: Vec<NewTopic<'_>> = topics
         .iter()
         .map(|(name, partitions)| NewTopic::new(name, *partitions, TopicReplication::Fixed(1)))
@@ -236,7 +327,12 @@ impl Rec {
 
 /// Produces records with the Java partitioner, and waits for every acknowledgement.
 pub fn produce(bootstrap: &str, records: &[Rec]) {
-    let producer: ThreadedProducer<DefaultProducerContext> = client(bootstrap)
+    produce_with(client(bootstrap), records);
+}
+
+/// [`produce`] with a client configuration.
+pub fn produce_with(mut config: ClientConfig, records: &[Rec]) {
+    let producer: ThreadedProducer<DefaultProducerContext> = config
         .set("partitioner", "murmur2_random")
         .set("enable.idempotence", "true")
         .set("linger.ms", "5")
@@ -290,7 +386,12 @@ pub struct Reader {
 impl Reader {
     /// A reader of every partition of `topics`.
     pub fn new(bootstrap: &str, topics: &[(&str, i32)]) -> Reader {
-        let consumer: BaseConsumer = client(bootstrap)
+        Reader::with(client(bootstrap), topics)
+    }
+
+    /// [`Reader::new`] with a client configuration.
+    pub fn with(mut config: ClientConfig, topics: &[(&str, i32)]) -> Reader {
+        let consumer: BaseConsumer = config
             .set("group.id", "switchyard-test-reader")
             .set("enable.auto.commit", "false")
             .create()

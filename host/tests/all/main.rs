@@ -18,5 +18,6 @@ mod registry_fake;
 mod run;
 mod scaffold;
 mod schema_check;
+mod security;
 mod toolchains;
 mod transforms;

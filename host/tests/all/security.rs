@@ -1,0 +1,214 @@
+//! Kafka clients as users have them, against a real broker: TLS and zstd-compressed batches
+//! both ways from a Connect worker file; SASL from a Java worker's `sasl.jaas.config`; and
+//! secrets that never reach a message.
+//!
+//! The broker is tansu. tansu 0.6.0 cannot serve TLS itself, so `socat` terminates TLS in front
+//! of it; and it offers SASL SCRAM only, with users created over an authenticated connection,
+//! so the SASL test shows the client running the SCRAM exchange with the worker's credentials
+//! up to the broker's `unknown-user` (see [`brokers::Security`]).
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::brokers::{
+    self, Reader, Rec, Runner, Security, create_topics_with, produce_with, tansu_with_or_skip,
+    wait_for,
+};
+
+const PASSWORD: &str = "Pa55-wOrd-never-shown";
+
+/// A pipeline that routes `orders` to `out-orders`, for a worker file with StringConverters.
+fn routing_pipeline(dir: &std::path::Path) -> std::path::PathBuf {
+    let pipeline = dir.join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        r#"
+name = "secured"
+[source]
+topics = ["orders"]
+[[transforms]]
+alias = "route"
+class = "org.apache.kafka.connect.transforms.RegexRouter"
+config = { regex = "(.*)", replacement = "out-$1" }
+"#,
+    )
+    .expect("write pipeline");
+    pipeline
+}
+
+/// A worker file with TLS (its CA from `ssl.ca.location`) and zstd on the producer runs a
+/// pipeline end to end over zstd-compressed input.
+#[test]
+fn tls_from_a_worker_file_with_zstd_both_ways_runs_end_to_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pem = brokers::self_signed_pem(dir.path());
+    let security = Security {
+        authentication: false,
+        tls: Some(pem.clone()),
+    };
+    let Some(broker) = tansu_with_or_skip(
+        "tls_from_a_worker_file_with_zstd_both_ways_runs_end_to_end",
+        &security,
+    ) else {
+        return;
+    };
+    create_topics_with(broker.config(), &[("orders", 1), ("out-orders", 1)]);
+    let mut compressed = broker.config();
+    compressed.set("compression.type", "zstd");
+    let input: Vec<Rec> = (0..20)
+        .map(|i| Rec::text("orders", &format!("o-{i}"), &format!("order number {i}")))
+        .collect();
+    produce_with(compressed, &input);
+
+    let worker = dir.path().join("connect-distributed.properties");
+    std::fs::write(
+        &worker,
+        format!(
+            "bootstrap.servers={}\n\
+             security.protocol=SSL\n\
+             ssl.ca.location={}\n\
+             producer.compression.type=zstd\n\
+             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=org.apache.kafka.connect.storage.StringConverter\n",
+            broker.bootstrap,
+            pem.display()
+        ),
+    )
+    .expect("write worker");
+    let pipeline = routing_pipeline(dir.path());
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            pipeline.to_str().expect("path"),
+            "--worker",
+            worker.to_str().expect("path"),
+            // socat listens on IPv4 only.
+            "--property",
+            "broker.address.family=v4",
+            "--no-metrics",
+        ],
+        &dir.path().join("run.log"),
+    );
+    let mut out = Reader::with(broker.config(), &[("out-orders", 1)]);
+    wait_for("every record through TLS", Duration::from_secs(90), || {
+        out.poll();
+        runner.assert_running();
+        (out.records.len() >= input.len()).then_some(())
+    });
+    let values: Vec<Option<Vec<u8>>> = out.records.iter().map(|r| r.value.clone()).collect();
+    let expected: Vec<Option<Vec<u8>>> = input.iter().map(|r| r.value.clone()).collect();
+    assert_eq!(values, expected);
+    let status = runner.terminate(Duration::from_secs(60));
+    assert!(status.success(), "{}", runner.log());
+}
+
+/// A Java worker's `sasl.jaas.config` (SCRAM) reaches the broker's SCRAM exchange as
+/// librdkafka's username and password; the password appears in none of the runner's output.
+#[test]
+fn a_java_jaas_config_reaches_the_brokers_scram_exchange() {
+    let security = Security {
+        authentication: true,
+        tls: None,
+    };
+    let Some(broker) = tansu_with_or_skip(
+        "a_java_jaas_config_reaches_the_brokers_scram_exchange",
+        &security,
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let worker = dir.path().join("connect-distributed.properties");
+    std::fs::write(
+        &worker,
+        format!(
+            "bootstrap.servers={}\n\
+             security.protocol=SASL_PLAINTEXT\n\
+             sasl.mechanism=SCRAM-SHA-512\n\
+             sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n\
+             \x20   username=\"alice\" password=\"{PASSWORD}\";\n",
+            broker.bootstrap
+        ),
+    )
+    .expect("write worker");
+    let pipeline = routing_pipeline(dir.path());
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            pipeline.to_str().expect("path"),
+            "--worker",
+            worker.to_str().expect("path"),
+            "--no-metrics",
+        ],
+        &dir.path().join("run.log"),
+    );
+    wait_for("the broker's SCRAM answer", Duration::from_secs(60), || {
+        runner.assert_running();
+        runner.log().contains("unknown-user").then_some(())
+    });
+    runner.terminate(Duration::from_secs(60));
+    let log = runner.log();
+    assert!(log.contains("SASL SCRAM authentication failed"), "{log}");
+    assert!(!log.contains(PASSWORD), "the password was logged:\n{log}");
+}
+
+/// Settings librdkafka refuses are reported by key, their secret values hidden: a misspelled
+/// password property, a key password given to a client that has no key, a JAAS configuration
+/// that cannot be translated.
+#[test]
+fn run_never_shows_a_secret_value() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pipeline = dir.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        "name = \"secrets\"\n[source]\ntopics = [\"orders\"]\n",
+    )
+    .expect("write pipeline");
+    let worker = dir.path().join("worker.properties");
+    for (worker_text, property, named) in [
+        (
+            "bootstrap.servers=127.0.0.1:1\n".to_string(),
+            format!("sasl.passwrd={PASSWORD}"),
+            "sasl.passwrd",
+        ),
+        (
+            format!(
+                "bootstrap.servers=127.0.0.1:1\n\
+                 consumer.sasl.jaas.config=com.sun.security.auth.module.Krb5LoginModule \
+                 required keyTab=\"/k\" password=\"{PASSWORD}\";\n"
+            ),
+            "client.id=secrets".to_string(),
+            "consumer.sasl.jaas.config",
+        ),
+        (
+            format!("bootstrap.servers=127.0.0.1:1\nconsumer.ssl.key.passwd={PASSWORD}\n"),
+            "client.id=secrets".to_string(),
+            "ssl.key.passwd",
+        ),
+    ] {
+        std::fs::write(&worker, worker_text).expect("write worker");
+        let log = dir.path().join("run.log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .args(["run", "--config"])
+            .arg(&pipeline)
+            .arg("--worker")
+            .arg(&worker)
+            .args(["--property", &property, "--no-metrics"])
+            .stdout(std::fs::File::create(&log).expect("log"))
+            .stderr(std::fs::File::create(dir.path().join("run.err")).expect("log"))
+            .spawn()
+            .expect("run switchyard");
+        let status = wait_for(
+            "run to refuse its settings",
+            Duration::from_secs(60),
+            || child.try_wait().expect("wait"),
+        );
+        let text = format!(
+            "{}{}",
+            std::fs::read_to_string(&log).unwrap_or_default(),
+            std::fs::read_to_string(dir.path().join("run.err")).unwrap_or_default()
+        );
+        assert!(!status.success(), "{text}");
+        assert!(text.contains(named), "{named} is not named:\n{text}");
+        assert!(!text.contains(PASSWORD), "the secret was shown:\n{text}");
+    }
+}
