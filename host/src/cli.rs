@@ -3,7 +3,7 @@
 //! Exit codes: 0 success; 1 a record failed with `errors.tolerance=none`; 2 a usage or
 //! configuration error (the message names the file, the key and what was expected).
 
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -280,13 +280,14 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
     let mut bytes = Vec::with_capacity(4096);
     let mut line_no = 0usize;
     loop {
-        bytes.clear();
-        let n = reader
-            .read_until(b'\n', &mut bytes)
+        let limit = switchyard_data::files::LINE_LIMIT;
+        let read = switchyard_data::files::read_line(&mut reader, &mut bytes, limit)
             .map_err(|e| io_err(&args.input, e))?;
-        if n == 0 {
-            break;
-        }
+        let too_long = match read {
+            switchyard_data::files::Line::End => break,
+            switchyard_data::files::Line::Read => None,
+            switchyard_data::files::Line::TooLong { len } => Some(len),
+        };
         line_no += 1;
         // A byte order mark before the first line is not part of it.
         let line = match line_no {
@@ -294,10 +295,20 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
             _ => &bytes[..],
         };
         // Checked with SIMD; a line that is not UTF-8 is that line's failure, not the file's.
-        let processed = match switchyard_data::text::utf8(line) {
-            Ok(text) if text.trim().is_empty() => continue,
-            Ok(text) => process_line(text, line_no, &mut task, &mut state),
-            Err(_) => Err(unreadable_line(
+        let processed = match (too_long, switchyard_data::text::utf8(line)) {
+            // Not a record: only its first bytes were kept, which go to the dead-letter file.
+            (Some(len), _) => Err(unreadable_line(
+                &mut task,
+                &mut state,
+                &line[..line.len().min(1024)],
+                line_no,
+                format!(
+                    "the line is {len} bytes long, longer than the {limit} a record line may be"
+                ),
+            )),
+            (None, Ok(text)) if text.trim().is_empty() => continue,
+            (None, Ok(text)) => process_line(text, line_no, &mut task, &mut state),
+            (None, Err(_)) => Err(unreadable_line(
                 &mut task,
                 &mut state,
                 line.trim_ascii_end(),

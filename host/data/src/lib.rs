@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod derive;
+pub mod files;
 pub mod text;
 
 use std::sync::Arc;

@@ -526,8 +526,9 @@ impl Lookups {
                 table: table.spec.name.clone(),
                 message,
             };
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| source_err(format!("cannot read {}: {e}", path.display())))?;
+            let text =
+                switchyard_data::files::read_text(&path, switchyard_data::files::TABLE_LIMIT)
+                    .map_err(|e| source_err(format!("cannot read {}: {e}", path.display())))?;
             for (index, line) in text.lines().enumerate() {
                 if line.trim().is_empty() {
                     continue;

@@ -118,10 +118,12 @@ impl ClientSettings {
 
     /// Reads a Connect worker properties file.
     pub fn from_worker_file(path: &Path) -> Result<Self, PropertiesError> {
-        let text = std::fs::read_to_string(path).map_err(|e| PropertiesError::Read {
-            file: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let limit = switchyard_data::files::CONFIG_LIMIT;
+        let text =
+            switchyard_data::files::read_text(path, limit).map_err(|e| PropertiesError::Read {
+                file: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
         Self::from_worker_properties(&parse_properties(&text))
     }
 

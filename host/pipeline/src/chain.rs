@@ -108,11 +108,13 @@ fn component_bytes(
         },
         ComponentRef::File(path) => {
             let full = pipeline.folder().join(path);
-            let bytes = std::fs::read(&full).map_err(|e| ConfigError::Key {
-                file: pipeline.file.clone(),
-                key,
-                message: format!("cannot read component {}: {e}", full.display()),
-            })?;
+            let limit = switchyard_data::files::COMPONENT_LIMIT;
+            let bytes =
+                switchyard_data::files::read(&full, limit).map_err(|e| ConfigError::Key {
+                    file: pipeline.file.clone(),
+                    key,
+                    message: format!("cannot read component {}: {e}", full.display()),
+                })?;
             Ok((
                 full.display().to_string(),
                 path.display().to_string(),

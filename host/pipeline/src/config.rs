@@ -234,7 +234,8 @@ pub enum ConfigError {
 /// Reads a pipeline file: a Kafka Connect connector JSON (a flat config map or the
 /// `{"name":…,"config":{…}}` body of the Connect REST API) or a Switchyard TOML pipeline.
 pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+    let limit = switchyard_data::files::CONFIG_LIMIT;
+    let text = switchyard_data::files::read_text(path, limit).map_err(|e| ConfigError::File {
         file: path.to_path_buf(),
         message: format!("cannot read: {e}"),
     })?;

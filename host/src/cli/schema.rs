@@ -360,9 +360,11 @@ fn ask_registry(
 }
 
 fn read_file(path: &Path) -> Result<String, SchemaCheckError> {
-    std::fs::read_to_string(path).map_err(|e| SchemaCheckError::Read {
-        path: path.to_path_buf(),
-        message: e.to_string(),
+    switchyard_data::files::read_text(path, switchyard_data::files::CONFIG_LIMIT).map_err(|e| {
+        SchemaCheckError::Read {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
     })
 }
 

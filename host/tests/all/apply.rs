@@ -464,3 +464,59 @@ fn a_key_the_converter_cannot_read_is_reported_at_key_converter() {
     );
     assert!(!stderr.contains("transform RenameProductKey"), "{stderr}");
 }
+
+/// A line longer than a record line may be (64 MiB) is that line's failure, read without being
+/// held whole in memory; the lines around it are written.
+#[test]
+fn an_overlong_line_is_its_own_failure() {
+    let good = std::fs::read_to_string(fixtures().join("with-schema.jsonl")).unwrap();
+    let first = good.lines().next().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input_path = dir.path().join("in.jsonl");
+    {
+        use std::io::Write as _;
+        let mut input = std::io::BufWriter::new(std::fs::File::create(&input_path).unwrap());
+        writeln!(input, "{first}").unwrap();
+        let block = vec![b'x'; 1 << 20];
+        for _ in 0..65 {
+            input.write_all(&block).unwrap();
+        }
+        writeln!(input).unwrap();
+        writeln!(input, "{first}").unwrap();
+    }
+    let config = fixtures().join("postgres-product-connector.json");
+    let tolerant_path = with_settings(
+        &config,
+        dir.path(),
+        r#""errors.tolerance": "all", "errors.deadletterqueue.context.headers.enable": "true","#,
+    );
+    let dlq = dir.path().join("dlq.jsonl");
+    let out = switchyard(&[
+        "apply",
+        "--config",
+        tolerant_path.to_str().unwrap(),
+        "--input",
+        input_path.to_str().unwrap(),
+        "--dlq",
+        dlq.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    assert!(stderr.contains("failed: 1"), "{stderr}");
+    let dead = std::fs::read_to_string(&dlq).unwrap();
+    assert_eq!(dead.lines().count(), 1);
+    let message = json(&dead)["headers"]
+        .as_array()
+        .and_then(|h| {
+            h.iter()
+                .find(|h| h["key"] == "__connect.errors.exception.message")
+        })
+        .and_then(|h| h["value"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("the line is 68157441 bytes long, longer than the 67108864"),
+        "{message}"
+    );
+}

@@ -313,3 +313,38 @@ fn kafka_transform_config_errors_name_the_key() {
         assert_config_error(&json, &[&format!("transforms.x.{key}"), message]);
     }
 }
+
+/// Paths a user names are read with bounds: a component that is a named pipe or a link to
+/// `/dev/zero`, and `--config /dev/zero`, are refused at once, naming the kind of file (they
+/// used to hang, or to grow without end).
+#[test]
+fn special_files_are_refused_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("guest.wasm");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let zero = dir.path().join("zero.wasm");
+    std::os::unix::fs::symlink("/dev/zero", &zero).expect("symlink");
+    for (component, kind) in [("guest.wasm", "named pipe"), ("zero.wasm", "device")] {
+        let pipeline = dir.path().join("pipeline.toml");
+        std::fs::write(
+            &pipeline,
+            format!("[[transforms]]\nalias = \"t\"\ncomponent = \"{component}\"\n"),
+        )
+        .expect("write pipeline");
+        let out = switchyard(&["validate", "--config", pipeline.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(
+            text.contains(&format!("not a regular file (a {kind})")),
+            "{text}"
+        );
+    }
+    let out = switchyard(&["validate", "--config", "/dev/zero"]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("not a regular file (a device)"), "{text}");
+}
