@@ -20,6 +20,42 @@ use serde::Deserialize;
 use crate::json::SeenObjects;
 use crate::record::{Header, Origin, OutputRecord, Record};
 
+/// The longest topic name Kafka accepts (`org.apache.kafka.common.internals.Topic`).
+const TOPIC_MAX_LENGTH: usize = 249;
+
+/// Kafka's rules for a topic name (`Topic.validate`): not empty, not `.` or `..`, at most 249
+/// characters of ASCII letters, digits, `.`, `_` and `-`; a record read from Kafka always has
+/// such a name. Messages quote at most the first 249 characters of a longer name.
+fn valid_topic(topic: &str) -> Result<(), JsonlError> {
+    let shown = |topic: &str| -> String {
+        match topic.char_indices().nth(TOPIC_MAX_LENGTH) {
+            Some((end, _)) => format!("{}…", &topic[..end]),
+            None => topic.to_owned(),
+        }
+    };
+    let message = if topic.is_empty() {
+        "Topic name is illegal, it can't be empty".to_owned()
+    } else if topic == "." || topic == ".." {
+        "Topic name cannot be \".\" or \"..\"".to_owned()
+    } else if topic.len() > TOPIC_MAX_LENGTH {
+        format!(
+            "Topic name is illegal, it can't be longer than {TOPIC_MAX_LENGTH} characters, topic name: {}",
+            shown(topic)
+        )
+    } else if !topic
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    {
+        format!(
+            "Topic name \"{}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'",
+            shown(topic)
+        )
+    } else {
+        return Ok(());
+    };
+    Err(JsonlError(format!("field `topic`: {message}")))
+}
+
 /// A line that is not a valid record.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{0}")]
@@ -196,6 +232,7 @@ pub fn parse_line_after(line: &str, seen: &mut SeenObjects) -> Result<InputRecor
         ));
     }
     record.topic = topic.ok_or_else(|| JsonlError("missing field `topic`".into()))?;
+    valid_topic(&record.topic)?;
     let origin = Origin {
         topic: record.topic.clone(),
         partition: record.partition,
@@ -432,6 +469,15 @@ mod tests {
             ),
             (r#"{"topic":"t","value_base64":"!!"}"#, "not base64"),
             (r#"{"topic":"t","topic":"u"}"#, "appears twice"),
+            (
+                r#"{"topic":""}"#,
+                "Topic name is illegal, it can't be empty",
+            ),
+            (r#"{"topic":".."}"#, "Topic name cannot be \".\" or \"..\""),
+            (
+                r#"{"topic":"a b"}"#,
+                "contains a character other than ASCII alphanumerics",
+            ),
         ] {
             let err = parse_line(line).unwrap_err();
             assert!(err.0.contains(expected), "{line}: {err}");
@@ -503,5 +549,24 @@ mod tests {
                 .0
                 .contains("nesting deeper than 1000 levels")
         );
+    }
+}
+
+#[cfg(test)]
+mod topic_tests {
+    use super::*;
+
+    /// A 50 MB topic name gives a message of a few hundred bytes, not of 50 MB.
+    #[test]
+    fn a_long_topic_name_is_refused_and_quoted_short() {
+        let line = format!(r#"{{"topic":"{}","value":1}}"#, "t".repeat(50 << 20));
+        let error = parse_line(&line).unwrap_err().to_string();
+        assert!(
+            error.contains("can't be longer than 249 characters"),
+            "{}",
+            &error[..200]
+        );
+        assert!(error.len() < 400, "{} bytes", error.len());
+        assert!(parse_line(&format!(r#"{{"topic":"{}"}}"#, "t".repeat(249))).is_ok());
     }
 }

@@ -2084,10 +2084,12 @@ impl wit::HostConnectRecord for StepState {
 }
 
 /// A hash of a component's bytes, to tell a changed component file from the one compiled
-/// before (not a security boundary: the file is the operator's own).
+/// before (not a security boundary: the file is the operator's own). FxHash, not SipHash:
+/// every step of a chain hashes its component, and a connector with thousands of steps spent
+/// most of its start-up hashing built-in components of a few hundred kilobytes.
 fn content_hash(wasm: &[u8]) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut hasher = rustc_hash::FxHasher::default();
     wasm.hash(&mut hasher);
     hasher.finish()
 }

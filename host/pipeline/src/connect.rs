@@ -8,6 +8,7 @@
 //! (`connector.class`, `database.*`, …) are reported once as ignored. Keys Switchyard cannot
 //! honour are errors.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::config::{
@@ -89,7 +90,7 @@ pub fn from_connector_json(path: &Path, text: &str) -> Result<Pipeline, ConfigEr
     let name = name
         .or_else(|| lookup(&entries, "name").map(str::to_string))
         .unwrap_or_else(|| "connector".into());
-    ConnectorConfig { path, entries }.into_pipeline(name)
+    ConnectorConfig::new(path, entries).into_pipeline(name)
 }
 
 fn lookup<'a>(entries: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -121,11 +122,41 @@ pub fn parse_bool(value: &str) -> Option<bool> {
 struct ConnectorConfig<'a> {
     path: &'a Path,
     entries: Vec<(String, String)>,
+    /// Each key's first entry.
+    index: HashMap<String, usize>,
+    /// The entries under each `transforms.<x>.` and `predicates.<x>.` prefix that ends at a dot
+    /// (an alias may hold dots), in order: a connector with thousands of steps is read in one
+    /// pass, not once per step.
+    prefixed: HashMap<String, Vec<usize>>,
 }
 
-impl ConnectorConfig<'_> {
+impl<'a> ConnectorConfig<'a> {
+    fn new(path: &'a Path, entries: Vec<(String, String)>) -> Self {
+        let mut index = HashMap::with_capacity(entries.len());
+        let mut prefixed: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (key, _)) in entries.iter().enumerate() {
+            index.entry(key.clone()).or_insert(i);
+            for section in ["transforms.", "predicates."] {
+                let Some(rest) = key.strip_prefix(section) else {
+                    continue;
+                };
+                for (dot, _) in rest.match_indices('.') {
+                    let prefix = &key[..section.len() + dot + 1];
+                    prefixed.entry(prefix.to_owned()).or_default().push(i);
+                }
+            }
+        }
+        ConnectorConfig {
+            path,
+            entries,
+            index,
+            prefixed,
+        }
+    }
+
     fn get(&self, key: &str) -> Option<&str> {
-        lookup(&self.entries, key)
+        let &i = self.index.get(key)?;
+        self.entries.get(i).map(|(_, v)| v.as_str())
     }
 
     fn err(&self, key: &str, message: impl Into<String>) -> ConfigError {
@@ -202,7 +233,8 @@ impl ConnectorConfig<'_> {
         let mut config = Vec::new();
         let mut predicate = None;
         let mut negate = None;
-        for (key, value) in &self.entries {
+        let own_entries = self.prefixed.get(&prefix).map_or(&[][..], Vec::as_slice);
+        for (key, value) in own_entries.iter().filter_map(|&i| self.entries.get(i)) {
             let Some(own) = key.strip_prefix(&prefix) else {
                 continue;
             };
@@ -378,11 +410,12 @@ impl ConnectorConfig<'_> {
         }
         let aliases = |key: &str| -> Result<Vec<String>, ConfigError> {
             let list = parse_list(self.get(key).unwrap_or(""));
-            for (i, a) in list.iter().enumerate() {
+            let mut seen = HashSet::with_capacity(list.len());
+            for a in &list {
                 if a.is_empty() {
                     return Err(self.err(key, "empty alias in list"));
                 }
-                if list[..i].contains(a) {
+                if !seen.insert(a.as_str()) {
                     return Err(self.err(key, format!("Duplicate alias provided: {a}")));
                 }
             }
@@ -393,9 +426,10 @@ impl ConnectorConfig<'_> {
             .map(|a| self.step("transforms", a))
             .collect::<Result<Vec<_>, _>>()?;
         let mut predicate_aliases = aliases("predicates")?;
+        let mut listed: HashSet<String> = predicate_aliases.iter().cloned().collect();
         for t in &transforms {
             if let Some(p) = &t.predicate
-                && !predicate_aliases.contains(p)
+                && listed.insert(p.clone())
             {
                 predicate_aliases.push(p.clone());
             }
@@ -448,6 +482,23 @@ impl ConnectorConfig<'_> {
 
         let lookups = self.lookups()?;
         let source = self.source()?;
+        // `transforms.<alias>.` and `predicates.<alias>.` of the configured steps.
+        let step_prefixes: HashSet<String> = (transforms.iter())
+            .map(|t| format!("transforms.{}.", t.alias))
+            .chain(
+                predicates
+                    .iter()
+                    .map(|p| format!("predicates.{}.", p.alias)),
+            )
+            .collect();
+        let of_a_step = |key: &str| {
+            ["transforms.", "predicates."].iter().any(|section| {
+                key.strip_prefix(section).is_some_and(|rest| {
+                    (rest.match_indices('.'))
+                        .any(|(dot, _)| step_prefixes.contains(&key[..section.len() + dot + 1]))
+                })
+            })
+        };
         let used = |key: &str| {
             key == "transforms"
                 || key == "predicates"
@@ -459,12 +510,7 @@ impl ConnectorConfig<'_> {
                 || key == "header.converter"
                 || key.starts_with("errors.")
                 || SOURCE_KEYS.contains(&key)
-                || transforms
-                    .iter()
-                    .any(|t| key.starts_with(&format!("transforms.{}.", t.alias)))
-                || predicates
-                    .iter()
-                    .any(|p| key.starts_with(&format!("predicates.{}.", p.alias)))
+                || of_a_step(key)
         };
         let ignored: Vec<&str> = self
             .entries
