@@ -212,3 +212,73 @@ fn run_never_shows_a_secret_value() {
         assert!(!text.contains(PASSWORD), "the secret was shown:\n{text}");
     }
 }
+
+/// `validate` and `apply` show no secret either: a connector whose registry credentials are in
+/// its URL and in `basic.auth.user.info`, against a registry that refuses them (401), and a
+/// database password the connector carries for Debezium.
+#[test]
+fn apply_and_validate_never_show_a_secret_value() {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("registry");
+    let url = format!("http://alice:URL-{PASSWORD}@{}", server.server_addr());
+    let plain_url = format!("http://{}", server.server_addr());
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let answer =
+                tiny_http::Response::from_string(r#"{"error_code":401,"message":"Unauthorized"}"#)
+                    .with_status_code(401);
+            let _ = request.respond(answer);
+        }
+    });
+    let connector = serde_json::json!({
+        "name": "secrets",
+        "config": {
+            "database.password": format!("DB-{PASSWORD}"),
+            "value.converter": "io.confluent.connect.avro.AvroConverter",
+            "value.converter.schema.registry.url": url,
+            "value.converter.basic.auth.credentials.source": "URL",
+            "key.converter": "io.confluent.connect.avro.AvroConverter",
+            "key.converter.schema.registry.url": plain_url,
+            "key.converter.basic.auth.credentials.source": "USER_INFO",
+            "key.converter.basic.auth.user.info": format!("bob:INFO-{PASSWORD}"),
+            "errors.tolerance": "all",
+            "errors.log.enable": "true",
+            "errors.log.include.messages": "true"
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("connector.json");
+    std::fs::write(&config, connector.to_string()).expect("write connector");
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"topic\":\"t\",\"key_base64\":\"AAAAAAE=\",\"value_base64\":\"AAAAAAEC\"}\n",
+    )
+    .expect("write input");
+    let config = config.to_str().expect("path");
+    for args in [
+        vec!["validate", "--config", config],
+        vec![
+            "apply",
+            "--config",
+            config,
+            "--input",
+            input.to_str().expect("path"),
+        ],
+    ] {
+        let out = crate::common::switchyard(&args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{args:?}: {text}");
+        assert!(
+            !text.contains(PASSWORD),
+            "{args:?} showed a secret:\n{text}"
+        );
+        if args[0] == "apply" {
+            assert!(text.contains("failed: 1"), "{text}");
+            assert!(text.contains("401"), "the refusal is reported: {text}");
+        }
+    }
+}
