@@ -419,7 +419,7 @@ impl AvroConverter {
         lock(&self.inner.unknown_since).pop(&Unknown::Id(id));
         let reader = Arc::new(
             self.parse_registered(&registered)
-                .map_err(|e| ConvertError::new(format!("{}: {}", context(), e.0)))?,
+                .map_err(|e| ConvertError::new(format!("{}: {}", context(), e.message())))?,
         );
         lock(&self.inner.readers).put(id, Arc::clone(&reader));
         Ok(reader)
@@ -578,7 +578,7 @@ impl AvroConverter {
         let value = value::to_connect(&reader.connect, decoded, "").map_err(|e| {
             ConvertError::new(format!(
                 "Failed to deserialize data for topic {topic} to Avro: {}",
-                e.0
+                e.message()
             ))
         })?;
         Ok(ConnectData {
@@ -724,7 +724,7 @@ impl AvroConverter {
         let datum = value::to_avro(&writer.connect, &data.value, "").map_err(|e| {
             ConvertError::new(format!(
                 "Failed to serialize Avro data from topic {topic}: {}",
-                e.0
+                e.message()
             ))
         })?;
         let mut out = Vec::with_capacity(256);

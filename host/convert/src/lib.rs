@@ -219,29 +219,52 @@ pub struct ConverterConfigError {
     pub message: String,
 }
 
-/// Bytes that cannot be decoded, or data that cannot be encoded (Kafka's `DataException`): the
-/// message, and whether the failure is transient — a converter that cannot reach a service it
-/// needs right now, such as a schema registry that is down (Kafka's `RetriableException`). A
-/// transient failure is retried until it goes away: the record is never failed, skipped or
-/// dead-lettered for it.
+/// Why a key or value could not be converted.
+///
+/// Kafka's converters throw a `DataException` for data that cannot be converted, and a
+/// `RetriableException` when a service they need is unavailable; Connect's
+/// `RetryWithToleranceOperator` retries the second kind and applies `errors.tolerance` to the
+/// first. Switchyard keeps the two apart the same way: an [`ConvertError::Unavailable`] failure
+/// is retried until it goes away, and the record is never failed, skipped or dead-lettered for
+/// it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct ConvertError(pub String, pub bool);
+pub enum ConvertError {
+    /// The data itself cannot be converted: the record is bad.
+    #[error("{0}")]
+    Data(String),
+    /// A service the converter needs (a schema registry) cannot be reached right now.
+    #[error("{0}")]
+    Unavailable(String),
+}
 
 impl ConvertError {
     /// A failure of the data itself: the record is bad.
     pub fn new(message: String) -> Self {
-        ConvertError(message, false)
+        ConvertError::Data(message)
     }
 
     /// A failure that may go away by itself (a schema registry that is unavailable).
     pub fn transient(message: String) -> Self {
-        ConvertError(message, true)
+        ConvertError::Unavailable(message)
     }
 
     /// Whether the failure may go away by itself.
     pub fn is_transient(&self) -> bool {
-        self.1
+        matches!(self, ConvertError::Unavailable(_))
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        match self {
+            ConvertError::Data(m) | ConvertError::Unavailable(m) => m,
+        }
+    }
+
+    /// The message, taken.
+    pub fn into_message(self) -> String {
+        match self {
+            ConvertError::Data(m) | ConvertError::Unavailable(m) => m,
+        }
     }
 }
 

@@ -87,7 +87,9 @@ impl StringConverter {
         }
         java_to_string(data.schema.as_deref(), &data.value)
             .map(|s| Some(s.into_bytes()))
-            .map_err(|e| ConvertError::new(format!("Failed to serialize to a string: {}", e.0)))
+            .map_err(|e| {
+                ConvertError::new(format!("Failed to serialize to a string: {}", e.message()))
+            })
     }
 }
 
@@ -308,7 +310,7 @@ mod tests {
     fn string_converter_rejects_invalid_utf8_and_other_encodings() {
         let c = StringConverter::configure(&settings(&[("converter.encoding", " utf8 ")])).unwrap();
         let err = c.to_connect("t", Some(&[0x66, 0xFF])).unwrap_err();
-        assert!(err.0.contains("invalid UTF-8 at byte 1"), "{err}");
+        assert!(err.message().contains("invalid UTF-8 at byte 1"), "{err}");
         let err = StringConverter::configure(&settings(&[("converter.encoding", "ISO-8859-1")]))
             .unwrap_err();
         assert_eq!(err.key, "converter.encoding");
@@ -378,7 +380,7 @@ mod tests {
                 },
             )
             .unwrap_err();
-        assert!(err.0.contains("BYTES"), "{err}");
+        assert!(err.message().contains("BYTES"), "{err}");
     }
 
     #[test]
@@ -400,7 +402,7 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(
-            err.0,
+            err.message(),
             "ByteArrayConverter is not compatible with objects of type class java.lang.String"
         );
         let err = byte_array_from_connect(&ConnectData {
@@ -408,7 +410,10 @@ mod tests {
             value: Value::Bytes(vec![]),
         })
         .unwrap_err();
-        assert_eq!(err.0, "Invalid schema type for ByteArrayConverter: STRING");
+        assert_eq!(
+            err.message(),
+            "Invalid schema type for ByteArrayConverter: STRING"
+        );
     }
 
     #[test]

@@ -1566,7 +1566,7 @@ fn wit_data_error(e: DataError) -> wit::DataError {
 
 fn part_error(e: PartError) -> wit::DataError {
     match e {
-        PartError::Conversion(c) => wit::DataError::Conversion(c.0),
+        PartError::Conversion(c) => wit::DataError::Conversion(c.into_message()),
         PartError::Data(d) => wit_data_error(d),
     }
 }
@@ -1629,7 +1629,7 @@ fn schema_from_info(info: wit::SchemaInfo, json: &JsonConverter) -> Result<Schem
         let without_default = Arc::new(schema.clone());
         let value = json
             .payload_from_json(Some(&without_default), &default)
-            .map_err(|e| DataError::Invalid(format!("default: {}", e.0)))?;
+            .map_err(|e| DataError::Invalid(format!("default: {}", e.message())))?;
         schema.default = Some(value);
     }
     Ok(schema)
@@ -2020,7 +2020,7 @@ impl wit::HostConnectRecord for StepState {
                 schema: data.schema.as_deref().map(json::schema_to_json),
                 payload: json
                     .payload_to_json(data.schema.as_deref(), &data.value)
-                    .map_err(|e| DataError::Invalid(e.0))?,
+                    .map_err(|e| DataError::Invalid(e.into_message()))?,
             })
         })
     }
@@ -2035,14 +2035,15 @@ impl wit::HostConnectRecord for StepState {
         let parsed = (|| {
             let json = &self.json;
             let schema = match &new.schema {
-                Some(text) => {
-                    Some(json::schema_from_json(text).map_err(|e| DataError::Invalid(e.0))?)
-                }
+                Some(text) => Some(
+                    json::schema_from_json(text)
+                        .map_err(|e| DataError::Invalid(e.into_message()))?,
+                ),
                 None => None,
             };
             let value = json
                 .payload_from_json(schema.as_ref(), &new.payload)
-                .map_err(|e| DataError::Invalid(e.0))?;
+                .map_err(|e| DataError::Invalid(e.into_message()))?;
             Ok::<_, DataError>(ConnectData { schema, value })
         })();
         let new_data = match parsed {

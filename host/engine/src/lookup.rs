@@ -365,7 +365,10 @@ fn payload_json(schema: Option<&Schema>, value: &Value) -> Result<String, String
     thread_local! {
         static JSON: JsonConverter = JsonConverter::new(JsonConverterConfig::default(), false);
     }
-    JSON.with(|json| json.payload_to_json(schema, value).map_err(|e| e.0))
+    JSON.with(|json| {
+        json.payload_to_json(schema, value)
+            .map_err(|e| e.into_message())
+    })
 }
 
 /// A scalar as a table key: strings as they are, numbers and booleans as JSON text.

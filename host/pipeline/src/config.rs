@@ -239,10 +239,16 @@ pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
         file: path.to_path_buf(),
         message: format!("cannot read: {e}"),
     })?;
+    from_text(path, &text)
+}
+
+/// A pipeline from the text of the file at `path` (named in messages, and the folder relative
+/// paths start from): a connector JSON when it starts with `{`, else a TOML pipeline.
+pub fn from_text(path: &Path, text: &str) -> Result<Pipeline, ConfigError> {
     if text.trim_start().starts_with('{') {
-        crate::connect::from_connector_json(path, &text)
+        crate::connect::from_connector_json(path, text)
     } else {
-        from_toml(path, &text)
+        from_toml(path, text)
     }
 }
 

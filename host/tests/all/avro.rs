@@ -688,7 +688,7 @@ fn a_schema_with_references_decodes_and_passes_through() {
     let converter = avro(&fake, false);
     let data = converter
         .to_connect("person", Some(&bytes))
-        .unwrap_or_else(|e| panic!("{}", e.0));
+        .unwrap_or_else(|e| panic!("{}", e.message()));
     let schema = data.schema.as_deref().expect("schema");
     assert_eq!(schema.fields[1].name, "home");
     assert_eq!(
@@ -696,7 +696,9 @@ fn a_schema_with_references_decodes_and_passes_through() {
         Some("shop.Address")
     );
     assert_eq!(
-        converter.check("person", Some(&bytes)).map_err(|e| e.0),
+        converter
+            .check("person", Some(&bytes))
+            .map_err(|e| e.into_message()),
         Ok(None)
     );
     // Cut short, the same datum is refused by the check.
@@ -716,7 +718,7 @@ fn a_schema_with_references_decodes_and_passes_through() {
     );
     let written = latest
         .from_connect("person", &data)
-        .unwrap_or_else(|e| panic!("{}", e.0));
+        .unwrap_or_else(|e| panic!("{}", e.message()));
     assert_eq!(written.as_deref(), Some(&bytes[..]));
 }
 
@@ -755,7 +757,7 @@ fn use_latest_version_writes_records_of_other_schemas_with_the_latest() {
     };
     let written = converter("true")
         .from_connect("evolving", &data)
-        .unwrap_or_else(|e| panic!("{}", e.0))
+        .unwrap_or_else(|e| panic!("{}", e.message()))
         .expect("bytes");
     let mut expected = vec![0u8];
     expected.extend_from_slice(&latest.to_be_bytes());
@@ -772,14 +774,16 @@ fn use_latest_version_writes_records_of_other_schemas_with_the_latest() {
         .from_connect("evolving", &data)
         .expect_err("not backward compatible");
     assert!(
-        error.0.contains("latest.compatibility.strict=false"),
+        error
+            .message()
+            .contains("latest.compatibility.strict=false"),
         "{}",
-        error.0
+        error.message()
     );
     let error = converter("false")
         .from_connect("evolving", &data)
         .expect_err("no value for d");
-    assert!(error.0.contains("field d"), "{}", error.0);
+    assert!(error.message().contains("field d"), "{}", error.message());
 }
 
 #[test]
@@ -790,7 +794,7 @@ fn bytes_without_the_magic_byte_are_refused() {
         .to_connect("t", Some(b"{\"id\":1}"))
         .expect_err("not Avro");
     assert_eq!(
-        error.0,
+        error.message(),
         "Failed to deserialize data for topic t to Avro: Unknown magic byte!"
     );
     assert!(!error.is_transient());
@@ -941,8 +945,12 @@ fn without_auto_registration_the_schema_must_already_be_registered() {
     let error = waiting
         .from_connect("product-events", &key)
         .expect_err("not registered");
-    assert!(error.is_transient(), "{}", error.0);
-    assert!(error.0.contains("unknown.schema.wait.ms"), "{}", error.0);
+    assert!(error.is_transient(), "{}", error.message());
+    assert!(
+        error.message().contains("unknown.schema.wait.ms"),
+        "{}",
+        error.message()
+    );
     // … after it, the record fails.
     let converter = avro_with(
         &fake,
@@ -956,8 +964,12 @@ fn without_auto_registration_the_schema_must_already_be_registered() {
         .from_connect("product-events", &key)
         .expect_err("not registered");
     assert!(!error.is_transient());
-    assert!(error.0.contains("product-events-key"), "{}", error.0);
-    assert!(error.0.contains("40401"), "{}", error.0);
+    assert!(
+        error.message().contains("product-events-key"),
+        "{}",
+        error.message()
+    );
+    assert!(error.message().contains("40401"), "{}", error.message());
     assert!(fake.registrations().is_empty(), "nothing was registered");
 
     let text = ToAvro::convert(key.schema.as_deref().expect("schema"))
@@ -1009,8 +1021,8 @@ fn server_errors_while_encoding_are_transient_and_waited_out() {
     let error = converter
         .from_connect("product-events", &key)
         .expect_err("two 500s in a row");
-    assert!(error.is_transient(), "{}", error.0);
-    assert!(error.0.contains("50001"), "{}", error.0);
+    assert!(error.is_transient(), "{}", error.message());
+    assert!(error.message().contains("50001"), "{}", error.message());
     let bytes = switchyard::convert::retry_transient(
         std::time::Duration::from_millis(1),
         &|| false,

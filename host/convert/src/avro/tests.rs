@@ -145,5 +145,9 @@ fn struct_names_that_are_not_avro_names_are_refused() {
         .named("shop.order-lines.Value")
         .field("id", Schema::new(SchemaType::Int32));
     let error = ToAvro::convert(&row).expect_err("hyphen");
-    assert!(error.0.contains("shop.order-lines.Value"), "{}", error.0);
+    assert!(
+        error.message().contains("shop.order-lines.Value"),
+        "{}",
+        error.message()
+    );
 }

@@ -37,7 +37,7 @@ fn encode(c: &JsonConverter, data: &ConnectData) -> String {
 fn decode_err(c: &JsonConverter, json: &str) -> String {
     match decode(c, json) {
         Ok(data) => panic!("{json} decoded to {data:?}"),
-        Err(e) => e.0,
+        Err(e) => e.into_message(),
     }
 }
 
@@ -420,14 +420,14 @@ fn decimals_read_in_either_format_and_normalise() {
         value: bytes,
     };
     assert!(encode(&numeric, &data).ends_with(&format!(r#""payload":{big}}}"#)));
-    let err = read("19.999").unwrap_err().0;
+    let err = read("19.999").unwrap_err().into_message();
     assert!(
         err.contains("more fractional digits than the schema's scale 2"),
         "{err}"
     );
-    let err = read(r#""""#).unwrap_err().0;
+    let err = read(r#""""#).unwrap_err().into_message();
     assert!(err.contains("Invalid bytes for Decimal field"), "{err}");
-    let err = read("true").unwrap_err().0;
+    let err = read("true").unwrap_err().into_message();
     assert!(err.contains("Invalid type for Decimal, underlying representation should be numeric or bytes but was BOOLEAN"), "{err}");
 }
 
@@ -498,7 +498,7 @@ fn schema_reading_follows_as_connect_schema() {
     );
     let err = schema_from_json(r#"{"type":"int8","default":null}"#)
         .unwrap_err()
-        .0;
+        .into_message();
     assert!(
         err.contains("Invalid null value for required INT8 field (at schema.default)"),
         "{err}"
@@ -554,7 +554,7 @@ fn schema_reading_follows_as_connect_schema() {
         ),
     ];
     for (json, expected) in errors {
-        let err = schema_from_json(json).unwrap_err().0;
+        let err = schema_from_json(json).unwrap_err().into_message();
         assert!(err.contains(expected), "{json}: {err}");
     }
 }
@@ -654,7 +654,7 @@ fn non_finite_doubles_are_written_as_strings_and_read_back() {
     let err = c
         .payload_from_json(Some(&schema), r#"["nan"]"#)
         .unwrap_err()
-        .0;
+        .into_message();
     assert!(
         err.contains("expected a JSON number for FLOAT64 but found STRING \"nan\" (at payload[0])"),
         "{err}"
@@ -831,7 +831,10 @@ fn maps_with_non_string_keys_are_arrays_of_pairs() {
         ),
     ];
     for (payload, expected) in errors {
-        let err = c.payload_from_json(Some(&schema), payload).unwrap_err().0;
+        let err = c
+            .payload_from_json(Some(&schema), payload)
+            .unwrap_err()
+            .into_message();
         assert_eq!(err, expected);
     }
     // Schemaless maps with non-string keys too.
@@ -896,7 +899,10 @@ fn invalid_json_is_a_serialization_error() {
         );
         assert!(err.contains(expected), "{json}: {err}");
     }
-    let err = c.to_connect("t", Some(b"{\"a\":\"\xFF\"}")).unwrap_err().0;
+    let err = c
+        .to_connect("t", Some(b"{\"a\":\"\xFF\"}"))
+        .unwrap_err()
+        .into_message();
     assert!(err.contains("invalid UTF-8 at byte 6"), "{err}");
 }
 
@@ -1059,7 +1065,7 @@ fn writing_values_that_do_not_fit_the_schema_fails() {
                 },
             )
             .unwrap_err();
-        assert_eq!(err.0, expected);
+        assert_eq!(err.message(), expected);
     }
     let err = c
         .from_connect(
@@ -1071,7 +1077,7 @@ fn writing_values_that_do_not_fit_the_schema_fails() {
         )
         .unwrap_err();
     assert_eq!(
-        err.0,
+        err.message(),
         "Mismatching schema. (a struct without a schema) (at payload)"
     );
 }
@@ -1144,7 +1150,7 @@ fn payload_helpers_and_defaults() {
         schema_to_json(&bad),
         r#"{"type":"int32","optional":false,"default":"oops"}"#
     );
-    let err = c.schema_json(&bad).unwrap_err().0;
+    let err = c.schema_json(&bad).unwrap_err().into_message();
     assert_eq!(
         err,
         "Invalid type for INT32: class java.lang.String (at schema.default)"
