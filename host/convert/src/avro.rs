@@ -257,6 +257,8 @@ struct Reader {
     resolved: Option<apache_avro::GenericSingleObjectReader>,
     avro: apache_avro::Schema,
     references: Vec<apache_avro::Schema>,
+    /// The texts of `references`, in the same order (each after those it names).
+    reference_texts: Vec<String>,
     /// The named types of `avro` and `references`, for [`bounds::check`].
     names: bounds::Names,
     connect: Arc<Schema>,
@@ -517,6 +519,7 @@ impl AvroConverter {
             names: bounds::Names::of(references.iter().chain(std::iter::once(&avro))),
             avro,
             references,
+            reference_texts: texts.into_iter().rev().collect(),
             connect: Arc::new(connect),
             registered: Arc::clone(registered),
             full_name,
@@ -665,7 +668,7 @@ impl AvroConverter {
             lock(&self.inner.unknown_since).pop(&unknown());
             let reader = self.reader(topic, latest.id)?;
             if config.latest_compatibility_strict
-                && let Some(reason) = not_backward(&reader.registered.schema, &schema.schema)
+                && let Some(reason) = not_backward(&reader, &schema.schema)
             {
                 // `AbstractKafkaSchemaSerDe.lookupLatestVersion` with `latestCompatStrict`.
                 return Err(ConvertError::new(format!(
@@ -798,11 +801,15 @@ impl AvroConverter {
     }
 }
 
-/// Why `latest` cannot read data written with `writer` (Avro Java's `SchemaCompatibility`, as
-/// `AvroSchema.isBackwardCompatible`), or `None` when it can, or when either schema names types
-/// of other subjects (references), which this check does not resolve.
-fn not_backward(latest: &str, writer: &str) -> Option<String> {
-    let latest = switchyard_schema::Schema::parse(latest).ok()?;
+/// Why the latest schema cannot read data written with `writer` (Avro Java's
+/// `SchemaCompatibility`, as `AvroSchema.isBackwardCompatible`), or `None` when it can. The
+/// latest schema's references are resolved as they were to decode with it; `writer` is the
+/// record's own schema, which Switchyard writes whole, without references.
+fn not_backward(latest: &Reader, writer: &str) -> Option<String> {
+    let references: Vec<&str> = latest.reference_texts.iter().map(String::as_str).collect();
+    let latest =
+        switchyard_schema::Schema::parse_with_references(&latest.registered.schema, &references)
+            .ok()?;
     let writer = switchyard_schema::Schema::parse(writer).ok()?;
     let found = switchyard_schema::check_reader_writer(&latest, &writer).ok()?;
     found.first().map(|i| format!("{i:?}"))

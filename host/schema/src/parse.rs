@@ -245,12 +245,36 @@ impl Schema {
 
     /// Parses a schema from JSON already read.
     pub fn from_json(json: &Value) -> Result<Schema, ParseError> {
+        Schema::from_json_with_references(json, &[])
+    }
+
+    /// Parses schema text that names types defined by `references` (the texts of a registry's
+    /// schema references), each of which may name types of the ones before it: Avro Java's
+    /// `Schema.Parser` fed the references first, then the schema.
+    pub fn parse_with_references(text: &str, references: &[&str]) -> Result<Schema, ParseError> {
+        let json = |text: &str| -> Result<Value, ParseError> {
+            serde_json::from_str(text).map_err(|e| ParseError {
+                path: String::new(),
+                message: format!("not JSON: {e}"),
+            })
+        };
+        let references = references
+            .iter()
+            .map(|text| json(text))
+            .collect::<Result<Vec<_>, _>>()?;
+        Schema::from_json_with_references(&json(text)?, &references)
+    }
+
+    fn from_json_with_references(json: &Value, references: &[Value]) -> Result<Schema, ParseError> {
         let mut parser = Parser {
             nodes: Vec::new(),
             names: HashMap::new(),
             path: Vec::new(),
             defaults: Vec::new(),
         };
+        for reference in references {
+            parser.parse(reference, None)?;
+        }
         let root = parser.parse(json, None)?;
         for (record, index, path) in std::mem::take(&mut parser.defaults) {
             parser.check_default(record, index, &path)?;

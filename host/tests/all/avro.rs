@@ -720,6 +720,36 @@ fn a_schema_with_references_decodes_and_passes_through() {
         .from_connect("person", &data)
         .unwrap_or_else(|e| panic!("{}", e.message()));
     assert_eq!(written.as_deref(), Some(&bytes[..]));
+    // A latest schema that names the referenced type and cannot read the record's schema (a
+    // field without a default that the record lacks) is refused by
+    // `latest.compatibility.strict`, its references resolved for the check.
+    fake.register_with_references(
+        "person-value",
+        r#"{"type":"record","name":"Person","namespace":"shop","fields":[{"name":"name","type":"string"},{"name":"home","type":"shop.Address"},{"name":"age","type":"int"}]}"#,
+        json!([{"name": "shop.Address", "subject": "address", "version": 1}]),
+    );
+    // A new converter: one keeps the latest schema it found.
+    let fresh = Converter::Avro(
+        AvroConverter::configure(
+            &settings(&[
+                ("schema.registry.url", &fake.url()),
+                ("auto.register.schemas", "false"),
+                ("use.latest.version", "true"),
+            ]),
+            false,
+        )
+        .expect("avro converter"),
+    );
+    let error = fresh
+        .from_connect("person", &data)
+        .expect_err("the latest cannot read the record");
+    assert!(
+        error
+            .message()
+            .contains("latest.compatibility.strict=false"),
+        "{}",
+        error.message()
+    );
 }
 
 /// With `use.latest.version`, a record whose schema differs from the subject's latest is
