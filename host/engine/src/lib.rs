@@ -748,11 +748,11 @@ impl TransformInstance {
     pub fn apply(&mut self, mut record: Record) -> Result<Vec<Record>, StepError> {
         let Some(memo) = &self.by_topic else {
             if self.traces.as_ref().is_some_and(replay::Traces::active) {
-                let record = match self.replay(record)? {
+                let (record, record_it) = match self.replay(record)? {
                     Ok(outputs) => return Ok(outputs),
-                    Err(record) => record,
+                    Err(missed) => missed,
                 };
-                return self.call_recorded(record, true);
+                return self.call_recorded(record, record_it);
             }
             return self.call(record);
         };
@@ -800,18 +800,18 @@ impl TransformInstance {
 
     /// Replays the changes of a trace whose reads the record answers alike; gives the record
     /// back when no trace matches (or a replayed change answers otherwise than it did).
-    fn replay(&mut self, record: Record) -> Result<Result<Vec<Record>, Record>, StepError> {
+    fn replay(&mut self, record: Record) -> Result<Result<Vec<Record>, (Record, bool)>, StepError> {
         use replay::{Call, Outcome};
         let broken = |e: wasmtime::Error| StepError::Broken(e.to_string());
         let (Some(traces), Some((store, _))) = (self.traces.as_ref(), self.live.as_mut()) else {
-            return Ok(Err(record));
+            return Ok(Err((record, true)));
         };
         let candidates = traces.candidates();
         if candidates.is_empty() {
             if let Some(traces) = self.traces.as_mut() {
                 traces.missed();
             }
-            return Ok(Err(record));
+            return Ok(Err((record, true)));
         }
         let state = store.data_mut();
         let handle = state
@@ -823,8 +823,12 @@ impl TransformInstance {
         let answered = &mut self.answered;
         answered.clear();
         let mut chosen = None;
+        // Traces of records with the record's schemas whose first answers were the record's
+        // (the later ones were not, or the trace would have been chosen).
+        let mut alike_first = 0;
+        let mut schemas = None;
         'traces: for trace in candidates {
-            if let Some((ops, print)) = trace.first_reads() {
+            if let Some((ops, print, seen)) = trace.first_reads() {
                 let got = match answered.print(ops) {
                     Some(got) => got,
                     None => {
@@ -838,6 +842,10 @@ impl TransformInstance {
                 };
                 if got != Some(print) {
                     continue 'traces;
+                }
+                let now = schemas.get_or_insert_with(|| state.part_schemas(&handle));
+                if replay::same_schemas(seen, now) {
+                    alike_first += 1;
                 }
             }
             for call in &trace.calls {
@@ -873,7 +881,7 @@ impl TransformInstance {
             if let Some(traces) = self.traces.as_mut() {
                 traces.missed();
             }
-            return Ok(Err(record));
+            return Ok(Err((record, alike_first < replay::VALUE_DEPENDENT_AFTER)));
         };
         // A change that answers otherwise than it did leaves the record to the guest, as it was.
         let changes = trace
@@ -909,7 +917,7 @@ impl TransformInstance {
         }
         let record = state.table.delete(handle).map_err(|e| broken(e.into()))?;
         if !alike {
-            return Ok(Err(before.unwrap_or(record)));
+            return Ok(Err((before.unwrap_or(record), true)));
         }
         if let Some(traces) = self.traces.as_mut() {
             traces.matched(&trace);

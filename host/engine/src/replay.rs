@@ -78,10 +78,11 @@ pub(crate) struct Trace {
 }
 
 impl Trace {
-    /// The operations of the first call and its fingerprint, when it is a batch of reads.
-    pub(crate) fn first_reads(&self) -> Option<(&Arc<[wit::Op]>, u64)> {
+    /// The operations of the first call, its fingerprint and the schemas its reads saw, when it
+    /// is a batch of reads.
+    pub(crate) fn first_reads(&self) -> Option<(&Arc<[wit::Op]>, u64, &PartSchemas)> {
         match (self.calls.first(), self.print) {
-            (Some(Call::Reads { ops, .. }), Some(print)) => Some((ops, print)),
+            (Some(Call::Reads { ops, schemas, .. }), Some(print)) => Some((ops, print, schemas)),
             _ => None,
         }
     }
@@ -217,6 +218,21 @@ impl Recording {
 
 /// How many traces a step keeps; the least recently matched goes first.
 const CAPACITY: usize = 64;
+
+/// Traces of records with the same schemas that answered a record's first batch of reads as it
+/// did, but not its later ones, after which the record is not recorded: its later reads are
+/// values that vary from record to record (an update's changed columns, say), and one more
+/// trace of them would only push out traces that do match.
+pub(crate) const VALUE_DEPENDENT_AFTER: usize = 4;
+
+/// Whether two records' parts have the same decoded schemas (the same `Arc`s).
+pub(crate) fn same_schemas(a: &PartSchemas, b: &PartSchemas) -> bool {
+    a.iter().zip(b).all(|(a, b)| match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    })
+}
 
 /// Records in a row that no trace matched after which a step stops replaying and recording:
 /// its calls use what traces cannot hold, or read what varies from record to record.
