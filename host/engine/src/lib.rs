@@ -824,10 +824,11 @@ impl TransformInstance {
         answered.clear();
         let mut chosen = None;
         // Traces of records with the record's schemas whose first answers were the record's
-        // (the later ones were not, or the trace would have been chosen).
+        // but a later batch of reads answered otherwise.
         let mut alike_first = 0;
         let mut schemas = None;
         'traces: for trace in candidates {
+            let mut same_first = false;
             if let Some((ops, print, seen)) = trace.first_reads() {
                 let got = match answered.print(ops) {
                     Some(got) => got,
@@ -844,11 +845,9 @@ impl TransformInstance {
                     continue 'traces;
                 }
                 let now = schemas.get_or_insert_with(|| state.part_schemas(&handle));
-                if replay::same_schemas(seen, now) {
-                    alike_first += 1;
-                }
+                same_first = replay::same_schemas(seen, now);
             }
-            for call in &trace.calls {
+            for (i, call) in trace.calls.iter().enumerate() {
                 match call {
                     Call::Reads {
                         ops,
@@ -861,6 +860,9 @@ impl TransformInstance {
                             .replay_reads(&handle, (ops, answers, ends, schemas), answered, first)
                             .map_err(broken)?;
                         if !alike {
+                            if same_first && i > 0 {
+                                alike_first += 1;
+                            }
                             continue 'traces;
                         }
                     }
