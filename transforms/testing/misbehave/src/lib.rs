@@ -17,7 +17,8 @@
 //! then renames the topic `<topic>-<number of calls so far>` (so the output shows which records
 //! the guest ran on and which the host replayed), dropping records whose value is the text
 //! `drop`; `count-answers-logging` does the same and logs a line per call, which a replay
-//! could not repeat.
+//! could not repeat; `count-values` reads whether the value is null in one batch and the value
+//! itself in a second, then renames the topic the same way.
 
 use switchyard_sdk::prelude::*;
 
@@ -46,6 +47,9 @@ pub enum Mode {
         /// Whether each call also logs a line.
         logging: bool,
     },
+    /// Declares it depends only on the answers, reads the value in a second batch; renames
+    /// every topic `<topic>-<calls>`.
+    CountValues,
 }
 
 /// The misbehaving transform.
@@ -69,11 +73,12 @@ impl Transform for Misbehave {
             "leak" => Mode::Leak,
             "count-answers" => Mode::CountAnswers { logging: false },
             "count-answers-logging" => Mode::CountAnswers { logging: true },
+            "count-values" => Mode::CountValues,
             other => {
                 return Err(ConfigError::new(
                     "mode",
                     format!(
-                        "expected trap, loop, alloc, bad-record, broken, transient, count-calls, break-promise or leak, found `{other}`"
+                        "expected trap, loop, alloc, bad-record, broken, transient, count-calls, break-promise, leak, count-answers, count-answers-logging or count-values, found `{other}`"
                     ),
                 ));
             }
@@ -81,7 +86,7 @@ impl Transform for Misbehave {
         if matches!(mode, Mode::CountCalls | Mode::BreakPromise) {
             switchyard_sdk::declare::depends_only_on_topic();
         }
-        if matches!(mode, Mode::CountAnswers { .. }) {
+        if matches!(mode, Mode::CountAnswers { .. } | Mode::CountValues) {
             switchyard_sdk::declare::depends_only_on_answers();
         }
         Ok(Misbehave {
@@ -123,6 +128,17 @@ impl Transform for Misbehave {
                 record.set_topic(&format!("{}-{calls}", record.topic()));
                 return Ok(Output::One(record));
             }
+            Mode::CountValues => {
+                let mut first = Batch::new();
+                let null = first.is_null(Part::Value);
+                if !record.run(&first).flag(null)? {
+                    let mut second = Batch::new();
+                    let value = second.get(Part::Value, &[] as &[&str]);
+                    record.run(&second).scalar(value)?;
+                }
+                record.set_topic(&format!("{}-{calls}", record.topic()));
+                return Ok(Output::One(record));
+            }
             _ => {}
         }
         if record.topic() != "poison" {
@@ -154,9 +170,11 @@ impl Transform for Misbehave {
                 self.attempts.set(0);
                 Ok(Output::One(record))
             }
-            Mode::CountCalls | Mode::BreakPromise | Mode::Leak | Mode::CountAnswers { .. } => {
-                Ok(Output::One(record))
-            }
+            Mode::CountCalls
+            | Mode::BreakPromise
+            | Mode::Leak
+            | Mode::CountAnswers { .. }
+            | Mode::CountValues => Ok(Output::One(record)),
         }
     }
 }
