@@ -483,7 +483,8 @@ impl<'a> ConnectorConfig<'a> {
         let lookups = self.lookups()?;
         let source = self.source()?;
         // `transforms.<alias>.` and `predicates.<alias>.` of the configured steps.
-        let step_prefixes: HashSet<String> = (transforms.iter())
+        let step_prefixes: HashSet<String> = transforms
+            .iter()
             .map(|t| format!("transforms.{}.", t.alias))
             .chain(
                 predicates
@@ -494,7 +495,7 @@ impl<'a> ConnectorConfig<'a> {
         let of_a_step = |key: &str| {
             ["transforms.", "predicates."].iter().any(|section| {
                 key.strip_prefix(section).is_some_and(|rest| {
-                    (rest.match_indices('.'))
+                    rest.match_indices('.')
                         .any(|(dot, _)| step_prefixes.contains(&key[..section.len() + dot + 1]))
                 })
             })
