@@ -846,10 +846,7 @@ fn wait_polling(
                 }
                 held.push(source::to_record(&message));
             }
-            Some(Err(e)) => logs::warn(
-                &format!("consumer {:?}", e.rdkafka_error_code()),
-                format!("consumer: {e}"),
-            ),
+            Some(Err(e)) => logs::consumer_error(&e),
             None => {}
         }
     }
@@ -909,10 +906,7 @@ impl Runner<'_> {
                         drop(message);
                         self.process(record, origin, consumer)?;
                     }
-                    Err(e) => logs::warn(
-                        &format!("consumer {:?}", e.rdkafka_error_code()),
-                        format!("consumer: {e}"),
-                    ),
+                    Err(e) => logs::consumer_error(&e),
                 }
             }
             for failed in self.producer.context().take_failed() {
@@ -967,10 +961,7 @@ impl Runner<'_> {
                         Err(e) => return Err(e),
                     }
                 }
-                Some(Err(e)) => logs::warn(
-                    &format!("consumer {:?}", e.rdkafka_error_code()),
-                    format!("consumer: {e}"),
-                ),
+                Some(Err(e)) => logs::consumer_error(&e),
                 None => {}
             }
             // A record that could not be delivered makes the transaction abortable: abort it

@@ -67,6 +67,14 @@ pub(crate) fn warn(kind: &str, message: impl std::fmt::Display) {
     }
 }
 
+/// An error the consumer's poll returned, throttled by its error code.
+pub(crate) fn consumer_error(error: &KafkaError) {
+    warn(
+        &format!("consumer {:?}", error.rdkafka_error_code()),
+        format!("consumer: {error}"),
+    );
+}
+
 /// A client's global error (`ClientContext::error`), throttled by its error code.
 pub(crate) fn client_error(error: &KafkaError, reason: &str) {
     let kind = format!("error {:?}", error.rdkafka_error_code());
