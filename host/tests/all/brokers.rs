@@ -1,6 +1,6 @@
 //! Real Kafka-protocol brokers for the `switchyard run` tests, and the processes around them:
-//! librdkafka's mock cluster hosted by `switchyard-mock-cluster` (so it outlives a runner that
-//! is killed), the `tansu` broker process, and `switchyard run` itself. Waits poll observable
+//! librdkafka's mock cluster hosted by `switchyard-mock-cluster` (`host/testing/mock-cluster`,
+//! so it outlives a runner that is killed), the `tansu` broker process, and `switchyard run` itself. Waits poll observable
 //! state (a process's output, a topic's content) against deadlines.
 
 use std::collections::HashMap;
@@ -43,6 +43,27 @@ impl Drop for Process {
     }
 }
 
+/// The `switchyard-mock-cluster` binary, built once per test run by cargo (a no-op when it is
+/// up to date) in a target directory of its own, as the language tests build guests: the
+/// running `cargo test` holds the lock of its own.
+fn mock_cluster_binary() -> PathBuf {
+    static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BINARY
+        .get_or_init(|| {
+            let target = crate::toolchains::target_dir().join("switchyard-testing");
+            crate::toolchains::run(
+                crate::toolchains::cargo()
+                    .current_dir(crate::toolchains::workspace())
+                    .args(["build", "--locked", "-p", "switchyard-mock-cluster"])
+                    .arg("--target-dir")
+                    .arg(&target),
+                "cargo build -p switchyard-mock-cluster",
+            );
+            target.join("debug/switchyard-mock-cluster")
+        })
+        .clone()
+}
+
 /// librdkafka's mock cluster in its own process.
 pub struct MockCluster {
     /// The hosting process (killed on drop).
@@ -56,7 +77,7 @@ pub struct MockCluster {
 impl MockCluster {
     /// Starts a cluster of `brokers` with the given `(topic, partitions)`.
     pub fn start(brokers: i32, topics: &[(&str, i32)]) -> MockCluster {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard-mock-cluster"));
+        let mut command = Command::new(mock_cluster_binary());
         command.args(["--brokers", &brokers.to_string()]);
         for (name, partitions) in topics {
             command.args(["--topic", &format!("{name}:{partitions}")]);
