@@ -1284,19 +1284,28 @@ impl StepState {
                     continue;
                 }
             }
-            let slot = first + i;
-            let got = match memo.get(slot) {
-                Some(got) => got,
-                None => {
-                    let answer = self.run_op(this, op.clone())?;
-                    memo.put(slot, |out| packed::pack_answer(out, &answer))
-                }
-            };
+            let got = self.memoised_answer(this, op, memo, first + i)?;
             if got != recorded || self.conversion_failure.is_some() {
                 return Ok(false);
             }
         }
         Ok(true)
+    }
+
+    /// The packed answer of the read `op` on the record `this`, run at most once per record:
+    /// kept in `memo` at `slot`, where the other traces that share the read find it.
+    fn memoised_answer<'m>(
+        &mut self,
+        this: &Resource<Record>,
+        op: &wit::Op,
+        memo: &'m mut replay::Answered,
+        slot: usize,
+    ) -> wasmtime::Result<&'m [u8]> {
+        if memo.get(slot).is_none() {
+            let answer = self.run_op(this, op.clone())?;
+            memo.put(slot, |out| packed::pack_answer(out, &answer));
+        }
+        Ok(memo.get(slot).unwrap_or_default())
     }
 
     /// The record's fingerprint of a recorded batch of reads (`replay::Fingerprint`): its
@@ -1314,15 +1323,7 @@ impl StepState {
             if schema_only(op).is_some() {
                 continue;
             }
-            let slot = first + i;
-            let got = match memo.get(slot) {
-                Some(got) => got,
-                None => {
-                    let answer = self.run_op(this, op.clone())?;
-                    memo.put(slot, |out| packed::pack_answer(out, &answer))
-                }
-            };
-            print.answer(got);
+            print.answer(self.memoised_answer(this, op, memo, first + i)?);
             if self.conversion_failure.is_some() {
                 return Ok(None);
             }

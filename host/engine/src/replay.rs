@@ -357,15 +357,14 @@ impl Answered {
         self.bytes.get(start..end)
     }
 
-    /// Packs an answer into `slot` with `pack` and returns it.
-    pub(crate) fn put(&mut self, slot: usize, pack: impl FnOnce(&mut Vec<u8>)) -> &[u8] {
+    /// Packs an answer into `slot` with `pack`.
+    pub(crate) fn put(&mut self, slot: usize, pack: impl FnOnce(&mut Vec<u8>)) {
         let start = self.bytes.len();
         pack(&mut self.bytes);
         let end = self.bytes.len();
         if let Some(s) = self.slots.get_mut(slot) {
             *s = Some((start, end));
         }
-        &self.bytes[start..end]
     }
 }
 

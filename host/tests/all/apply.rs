@@ -1,9 +1,11 @@
 //! `switchyard apply` end to end: the binary over the shared Debezium fixtures with the seed's
 //! connector JSON, compared with what Kafka Connect's chain produces for the same records.
 
+use std::process::Output;
+
 use serde_json::Value;
 
-use crate::common::{fixtures, json, switchyard, temp_file};
+use crate::common::{fixtures, header_text, json, switchyard, temp_file};
 
 /// What Kafka Connect's `ReplaceField$Key` (renames `id:product_id`, guarded by
 /// `TopicNameMatches .*products$`) and `RegexRouter` (`product.public.(.*)` → `product-events`)
@@ -191,6 +193,29 @@ fn with_settings(
     path
 }
 
+/// `apply` of the seed connector with `errors.tolerance=all` and the dead-letter context
+/// headers over `input`, its dead letters written to `dlq.jsonl` in `dir`: the output and that
+/// file.
+fn apply_tolerant(dir: &std::path::Path, input: &std::path::Path) -> (Output, std::path::PathBuf) {
+    let config = fixtures().join("postgres-product-connector.json");
+    let tolerant_path = with_settings(
+        &config,
+        dir,
+        r#""errors.tolerance": "all", "errors.deadletterqueue.context.headers.enable": "true","#,
+    );
+    let dlq = dir.join("dlq.jsonl");
+    let out = switchyard(&[
+        "apply",
+        "--config",
+        tolerant_path.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--dlq",
+        dlq.to_str().unwrap(),
+    ]);
+    (out, dlq)
+}
+
 #[test]
 fn malformed_record_stops_with_exit_1_or_is_skipped_with_tolerance_all() {
     let good = std::fs::read_to_string(fixtures().join("with-schema.jsonl")).unwrap();
@@ -268,22 +293,7 @@ fn lines_that_are_not_utf8_are_their_own_failures_and_output_stays_utf8() {
     let dir = tempfile::tempdir().unwrap();
     let input_path = dir.path().join("in.jsonl");
     std::fs::write(&input_path, &input).unwrap();
-    let config = fixtures().join("postgres-product-connector.json");
-    let tolerant_path = with_settings(
-        &config,
-        dir.path(),
-        r#""errors.tolerance": "all", "errors.deadletterqueue.context.headers.enable": "true","#,
-    );
-    let dlq = dir.path().join("dlq.jsonl");
-    let out = switchyard(&[
-        "apply",
-        "--config",
-        tolerant_path.to_str().unwrap(),
-        "--input",
-        input_path.to_str().unwrap(),
-        "--dlq",
-        dlq.to_str().unwrap(),
-    ]);
+    let (out, dlq) = apply_tolerant(dir.path(), &input_path);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let stdout = String::from_utf8(out.stdout).expect("the output is UTF-8");
@@ -299,26 +309,15 @@ fn lines_that_are_not_utf8_are_their_own_failures_and_output_stays_utf8() {
     assert_eq!(dead[1]["topic"], "other");
     assert_eq!(dead[1]["value_base64"], b64.encode(raw_value));
     assert!(dead[1].get("value").is_none());
-    let stage = dead[1]["headers"]
-        .as_array()
-        .and_then(|h| h.iter().find(|h| h["key"] == "__connect.errors.stage"))
-        .and_then(|h| h["value"].as_str())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(stage, "VALUE_CONVERTER");
+    assert_eq!(
+        header_text(&dead[1], "__connect.errors.stage"),
+        "VALUE_CONVERTER"
+    );
     assert_eq!(
         dead[0]["value_base64"],
         b64.encode(b"{\"topic\":\"t\",\"value\":\"caf\xE9\"}")
     );
-    let message = dead[0]["headers"]
-        .as_array()
-        .and_then(|h| {
-            h.iter()
-                .find(|h| h["key"] == "__connect.errors.exception.message")
-        })
-        .and_then(|h| h["value"].as_str())
-        .unwrap_or_default()
-        .to_owned();
+    let message = header_text(&dead[0], "__connect.errors.exception.message");
     assert!(
         message.contains("not valid UTF-8 (from byte 25)"),
         "{message}"
@@ -484,37 +483,14 @@ fn an_overlong_line_is_its_own_failure() {
         writeln!(input).unwrap();
         writeln!(input, "{first}").unwrap();
     }
-    let config = fixtures().join("postgres-product-connector.json");
-    let tolerant_path = with_settings(
-        &config,
-        dir.path(),
-        r#""errors.tolerance": "all", "errors.deadletterqueue.context.headers.enable": "true","#,
-    );
-    let dlq = dir.path().join("dlq.jsonl");
-    let out = switchyard(&[
-        "apply",
-        "--config",
-        tolerant_path.to_str().unwrap(),
-        "--input",
-        input_path.to_str().unwrap(),
-        "--dlq",
-        dlq.to_str().unwrap(),
-    ]);
+    let (out, dlq) = apply_tolerant(dir.path(), &input_path);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
     assert!(stderr.contains("failed: 1"), "{stderr}");
     let dead = std::fs::read_to_string(&dlq).unwrap();
     assert_eq!(dead.lines().count(), 1);
-    let message = json(&dead)["headers"]
-        .as_array()
-        .and_then(|h| {
-            h.iter()
-                .find(|h| h["key"] == "__connect.errors.exception.message")
-        })
-        .and_then(|h| h["value"].as_str())
-        .unwrap_or_default()
-        .to_owned();
+    let message = header_text(&json(&dead), "__connect.errors.exception.message");
     assert!(
         message.contains("the line is 68157441 bytes long, longer than the 67108864"),
         "{message}"

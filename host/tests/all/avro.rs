@@ -13,6 +13,8 @@ use proptest::prelude::*;
 use serde_json::{Value as Json, json};
 use switchyard::convert::avro::ToAvro;
 use switchyard::convert::{AvroConverter, Converter, JsonConverter};
+
+use crate::common::header_text;
 use switchyard::data::{ConnectData, Schema, SchemaType, Value};
 use switchyard::schema::Level;
 
@@ -157,16 +159,6 @@ fn apply(dir: &Path, config: &str, input: &str, extra: &[&str]) -> (i32, Vec<Jso
         read_lines(&output_path),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-}
-
-/// The text of header `key` of a record JSONL line (empty when it has none).
-fn header_text(record: &Json, key: &str) -> String {
-    record["headers"]
-        .as_array()
-        .and_then(|h| h.iter().find(|h| h["key"] == key))
-        .and_then(|h| h["value"].as_str())
-        .map(str::to_owned)
-        .unwrap_or_default()
 }
 
 fn read_lines(path: &Path) -> Vec<Json> {
@@ -704,19 +696,21 @@ fn a_schema_with_references_decodes_and_passes_through() {
     // Cut short, the same datum is refused by the check.
     assert!(converter.check("person", Some(&bytes[..8])).is_err());
     // Written with the subject's latest schema (`use.latest.version`), references and all:
-    // the same bytes.
-    let latest = Converter::Avro(
-        AvroConverter::configure(
-            &settings(&[
-                ("schema.registry.url", &fake.url()),
-                ("auto.register.schemas", "false"),
-                ("use.latest.version", "true"),
-            ]),
-            false,
+    // the same bytes. (A new converter for each check: one keeps the latest schema it found.)
+    let latest = || {
+        Converter::Avro(
+            AvroConverter::configure(
+                &settings(&[
+                    ("schema.registry.url", &fake.url()),
+                    ("auto.register.schemas", "false"),
+                    ("use.latest.version", "true"),
+                ]),
+                false,
+            )
+            .expect("avro converter"),
         )
-        .expect("avro converter"),
-    );
-    let written = latest
+    };
+    let written = latest()
         .from_connect("person", &data)
         .unwrap_or_else(|e| panic!("{}", e.message()));
     assert_eq!(written.as_deref(), Some(&bytes[..]));
@@ -728,19 +722,7 @@ fn a_schema_with_references_decodes_and_passes_through() {
         r#"{"type":"record","name":"Person","namespace":"shop","fields":[{"name":"name","type":"string"},{"name":"home","type":"shop.Address"},{"name":"age","type":"int"}]}"#,
         json!([{"name": "shop.Address", "subject": "address", "version": 1}]),
     );
-    // A new converter: one keeps the latest schema it found.
-    let fresh = Converter::Avro(
-        AvroConverter::configure(
-            &settings(&[
-                ("schema.registry.url", &fake.url()),
-                ("auto.register.schemas", "false"),
-                ("use.latest.version", "true"),
-            ]),
-            false,
-        )
-        .expect("avro converter"),
-    );
-    let error = fresh
+    let error = latest()
         .from_connect("person", &data)
         .expect_err("the latest cannot read the record");
     assert!(

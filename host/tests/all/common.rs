@@ -23,6 +23,16 @@ pub fn switchyard(args: &[&str]) -> Output {
         .expect("run switchyard")
 }
 
+/// The text of the first header `key` of a record JSONL line (empty when it has none).
+pub fn header_text(record: &serde_json::Value, key: &str) -> String {
+    record["headers"]
+        .as_array()
+        .and_then(|h| h.iter().find(|h| h["key"] == key))
+        .and_then(|h| h["value"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
 /// Writes `text` to `name` in a fresh temporary folder, returning both.
 pub fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -36,6 +36,23 @@ config = { regex = "(.*)", replacement = "out-$1" }
     pipeline
 }
 
+/// `switchyard run` with `worker` as its worker file and the routing pipeline, plus `extra`
+/// arguments.
+fn run_with_worker(dir: &std::path::Path, worker: &str, extra: &[&str]) -> Runner {
+    let worker_file = dir.join("connect-distributed.properties");
+    std::fs::write(&worker_file, worker).expect("write worker");
+    let pipeline = routing_pipeline(dir);
+    let mut args = vec![
+        "--config",
+        pipeline.to_str().expect("path"),
+        "--worker",
+        worker_file.to_str().expect("path"),
+        "--no-metrics",
+    ];
+    args.extend_from_slice(extra);
+    Runner::start(&args, &dir.join("run.log"))
+}
+
 /// A worker file with TLS (its CA from `ssl.ca.location`) and zstd on the producer runs a
 /// pipeline end to end over zstd-compressed input.
 #[test]
@@ -60,34 +77,21 @@ fn tls_from_a_worker_file_with_zstd_both_ways_runs_end_to_end() {
         .collect();
     produce_with(compressed, &input);
 
-    let worker = dir.path().join("connect-distributed.properties");
-    std::fs::write(
+    let worker = format!(
+        "bootstrap.servers={}\n\
+         security.protocol=SSL\n\
+         ssl.ca.location={}\n\
+         producer.compression.type=zstd\n\
+         key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+         value.converter=org.apache.kafka.connect.storage.StringConverter\n",
+        broker.bootstrap,
+        pem.display()
+    );
+    // socat listens on IPv4 only.
+    let mut runner = run_with_worker(
+        dir.path(),
         &worker,
-        format!(
-            "bootstrap.servers={}\n\
-             security.protocol=SSL\n\
-             ssl.ca.location={}\n\
-             producer.compression.type=zstd\n\
-             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             value.converter=org.apache.kafka.connect.storage.StringConverter\n",
-            broker.bootstrap,
-            pem.display()
-        ),
-    )
-    .expect("write worker");
-    let pipeline = routing_pipeline(dir.path());
-    let mut runner = Runner::start(
-        &[
-            "--config",
-            pipeline.to_str().expect("path"),
-            "--worker",
-            worker.to_str().expect("path"),
-            // socat listens on IPv4 only.
-            "--property",
-            "broker.address.family=v4",
-            "--no-metrics",
-        ],
-        &dir.path().join("run.log"),
+        &["--property", "broker.address.family=v4"],
     );
     let mut out = Reader::with(broker.config(), &[("out-orders", 1)]);
     wait_for("every record through TLS", Duration::from_secs(90), || {
@@ -117,30 +121,15 @@ fn a_java_jaas_config_reaches_the_brokers_scram_exchange() {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let worker = dir.path().join("connect-distributed.properties");
-    std::fs::write(
-        &worker,
-        format!(
-            "bootstrap.servers={}\n\
-             security.protocol=SASL_PLAINTEXT\n\
-             sasl.mechanism=SCRAM-SHA-512\n\
-             sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n\
-             \x20   username=\"alice\" password=\"{PASSWORD}\";\n",
-            broker.bootstrap
-        ),
-    )
-    .expect("write worker");
-    let pipeline = routing_pipeline(dir.path());
-    let mut runner = Runner::start(
-        &[
-            "--config",
-            pipeline.to_str().expect("path"),
-            "--worker",
-            worker.to_str().expect("path"),
-            "--no-metrics",
-        ],
-        &dir.path().join("run.log"),
+    let worker = format!(
+        "bootstrap.servers={}\n\
+         security.protocol=SASL_PLAINTEXT\n\
+         sasl.mechanism=SCRAM-SHA-512\n\
+         sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n\
+         \x20   username=\"alice\" password=\"{PASSWORD}\";\n",
+        broker.bootstrap
     );
+    let mut runner = run_with_worker(dir.path(), &worker, &[]);
     wait_for("the broker's SCRAM answer", Duration::from_secs(60), || {
         runner.assert_running();
         runner.log().contains("unknown-user").then_some(())
