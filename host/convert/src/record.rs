@@ -17,6 +17,10 @@ use crate::{ConvertError, Converter};
 use switchyard_data::derive::{Derivation, addr, derived};
 use switchyard_data::{ConnectData, DataError, Field, Schema, SchemaType, Value};
 
+mod cast;
+
+pub use cast::{cast, host_casts};
+
 /// A record header. A `None` value is a null header value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {

@@ -84,6 +84,16 @@ pub enum Derivation<'a> {
         /// The delimiter between names.
         delimiter: Cow<'a, str>,
     },
+    /// The schema of `node` cast to `to` (with `basics`, keeping its name, version, doc and
+    /// parameters).
+    Cast {
+        /// The schema cast.
+        node: usize,
+        /// The target type.
+        to: crate::SchemaType,
+        /// Whether the name, version, doc and parameters are kept.
+        basics: bool,
+    },
     /// The optional copy of a schema.
     Optional {
         /// The schema made optional.
@@ -138,6 +148,7 @@ impl Derivation<'_> {
                 node,
                 delimiter: own(delimiter),
             },
+            Derivation::Cast { node, to, basics } => Derivation::Cast { node, to, basics },
             Derivation::Optional { node } => Derivation::Optional { node },
         }
     }

@@ -57,6 +57,16 @@ use generated::switchyard::transform::host::Level;
 use generated::switchyard::transform::lookup as wit_lookup;
 use generated::switchyard::transform::types as wit_types;
 
+/// One operation of a batch as the host runs it: an `op` of the typed `batch`, or a
+/// `packed-op`, which only `batch-packed` carries (WIT 0.1.3).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Op {
+    /// An operation of 0.1.1's `op`.
+    Wit(wit::Op),
+    /// A packed-only operation.
+    Packed(wit::PackedOp),
+}
+
 /// How much memory and time a guest may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -1230,7 +1240,7 @@ impl StepState {
     fn run_batch(
         &mut self,
         this: &Resource<Record>,
-        ops: impl IntoIterator<Item = wit::Op>,
+        ops: impl IntoIterator<Item = Op>,
         mut answer: impl FnMut(Result<wit::Answer, wit::DataError>),
     ) -> wasmtime::Result<()> {
         for op in ops {
@@ -1261,7 +1271,7 @@ impl StepState {
     fn replay_reads(
         &mut self,
         this: &Resource<Record>,
-        (ops, answers, ends, schemas): (&[wit::Op], &[u8], &[u32], &replay::PartSchemas),
+        (ops, answers, ends, schemas): (&[Op], &[u8], &[u32], &replay::PartSchemas),
         memo: &mut replay::Answered,
         first: usize,
     ) -> wasmtime::Result<bool> {
@@ -1297,7 +1307,7 @@ impl StepState {
     fn memoised_answer<'m>(
         &mut self,
         this: &Resource<Record>,
-        op: &wit::Op,
+        op: &Op,
         memo: &'m mut replay::Answered,
         slot: usize,
     ) -> wasmtime::Result<&'m [u8]> {
@@ -1314,7 +1324,7 @@ impl StepState {
     fn fingerprint(
         &mut self,
         this: &Resource<Record>,
-        ops: &[wit::Op],
+        ops: &[Op],
         memo: &mut replay::Answered,
         first: usize,
     ) -> wasmtime::Result<Option<u64>> {
@@ -1339,7 +1349,7 @@ impl StepState {
     fn guest_batch(
         &mut self,
         this: &Resource<Record>,
-        ops: Vec<wit::Op>,
+        ops: Vec<Op>,
         pack: bool,
         mut answer: impl FnMut(Result<wit::Answer, wit::DataError>),
     ) -> wasmtime::Result<Vec<u8>> {
@@ -1371,11 +1381,7 @@ impl StepState {
 
     /// Runs the operations of a recorded batch on the record `this` and packs their answers,
     /// as `batch-packed` does.
-    fn replay_batch(
-        &mut self,
-        this: &Resource<Record>,
-        ops: &[wit::Op],
-    ) -> wasmtime::Result<Vec<u8>> {
+    fn replay_batch(&mut self, this: &Resource<Record>, ops: &[Op]) -> wasmtime::Result<Vec<u8>> {
         let mut answers = packed::AnswerList::new(ops.len());
         self.run_batch(this, ops.iter().cloned(), |a| answers.push(&a))?;
         Ok(answers.finish())
@@ -1394,9 +1400,13 @@ impl StepState {
     fn run_op(
         &mut self,
         this: &Resource<Record>,
-        op: wit::Op,
+        op: Op,
     ) -> wasmtime::Result<Result<wit::Answer, wit::DataError>> {
         use wit::HostConnectRecord as _;
+        let op = match op {
+            Op::Wit(op) => op,
+            Op::Packed(wit::PackedOp::Cast(c)) => return self.run_cast(this, c),
+        };
         let node = |state: &Self, node: &wit::Node| state.path(node.path).map(|p| (node.part, p));
         macro_rules! path {
             ($node:expr) => {
@@ -1522,11 +1532,33 @@ impl StepState {
             }
         })
     }
+
+    /// Runs the packed-only `cast` on the record `this`.
+    fn run_cast(
+        &mut self,
+        this: &Resource<Record>,
+        op: wit::CastOp,
+    ) -> wasmtime::Result<Result<wit::Answer, wit::DataError>> {
+        let path = match self.path(op.node.path) {
+            Ok(path) => path,
+            Err(e) => return Ok(Err(e)),
+        };
+        let to = schema_type_from_wit(op.to);
+        Ok(self
+            .with_data(this, op.node.part, true, |data, _| {
+                record::cast(data, &path, to, op.apply_defaults)
+            })?
+            .map(|()| wit::Answer::Done))
+    }
 }
 
 /// Whether a batch operation changes the record: a failed change ends the batch, a failed
 /// read does not.
-fn is_change(op: &wit::Op) -> bool {
+fn is_change(op: &Op) -> bool {
+    let Op::Wit(op) = op else {
+        // `cast`, the one packed-only operation, is a change.
+        return true;
+    };
     !matches!(
         op,
         wit::Op::IsNull(_)
@@ -1542,10 +1574,10 @@ fn is_change(op: &wit::Op) -> bool {
 
 /// The part whose schema alone answers `op` when the part has a schema (`exists` and `schema`
 /// walk the schema, `has-schema` asks for it); `None` for any other operation.
-fn schema_only(op: &wit::Op) -> Option<wit::Part> {
+fn schema_only(op: &Op) -> Option<wit::Part> {
     match op {
-        wit::Op::Exists(n) | wit::Op::Schema(n) => Some(n.part),
-        wit::Op::HasSchema(part) => Some(*part),
+        Op::Wit(wit::Op::Exists(n) | wit::Op::Schema(n)) => Some(n.part),
+        Op::Wit(wit::Op::HasSchema(part)) => Some(*part),
         _ => None,
     }
 }
@@ -2072,6 +2104,7 @@ impl wit::HostConnectRecord for StepState {
         ops: Vec<wit::Op>,
     ) -> wasmtime::Result<Vec<Result<wit::Answer, wit::DataError>>> {
         let mut answers = Vec::with_capacity(ops.len());
+        let ops = ops.into_iter().map(Op::Wit).collect();
         self.guest_batch(&this, ops, false, |a| answers.push(a))?;
         Ok(answers)
     }

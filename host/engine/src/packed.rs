@@ -199,9 +199,9 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    fn op(&mut self) -> Result<wit::Op, Malformed> {
+    fn op(&mut self) -> Result<crate::Op, Malformed> {
         use wit::Op;
-        Ok(match self.u8("an operation")? {
+        Ok(crate::Op::Wit(match self.u8("an operation")? {
             0 => Op::IsNull(self.part()?),
             1 => Op::IsNullAt(self.node()?),
             2 => Op::Exists(self.node()?),
@@ -267,16 +267,24 @@ impl<'a> Reader<'a> {
                 node: self.node()?,
                 skip: self.strings("skipped fields")?,
             }),
+            // `packed-op`'s cases follow `op`'s.
+            18 => {
+                return Ok(crate::Op::Packed(wit::PackedOp::Cast(wit::CastOp {
+                    node: self.node()?,
+                    to: self.schema_type()?,
+                    apply_defaults: self.bool("apply-defaults")?,
+                })));
+            }
             _ => {
                 self.at -= 1;
                 return self.fail("an unknown operation");
             }
-        })
+        }))
     }
 }
 
 /// The operations of a packed `list<op>`.
-pub(super) fn decode_ops(bytes: &[u8]) -> Result<Vec<wit::Op>, Malformed> {
+pub(super) fn decode_ops(bytes: &[u8]) -> Result<Vec<crate::Op>, Malformed> {
     let mut reader = Reader { bytes, at: 0 };
     // Every operation takes at least two bytes.
     let n = reader.len(2, "the operation count")?;
@@ -538,9 +546,28 @@ mod tests {
             &put,
             &[16, 1, 1, 0, 0, 0, b'_'],
             &[17, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, b'x'],
+            &[18, 1, 2, 0, 0, 0, 7, 1], // cast, value, path 2, to string, apply-defaults
         ]))
         .expect("decodes");
-        assert_eq!(ops.len(), 5);
+        assert_eq!(ops.len(), 6);
+        assert_eq!(
+            ops[5],
+            crate::Op::Packed(wit::PackedOp::Cast(wit::CastOp {
+                node: wit::Node {
+                    part: wit::Part::Value,
+                    path: 2
+                },
+                to: wit::SchemaType::String,
+                apply_defaults: true,
+            }))
+        );
+        let ops: Vec<wit::Op> = ops[..5]
+            .iter()
+            .map(|op| match op {
+                crate::Op::Wit(op) => op.clone(),
+                other => panic!("not an `op`: {other:?}"),
+            })
+            .collect();
         assert_eq!(ops[0], wit::Op::IsNull(wit::Part::Key));
         assert_eq!(
             ops[1],

@@ -28,8 +28,6 @@ use rustc_hash::FxHasher;
 
 use switchyard_data::Schema;
 
-use crate::wit;
-
 /// The key's and the value's schemas as a batch of reads saw them (`None`: not decoded, or
 /// schemaless). Held, not just compared by address, so that an address cannot be reused by
 /// another schema while the recording lives.
@@ -43,7 +41,7 @@ pub(crate) enum Call {
     /// alone (`exists`, `schema`, `has-schema` of schema'd data) answers the same for a part
     /// whose schema is the same `Arc`, and is not run again.
     Reads {
-        ops: Arc<[wit::Op]>,
+        ops: Arc<[crate::Op]>,
         answers: Arc<[u8]>,
         ends: Arc<[u32]>,
         schemas: PartSchemas,
@@ -52,7 +50,7 @@ pub(crate) enum Call {
     Topic(Arc<str>),
     /// A batch of changes only, and what it answered (packed).
     Changes {
-        ops: Arc<[wit::Op]>,
+        ops: Arc<[crate::Op]>,
         answers: Arc<[u8]>,
     },
     /// `set-topic`.
@@ -80,7 +78,7 @@ pub(crate) struct Trace {
 impl Trace {
     /// The operations of the first call, its fingerprint and the schemas its reads saw, when it
     /// is a batch of reads.
-    pub(crate) fn first_reads(&self) -> Option<(&Arc<[wit::Op]>, u64, &PartSchemas)> {
+    pub(crate) fn first_reads(&self) -> Option<(&Arc<[crate::Op]>, u64, &PartSchemas)> {
         match (self.calls.first(), self.print) {
             (Some(Call::Reads { ops, schemas, .. }), Some(print)) => Some((ops, print, schemas)),
             _ => None,
@@ -148,7 +146,7 @@ impl Recording {
 
     /// Whether the batch `ops` can be recorded (reads only and before any change, or changes
     /// only); `Some(true)` for changes.
-    pub(crate) fn batch_kind(&mut self, ops: &[wit::Op]) -> Option<bool> {
+    pub(crate) fn batch_kind(&mut self, ops: &[crate::Op]) -> Option<bool> {
         if self.broken {
             return None;
         }
@@ -169,7 +167,7 @@ impl Recording {
     pub(crate) fn batch(
         &mut self,
         changes: bool,
-        ops: Vec<wit::Op>,
+        ops: Vec<crate::Op>,
         answers: &[u8],
         ends: Vec<u32>,
         schemas: PartSchemas,
@@ -329,18 +327,18 @@ impl Answered {
     }
 
     /// The record's fingerprint of the batch `ops`, if computed already.
-    pub(crate) fn print(&self, ops: &[wit::Op]) -> Option<Option<u64>> {
+    pub(crate) fn print(&self, ops: &[crate::Op]) -> Option<Option<u64>> {
         let key = ops.as_ptr() as usize;
         self.prints.iter().find(|(k, _)| *k == key).map(|&(_, p)| p)
     }
 
     /// Keeps the record's fingerprint of the batch `ops`.
-    pub(crate) fn set_print(&mut self, ops: &[wit::Op], print: Option<u64>) {
+    pub(crate) fn set_print(&mut self, ops: &[crate::Op], print: Option<u64>) {
         self.prints.push((ops.as_ptr() as usize, print));
     }
 
     /// The first slot of the batch `ops`, made room for on its first use.
-    pub(crate) fn batch(&mut self, ops: &[wit::Op]) -> usize {
+    pub(crate) fn batch(&mut self, ops: &[crate::Op]) -> usize {
         let key = ops.as_ptr() as usize;
         if let Some(&(_, first)) = self.batches.iter().find(|(k, _)| *k == key) {
             return first;
@@ -372,6 +370,7 @@ impl Answered {
 mod tests {
     use super::*;
     use crate::packed::AnswerList;
+    use crate::{Op, wit};
 
     /// A recorded batch of `has-schema(value)` then `get(value, path 0)`, answering `schema`
     /// and `value`.
@@ -380,7 +379,10 @@ mod tests {
             part: wit::Part::Value,
             path: 0,
         };
-        let ops = [wit::Op::HasSchema(wit::Part::Value), wit::Op::Get(node)];
+        let ops = [
+            Op::Wit(wit::Op::HasSchema(wit::Part::Value)),
+            Op::Wit(wit::Op::Get(node)),
+        ];
         let mut answers = AnswerList::new(ops.len());
         let mut ends = Vec::new();
         for answer in [

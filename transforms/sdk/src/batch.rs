@@ -75,6 +75,8 @@ mod case {
     pub const REBUILD: u8 = 15;
     pub const FLATTEN: u8 = 16;
     pub const FILL_DEFAULTS: u8 = 17;
+    /// `packed-op`'s cases follow `op`'s (WIT 0.1.3).
+    pub const CAST: u8 = 18;
 }
 
 /// A path registered with the host once (`connect.register-path`), usually in `configure`:
@@ -405,6 +407,27 @@ impl Batch {
         })
     }
 
+    /// Casts the scalar at `path` to `to` in the host, as Kafka's `Cast` does (WIT 0.1.3's
+    /// packed-only `cast`), for the casts [`host_casts`] accepts; with `apply_defaults` a null
+    /// takes its schema's default first. Answers [`Answers::ok`]. A guest that casts by schema
+    /// this way reads no values, so a transform that declares
+    /// [`crate::declare::depends_only_on_answers`] is replayed on records that differ only in
+    /// the values cast.
+    pub fn cast<P: AsPath + ?Sized>(
+        &mut self,
+        part: Part,
+        path: &P,
+        to: connect::SchemaType,
+        apply_defaults: bool,
+    ) -> usize {
+        let id = path.path_id();
+        self.push(case::CAST, |w| {
+            w.node(part, id);
+            w.schema_type(to);
+            w.bool(apply_defaults);
+        })
+    }
+
     /// Flattens the whole part into one level as Kafka's `Flatten` does, joining names with
     /// `delimiter`.
     pub fn flatten(&mut self, part: Part, delimiter: &str) -> usize {
@@ -412,6 +435,32 @@ impl Batch {
             w.part(part);
             w.string(delimiter);
         })
+    }
+}
+
+/// Whether the host's `cast` ([`Batch::cast`]) casts a node of schema `from` to `to`: from
+/// `int8`…`int64` and `boolean` to any primitive type, from `float32` and `float64` to any but
+/// `string`, from `string` to `string`; never a logical type (`Decimal`, `Date`, `Time`,
+/// `Timestamp`). The other casts (a string parsed as a number, a float printed as Java prints
+/// it, bytes, dates) are the guest's own.
+pub fn host_casts(from: &SchemaInfo, to: connect::SchemaType) -> bool {
+    use connect::SchemaType as T;
+    const LOGICAL: [&str; 4] = [
+        "org.apache.kafka.connect.data.Decimal",
+        "org.apache.kafka.connect.data.Date",
+        "org.apache.kafka.connect.data.Time",
+        "org.apache.kafka.connect.data.Timestamp",
+    ];
+    if from.name.as_deref().is_some_and(|n| LOGICAL.contains(&n))
+        || matches!(to, T::Bytes | T::Array | T::Map | T::Struct)
+    {
+        return false;
+    }
+    match from.type_ {
+        T::Int8 | T::Int16 | T::Int32 | T::Int64 | T::Boolean => true,
+        T::Float32 | T::Float64 => to != T::String,
+        T::String => to == T::String,
+        T::Bytes | T::Array | T::Map | T::Struct => false,
     }
 }
 

@@ -75,7 +75,7 @@ impl Writer<'_> {
         self.u32(path);
     }
 
-    fn schema_type(&mut self, kind: SchemaType) {
+    pub(crate) fn schema_type(&mut self, kind: SchemaType) {
         self.u8(match kind {
             SchemaType::Int8 => 0,
             SchemaType::Int16 => 1,

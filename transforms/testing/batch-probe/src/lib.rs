@@ -9,7 +9,8 @@
 //! `set` (argument: a string value), `put` (argument: a string value, put with an optional
 //! string schema when the part has one, per the `schema` key), `extract`, `rebuild`, `flatten`
 //! (the delimiter in place of the path), `copy` (argument: the target path),
-//! `fill-defaults`. With `typed` true the operations go through the typed `batch` instead of the
+//! `fill-defaults`, `cast` (argument: the target type, e.g. `string`; packed only, with
+//! `apply-defaults`). With `typed` true the operations go through the typed `batch` instead of the
 //! SDK's `batch-packed`, so the two can be compared.
 
 use switchyard_sdk::__bindings::connect;
@@ -30,6 +31,22 @@ fn names(path: &str) -> Vec<&str> {
     } else {
         path.split('.').collect()
     }
+}
+
+/// A schema type by its lower-case WIT name.
+fn schema_type(name: &str) -> Result<SchemaType, Error> {
+    Ok(match name {
+        "int8" => SchemaType::Int8,
+        "int16" => SchemaType::Int16,
+        "int32" => SchemaType::Int32,
+        "int64" => SchemaType::Int64,
+        "float32" => SchemaType::Float32,
+        "float64" => SchemaType::Float64,
+        "boolean" => SchemaType::Boolean,
+        "string" => SchemaType::String,
+        "bytes" => SchemaType::Bytes,
+        other => return Err(Error::broken(format!("unknown type `{other}`"))),
+    })
 }
 
 /// One operation of the `ops` configuration: kind, part, path, argument.
@@ -84,6 +101,7 @@ impl BatchProbe {
                 "flatten" => batch.flatten(part, word),
                 "copy" => batch.copy(part, path, &names(arg), true),
                 "fill-defaults" => batch.fill_defaults(part, path, &[]),
+                "cast" => batch.cast(part, path, schema_type(arg)?, true),
                 other => return Err(Error::broken(format!("unknown op `{other}`"))),
             };
         }
