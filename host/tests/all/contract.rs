@@ -280,3 +280,129 @@ fn packed_and_typed_batches_carry_schemas_names_and_every_scalar_alike() {
     assert_eq!(value["payload"]["op"], json(r#""u""#));
     assert_eq!(value["payload"]["after"]["note"], json(r#""hi""#));
 }
+
+/// Runs `ops` through the batch probe's packed batch only (for `packed-op`s, which the typed
+/// `batch` cannot carry).
+fn probe_packed(
+    schemas: bool,
+    ops: &str,
+    value: Option<&str>,
+) -> (Vec<String>, Option<String>, Option<String>) {
+    probe_as(false, schemas, ops, None, value)
+}
+
+const CASTS: &str = r#"{"schema":{"type":"struct","name":"x.Row","fields":[{"field":"id","type":"int64"},{"field":"n","type":"int32","optional":true,"default":7},{"field":"f","type":"double"},{"field":"flag","type":"boolean"},{"field":"s","type":"string","optional":true},{"field":"d","type":"int32","name":"org.apache.kafka.connect.data.Date","version":1}]},"payload":{"id":300,"n":null,"f":-1.0E20,"flag":true,"s":"x","d":1}}"#;
+
+/// `cast` (0.1.3) casts in the host as Kafka's `Cast` does: integers wrap, floats saturate,
+/// a null takes its default, which is cast too, and the schemas become plain types keeping
+/// their optionality.
+#[test]
+fn cast_changes_value_and_schema_as_kafka_cast_does() {
+    let (answers, _, value) = probe_packed(
+        true,
+        "cast value id int8;cast value n string;cast value f int32;cast value flag string;cast value s string;get-typed value n",
+        Some(CASTS),
+    );
+    assert_eq!(answers.len(), 6, "{answers:?}");
+    assert!(
+        answers[..5].iter().all(|a| a.contains("Done")),
+        "{answers:?}"
+    );
+    assert!(answers[5].contains(r#"String("7")"#), "{}", answers[5]);
+    let value = json(&value.expect("a value"));
+    assert_eq!(
+        value["payload"],
+        json(r#"{"id":44,"n":"7","f":-2147483648,"flag":"true","s":"x","d":1}"#)
+    );
+    let fields = &value["schema"]["fields"];
+    assert_eq!(
+        fields[0],
+        json(r#"{"field":"id","type":"int8","optional":false}"#)
+    );
+    assert_eq!(
+        fields[1],
+        json(r#"{"field":"n","type":"string","optional":true,"default":"7"}"#)
+    );
+    assert_eq!(value["schema"]["name"], json(r#""x.Row""#));
+}
+
+/// What the host does not cast (a float to a string, a logical type, a missing field, a
+/// target that is not primitive) answers an error and ends the batch: nothing after it runs.
+#[test]
+fn cast_refuses_what_the_guest_must_cast_itself_and_ends_the_batch() {
+    for (op, error) in [
+        ("cast value f string", "WrongType"),
+        ("cast value d int64", "WrongType"),
+        ("cast value s int32", "WrongType"),
+        ("cast value nope string", "NoSuchField"),
+        ("cast value id bytes", "Invalid"),
+    ] {
+        let (answers, _, _) = probe_packed(true, &format!("{op};get value id"), Some(CASTS));
+        assert_eq!(answers.len(), 1, "{op}: {answers:?}");
+        assert!(
+            answers[0].starts_with("Err(") && answers[0].contains(error),
+            "{op}: {}",
+            answers[0]
+        );
+    }
+}
+
+/// Without a schema the value's own type decides; a tombstone stays a tombstone.
+#[test]
+fn cast_on_schemaless_data_and_tombstones() {
+    let (answers, _, value) = probe_packed(
+        false,
+        "cast value a string;cast value b float64;cast value c string",
+        Some(r#"{"a":12,"b":3,"c":null}"#),
+    );
+    assert!(answers.iter().all(|a| a.contains("Done")), "{answers:?}");
+    assert_eq!(
+        json(&value.expect("a value")),
+        json(r#"{"a":"12","b":3.0,"c":null}"#)
+    );
+    let (answers, _, value) = probe_packed(false, "cast value a string", None);
+    assert_eq!(answers.len(), 1);
+    assert!(answers[0].contains("Done"), "{answers:?}");
+    assert_eq!(value, None);
+}
+
+/// `Cast$Value` casts by schema in the host and promises `depends-only-on-answers`, so the
+/// host replays its first call on the records after it: each replayed record still gets its
+/// own value cast, a null its default, and a record of another schema its own call.
+#[test]
+fn replayed_casts_cast_each_records_own_value() {
+    let mut c = chain(
+        r#"
+        [converters.value]
+        class = "org.apache.kafka.connect.json.JsonConverter"
+        [[transforms]]
+        alias = "cast"
+        class = "org.apache.kafka.connect.transforms.Cast$Value"
+        config = { spec = "id:string,n:int64,f:int8" }
+        "#,
+    )
+    .expect("chain");
+    let row = |id: &str, n: &str, f: &str| {
+        format!(
+            r#"{{"schema":{{"type":"struct","fields":[{{"field":"id","type":"int64"}},{{"field":"n","type":"int32","optional":true,"default":5}},{{"field":"f","type":"float","optional":true}}]}},"payload":{{"id":{id},"n":{n},"f":{f}}}}}"#
+        )
+    };
+    let cases = [
+        (row("1", "2", "1.5"), r#"{"id":"1","n":2,"f":1}"#),
+        (row("2", "3", "300.0"), r#"{"id":"2","n":3,"f":44}"#),
+        (row("-7", "null", "null"), r#"{"id":"-7","n":5,"f":null}"#),
+        (
+            row("9007199254740993", "0", "-1e30"),
+            r#"{"id":"9007199254740993","n":0,"f":0}"#,
+        ),
+    ];
+    for (input, payload) in cases {
+        let out = c.apply(record("t", None, Some(&input))).expect("chain");
+        let (_, value) = encoded(&c, &out[0]);
+        assert_eq!(
+            json(&value.expect("a value"))["payload"],
+            json(payload),
+            "{input}"
+        );
+    }
+}

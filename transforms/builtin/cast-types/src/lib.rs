@@ -29,6 +29,7 @@ use connect_util::decimal::BigDecimal;
 use connect_util::fields::{self, DATE, DECIMAL, TIME, TIMESTAMP, apply_defaults};
 use connect_util::shape::{Kind, Top, class_part};
 use connect_util::{base64, date, java, json};
+use switchyard_sdk::batch::host_casts;
 use switchyard_sdk::prelude::*;
 
 const PURPOSE: &str = "cast types";
@@ -393,26 +394,33 @@ pub struct Cast {
 }
 
 /// The reads that settle a field cast in the common case (a struct with a schema) in one host
-/// call: the part's schema, whether it is null, and each cast field's schema and value.
+/// call: the part's schema, whether it is null, and each cast field's schema. A field the host
+/// casts (`host_casts`) is cast by the host's `cast`, so only schemas are read and the call is
+/// replayed for records that differ in the values cast; the values of the others are read in
+/// a second batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct FieldPlan {
     reads: Batch,
     schema: usize,
     null: usize,
-    /// Per cast field, in the spec's order: its path and its `get-typed`.
+    /// Per cast field, in the spec's order: its path and its `schema`.
     fields: Vec<(Path, usize)>,
+    /// Each cast field's `get-typed`, in the spec's order.
+    values: Batch,
 }
 
 impl FieldPlan {
     fn new(part: Part, casts: &BTreeMap<String, Target>) -> Self {
         let mut reads = Batch::new();
+        let mut values = Batch::new();
         let schema = reads.schema(part, &[]);
         let null = reads.is_null(part);
         let fields = casts
             .keys()
             .map(|name| {
                 let path = Path::new(&[name.as_str()]);
-                (path, reads.get_typed(part, &path))
+                values.get_typed(part, &path);
+                (path, reads.schema(part, &path))
             })
             .collect();
         FieldPlan {
@@ -420,6 +428,7 @@ impl FieldPlan {
             schema,
             null,
             fields,
+            values,
         }
     }
 }
@@ -495,19 +504,31 @@ impl Cast {
         }
         let mut changes = Batch::new();
         let mut cast_fields = Vec::new();
-        for ((name, &target), &(path, index)) in casts.iter().zip(&plan.fields) {
-            let typed = match answers.typed(index) {
-                Ok(typed) => typed,
+        // The values of the fields the host does not cast, read once any needs them.
+        let mut values = None;
+        for (i, ((name, &target), &(path, index))) in casts.iter().zip(&plan.fields).enumerate() {
+            let info = match answers.schema(index) {
+                Ok(Some(info)) => info,
                 Err(DataError::NoSuchField(_)) => continue,
-                Err(_) => return Ok(false),
+                Ok(None) | Err(_) => return Ok(false),
             };
-            let Some(info) = &typed.schema else {
-                return Ok(false);
-            };
-            let Ok((schema, cast)) = self.cast_field(info, &typed.value, target) else {
-                return Ok(false);
-            };
-            changes.put(self.part, &path, Some(&schema), cast);
+            if host_casts(info, target.schema_type()) {
+                changes.cast(
+                    self.part,
+                    &path,
+                    target.schema_type(),
+                    self.replace_null_with_default,
+                );
+            } else {
+                let values = values.get_or_insert_with(|| record.run(&plan.values));
+                let Ok(typed) = values.typed(i) else {
+                    return Ok(false);
+                };
+                let Ok((schema, cast)) = self.cast_field(info, &typed.value, target) else {
+                    return Ok(false);
+                };
+                changes.put(self.part, &path, Some(&schema), cast);
+            }
             cast_fields.push(name.as_str());
         }
         let filled = self
@@ -610,7 +631,11 @@ impl Cast {
 
 impl Transform for Cast {
     fn configure(ctx: &Context) -> Result<Self, ConfigError> {
-        Cast::from_config(class_part(ctx, "Cast")?, ctx.config())
+        let cast = Cast::from_config(class_part(ctx, "Cast")?, ctx.config())?;
+        // `apply` is a function of what the record answers; with the host casting by schema,
+        // records that differ only in the values cast answer alike and are replayed.
+        switchyard_sdk::declare::depends_only_on_answers();
+        Ok(cast)
     }
 
     fn apply(&self, mut record: Record) -> Result<Output, Error> {
