@@ -1,4 +1,4 @@
-//! The `switchyard` command line: `apply`, `run` and `validate`.
+//! The `switchyard` command line: `apply`, `replay`, `run`, `validate`, `new` and `schema`.
 //!
 //! Exit codes: 0 success; 1 a record failed with `errors.tolerance=none`; 2 a usage or
 //! configuration error (the message names the file, the key and what was expected).
@@ -18,7 +18,9 @@ use switchyard_pipeline::config::{self, ConfigError, Pipeline};
 use switchyard_pipeline::errors::{Failure, Stage};
 use switchyard_pipeline::task::{FailedRecord, InputKinds, Processed, Task};
 
+mod replay;
 mod schema;
+pub use replay::{ReplayArgs, ReplaySummary, replay};
 pub use schema::{
     CheckArgs, Earlier, RegistryArgs, RegistryVersion, ReportFormat, SchemaCheckError,
     SchemaCommand,
@@ -59,6 +61,8 @@ pub enum Command {
     /// Avro schema compatibility for CI (`schema check`).
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Run dead letters (`apply --dlq` output) through the current chain, in key order.
+    Replay(ReplayArgs),
 }
 
 /// Arguments of `run`.

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
     }
     let result = match &cli.command {
         Command::Apply(args) => cli::apply(args).map(|_| ()),
+        Command::Replay(args) => cli::replay(args).map(|_| ()),
         Command::Validate(args) => cli::validate(args).map(|message| println!("{message}")),
         Command::New(args) => cli::new_project(args).map(|message| println!("{message}")),
         Command::Schema(command) => cli::schema(command),

@@ -15,6 +15,7 @@ mod languages;
 mod lookup;
 mod registry;
 mod registry_fake;
+mod replay;
 mod run;
 mod scaffold;
 mod schema_check;

@@ -1,0 +1,344 @@
+//! `switchyard replay`: dead letters from `apply --dlq` run through a fixed chain, in key order,
+//! with nothing lost.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::{fixtures, switchyard};
+
+/// A connector whose chain fails on every `product_tags` change event (its `tag` is text,
+/// cast to `int32`) and dead-letters them with their context headers; `fixed` leaves the cast
+/// out.
+fn connector(fixed: bool) -> String {
+    let cast = if fixed {
+        r#""transforms": "unwrap""#
+    } else {
+        r#""transforms": "unwrap,tagid",
+        "transforms.tagid.type": "org.apache.kafka.connect.transforms.Cast$Value",
+        "transforms.tagid.spec": "tag:int32",
+        "transforms.tagid.predicate": "tags",
+        "predicates": "tags",
+        "predicates.tags.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+        "predicates.tags.pattern": ".*product_tags""#
+    };
+    format!(
+        r#"{{"name": "tags", "config": {{
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": "dlq-tags",
+        "errors.deadletterqueue.context.headers.enable": "true",
+        "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+        {cast}
+        }}}}"#
+    )
+}
+
+/// The files of one scenario, in a temporary folder.
+struct Scenario {
+    dir: tempfile::TempDir,
+}
+
+impl Scenario {
+    /// Runs the broken connector over the fixtures: its dead letters are in `dlq.jsonl`.
+    fn new() -> Scenario {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for fixed in [false, true] {
+            std::fs::write(dir.path().join(name(fixed)), connector(fixed)).expect("write");
+        }
+        let scenario = Scenario { dir };
+        let input = fixtures().join("with-schema.jsonl");
+        let out = switchyard(&[
+            "apply",
+            "--config",
+            &scenario.path(name(false)),
+            "--input",
+            input.to_str().expect("utf-8"),
+            "--output",
+            &scenario.path("broken-out.jsonl"),
+            "--dlq",
+            &scenario.path("dlq.jsonl"),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        scenario
+    }
+
+    fn path(&self, file: &str) -> String {
+        self.dir.path().join(file).to_string_lossy().into_owned()
+    }
+
+    fn lines(&self, file: &str) -> Vec<Value> {
+        read_lines(&self.dir.path().join(file))
+    }
+
+    /// `replay --config <connector> --dlq <dlq> --output out --remaining rem` plus `extra`.
+    fn replay(&self, fixed: bool, dlq: &str, extra: &[&str]) -> std::process::Output {
+        let (config, dlq) = (self.path(name(fixed)), self.path(dlq));
+        let (output, remaining) = (self.path("out.jsonl"), self.path("rem.jsonl"));
+        let mut args = vec![
+            "replay",
+            "--config",
+            &config,
+            "--dlq",
+            &dlq,
+            "--output",
+            &output,
+            "--remaining",
+            &remaining,
+        ];
+        args.extend_from_slice(extra);
+        switchyard(&args)
+    }
+}
+
+fn name(fixed: bool) -> &'static str {
+    if fixed { "fixed.json" } else { "broken.json" }
+}
+
+fn read_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("read")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// The values of every header `key` of a record line, in order.
+fn headers(record: &Value, key: &str) -> Vec<String> {
+    record["headers"]
+        .as_array()
+        .expect("headers")
+        .iter()
+        .filter(|h| h["key"] == key)
+        .map(|h| h["value"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// After the fix, every dead letter reaches the output once, in its original order, as the
+/// fixed connector writes it from the original input (offset, partition, headers and all),
+/// and nothing stays dead.
+#[test]
+fn replay_after_a_fix_writes_every_dead_letter_once_as_the_fixed_chain_would() {
+    let s = Scenario::new();
+    let dlq = s.lines("dlq.jsonl");
+    assert!(
+        dlq.len() >= 5,
+        "the broken chain dead-letters product_tags: {dlq:?}"
+    );
+    let out = s.replay(true, "dlq.jsonl", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "dead letters: {}, replayed: {}",
+            dlq.len(),
+            dlq.len()
+        )),
+        "{stderr}"
+    );
+    let replayed = s.lines("out.jsonl");
+    assert!(s.lines("rem.jsonl").is_empty());
+
+    // What the fixed connector writes for those same input lines, in input order.
+    let fixed = fixtures().join("with-schema.jsonl");
+    let direct = crate::common::switchyard(&[
+        "apply",
+        "--config",
+        &s.path(name(true)),
+        "--input",
+        fixed.to_str().expect("utf-8"),
+        "--output",
+        &s.path("direct.jsonl"),
+    ]);
+    assert!(direct.status.success());
+    let offsets: Vec<&Value> = dlq.iter().map(|d| &d["offset"]).collect();
+    let expected: Vec<Value> = s
+        .lines("direct.jsonl")
+        .into_iter()
+        .filter(|r| r["topic"] == "product.public.product_tags" && offsets.contains(&&r["offset"]))
+        .collect();
+    assert_eq!(replayed, expected);
+}
+
+/// A dead letter that fails again stays dead with its history (the earlier failure's
+/// `__connect.errors.*` headers, then this one's), and the later dead letters of its key are
+/// held behind it without being run: nothing reaches the output, nothing is lost.
+#[test]
+fn a_dead_letter_that_fails_again_keeps_its_history_and_holds_its_key() {
+    let s = Scenario::new();
+    let dlq = s.lines("dlq.jsonl");
+    let out = s.replay(false, "dlq.jsonl", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(s.lines("out.jsonl").is_empty());
+    let remaining = s.lines("rem.jsonl");
+    assert_eq!(remaining.len(), dlq.len());
+    let mut keys_seen = Vec::new();
+    let (mut failed, mut held) = (0, 0);
+    for (before, after) in dlq.iter().zip(&remaining) {
+        assert_eq!(
+            (&before["key"], &before["value"], &before["topic"]),
+            (&after["key"], &after["value"], &after["topic"])
+        );
+        let classes = headers(after, "__connect.errors.exception.class.name");
+        if keys_seen.contains(&before["key"]) {
+            // Held: kept exactly as it was.
+            assert_eq!(after, before);
+            held += 1;
+        } else {
+            assert_eq!(classes.len(), 2, "{after}");
+            assert_eq!(
+                headers(after, "__connect.errors.topic"),
+                ["product.public.product_tags"; 2]
+            );
+            failed += 1;
+        }
+        keys_seen.push(before["key"].clone());
+    }
+    assert!(held > 0 && failed > 0, "held {held}, failed {failed}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "failed again: {failed}, held behind their key: {held}"
+        )),
+        "{stderr}"
+    );
+}
+
+/// Filters leave dead letters out; a left-out dead letter holds the later ones of its key, so
+/// no key's records reach the output out of order; output and remaining together hold every
+/// dead letter once. A second replay of the remaining ones, unfiltered, writes the rest.
+#[test]
+fn filters_hold_later_records_of_a_left_out_key_and_a_second_replay_finishes() {
+    let s = Scenario::new();
+    let dlq = s.lines("dlq.jsonl");
+    // Leave out the earliest dead letters of the keys that have more than one.
+    let key_count = |k: &Value| dlq.iter().filter(|d| &d["key"] == k).count();
+    let first_repeated = dlq
+        .iter()
+        .find(|d| key_count(&d["key"]) > 1)
+        .expect("a key with two dead letters");
+    let since = first_repeated["timestamp"].as_i64().expect("a timestamp") + 1;
+    let since = since.to_string();
+    let out = s.replay(true, "dlq.jsonl", &["--since", &since]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (replayed, remaining) = (s.lines("out.jsonl"), s.lines("rem.jsonl"));
+    assert_eq!(replayed.len() + remaining.len(), dlq.len());
+    assert!(
+        remaining
+            .iter()
+            .any(|r| r["key"] == first_repeated["key"] && r["offset"] != first_repeated["offset"]),
+        "the later dead letter of the left-out key is held: {remaining:?}"
+    );
+    for r in &replayed {
+        assert!(
+            !remaining
+                .iter()
+                .any(|d| d["key"] == r["key"] && d["offset"].as_i64() < r["offset"].as_i64()),
+            "{r} was written while an earlier record of its key stays dead"
+        );
+    }
+    std::fs::rename(s.path("rem.jsonl"), s.path("rem-1.jsonl")).expect("rename");
+    let again = s.replay(true, "rem-1.jsonl", &[]);
+    assert!(again.status.success());
+    assert_eq!(s.lines("out.jsonl").len(), remaining.len());
+    assert!(s.lines("rem.jsonl").is_empty());
+}
+
+/// `--dry-run` says what would happen to each dead letter and writes no file.
+#[test]
+fn a_dry_run_tells_each_fate_and_writes_nothing() {
+    let s = Scenario::new();
+    let dlq = s.lines("dlq.jsonl");
+    let config = s.path(name(true));
+    let dlq_path = s.path("dlq.jsonl");
+    let out = switchyard(&[
+        "replay",
+        "--config",
+        &config,
+        "--dlq",
+        &dlq_path,
+        "--dry-run",
+        "--error-class",
+        "DataException",
+        "--topic",
+        "product.public.product_tags",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), dlq.len(), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.contains("product.public.product_tags")
+                && l.ends_with("would write to product.public.product_tags")),
+        "{stdout}"
+    );
+    assert!(!PathBuf::from(s.path("out.jsonl")).exists());
+    let none = switchyard(&[
+        "replay",
+        "--config",
+        &config,
+        "--dlq",
+        &dlq_path,
+        "--dry-run",
+        "--error-class",
+        "ConnectException",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&none.stdout)
+            .lines()
+            .all(|l| l.ends_with("not selected")
+                || l.ends_with("held behind an earlier dead letter of its key")),
+    );
+}
+
+/// Without `--remaining` (and not a dry run) the command refuses to start: dead letters that
+/// stay dead would have nowhere to go. A line that is not a record is kept as it was.
+#[test]
+fn what_stays_dead_always_has_somewhere_to_go() {
+    let s = Scenario::new();
+    let refused = switchyard(&[
+        "replay",
+        "--config",
+        &s.path(name(true)),
+        "--dlq",
+        &s.path("dlq.jsonl"),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--remaining"));
+
+    let mut text = std::fs::read_to_string(s.path("dlq.jsonl")).expect("read");
+    text.push_str("not a record\n");
+    std::fs::write(s.path("dlq-garbled.jsonl"), &text).expect("write");
+    let out = s.replay(true, "dlq-garbled.jsonl", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.path("rem.jsonl")).expect("read"),
+        "not a record\n"
+    );
+}
