@@ -20,11 +20,12 @@ use switchyard_pipeline::task::{FailedRecord, InputKinds, Processed, Task};
 
 mod replay;
 mod schema;
-pub use replay::{ReplayArgs, ReplaySummary, replay};
+pub use replay::{ReplayArgs, replay};
 pub use schema::{
     CheckArgs, Earlier, RegistryArgs, RegistryVersion, ReportFormat, SchemaCheckError,
     SchemaCommand,
 };
+pub use switchyard_pipeline::replay::ReplaySummary;
 
 /// WebAssembly single message transforms for Kafka.
 #[derive(Debug, Parser)]

@@ -4,7 +4,8 @@
 //! through [`connect`]); [`chain`] instantiates its transforms and predicates — user components
 //! or the [`builtin`] catalogue — on the engine; [`task`] is the Kafka Connect task that runs one
 //! record through converters and chain and handles its failure as `errors.*` say, reporting it
-//! as Connect does ([`errors`]). `switchyard apply` and `switchyard run` drive the same task.
+//! as Connect does ([`errors`]). `switchyard apply` and `switchyard run` drive the same task;
+//! [`replay`] runs dead letters through it again.
 #![deny(missing_docs)]
 
 pub mod builtin;
@@ -12,5 +13,6 @@ pub mod chain;
 pub mod config;
 pub mod connect;
 pub mod errors;
+pub mod replay;
 pub mod stats;
 pub mod task;
