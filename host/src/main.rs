@@ -29,19 +29,19 @@ fn main() -> ExitCode {
     }
     let result = match &cli.command {
         Command::Apply(args) => cli::apply(args).map(|_| ()),
-        Command::Replay(args) => cli::replay(args).map(|_| ()),
+        Command::Replay(args) => match stop_on_signals() {
+            Ok(shutdown) => cli::replay(args, shutdown).map(|_| ()),
+            Err(code) => return code,
+        },
         Command::Validate(args) => cli::validate(args).map(|message| println!("{message}")),
         Command::New(args) => cli::new_project(args).map(|message| println!("{message}")),
         Command::Schema(command) => cli::schema(command),
         Command::Run(args) => {
             // SIGTERM / SIGINT set the flag; the runner drains, commits and returns.
-            let shutdown = Arc::new(AtomicBool::new(false));
-            for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-                if let Err(e) = signal_hook::flag::register(signal, Arc::clone(&shutdown)) {
-                    eprintln!("error: cannot handle signal {signal}: {e}");
-                    return ExitCode::from(2);
-                }
-            }
+            let shutdown = match stop_on_signals() {
+                Ok(shutdown) => shutdown,
+                Err(code) => return code,
+            };
             // SIGHUP rebuilds the chain from its component files.
             let reload = Arc::new(AtomicBool::new(false));
             if let Err(e) =
@@ -60,4 +60,16 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// A flag SIGTERM and SIGINT set: the command finishes what it wrote, commits and returns.
+fn stop_on_signals() -> Result<Arc<AtomicBool>, ExitCode> {
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        if let Err(e) = signal_hook::flag::register(signal, Arc::clone(&shutdown)) {
+            eprintln!("error: cannot handle signal {signal}: {e}");
+            return Err(ExitCode::from(2));
+        }
+    }
+    Ok(shutdown)
 }

@@ -20,6 +20,7 @@ pub mod metrics;
 mod offsets;
 mod properties;
 mod reload;
+pub mod replay;
 mod sink;
 mod source;
 mod tables;
@@ -122,6 +123,11 @@ pub enum RunError {
         "{0}: no topics to consume: pass --topics or --topics-regex, set `topics` / `topics_regex` in the pipeline's [source], or use a connector JSON with `topics`, `topics.regex` or Debezium's `topic.prefix`"
     )]
     NoTopics(PathBuf),
+    /// `replay` was given no dead-letter topic.
+    #[error(
+        "{0}: no dead-letter topic to replay: pass --dlq-topic, or set errors.deadletterqueue.topic.name"
+    )]
+    NoDeadLetterTopic(PathBuf),
     /// No bootstrap servers were given.
     #[error(
         "no bootstrap servers: pass --bootstrap-servers or a --worker file with bootstrap.servers"
@@ -181,6 +187,7 @@ impl RunError {
             RunError::Config(_)
                 | RunError::Properties(_)
                 | RunError::NoTopics(_)
+                | RunError::NoDeadLetterTopic(_)
                 | RunError::NoBootstrapServers
         )
     }
@@ -309,13 +316,8 @@ impl Shared {
     }
 }
 
-/// Loads the pipeline for `run`: the connector's or worker's converters, and the subscription.
-fn load(
-    options: &RunOptions,
-    settings: &ClientSettings,
-) -> Result<(Pipeline, Subscription, DeliveryGuarantee), RunError> {
-    let mut pipeline = config::load(&options.config)?;
-    // A Connect worker's converters apply to connectors that name none.
+/// A Connect worker's converters apply to connectors that name none.
+fn with_worker_converters(pipeline: &mut Pipeline, settings: &ClientSettings) {
     if !pipeline.key_converter.explicit
         && let Some(spec) = &settings.key_converter
     {
@@ -326,6 +328,15 @@ fn load(
     {
         pipeline.value_converter = spec.clone();
     }
+}
+
+/// Loads the pipeline for `run`: the connector's or worker's converters, and the subscription.
+fn load(
+    options: &RunOptions,
+    settings: &ClientSettings,
+) -> Result<(Pipeline, Subscription, DeliveryGuarantee), RunError> {
+    let mut pipeline = config::load(&options.config)?;
+    with_worker_converters(&mut pipeline, settings);
     let subscription = if !options.topics.is_empty() {
         Subscription::Topics(
             options
@@ -423,14 +434,27 @@ pub fn run(options: &RunOptions, shutdown: Arc<AtomicBool>) -> Result<RunSummary
 
 /// The clients' settings: the worker file, then `--bootstrap-servers`, then `--property`.
 fn client_settings(options: &RunOptions) -> Result<ClientSettings, RunError> {
-    let mut settings = match &options.worker {
+    client_settings_from(
+        options.worker.as_deref(),
+        options.bootstrap_servers.as_deref(),
+        &options.properties,
+    )
+}
+
+/// [`client_settings`] from the worker file, the bootstrap servers and the properties.
+fn client_settings_from(
+    worker: Option<&std::path::Path>,
+    bootstrap_servers: Option<&str>,
+    properties: &[String],
+) -> Result<ClientSettings, RunError> {
+    let mut settings = match worker {
         Some(path) => ClientSettings::from_worker_file(path)?,
         None => ClientSettings::default(),
     };
-    if let Some(servers) = &options.bootstrap_servers {
+    if let Some(servers) = bootstrap_servers {
         settings.add("bootstrap.servers", servers)?;
     }
-    settings.add_cli_properties(&options.properties)?;
+    settings.add_cli_properties(properties)?;
     if !settings
         .common
         .iter()

@@ -20,15 +20,34 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub config: PathBuf,
     /// The dead letters: record JSONL as `apply --dlq` writes it (`-` is standard input).
+    /// Without it, the dead-letter topic is read (`--dlq-topic`).
+    #[arg(long, conflicts_with_all = ["dlq_topic", "bootstrap_servers", "worker", "group_id"])]
+    pub dlq: Option<PathBuf>,
+    /// The dead-letter topic to read (default: the configuration's
+    /// `errors.deadletterqueue.topic.name`). Dead letters that stay dead are written back to
+    /// its end; progress is committed in the consumer group `--group-id`.
     #[arg(long)]
-    pub dlq: PathBuf,
-    /// Where the chain's output records go (`-` is standard output).
+    pub dlq_topic: Option<String>,
+    /// The brokers (`bootstrap.servers`); overrides the worker file's.
+    #[arg(long)]
+    pub bootstrap_servers: Option<String>,
+    /// A Kafka Connect worker properties file, as `run` takes it.
+    #[arg(long)]
+    pub worker: Option<PathBuf>,
+    /// The consumer group that records the replay's progress (default
+    /// `switchyard-replay-<connector name>`).
+    #[arg(long)]
+    pub group_id: Option<String>,
+    /// A librdkafka property `key=value`, as `run` takes it; repeatable.
+    #[arg(long = "property", value_name = "KEY=VALUE")]
+    pub properties: Vec<String>,
+    /// Where the chain's output records go, with `--dlq` (`-` is standard output).
     #[arg(long, default_value = "-")]
     pub output: PathBuf,
     /// Where the dead letters that stay dead go — failed again (with their history), held
     /// behind an earlier one of their key, or left out by a filter — so that nothing is lost.
-    /// Required unless `--dry-run`.
-    #[arg(long, required_unless_present = "dry_run")]
+    /// Required with `--dlq` unless `--dry-run`.
+    #[arg(long, conflicts_with = "dlq_topic")]
     pub remaining: Option<PathBuf>,
     /// Print what would happen to each dead letter on standard output; write nothing.
     #[arg(long)]
@@ -84,16 +103,28 @@ fn parse_time(text: &str) -> Result<i64, String> {
 /// `switchyard replay`: reads dead letters from `--dlq`, writes the chain's outputs to
 /// `--output` and what stays dead to `--remaining` (or, with `--dry-run`, says what would
 /// happen to each).
-pub fn replay(args: &ReplayArgs) -> Result<ReplaySummary, CliError> {
+pub fn replay(
+    args: &ReplayArgs,
+    shutdown: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Result<ReplaySummary, CliError> {
+    let Some(dlq) = &args.dlq else {
+        return replay_topic(args, shutdown);
+    };
+    if args.remaining.is_none() && !args.dry_run {
+        return Err(CliError::Usage(
+            "replay --dlq needs --remaining FILE for the dead letters that stay dead (or --dry-run)"
+                .into(),
+        ));
+    }
     let (pipeline, chain) = load_chain(&args.config)?;
     let io_err = |path: &Path, e: std::io::Error| CliError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let input: Box<dyn std::io::Read> = if args.dlq.as_os_str() == "-" {
+    let input: Box<dyn std::io::Read> = if dlq.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(&args.dlq).map_err(|e| io_err(&args.dlq, e))?)
+        Box::new(std::fs::File::open(dlq).map_err(|e| io_err(dlq, e))?)
     };
     let create = |path: &Path| -> Result<Box<dyn Write>, CliError> {
         if path.as_os_str() == "-" {
@@ -132,7 +163,7 @@ pub fn replay(args: &ReplayArgs) -> Result<ReplaySummary, CliError> {
             &mut bytes,
             switchyard_data::files::LINE_LIMIT,
         )
-        .map_err(|e| io_err(&args.dlq, e))?;
+        .map_err(|e| io_err(dlq, e))?;
         if matches!(read, switchyard_data::files::Line::End) {
             break;
         }
@@ -225,6 +256,43 @@ pub fn replay(args: &ReplayArgs) -> Result<ReplaySummary, CliError> {
     if let Some((remaining, path)) = remaining.as_mut() {
         remaining.flush().map_err(|e| io_err(path, e))?;
     }
+    if !args.quiet {
+        eprintln!("{summary}");
+    }
+    Ok(summary)
+}
+
+/// `replay` over a dead-letter topic (`switchyard_kafka::replay`).
+fn replay_topic(
+    args: &ReplayArgs,
+    shutdown: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Result<ReplaySummary, CliError> {
+    let options = switchyard_kafka::replay::ReplayOptions {
+        config: args.config.clone(),
+        bootstrap_servers: args.bootstrap_servers.clone(),
+        worker: args.worker.clone(),
+        properties: args.properties.clone(),
+        topic: args.dlq_topic.clone(),
+        group_id: args.group_id.clone(),
+        filters: args.filters(),
+        dry_run: args.dry_run,
+    };
+    let summary = switchyard_kafka::replay::replay(&options, shutdown, |letter, fate| {
+        let at = letter.read_from.offset.map_or_else(
+            || letter.describe(),
+            |o| format!("{}@{o} ({})", letter.read_from.topic, letter.describe()),
+        );
+        if args.dry_run {
+            println!("{at}: {}", describe_fate(fate));
+        } else if let Fate::FailedAgain(_, why) = fate {
+            tracing::warn!("{at} failed again: {why}");
+        }
+    })
+    .map_err(|e| match e {
+        switchyard_kafka::RunError::Config(e) => CliError::Config(e),
+        switchyard_kafka::RunError::RecordFailed(m) => CliError::RecordFailed(m),
+        e => CliError::Run(e),
+    })?;
     if !args.quiet {
         eprintln!("{summary}");
     }

@@ -342,3 +342,84 @@ fn what_stays_dead_always_has_somewhere_to_go() {
         "not a record\n"
     );
 }
+
+/// Over a dead-letter topic: a replay with the broken chain writes every dead letter back to
+/// the end of the topic (with its history, or held behind its key) and commits past what it
+/// read; a replay with the fixed chain then writes each of those to its output topic once, as
+/// the file replay does, in key order; a third replay finds nothing left to do.
+#[test]
+fn replay_over_a_dead_letter_topic_resumes_where_it_committed() {
+    use crate::brokers::{Reader, create_topics, produce, tansu_or_skip};
+    use std::time::Duration;
+    let Some(broker) = tansu_or_skip("replay_over_a_dead_letter_topic_resumes_where_it_committed")
+    else {
+        return;
+    };
+    let s = Scenario::new();
+    let dlq_text = std::fs::read_to_string(s.path("dlq.jsonl")).expect("read");
+    let dead = crate::run::jsonl_records(&dlq_text);
+    let n = dead.len();
+    assert!(n >= 5);
+    create_topics(
+        &broker.bootstrap,
+        &[("dlq-tags", 1), ("product.public.product_tags", 1)],
+    );
+    produce(&broker.bootstrap, &dead);
+
+    let replay = |fixed: bool| {
+        let config = s.path(name(fixed));
+        let out = switchyard(&[
+            "replay",
+            "--config",
+            &config,
+            "--bootstrap-servers",
+            &broker.bootstrap,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+
+    let first = replay(false);
+    assert!(
+        first.contains(&format!("dead letters: {n}, replayed: 0")),
+        "{first}"
+    );
+    let mut dlq = Reader::new(&broker.bootstrap, &[("dlq-tags", 1)]);
+    dlq.read_at_least(2 * n, Duration::from_secs(60));
+    assert_eq!(dlq.records.len(), 2 * n);
+    for (before, after) in dead.iter().zip(&dlq.records[n..]) {
+        assert_eq!((&before.key, &before.value), (&after.key, &after.value));
+        let failures = after
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "__connect.errors.exception.class.name")
+            .count();
+        assert!(failures == 1 || failures == 2, "{after:?}");
+    }
+
+    let second = replay(true);
+    assert!(
+        second.contains(&format!("dead letters: {n}, replayed: {n}")),
+        "{second}"
+    );
+    let file = s.replay(true, "dlq.jsonl", &[]);
+    assert!(file.status.success());
+    let expected =
+        crate::run::jsonl_records(&std::fs::read_to_string(s.path("out.jsonl")).expect("read"));
+    let mut out = Reader::new(&broker.bootstrap, &[("product.public.product_tags", 1)]);
+    out.read_at_least(n, Duration::from_secs(60));
+    let strip = |records: &[crate::brokers::Rec]| {
+        records
+            .iter()
+            .map(|r| (r.key.clone(), r.value.clone(), r.headers.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip(&out.records), strip(&expected));
+
+    let third = replay(true);
+    assert!(third.contains("dead letters: 0,"), "{third}");
+}

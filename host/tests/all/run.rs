@@ -24,7 +24,7 @@ const RAW_TOPICS: &[&str] = &[
 ];
 
 /// Records of a record JSONL file, as Kafka records.
-fn jsonl_records(text: &str) -> Vec<Rec> {
+pub fn jsonl_records(text: &str) -> Vec<Rec> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
