@@ -496,15 +496,20 @@ pub struct Runner {
 impl Runner {
     /// Starts `switchyard run` with `args`, logging to `log`.
     pub fn start(args: &[&str], log: &Path) -> Runner {
+        Runner::start_command("run", args, log)
+    }
+
+    /// Starts `switchyard <command>` with `args`, logging to `log`.
+    pub fn start_command(command: &str, args: &[&str], log: &Path) -> Runner {
         let file = std::fs::File::create(log).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
-            .arg("run")
+            .arg(command)
             .args(args)
             .env("SWITCHYARD_LOG", "info")
             .stdout(Stdio::null())
             .stderr(file)
             .spawn()
-            .expect("start switchyard run");
+            .expect("start switchyard");
         Runner {
             process: Process { child },
             log: log.to_path_buf(),

@@ -423,3 +423,79 @@ fn replay_over_a_dead_letter_topic_resumes_where_it_committed() {
     let third = replay(true);
     assert!(third.contains("dead letters: 0,"), "{third}");
 }
+
+/// A replay over a dead-letter topic killed with SIGKILL twice mid-way, then run to the end,
+/// writes every dead letter at least once and each key's records in order: it resumes after
+/// its last commit.
+#[test]
+fn a_replay_killed_mid_way_resumes_and_loses_nothing() {
+    use crate::brokers::{MockCluster, Reader, Runner, produce, wait_for};
+    use crate::run::{assert_complete_and_ordered, keyed_input, passthrough_pipeline};
+    use std::time::Duration;
+    const KEYS: usize = 20;
+    const PER_KEY: usize = 1000;
+    let cluster = MockCluster::start(1, &[("dlq", 2), ("out", 4)]);
+    // Dead letters of the passthrough pipeline's `raw` topic.
+    let mut dead = keyed_input("dlq", KEYS, PER_KEY);
+    for (i, r) in dead.iter_mut().enumerate() {
+        r.headers = vec![
+            ("__connect.errors.topic".into(), Some("raw".into())),
+            ("__connect.errors.offset".into(), Some(i.to_string())),
+        ];
+    }
+    produce(&cluster.bootstrap, &dead);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pipeline = passthrough_pipeline(dir.path());
+    let args = [
+        "--config",
+        pipeline.to_str().expect("path"),
+        "--bootstrap-servers",
+        &cluster.bootstrap,
+        "--dlq-topic",
+        "dlq",
+        // Small fetches spread the replay over time, so the kills land mid-way.
+        "--property",
+        "consumer.message.max.bytes=10000",
+        "--property",
+        "consumer.fetch.max.bytes=20000",
+        "--property",
+        "consumer.max.partition.fetch.bytes=5000",
+    ];
+    let mut reader = Reader::new(&cluster.bootstrap, &[("out", 4)]);
+    let total = dead.len();
+    let mut kills = 0;
+    for (round, fraction) in [0.2, 0.5].iter().enumerate() {
+        let mut replay = Runner::start_command(
+            "replay",
+            &args,
+            &dir.path().join(format!("replay-{round}.log")),
+        );
+        let target = reader.records.len().max((total as f64 * fraction) as usize);
+        wait_for("the replay to write more", Duration::from_secs(120), || {
+            reader.poll_up_to(target);
+            if let Some(status) = replay.process.child.try_wait().expect("try_wait") {
+                assert!(status.success(), "{}", replay.log());
+                return Some(());
+            }
+            (reader.records.len() >= target).then_some(())
+        });
+        if replay.process.child.try_wait().expect("try_wait").is_none() {
+            if reader.records.len() < total {
+                kills += 1;
+            }
+            replay.kill();
+        }
+    }
+    let mut last = Runner::start_command("replay", &args, &dir.path().join("replay-last.log"));
+    let status = wait_for("the last replay to end", Duration::from_secs(180), || {
+        last.process.child.try_wait().expect("try_wait")
+    });
+    assert!(status.success(), "{}", last.log());
+    reader.read_at_least(total, Duration::from_secs(60));
+    reader.poll();
+    assert!(
+        kills >= 1,
+        "the replay ended before it could be killed mid-way"
+    );
+    assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
+}

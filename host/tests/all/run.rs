@@ -427,7 +427,7 @@ config = { regex = "raw", replacement = "out" }
 
 /// `per_key` records for each of `keys` keys, values `0..per_key` in order per key,
 /// interleaved across keys.
-fn keyed_input(topic: &str, keys: usize, per_key: usize) -> Vec<Rec> {
+pub fn keyed_input(topic: &str, keys: usize, per_key: usize) -> Vec<Rec> {
     (0..per_key)
         .flat_map(|i| (0..keys).map(move |k| Rec::text(topic, &format!("key-{k}"), &i.to_string())))
         .collect()
@@ -443,7 +443,7 @@ fn distinct(records: &[Rec]) -> usize {
 }
 
 /// Polls the output until it holds `total` distinct records, while `runner` keeps running.
-fn wait_for_every_record(
+pub fn wait_for_every_record(
     reader: &mut Reader,
     total: usize,
     runner: &mut Runner,
@@ -457,7 +457,7 @@ fn wait_for_every_record(
 }
 
 /// A byte-for-byte pipeline from `raw` to `out`.
-fn passthrough_pipeline(dir: &std::path::Path) -> std::path::PathBuf {
+pub fn passthrough_pipeline(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("pipeline.toml");
     std::fs::write(
         &path,
@@ -479,7 +479,7 @@ config = { regex = "raw", replacement = "out" }
 
 /// Checks at-least-once and per-key order: every key's values are `0..n` in order, where a
 /// restart may replay a suffix it had already written (a value not greater than the last).
-fn assert_complete_and_ordered(records: &[Rec], keys: usize, per_key: usize) {
+pub fn assert_complete_and_ordered(records: &[Rec], keys: usize, per_key: usize) {
     let by_key = values_by_key(records);
     assert_eq!(by_key.len(), keys);
     for (key, values) in by_key {
