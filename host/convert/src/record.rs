@@ -18,8 +18,10 @@ use switchyard_data::derive::{Derivation, addr, derived};
 use switchyard_data::{ConnectData, DataError, Field, Schema, SchemaType, Value};
 
 mod cast;
+mod diff;
 
 pub use cast::{cast, host_casts};
+pub use diff::diff;
 
 /// A record header. A `None` value is a null header value.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1406,6 +1406,7 @@ impl StepState {
         let op = match op {
             Op::Wit(op) => op,
             Op::Packed(wit::PackedOp::Cast(c)) => return self.run_cast(this, c),
+            Op::Packed(wit::PackedOp::Diff(d)) => return self.run_diff(this, d),
         };
         let node = |state: &Self, node: &wit::Node| state.path(node.path).map(|p| (node.part, p));
         macro_rules! path {
@@ -1533,6 +1534,23 @@ impl StepState {
         })
     }
 
+    /// Runs the packed-only `diff` on the record `this`: a read.
+    fn run_diff(
+        &mut self,
+        this: &Resource<Record>,
+        op: wit::DiffOp,
+    ) -> wasmtime::Result<Result<wit::Answer, wit::DataError>> {
+        let (from, to) = match (self.path(op.from), self.path(op.to)) {
+            (Ok(from), Ok(to)) => (from, to),
+            (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+        };
+        Ok(self
+            .with_data(this, op.part, false, |data, _| {
+                record::diff(data, &from, &to)
+            })?
+            .map(wit::Answer::Names))
+    }
+
     /// Runs the packed-only `cast` on the record `this`.
     fn run_cast(
         &mut self,
@@ -1555,9 +1573,10 @@ impl StepState {
 /// Whether a batch operation changes the record: a failed change ends the batch, a failed
 /// read does not.
 fn is_change(op: &Op) -> bool {
-    let Op::Wit(op) = op else {
-        // `cast`, the one packed-only operation, is a change.
-        return true;
+    let op = match op {
+        Op::Wit(op) => op,
+        Op::Packed(wit::PackedOp::Cast(_)) => return true,
+        Op::Packed(wit::PackedOp::Diff(_)) => return false,
     };
     !matches!(
         op,

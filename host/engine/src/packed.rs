@@ -275,6 +275,13 @@ impl<'a> Reader<'a> {
                     apply_defaults: self.bool("apply-defaults")?,
                 })));
             }
+            19 => {
+                return Ok(crate::Op::Packed(wit::PackedOp::Diff(wit::DiffOp {
+                    part: self.part()?,
+                    from: self.u32("a path id")?,
+                    to: self.u32("a path id")?,
+                })));
+            }
             _ => {
                 self.at -= 1;
                 return self.fail("an unknown operation");

@@ -406,3 +406,59 @@ fn replayed_casts_cast_each_records_own_value() {
         );
     }
 }
+
+const UPDATE: &str = r#"{"schema":{"type":"struct","fields":[{"field":"before","type":"struct","optional":true,"fields":[{"field":"id","type":"int64"},{"field":"name","type":"string"},{"field":"dims","type":"struct","optional":true,"fields":[{"field":"w","type":"int32"}]},{"field":"note","type":"string","optional":true}]},{"field":"after","type":"struct","optional":true,"fields":[{"field":"id","type":"int64"},{"field":"name","type":"string"},{"field":"dims","type":"struct","optional":true,"fields":[{"field":"w","type":"int32"}]},{"field":"note","type":"string","optional":true}]}]},"payload":{"before":{"id":6,"name":"tea","dims":{"w":1},"note":null},"after":{"id":6,"name":"green tea","dims":{"w":2},"note":"new"}}}"#;
+
+/// `diff` (0.1.3) names the fields of the later struct whose scalar differs from the earlier
+/// one's, in order; structs are not compared; the record is unchanged.
+#[test]
+fn diff_names_the_changed_scalars_of_an_update() {
+    let (answers, _, value) = probe_packed(
+        true,
+        "diff value before after;diff value after before;diff value before before",
+        Some(UPDATE),
+    );
+    assert_eq!(answers.len(), 3, "{answers:?}");
+    assert!(
+        answers[0].contains(r#"Names(["name", "note"])"#),
+        "{}",
+        answers[0]
+    );
+    assert!(
+        answers[1].contains(r#"Names(["name", "note"])"#),
+        "{}",
+        answers[1]
+    );
+    assert!(answers[2].contains("Names([])"), "{}", answers[2]);
+    assert_eq!(
+        json(&value.expect("a value"))["payload"],
+        json(UPDATE)["payload"]
+    );
+}
+
+/// A null side answers no names (an insert's `before`); a path the schema lacks, or a node
+/// that is not a struct, is an error that does not end the batch (`diff` is a read);
+/// schemaless maps compare by key.
+#[test]
+fn diff_of_nulls_bad_paths_and_schemaless_maps() {
+    let insert = UPDATE.replace(
+        r#""before":{"id":6,"name":"tea","dims":{"w":1},"note":null}"#,
+        r#""before":null"#,
+    );
+    let (answers, _, _) = probe_packed(
+        true,
+        "diff value before after;diff value nope after;diff value after.id after;is-null value",
+        Some(&insert),
+    );
+    assert_eq!(answers.len(), 4, "{answers:?}");
+    assert!(answers[0].contains("Names([])"), "{}", answers[0]);
+    assert!(answers[1].contains("NoSuchField"), "{}", answers[1]);
+    assert!(answers[2].contains("WrongType"), "{}", answers[2]);
+    assert!(answers[3].contains("Flag(false)"), "{}", answers[3]);
+    let (answers, _, _) = probe_packed(
+        false,
+        "diff value b a",
+        Some(r#"{"b":{"x":1,"y":[1],"z":"s"},"a":{"z":"t","y":[2],"x":1,"w":0}}"#),
+    );
+    assert!(answers[0].contains(r#"Names(["z"])"#), "{answers:?}");
+}

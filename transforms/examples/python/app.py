@@ -63,6 +63,9 @@ class Settings:
         self.has_schema = reads.has_schema(VALUE)
         self.op = reads.get(VALUE, path("op"))
         self.before = reads.get(VALUE, path("before"))
+        # What an update changed, by the host: the names cross, not the values, so updates
+        # that change the same fields answer alike and are replayed.
+        self.changed = reads.diff(VALUE, path("before"), path("after"))
         # A masked field is read by its nullness and schema, not its value, so that records
         # that differ only in masked values answer alike (see `depends_only_on_answers`).
         self.masks = []
@@ -77,24 +80,6 @@ class Settings:
 
 # componentize-py makes a new `Transformer` for every call: state lives in the module.
 SETTINGS: Optional[Settings] = None
-
-
-def changed_fields(record: ConnectRecord) -> str:
-    """The fields of an update whose value changed (nested structures are not compared)."""
-    names = Program()
-    names.field_names(VALUE, path("after"))
-    fields = Answers(record.batch_packed(names.pack())).ok(0)
-    values = Program()
-    for field in fields:
-        values.get(VALUE, path("before", field))
-        values.get(VALUE, path("after", field))
-    answers = Answers(record.batch_packed(values.pack()))
-    changed = []
-    for i, field in enumerate(fields):
-        before, after = answers.items[2 * i], answers.items[2 * i + 1]
-        if before[0] and after[0] and before[1] != after[1]:
-            changed.append(field)
-    return ",".join(changed)
 
 
 def mask_by_schema(answers: Answers, changes: Program) -> bool:
@@ -160,7 +145,7 @@ def route(record: ConnectRecord) -> List[ConnectRecord]:
     fine, before = answers.items[SETTINGS.before]
     changed = None
     if op == "u" and not (fine and before[0] == packed.SCALAR_NULL):
-        changed = changed_fields(record)
+        changed = ",".join(answers.ok(SETTINGS.changed))
 
     schema_d = answers.ok(SETTINGS.has_schema)
     changes = Program()

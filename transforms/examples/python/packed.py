@@ -17,6 +17,8 @@ from typing import List, Optional, Tuple
 # and `connect.schema-type`, in the WIT's order.
 OP_IS_NULL, OP_IS_NULL_AT, OP_HAS_SCHEMA, OP_SCHEMA, OP_FIELD_NAMES, OP_GET = 0, 1, 3, 4, 5, 6
 OP_SET, OP_PUT = 8, 12
+# `packed-op`'s cases follow `op`'s (WIT 0.1.3): `diff` is case 19.
+OP_DIFF = 19
 KEY, VALUE = 0, 1
 SCALAR_NULL, SCALAR_BOOLEAN, SCALAR_STRING, SCALAR_BYTES = 0, 1, 8, 9
 # Integer and float cases of `scalar` and their `struct` formats.
@@ -68,6 +70,10 @@ class Program:
         return self._add(
             bytes((OP_PUT, part)) + _U32.pack(path) + (b"\x00" if schema is None else b"\x01" + schema) + scalar
         )
+
+    def diff(self, part: int, before: int, after: int) -> int:
+        """The fields of `after` whose value differs from `before`'s; answers names."""
+        return self._add(bytes((OP_DIFF, part)) + _U32.pack(before) + _U32.pack(after))
 
     def pack(self) -> bytes:
         return _U32.pack(len(self.ops)) + b"".join(self.ops)

@@ -77,6 +77,7 @@ mod case {
     pub const FILL_DEFAULTS: u8 = 17;
     /// `packed-op`'s cases follow `op`'s (WIT 0.1.3).
     pub const CAST: u8 = 18;
+    pub const DIFF: u8 = 19;
 }
 
 /// A path registered with the host once (`connect.register-path`), usually in `configure`:
@@ -425,6 +426,27 @@ impl Batch {
             w.node(part, id);
             w.schema_type(to);
             w.bool(apply_defaults);
+        })
+    }
+
+    /// The fields of the struct at `to` whose value differs from the same-named field at
+    /// `from` (WIT 0.1.3's packed-only `diff`): what an update changed, with `from` its
+    /// `before` and `to` its `after`. Only scalars and nulls are compared; a field that is a
+    /// struct, map or array on either side, or that `from` lacks, is left out; a null side
+    /// answers no names. Answers [`Answers::names`]: updates that change the same fields
+    /// answer alike, so a transform that declares
+    /// [`crate::declare::depends_only_on_answers`] is replayed on them.
+    pub fn diff<F: AsPath + ?Sized, T: AsPath + ?Sized>(
+        &mut self,
+        part: Part,
+        from: &F,
+        to: &T,
+    ) -> usize {
+        let (from, to) = (from.path_id(), to.path_id());
+        self.push(case::DIFF, |w| {
+            w.part(part);
+            w.u32(from);
+            w.u32(to);
         })
     }
 

@@ -25,7 +25,8 @@ const OP_NAMES = { c: 'create', u: 'update', d: 'delete', r: 'read', t: 'truncat
 
 // Cases of `connect.op`, `part`, `scalar`, `answer`, `data-error` and `schema-type`, in the
 // WIT's order.
-const OP = { isNull: 0, isNullAt: 1, hasSchema: 3, schema: 4, fieldNames: 5, get: 6, set: 8, put: 12 };
+// `diff` is a case of `packed-op`, whose cases follow `op`'s (WIT 0.1.3).
+const OP = { isNull: 0, isNullAt: 1, hasSchema: 3, schema: 4, fieldNames: 5, get: 6, set: 8, put: 12, diff: 19 };
 const VALUE = 1;
 const SCALAR = { null: 0, boolean: 1, string: 8, bytes: 9 };
 // Integer and float cases of `scalar`: their size in bytes.
@@ -69,6 +70,13 @@ class Program {
   schema(path) { return this.op(OP.schema, path); }
   fieldNames(path) { return this.op(OP.fieldNames, path); }
   get(path) { return this.op(OP.get, path); }
+
+  /** The fields of `after` whose value differs from `before`'s; answers names. */
+  diff(before, after) {
+    const index = this.op(OP.diff, before);
+    this.u32(after);
+    return index;
+  }
 
   /** `set` of a scalar already packed (`packString`, `packZero`). */
   set(path, scalar) {
@@ -205,35 +213,6 @@ function badRecord(message) {
   return { tag: 'bad-record', val: message };
 }
 
-/** Whether two scalar answers are equal (byte arrays compared by content). */
-function sameScalar(a, b) {
-  if (a.tag !== b.tag) return false;
-  if (a.val instanceof Uint8Array) {
-    return a.val.length === b.val.length && a.val.every((byte, i) => byte === b.val[i]);
-  }
-  return a.val === b.val;
-}
-
-/** The fields of an update whose value changed (nested structures are not compared). */
-function changedFields(record) {
-  const names = new Program();
-  names.fieldNames(path('after'));
-  const [list] = run(record, names);
-  if (!list.ok) throw badRecord(list.val.message);
-  const values = new Program();
-  for (const field of list.val) {
-    values.get(path('before', field));
-    values.get(path('after', field));
-  }
-  const answers = run(record, values);
-  const changed = [];
-  list.val.forEach((field, i) => {
-    const [b, a] = [answers[2 * i], answers[2 * i + 1]];
-    if (b.ok && a.ok && !sameScalar(b.val, a.val)) changed.push(field);
-  });
-  return changed.join(',');
-}
-
 /**
  * Adds the masks of schema'd data from each field's nullness and schema (a masked field is
  * read by them, not its value, so that records that differ only in masked values answer
@@ -289,6 +268,9 @@ export const transformer = {
       hasSchema: reads.hasSchema(),
       op: reads.get(path('op')),
       before: reads.get(path('before')),
+      // What an update changed, by the host: the names cross, not the values, so updates
+      // that change the same fields answer alike and are replayed.
+      changed: reads.diff(path('before'), path('after')),
       masks: [],
     };
     for (const row of ['before', 'after']) {
@@ -319,7 +301,12 @@ export const transformer = {
     if (name === undefined) throw badRecord(`unknown Debezium op \`${op.val.val}\``);
     const before = answers[settings.before];
     const beforeNull = before.ok && before.val.tag === SCALAR.null;
-    const changed = op.val.val === 'u' && !beforeNull ? changedFields(record) : null;
+    let changed = null;
+    if (op.val.val === 'u' && !beforeNull) {
+      const names = answers[settings.changed];
+      if (!names.ok) throw badRecord(names.val.message);
+      changed = names.val.join(',');
+    }
 
     const schemaD = answers[settings.hasSchema].val;
     let changes = new Program();

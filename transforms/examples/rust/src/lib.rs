@@ -47,8 +47,9 @@ struct Reads {
     has_schema: usize,
     op: usize,
     before: usize,
+    /// `diff` of `before` and `after`.
+    changed: usize,
     masks: Vec<Mask>,
-    after: Path,
     op_name: Path,
     changed_fields: Path,
 }
@@ -70,6 +71,9 @@ impl Reads {
         let has_schema = batch.has_schema(Part::Value);
         let op = batch.get(Part::Value, &["op"]);
         let before = batch.get(Part::Value, &["before"]);
+        // What an update changed, by the host: the names, not the values, cross, so updates
+        // that change the same fields answer alike and are replayed.
+        let changed = batch.diff(Part::Value, &["before"], &["after"]);
         let mut masks = Vec::new();
         for row in ["before", "after"] {
             for field in mask_fields {
@@ -89,8 +93,8 @@ impl Reads {
             has_schema,
             op,
             before,
+            changed,
             masks,
-            after: Path::new(&["after"]),
             op_name: Path::new(&["op_name"]),
             changed_fields: Path::new(&["changed_fields"]),
         }
@@ -151,35 +155,6 @@ fn string_schema(optional: bool) -> SchemaInfo {
 }
 
 impl ChangeRouter {
-    /// The fields of an update whose value changed (two more host calls: the names of
-    /// `after`, then both rows' values of each).
-    fn changed_fields(&self, record: &mut Record) -> Result<String, Error> {
-        let mut names = Batch::new();
-        let list = names.field_names(Part::Value, &self.reads.after);
-        let fields = record.run(&names).names(list)?.to_vec();
-        let mut values = Batch::new();
-        let pairs: Vec<(usize, usize)> = fields
-            .iter()
-            .map(|field| {
-                (
-                    values.get(Part::Value, &["before", field.as_str()]),
-                    values.get(Part::Value, &["after", field.as_str()]),
-                )
-            })
-            .collect();
-        let answers = record.run(&values);
-        let mut changed = Vec::new();
-        for (field, (before, after)) in fields.iter().zip(pairs) {
-            // Nested structures are not compared: only scalars are.
-            if let (Ok(before), Ok(after)) = (answers.scalar(before), answers.scalar(after))
-                && before != after
-            {
-                changed.push(field.as_str());
-            }
-        }
-        Ok(changed.join(","))
-    }
-
     /// Adds the masks of schema'd data to `changes` from the nullness and schema of each masked
     /// field; `Ok(false)` when a field must be read by value.
     fn mask_by_schema(&self, answers: &Answers, changes: &mut Batch) -> Result<bool, Error> {
@@ -266,7 +241,7 @@ impl Transform for ChangeRouter {
         let name =
             op_name(op).ok_or_else(|| Error::bad_record(format!("unknown Debezium op `{op}`")))?;
         let changed = if op == "u" && answers.scalar(reads.before) != Ok(&Scalar::Null) {
-            Some(self.changed_fields(&mut record)?)
+            Some(answers.names(reads.changed)?.join(","))
         } else {
             None
         };

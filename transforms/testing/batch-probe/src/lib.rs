@@ -10,7 +10,7 @@
 //! string schema when the part has one, per the `schema` key), `extract`, `rebuild`, `flatten`
 //! (the delimiter in place of the path), `copy` (argument: the target path),
 //! `fill-defaults`, `cast` (argument: the target type, e.g. `string`; packed only, with
-//! `apply-defaults`). With `typed` true the operations go through the typed `batch` instead of the
+//! `apply-defaults`), `diff` (argument: the later node; packed only). With `typed` true the operations go through the typed `batch` instead of the
 //! SDK's `batch-packed`, so the two can be compared.
 
 use switchyard_sdk::__bindings::connect;
@@ -102,6 +102,7 @@ impl BatchProbe {
                 "copy" => batch.copy(part, path, &names(arg), true),
                 "fill-defaults" => batch.fill_defaults(part, path, &[]),
                 "cast" => batch.cast(part, path, schema_type(arg)?, true),
+                "diff" => batch.diff(part, path, &names(arg)),
                 other => return Err(Error::broken(format!("unknown op `{other}`"))),
             };
         }
