@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header as KafkaHeader, Message, OwnedHeaders};
-use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseProducer, DeliveryResult, Producer, ProducerContext};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use switchyard_convert::record::{Origin, OutputRecord};
@@ -104,29 +104,7 @@ impl ConsumerContext for Writes {}
 
 /// Sends one record, waiting while the producer's queue is full.
 fn send(producer: &BaseProducer<Writes>, record: &OutputRecord) -> Result<(), RunError> {
-    let mut base = BaseRecord::<[u8], [u8]>::to(&record.topic);
-    if !record.headers.is_empty() {
-        let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
-        for h in &record.headers {
-            headers = headers.insert(KafkaHeader {
-                key: &h.key,
-                value: h.value.as_deref(),
-            });
-        }
-        base = base.headers(headers);
-    }
-    if let Some(key) = &record.key {
-        base = base.key(key);
-    }
-    if let Some(value) = &record.value {
-        base = base.payload(value);
-    }
-    if let Some(partition) = record.partition {
-        base = base.partition(partition);
-    }
-    if let Some(timestamp) = record.timestamp {
-        base = base.timestamp(timestamp);
-    }
+    let mut base = crate::sink::message(record, ());
     loop {
         match producer.send(base) {
             Ok(()) => return Ok(()),
@@ -245,12 +223,7 @@ fn replay_with(
     let metadata = consumer
         .fetch_metadata(Some(&topic), REQUEST_TIMEOUT)
         .map_err(kafka(format!("reading the metadata of {topic}")))?;
-    let partitions: Vec<i32> = metadata
-        .topics()
-        .iter()
-        .filter(|t| t.name() == topic && t.error().is_none())
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
+    let partitions = crate::topics::partitions(&metadata, &topic);
     if partitions.is_empty() {
         return Err(RunError::Kafka {
             context: format!("reading the dead-letter topic {topic}"),

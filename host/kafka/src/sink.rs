@@ -134,14 +134,12 @@ impl ProducerContext for SinkContext {
     }
 }
 
-/// Sends one record, waiting while librdkafka's queue is full.
-pub fn send(
-    producer: &ThreadedProducer<SinkContext>,
+/// The message of `record`, carrying `opaque` to its delivery report.
+pub fn message<D: rdkafka::util::IntoOpaque>(
     record: &OutputRecord,
-    delivery: Delivery,
-) -> Result<(), KafkaError> {
-    let mut base =
-        BaseRecord::<[u8], [u8], Box<Delivery>>::with_opaque_to(&record.topic, Box::new(delivery));
+    opaque: D,
+) -> BaseRecord<'_, [u8], [u8], D> {
+    let mut base = BaseRecord::<[u8], [u8], D>::with_opaque_to(&record.topic, opaque);
     // No header list at all for a record without headers: librdkafka would allocate one.
     if !record.headers.is_empty() {
         let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
@@ -165,6 +163,16 @@ pub fn send(
     if let Some(timestamp) = record.timestamp {
         base = base.timestamp(timestamp);
     }
+    base
+}
+
+/// Sends one record, waiting while librdkafka's queue is full.
+pub fn send(
+    producer: &ThreadedProducer<SinkContext>,
+    record: &OutputRecord,
+    delivery: Delivery,
+) -> Result<(), KafkaError> {
+    let mut base = message(record, Box::new(delivery));
     loop {
         match producer.send(base) {
             Ok(()) => return Ok(()),

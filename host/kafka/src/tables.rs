@@ -126,12 +126,7 @@ fn restore(
     let metadata = consumer
         .fetch_metadata(Some(topic), remaining())
         .map_err(|e| err(format!("cannot read the topic's metadata: {e}")))?;
-    let partitions: Vec<i32> = metadata
-        .topics()
-        .iter()
-        .filter(|t| t.name() == topic && t.error().is_none())
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
+    let partitions = crate::topics::partitions(&metadata, topic);
     if partitions.is_empty() {
         return Err(err("the topic does not exist or has no partitions".into()));
     }

@@ -47,3 +47,13 @@ pub fn ensure_topic(
     }
     Ok(true)
 }
+
+/// The partitions `metadata` lists for `topic`; none when it does not exist.
+pub fn partitions(metadata: &rdkafka::metadata::Metadata, topic: &str) -> Vec<i32> {
+    metadata
+        .topics()
+        .iter()
+        .filter(|t| t.name() == topic && t.error().is_none())
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect()
+}

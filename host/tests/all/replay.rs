@@ -48,24 +48,33 @@ impl Scenario {
             std::fs::write(dir.path().join(name(fixed)), connector(fixed)).expect("write");
         }
         let scenario = Scenario { dir };
-        let input = fixtures().join("with-schema.jsonl");
-        let out = switchyard(&[
-            "apply",
-            "--config",
-            &scenario.path(name(false)),
-            "--input",
-            input.to_str().expect("utf-8"),
-            "--output",
-            &scenario.path("broken-out.jsonl"),
-            "--dlq",
-            &scenario.path("dlq.jsonl"),
-        ]);
+        let out = scenario.apply(false, "broken-out.jsonl", Some("dlq.jsonl"));
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
         scenario
+    }
+
+    /// `apply` of the broken or fixed connector over the fixtures into `output` (and `dlq`).
+    fn apply(&self, fixed: bool, output: &str, dlq: Option<&str>) -> std::process::Output {
+        let input = fixtures().join("with-schema.jsonl");
+        let (config, output) = (self.path(name(fixed)), self.path(output));
+        let dlq = dlq.map(|d| self.path(d));
+        let mut args = vec![
+            "apply",
+            "--config",
+            &config,
+            "--input",
+            input.to_str().expect("utf-8"),
+            "--output",
+            &output,
+        ];
+        if let Some(dlq) = &dlq {
+            args.extend(["--dlq", dlq.as_str()]);
+        }
+        switchyard(&args)
     }
 
     fn path(&self, file: &str) -> String {
@@ -149,17 +158,7 @@ fn replay_after_a_fix_writes_every_dead_letter_once_as_the_fixed_chain_would() {
     assert!(s.lines("rem.jsonl").is_empty());
 
     // What the fixed connector writes for those same input lines, in input order.
-    let fixed = fixtures().join("with-schema.jsonl");
-    let direct = crate::common::switchyard(&[
-        "apply",
-        "--config",
-        &s.path(name(true)),
-        "--input",
-        fixed.to_str().expect("utf-8"),
-        "--output",
-        &s.path("direct.jsonl"),
-    ]);
-    assert!(direct.status.success());
+    assert!(s.apply(true, "direct.jsonl", None).status.success());
     let offsets: Vec<&Value> = dlq.iter().map(|d| &d["offset"]).collect();
     let expected: Vec<Value> = s
         .lines("direct.jsonl")
