@@ -355,12 +355,18 @@ fn replay_with(
                         "{reason}; the replay stopped before this dead letter, which the next replay runs again"
                     )));
                 }
+                Fate::Interrupted(reason) => {
+                    // Asked to stop: what came before is written and committed; this dead
+                    // letter is left for the next replay.
+                    tracing::info!("stopping: {reason}");
+                    break;
+                }
             };
             for record in &writes {
                 send(&producer, record)?;
             }
             producer.poll(Duration::ZERO);
-        } else if let Fate::Broken(reason) = &fate {
+        } else if let Fate::Broken(reason) | Fate::Interrupted(reason) = &fate {
             return Err(RunError::RecordFailed(reason.clone()));
         }
         next[i].1 = Some(offset + 1);

@@ -23,7 +23,6 @@ use bytes::Bytes;
 
 use switchyard_convert::record::{Header, Origin, OutputRecord, Record};
 
-use crate::errors::{Failure, Stage};
 use crate::task::{InputKinds, Processed, Task, describe_origin};
 
 /// The prefix of the headers Kafka Connect adds to a dead letter.
@@ -95,7 +94,7 @@ impl ReplaySummary {
             Fate::FailedAgain(..) => self.failed_again += 1,
             Fate::Held => self.held += 1,
             Fate::NotSelected => self.not_selected += 1,
-            Fate::Broken(_) => {}
+            Fate::Broken(_) | Fate::Interrupted(_) => {}
         }
     }
 }
@@ -224,6 +223,9 @@ pub enum Fate {
     /// A step declared itself broken: the replay must stop here, keeping this dead letter and
     /// the ones after it.
     Broken(String),
+    /// The replay was asked to stop while this dead letter waited for a service its converters
+    /// need (a schema registry that is down): it was not run, and stays where it is.
+    Interrupted(String),
 }
 
 /// Runs dead letters through a task in key order.
@@ -271,13 +273,7 @@ impl Replayer {
                 );
             }
             Ok(Processed::Failed(failed)) => failed.failure,
-            Err(e) => Failure {
-                origin,
-                stage: Stage::Transformation,
-                class: "task".into(),
-                exception: "org.apache.kafka.connect.errors.ConnectException",
-                message: Some(e.to_string()),
-            },
+            Err(interrupted) => return Fate::Interrupted(interrupted.to_string()),
         };
         self.held.extend(key);
         let mut dead = letter.unchanged();

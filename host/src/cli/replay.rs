@@ -210,7 +210,7 @@ pub fn replay(
         if args.dry_run {
             writeln!(output, "{at}: {}", describe_fate(&fate))
                 .map_err(|e| io_err(&args.output, e))?;
-            if let Fate::Broken(reason) = fate {
+            if let Fate::Broken(reason) | Fate::Interrupted(reason) = fate {
                 return Err(CliError::RecordFailed(reason));
             }
             continue;
@@ -230,7 +230,8 @@ pub fn replay(
                 Some(*dead)
             }
             Fate::Held | Fate::NotSelected => Some(letter.unchanged()),
-            Fate::Broken(reason) => {
+            // (`apply`'s replay waits for a registry without being interrupted.)
+            Fate::Broken(reason) | Fate::Interrupted(reason) => {
                 // This dead letter and every later line stay dead as they were: the output
                 // and the remaining dead letters together still hold every record.
                 if let Some((remaining, path)) = remaining.as_mut() {
@@ -313,6 +314,7 @@ pub fn describe_fate(fate: &Fate) -> String {
         Fate::Held => "held behind an earlier dead letter of its key".to_owned(),
         Fate::NotSelected => "not selected".to_owned(),
         Fate::Broken(reason) => format!("would stop the replay: {reason}"),
+        Fate::Interrupted(reason) => format!("not run: {reason}"),
     }
 }
 
