@@ -42,12 +42,12 @@ pub struct ReplayArgs {
     #[arg(long = "property", value_name = "KEY=VALUE")]
     pub properties: Vec<String>,
     /// Where the chain's output records go, with `--dlq` (`-` is standard output).
-    #[arg(long, default_value = "-")]
-    pub output: PathBuf,
+    #[arg(long)]
+    pub output: Option<PathBuf>,
     /// Where the dead letters that stay dead go — failed again (with their history), held
     /// behind an earlier one of their key, or left out by a filter — so that nothing is lost.
     /// Required with `--dlq` unless `--dry-run`.
-    #[arg(long, conflicts_with = "dlq_topic")]
+    #[arg(long)]
     pub remaining: Option<PathBuf>,
     /// Print what would happen to each dead letter on standard output; write nothing.
     #[arg(long)]
@@ -135,11 +135,11 @@ pub fn replay(
             ))
         }
     };
-    let mut output = BufWriter::new(create(if args.dry_run {
-        Path::new("-")
-    } else {
-        &args.output
-    })?);
+    let output_path = match (&args.output, args.dry_run) {
+        (Some(path), false) => path.as_path(),
+        _ => Path::new("-"),
+    };
+    let mut output = BufWriter::new(create(output_path)?);
     let mut remaining = match (&args.remaining, args.dry_run) {
         (Some(path), false) => Some((BufWriter::new(create(path)?), path.clone())),
         _ => None,
@@ -185,7 +185,7 @@ pub fn replay(
                 tracing::warn!("line {line_no} of the dead letters is not a record ({why}): kept");
                 if args.dry_run {
                     writeln!(output, "line {line_no}: not a record ({why}); kept")
-                        .map_err(|e| io_err(&args.output, e))?;
+                        .map_err(|e| io_err(output_path, e))?;
                 } else if let Some((remaining, path)) = remaining.as_mut() {
                     remaining
                         .write_all(bytes.trim_ascii_end())
@@ -209,7 +209,7 @@ pub fn replay(
         let at = format!("line {line_no} ({})", letter.describe());
         if args.dry_run {
             writeln!(output, "{at}: {}", describe_fate(&fate))
-                .map_err(|e| io_err(&args.output, e))?;
+                .map_err(|e| io_err(output_path, e))?;
             if let Fate::Broken(reason) | Fate::Interrupted(reason) = fate {
                 return Err(CliError::RecordFailed(reason));
             }
@@ -220,9 +220,7 @@ pub fn replay(
                 for record in &outputs {
                     jsonl::write_line(&mut out, &input.layout, record);
                 }
-                output
-                    .write_all(&out)
-                    .map_err(|e| io_err(&args.output, e))?;
+                output.write_all(&out).map_err(|e| io_err(output_path, e))?;
                 None
             }
             Fate::FailedAgain(dead, why) => {
@@ -241,7 +239,7 @@ pub fn replay(
                     std::io::copy(&mut reader, remaining).map_err(|e| io_err(path, e))?;
                     remaining.flush().map_err(|e| io_err(path, e))?;
                 }
-                output.flush().map_err(|e| io_err(&args.output, e))?;
+                output.flush().map_err(|e| io_err(output_path, e))?;
                 return Err(CliError::RecordFailed(format!(
                     "{reason}; the replay stopped, and this dead letter and the ones after it were written to the remaining dead letters as they were"
                 )));
@@ -253,7 +251,7 @@ pub fn replay(
             remaining.write_all(&out).map_err(|e| io_err(path, e))?;
         }
     }
-    output.flush().map_err(|e| io_err(&args.output, e))?;
+    output.flush().map_err(|e| io_err(output_path, e))?;
     if let Some((remaining, path)) = remaining.as_mut() {
         remaining.flush().map_err(|e| io_err(path, e))?;
     }
@@ -268,6 +266,14 @@ fn replay_topic(
     args: &ReplayArgs,
     shutdown: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<ReplaySummary, CliError> {
+    // Over a topic, outputs go where the chain sends them and what stays dead goes back to the
+    // topic: files named for them would be silently left empty.
+    if args.output.is_some() || args.remaining.is_some() {
+        return Err(CliError::Usage(
+            "replay over a dead-letter topic writes to Kafka: --output and --remaining go with --dlq FILE"
+                .into(),
+        ));
+    }
     let options = switchyard_kafka::replay::ReplayOptions {
         config: args.config.clone(),
         bootstrap_servers: args.bootstrap_servers.clone(),

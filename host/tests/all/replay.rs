@@ -498,3 +498,28 @@ fn a_replay_killed_mid_way_resumes_and_loses_nothing() {
     );
     assert_complete_and_ordered(&reader.records, KEYS, PER_KEY);
 }
+
+/// Over a dead-letter topic, output files have no place: `--output` and `--remaining` are
+/// refused before anything is read (no broker is needed to tell).
+#[test]
+fn a_topic_replay_refuses_output_files() {
+    let s = Scenario::new();
+    for extra in [["--output", "out.jsonl"], ["--remaining", "rem.jsonl"]] {
+        let config = s.path(name(true));
+        let mut args = vec![
+            "replay",
+            "--config",
+            &config,
+            "--bootstrap-servers",
+            "127.0.0.1:1",
+        ];
+        args.extend(extra);
+        let out = switchyard(&args);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("go with --dlq FILE"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
