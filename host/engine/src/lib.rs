@@ -446,15 +446,15 @@ const DESCRIBED_CAPACITY: usize = 64;
 
 impl StepState {
     /// The schema a guest described, built once per distinct description.
-    fn described_schema(&mut self, info: wit::SchemaInfo) -> Result<Arc<Schema>, DataError> {
-        if let Some((_, schema)) = self.described.iter().find(|(i, _)| *i == info) {
+    fn described_schema(&mut self, info: &wit::SchemaInfo) -> Result<Arc<Schema>, DataError> {
+        if let Some((_, schema)) = self.described.iter().find(|(i, _)| i == info) {
             return Ok(Arc::clone(schema));
         }
         let schema = Arc::new(schema_from_info(info.clone(), &self.json)?);
         if self.described.len() >= DESCRIBED_CAPACITY {
             self.described.clear();
         }
-        self.described.push((info, Arc::clone(&schema)));
+        self.described.push((info.clone(), Arc::clone(&schema)));
         Ok(schema)
     }
 }
@@ -1221,14 +1221,13 @@ impl StepState {
         this: &Resource<Record>,
         part: wit::Part,
         path: &[String],
-        schema: Option<wit::SchemaInfo>,
-        value: wit::Scalar,
+        schema: Option<&wit::SchemaInfo>,
+        value: Value,
     ) -> wasmtime::Result<Result<(), wit::DataError>> {
         let schema = match schema.map(|info| self.described_schema(info)).transpose() {
             Ok(schema) => schema,
             Err(e) => return Ok(Err(wit_data_error(e))),
         };
-        let value = scalar_from_wit(value);
         self.with_data(this, part, true, |data, _| {
             record::put(data, path, schema, value)
         })
@@ -1240,11 +1239,11 @@ impl StepState {
     fn run_batch(
         &mut self,
         this: &Resource<Record>,
-        ops: impl IntoIterator<Item = Op>,
+        ops: &[Op],
         mut answer: impl FnMut(Result<wit::Answer, wit::DataError>),
     ) -> wasmtime::Result<()> {
         for op in ops {
-            let changes = is_change(&op);
+            let changes = is_change(op);
             let answered = self.run_op(this, op)?;
             let failed = answered.is_err();
             answer(answered);
@@ -1312,7 +1311,7 @@ impl StepState {
         slot: usize,
     ) -> wasmtime::Result<&'m [u8]> {
         if memo.get(slot).is_none() {
-            let answer = self.run_op(this, op.clone())?;
+            let answer = self.run_op(this, op)?;
             memo.put(slot, |out| packed::pack_answer(out, &answer));
         }
         Ok(memo.get(slot).unwrap_or_default())
@@ -1354,14 +1353,11 @@ impl StepState {
         mut answer: impl FnMut(Result<wit::Answer, wit::DataError>),
     ) -> wasmtime::Result<Vec<u8>> {
         let mut recording = self.recording.take();
-        let kept = recording
-            .as_mut()
-            .and_then(|r| r.batch_kind(&ops))
-            .map(|changes| (changes, ops.clone()));
+        let kept = recording.as_mut().and_then(|r| r.batch_kind(&ops));
         let packing = pack || kept.is_some();
         let mut packed = packed::AnswerList::new(if packing { ops.len() } else { 0 });
         let mut ends = Vec::new();
-        let ran = self.run_batch(this, ops, |a| {
+        let ran = self.run_batch(this, &ops, |a| {
             if packing {
                 packed.push(&a);
             }
@@ -1371,7 +1367,7 @@ impl StepState {
             answer(a);
         });
         let packed = if packing { packed.finish() } else { Vec::new() };
-        if let (Some(r), Some((changes, ops))) = (recording.as_mut(), kept) {
+        if let (Some(r), Some(changes)) = (recording.as_mut(), kept) {
             r.batch(changes, ops, &packed, ends, self.part_schemas(this));
         }
         self.recording = recording;
@@ -1383,7 +1379,7 @@ impl StepState {
     /// as `batch-packed` does.
     fn replay_batch(&mut self, this: &Resource<Record>, ops: &[Op]) -> wasmtime::Result<Vec<u8>> {
         let mut answers = packed::AnswerList::new(ops.len());
-        self.run_batch(this, ops.iter().cloned(), |a| answers.push(&a))?;
+        self.run_batch(this, ops, |a| answers.push(&a))?;
         Ok(answers.finish())
     }
 
@@ -1400,7 +1396,7 @@ impl StepState {
     fn run_op(
         &mut self,
         this: &Resource<Record>,
-        op: Op,
+        op: &Op,
     ) -> wasmtime::Result<Result<wit::Answer, wit::DataError>> {
         use wit::HostConnectRecord as _;
         let op = match op {
@@ -1420,10 +1416,10 @@ impl StepState {
         let done = |r: Result<(), wit::DataError>| r.map(|()| wit::Answer::Done);
         Ok(match op {
             wit::Op::IsNull(part) => self
-                .is_null(Resource::new_borrow(this.rep()), part)?
+                .is_null(Resource::new_borrow(this.rep()), *part)?
                 .map(wit::Answer::Flag),
             wit::Op::HasSchema(part) => self
-                .with_data(this, part, false, |data, _| Ok(data.schema.is_some()))?
+                .with_data(this, *part, false, |data, _| Ok(data.schema.is_some()))?
                 .map(wit::Answer::Flag),
             wit::Op::IsNullAt(n) => {
                 let (part, path) = path!(n);
@@ -1468,15 +1464,15 @@ impl StepState {
             }
             wit::Op::Set(op) => {
                 let (part, path) = path!(op.node);
-                let value = scalar_from_wit(op.value);
+                let value = scalar_from_wit(op.value.clone());
                 done(self.with_data(this, part, true, |data, _| record::set(data, &path, value))?)
             }
             wit::Op::Reshape(op) => {
                 let (part, path) = path!(op.node);
                 let fields: Vec<(String, String)> = op
                     .fields
-                    .into_iter()
-                    .map(|f| (f.source, f.target))
+                    .iter()
+                    .map(|f| (f.source.clone(), f.target.clone()))
                     .collect();
                 done(self.with_data(this, part, true, |data, _| {
                     record::reshape(data, &path, &fields, op.apply_defaults)
@@ -1493,12 +1489,18 @@ impl StepState {
             })?),
             wit::Op::Put(op) => {
                 let (part, path) = path!(op.node);
-                done(self.put_at(this, part, &path, op.schema, op.value)?)
+                done(self.put_at(
+                    this,
+                    part,
+                    &path,
+                    op.schema.as_ref(),
+                    scalar_from_wit(op.value.clone()),
+                )?)
             }
             wit::Op::RenameSchema(op) => {
                 let (part, path) = path!(op.node);
                 done(self.with_data(this, part, true, |data, _| {
-                    record::rename_schema(data, &path, op.name, op.version)
+                    record::rename_schema(data, &path, op.name.clone(), op.version)
                 })?)
             }
             wit::Op::Copy(op) => {
@@ -1538,7 +1540,7 @@ impl StepState {
     fn run_diff(
         &mut self,
         this: &Resource<Record>,
-        op: wit::DiffOp,
+        op: &wit::DiffOp,
     ) -> wasmtime::Result<Result<wit::Answer, wit::DataError>> {
         let (from, to) = match (self.path(op.from), self.path(op.to)) {
             (Ok(from), Ok(to)) => (from, to),
@@ -1555,7 +1557,7 @@ impl StepState {
     fn run_cast(
         &mut self,
         this: &Resource<Record>,
-        op: wit::CastOp,
+        op: &wit::CastOp,
     ) -> wasmtime::Result<Result<wit::Answer, wit::DataError>> {
         let path = match self.path(op.node.path) {
             Ok(path) => path,
@@ -2054,7 +2056,7 @@ impl wit::HostConnectRecord for StepState {
         value: wit::Scalar,
     ) -> wasmtime::Result<Result<(), wit::DataError>> {
         self.untraceable();
-        self.put_at(&this, part, &path, schema, value)
+        self.put_at(&this, part, &path, schema.as_ref(), scalar_from_wit(value))
     }
 
     fn rename_schema(
