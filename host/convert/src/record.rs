@@ -446,7 +446,7 @@ pub fn field_names(data: &mut ConnectData, path: &[String]) -> Result<Vec<String
         (_, Value::Map(entries)) => Ok(entries
             .iter()
             .filter_map(|(k, _)| match k {
-                Value::String(s) => Some(s.clone()),
+                Value::String(s) => Some(s.to_string()),
                 _ => None,
             })
             .collect()),
@@ -578,7 +578,7 @@ pub fn hoist(data: &mut ConnectData, field: &str) -> Result<(), DataError> {
             data.schema = Some(wrapper);
             data.value = Value::Struct(vec![value]);
         }
-        None => data.value = Value::Map(vec![(Value::String(field.to_string()), value)]),
+        None => data.value = Value::Map(vec![(Value::String(field.into()), value)]),
     }
     Ok(())
 }
@@ -666,7 +666,7 @@ fn place(
                 .find(|(k, _)| matches!(k, Value::String(s) if s == name))
             {
                 Some((_, v)) => *v = value,
-                None => entries.push((Value::String(name.clone()), value)),
+                None => entries.push((Value::String(name.as_str().into()), value)),
             }
             Ok(())
         }
@@ -1065,7 +1065,7 @@ fn flatten_map(
         let name = join(prefix, &key);
         match value {
             Value::Map(nested) => flatten_map(nested, &name, join, out)?,
-            other => out.push((Value::String(name), other)),
+            other => out.push((Value::String(name.into()), other)),
         }
     }
     Ok(())
@@ -1215,7 +1215,7 @@ fn reshape_node(
                     .find(|(k, _)| matches!(k, Value::String(s) if s == source));
                 if let Some((_, v)) = found {
                     new_entries.push((
-                        Value::String(target.clone()),
+                        Value::String(target.as_str().into()),
                         std::mem::replace(v, Value::Null),
                     ));
                 }

@@ -11,7 +11,7 @@ use super::json::{
     DECIMAL_LOGICAL_NAME, decimal_to_string, java_double_to_string, java_float_to_string,
 };
 use super::{ConvertError, ConverterConfigError};
-use switchyard_data::{ConnectData, Schema, SchemaType, Value};
+use switchyard_data::{CompactString, ConnectData, Schema, SchemaType, Value};
 
 /// `Schema.OPTIONAL_STRING_SCHEMA`, shared by every record a [`StringConverter`] decodes.
 static OPTIONAL_STRING: LazyLock<Arc<Schema>> =
@@ -62,10 +62,10 @@ impl StringConverter {
     ) -> Result<ConnectData, ConvertError> {
         let value = match bytes {
             None => Value::Null,
-            Some(bytes) => Value::String(String::from_utf8(bytes.to_vec()).map_err(|e| {
+            Some(bytes) => Value::String(CompactString::from_utf8(bytes).map_err(|e| {
                 ConvertError::new(format!(
                     "Failed to deserialize string: invalid UTF-8 at byte {}",
-                    e.utf8_error().valid_up_to()
+                    e.valid_up_to()
                 ))
             })?),
         };

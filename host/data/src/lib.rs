@@ -15,6 +15,8 @@ pub mod text;
 
 use std::sync::Arc;
 
+pub use compact_str::{self, CompactString};
+
 /// The type of a Connect schema (`org.apache.kafka.connect.data.Schema.Type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SchemaType {
@@ -263,8 +265,9 @@ pub enum Value {
     Float32(f32),
     /// FLOAT64.
     Float64(f64),
-    /// STRING.
-    String(String),
+    /// STRING, inline up to 24 bytes: most strings of a change event (names, codes, the
+    /// source block's fields) are short, and decoding them then allocates nothing.
+    String(CompactString),
     /// BYTES, also `Decimal` (unscaled value, big-endian two's complement).
     Bytes(Vec<u8>),
     /// ARRAY.

@@ -1708,7 +1708,7 @@ fn scalar_to_wit(value: Value) -> wit::Scalar {
         Value::Int64(v) => wit::Scalar::Int64(v),
         Value::Float32(v) => wit::Scalar::Float32(v),
         Value::Float64(v) => wit::Scalar::Float64(v),
-        Value::String(s) => wit::Scalar::String(s),
+        Value::String(s) => wit::Scalar::String(s.into_string()),
         Value::Bytes(b) => wit::Scalar::Bytes(b),
         Value::Null | Value::Array(_) | Value::Map(_) | Value::Struct(_) => wit::Scalar::Null,
     }
@@ -1724,7 +1724,7 @@ fn scalar_from_wit(value: wit::Scalar) -> Value {
         wit::Scalar::Int64(v) => Value::Int64(v),
         wit::Scalar::Float32(v) => Value::Float32(v),
         wit::Scalar::Float64(v) => Value::Float64(v),
-        wit::Scalar::String(s) => Value::String(s),
+        wit::Scalar::String(s) => Value::String(s.into()),
         wit::Scalar::Bytes(b) => Value::Bytes(b),
     }
 }

@@ -374,7 +374,7 @@ fn payload_json(schema: Option<&Schema>, value: &Value) -> Result<String, String
 /// A scalar as a table key: strings as they are, numbers and booleans as JSON text.
 fn scalar_text(value: &Value) -> Option<String> {
     Some(match value {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         Value::Int8(v) => v.to_string(),
         Value::Int16(v) => v.to_string(),
         Value::Int32(v) => v.to_string(),

@@ -879,11 +879,11 @@ prop_compose! {
         Value::Struct(vec![
             Value::Int8(i8v), Value::Int16(i16v), Value::Int32(i32v),
             opt(i64v.map(Value::Int64)), Value::Float32(f32v), Value::Float64(f64v),
-            Value::Boolean(flag), opt(name.map(Value::String)), Value::Bytes(raw),
+            Value::Boolean(flag), opt(name.map(|s| Value::String(s.into()))), Value::Bytes(raw),
             Value::Bytes(price.to_be_bytes().to_vec()), Value::Int32(day), Value::Int64(at),
             Value::Array(items.into_iter().map(Value::Int32).collect()),
-            Value::Map(counts.into_iter().map(|(k, v)| (Value::String(k), opt(v.map(Value::Int64)))).collect()),
-            opt(status.map(Value::String)), Value::String(documented),
+            Value::Map(counts.into_iter().map(|(k, v)| (Value::String(k.into()), opt(v.map(Value::Int64)))).collect()),
+            opt(status.map(|s| Value::String(s.into()))), Value::String(documented.into()),
         ])
     }
 }

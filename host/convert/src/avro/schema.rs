@@ -289,7 +289,7 @@ fn default_json(schema: &Schema, value: &Value) -> Result<Json, ConvertError> {
         Value::Int64(n) => json!(n),
         Value::Float32(n) => json!(n),
         Value::Float64(n) => json!(n),
-        Value::String(s) => json!(s),
+        Value::String(s) => json!(s.as_str()),
         Value::Bytes(b) => Json::String(b.iter().map(|&c| char::from(c)).collect()),
         Value::Array(items) => {
             let element = schema
@@ -313,7 +313,7 @@ fn default_json(schema: &Schema, value: &Value) -> Result<Json, ConvertError> {
                 let Value::String(k) = k else {
                     return Err(bad("map default with a key that is not a string".into()));
                 };
-                object.insert(k.clone(), default_json(value_schema, v)?);
+                object.insert(k.to_string(), default_json(value_schema, v)?);
             }
             Json::Object(object)
         }
@@ -595,7 +595,7 @@ fn value_of_default(schema: &Schema, json: &Json) -> Result<Value, ConvertError>
         SchemaType::Float32 => Value::Float32(json.as_f64().ok_or_else(wrong)? as f32),
         SchemaType::Float64 => Value::Float64(json.as_f64().ok_or_else(wrong)?),
         SchemaType::Boolean => Value::Boolean(json.as_bool().ok_or_else(wrong)?),
-        SchemaType::String => Value::String(json.as_str().ok_or_else(wrong)?.to_owned()),
+        SchemaType::String => Value::String(json.as_str().ok_or_else(wrong)?.into()),
         SchemaType::Bytes => Value::Bytes(
             json.as_str()
                 .ok_or_else(wrong)?
@@ -620,7 +620,10 @@ fn value_of_default(schema: &Schema, json: &Json) -> Result<Value, ConvertError>
                     .ok_or_else(wrong)?
                     .iter()
                     .map(|(k, v)| {
-                        Ok((Value::String(k.clone()), value_of_default(value_schema, v)?))
+                        Ok((
+                            Value::String(k.as_str().into()),
+                            value_of_default(value_schema, v)?,
+                        ))
                     })
                     .collect::<Result<_, ConvertError>>()?,
             )

@@ -71,7 +71,7 @@ fn base(schema: &Schema, value: &Value, path: &str) -> Result<Avro, ConvertError
         (SchemaType::Float32, Value::Float32(n)) => Avro::Float(*n),
         (SchemaType::Float64, Value::Float64(n)) => Avro::Double(*n),
         (SchemaType::Boolean, Value::Boolean(b)) => Avro::Boolean(*b),
-        (SchemaType::String, Value::String(s)) => Avro::String(s.clone()),
+        (SchemaType::String, Value::String(s)) => Avro::String(s.to_string()),
         (SchemaType::Bytes, Value::Bytes(b)) => Avro::Bytes(b.clone()),
         (SchemaType::Array, Value::Array(items)) => {
             let element = schema.value_schema.as_ref().ok_or_else(mismatch)?;
@@ -89,7 +89,7 @@ fn base(schema: &Schema, value: &Value, path: &str) -> Result<Avro, ConvertError
                 let Value::String(k) = k else {
                     return Err(mismatch());
                 };
-                map.insert(k.clone(), to_avro(value_schema, v, path)?);
+                map.insert(k.to_string(), to_avro(value_schema, v, path)?);
             }
             Avro::Map(map)
         }
@@ -139,8 +139,8 @@ pub fn to_connect(schema: &Schema, value: Avro, path: &str) -> Result<Value, Con
         (SchemaType::Float32, Avro::Float(n)) => Value::Float32(n),
         (SchemaType::Float64, Avro::Double(n)) => Value::Float64(n),
         (SchemaType::Boolean, Avro::Boolean(b)) => Value::Boolean(b),
-        (SchemaType::String, Avro::String(s) | Avro::Enum(_, s)) => Value::String(s),
-        (SchemaType::String, Avro::Uuid(u)) => Value::String(u.to_string()),
+        (SchemaType::String, Avro::String(s) | Avro::Enum(_, s)) => Value::String(s.into()),
+        (SchemaType::String, Avro::Uuid(u)) => Value::String(u.to_string().into()),
         (SchemaType::Bytes, Avro::Bytes(b) | Avro::Fixed(_, b)) => Value::Bytes(b),
         (SchemaType::Bytes, Avro::Decimal(d)) => {
             Value::Bytes(Vec::<u8>::try_from(&d).map_err(|e| bad(format!("{}{e}", at(path))))?)
@@ -168,7 +168,7 @@ pub fn to_connect(schema: &Schema, value: Avro, path: &str) -> Result<Value, Con
             Value::Map(
                 entries
                     .into_iter()
-                    .map(|(k, v)| Ok((Value::String(k), to_connect(value_schema, v, path)?)))
+                    .map(|(k, v)| Ok((Value::String(k.into()), to_connect(value_schema, v, path)?)))
                     .collect::<Result<_, ConvertError>>()?,
             )
         }

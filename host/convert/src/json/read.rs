@@ -694,7 +694,7 @@ impl<'a> Reader<'a> {
                 self.literal(b"false")?;
                 Value::Boolean(false)
             }
-            b'"' => Value::String(self.string()?.into_owned()),
+            b'"' => Value::String(self.string()?.into()),
             b'[' => {
                 let mut items = Vec::new();
                 self.array(|r, i| {
@@ -709,7 +709,7 @@ impl<'a> Reader<'a> {
                 self.object(|r, key| {
                     keys.add(key);
                     let value = r.any().map_err(|e| e.at(|| Seg::Key(key.to_string())))?;
-                    entries.push((Value::String(key.to_string()), value));
+                    entries.push((Value::String(key.into()), value));
                     Ok(())
                 })?;
                 if keys.maybe_repeated {
@@ -747,7 +747,7 @@ impl<'a> Reader<'a> {
         }
         match schema.kind {
             SchemaType::String if c == b'"' => {
-                *slot = Value::String(self.string()?.into_owned());
+                *slot = Value::String(self.string()?.into());
             }
             SchemaType::Int8 | SchemaType::Int16 | SchemaType::Int32 | SchemaType::Int64
                 if matches!(c, b'-' | b'0'..=b'9') =>
@@ -805,7 +805,7 @@ impl<'a> Reader<'a> {
                 })
             }
             SchemaType::String => match c {
-                b'"' => Ok(Value::String(self.string()?.into_owned())),
+                b'"' => Ok(Value::String(self.string()?.into())),
                 _ => Err(mismatch(schema, "a JSON string", c)),
             },
             SchemaType::Bytes if schema.name.as_deref() == Some(DECIMAL_LOGICAL_NAME) => {
@@ -911,7 +911,7 @@ impl<'a> Reader<'a> {
                 let value = r
                     .value(value_schema, replace)
                     .map_err(|e| e.at(|| Seg::Key(key.to_string())))?;
-                entries.push((Value::String(key.to_string()), value));
+                entries.push((Value::String(key.into()), value));
                 Ok(())
             })?;
             if keys.maybe_repeated {

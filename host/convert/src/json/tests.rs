@@ -42,7 +42,7 @@ fn decode_err(c: &JsonConverter, json: &str) -> String {
 }
 
 fn s(text: &str) -> Value {
-    Value::String(text.to_string())
+    Value::String(text.into())
 }
 
 fn array_of(element: Schema) -> Schema {
@@ -672,14 +672,14 @@ fn strings_are_escaped_as_jackson_does() {
         &c,
         &ConnectData {
             schema: None,
-            value: Value::String(text.clone()),
+            value: Value::String(text.as_str().into()),
         },
     );
     assert_eq!(
         out,
         "\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000B\\f\\r\\u000E\\u000F\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001A\\u001B\\u001C\\u001D\\u001E\\u001F\\\"\\\\/\u{7f}é\u{2028}𝄞\""
     );
-    assert_eq!(decode(&c, &out).unwrap().value, Value::String(text));
+    assert_eq!(decode(&c, &out).unwrap().value, Value::String(text.into()));
     // Escapes Jackson reads: \/ and surrogate pairs.
     assert_eq!(
         decode(&c, r#""a\/b\u00e9\ud834\udd1e""#).unwrap().value,
@@ -1273,7 +1273,9 @@ fn value_strategy(schema: &Schema) -> BoxedStrategy<Value> {
             .prop_map(Value::Float32)
             .boxed(),
         SchemaType::Float64 => finite_or_infinite_f64().prop_map(Value::Float64).boxed(),
-        SchemaType::String => any::<String>().prop_map(Value::String).boxed(),
+        SchemaType::String => any::<String>()
+            .prop_map(|s| Value::String(s.into()))
+            .boxed(),
         SchemaType::Bytes if schema.name.as_deref() == Some(DECIMAL_LOGICAL_NAME) => any::<i64>()
             .prop_map(|v| Value::Bytes(minimal_bytes(v)))
             .boxed(),
@@ -1294,7 +1296,7 @@ fn value_strategy(schema: &Schema) -> BoxedStrategy<Value> {
                         Value::Map(
                             vs.into_iter()
                                 .enumerate()
-                                .map(|(i, v)| (Value::String(format!("k{i}\"\n")), v))
+                                .map(|(i, v)| (Value::String(format!("k{i}\"\n").into()), v))
                                 .collect(),
                         )
                     })
@@ -1343,13 +1345,15 @@ fn schemaless_value() -> impl Strategy<Value = Value> {
         finite_or_infinite_f64()
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(Value::Float64),
-        any::<String>().prop_map(Value::String),
+        any::<String>().prop_map(|s| Value::String(s.into())),
     ];
     leaf.prop_recursive(3, 32, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
             prop::collection::btree_map(any::<String>(), inner, 0..5).prop_map(|m| Value::Map(
-                m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
+                m.into_iter()
+                    .map(|(k, v)| (Value::String(k.into()), v))
+                    .collect()
             )),
         ]
     })

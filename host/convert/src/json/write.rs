@@ -379,7 +379,7 @@ fn schemaless(out: &mut Vec<u8>, v: &Value) -> Result<(), JErr> {
                 if let (true, Value::String(key)) = (object, k) {
                     string(out, key);
                     out.push(b':');
-                    schemaless(out, v).map_err(|e| e.at(|| Seg::Key(key.clone())))?;
+                    schemaless(out, v).map_err(|e| e.at(|| Seg::Key(key.to_string())))?;
                 } else {
                     out.push(b'[');
                     schemaless(out, k).map_err(|e| e.at(|| Seg::Index(i)))?;

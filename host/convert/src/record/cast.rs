@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use switchyard_data::compact_str::ToCompactString as _;
 use switchyard_data::derive::{Derivation, addr, derived};
 use switchyard_data::{ConnectData, DataError, Schema, SchemaType, Value};
 
@@ -77,8 +78,8 @@ fn cast_value(value: &Value, to: SchemaType) -> Result<Value, DataError> {
         (T::Float32, _) => Value::Float32(double as f32),
         (T::Float64, _) => Value::Float64(double),
         // `String.valueOf` of a Byte, Short, Integer, Long or Boolean.
-        (T::String, Value::Boolean(b)) => Value::String(b.to_string()),
-        (T::String, _) => Value::String(long.to_string()),
+        (T::String, Value::Boolean(b)) => Value::String(b.to_compact_string()),
+        (T::String, _) => Value::String(long.to_compact_string()),
         (T::Bytes | T::Array | T::Map | T::Struct, _) => {
             return Err(DataError::Invalid(format!(
                 "Cast does not cast to {}",
