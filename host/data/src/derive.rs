@@ -160,15 +160,79 @@ struct Entry {
     /// The input schemas, kept alive so their addresses stay theirs.
     _inputs: Vec<Arc<Schema>>,
     output: Arc<Schema>,
+    /// The entry asked for right after this one the last time (`NONE`: not known).
+    next: u32,
 }
+
+/// No entry.
+const NONE: u32 = u32::MAX;
 
 #[derive(Default)]
 struct Memo {
-    /// Entries by the hash of their derivation (already a hash: not hashed again).
-    entries: HashMap<u64, Vec<Entry>, BuildHasherDefault<Prehashed>>,
-    len: usize,
+    entries: Vec<Entry>,
+    /// Entry numbers by the hash of their derivation (already a hash: not hashed again).
+    index: HashMap<u64, Vec<u32>, BuildHasherDefault<Prehashed>>,
+    /// The entry asked for last (`NONE` before any).
+    last: u32,
     /// Seeded per thread, so that schemas made to collide cannot be planned.
     hasher: foldhash::fast::RandomState,
+}
+
+impl Memo {
+    /// The entry `derivation` names: first the one asked for after the last entry the
+    /// previous time (the records of a topic make the same derivations in the same order, so
+    /// this is nearly always it, found with one comparison and no hashing), then by hash.
+    fn find(&mut self, derivation: &Derivation<'_>) -> Option<Arc<Schema>> {
+        let last = self.last as usize;
+        let predicted = self.entries.get(last).map_or(NONE, |e| e.next);
+        if let Some(entry) = self.entries.get(predicted as usize)
+            && entry.derivation == *derivation
+        {
+            self.last = predicted;
+            return Some(Arc::clone(&entry.output));
+        }
+        let hash = self.hasher.hash_one(derivation);
+        let found = self
+            .index
+            .get(&hash)?
+            .iter()
+            .copied()
+            .find(|&i| self.entries[i as usize].derivation == *derivation)?;
+        self.follow(found);
+        Some(Arc::clone(&self.entries[found as usize].output))
+    }
+
+    /// Notes that entry `i` was asked for after the last one.
+    fn follow(&mut self, i: u32) {
+        if let Some(last) = self.entries.get_mut(self.last as usize) {
+            last.next = i;
+        }
+        self.last = i;
+    }
+
+    /// Remembers a new derivation; starts afresh when full.
+    fn insert(
+        &mut self,
+        derivation: Derivation<'_>,
+        inputs: &[&Arc<Schema>],
+        output: &Arc<Schema>,
+    ) {
+        if self.entries.len() >= CAPACITY {
+            self.entries.clear();
+            self.index.clear();
+            self.last = NONE;
+        }
+        let i = self.entries.len() as u32;
+        let hash = self.hasher.hash_one(&derivation);
+        self.entries.push(Entry {
+            derivation: derivation.into_owned(),
+            _inputs: inputs.iter().map(|s| Arc::clone(s)).collect(),
+            output: Arc::clone(output),
+            next: NONE,
+        });
+        self.index.entry(hash).or_default().push(i);
+        self.follow(i);
+    }
 }
 
 /// A hasher for keys that are hashes already: it keeps the `u64`.
@@ -193,7 +257,10 @@ impl std::hash::Hasher for Prehashed {
 }
 
 thread_local! {
-    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+    static MEMO: RefCell<Memo> = RefCell::new(Memo {
+        last: NONE,
+        ..Memo::default()
+    });
 }
 
 /// The address of a schema, as a derivation names it.
@@ -208,31 +275,12 @@ pub fn derived<E>(
     inputs: &[&Arc<Schema>],
     derive: impl FnOnce() -> Result<Arc<Schema>, E>,
 ) -> Result<Arc<Schema>, E> {
-    let hash = MEMO.with_borrow(|memo| memo.hasher.hash_one(&derivation));
-    let found = MEMO.with_borrow(|memo| {
-        memo.entries.get(&hash).and_then(|bucket| {
-            bucket
-                .iter()
-                .find(|e| e.derivation == derivation)
-                .map(|e| Arc::clone(&e.output))
-        })
-    });
-    if let Some(output) = found {
+    if let Some(output) = MEMO.with_borrow_mut(|memo| memo.find(&derivation)) {
         return Ok(output);
     }
+    // Not borrowed while deriving: a derivation may derive the schemas inside it.
     let output = derive()?;
-    MEMO.with_borrow_mut(|memo| {
-        if memo.len >= CAPACITY {
-            memo.entries.clear();
-            memo.len = 0;
-        }
-        memo.entries.entry(hash).or_default().push(Entry {
-            derivation: derivation.into_owned(),
-            _inputs: inputs.iter().map(|s| Arc::clone(s)).collect(),
-            output: Arc::clone(&output),
-        });
-        memo.len += 1;
-    });
+    MEMO.with_borrow_mut(|memo| memo.insert(derivation, inputs, &output));
     Ok(output)
 }
 
@@ -269,5 +317,38 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &again));
         assert!(!Arc::ptr_eq(&first, &other));
         assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn a_predicted_entry_is_used_only_for_its_own_derivation() {
+        let parent = Arc::new(Schema::new(SchemaType::Struct));
+        let field = Arc::new(Schema::new(SchemaType::String));
+        let put = |name: &str| {
+            derived::<()>(
+                Derivation::Put {
+                    parent: addr(&parent),
+                    name: name.into(),
+                    field: addr(&field),
+                },
+                &[&parent, &field],
+                || {
+                    Ok(Arc::new(
+                        Schema::new(SchemaType::Struct).field(name, Schema::clone(&field)),
+                    ))
+                },
+            )
+            .unwrap()
+        };
+        // `a` then `b`, twice: the second time each is predicted from the one before.
+        let (a, b) = (put("a"), put("b"));
+        assert!(Arc::ptr_eq(&put("a"), &a));
+        assert!(Arc::ptr_eq(&put("b"), &b));
+        // After `a`, `b` is predicted; `c` must not be answered with it.
+        assert!(Arc::ptr_eq(&put("a"), &a));
+        let c = put("c");
+        assert_eq!(c.fields[0].name, "c");
+        assert!(Arc::ptr_eq(&put("a"), &a));
+        assert!(Arc::ptr_eq(&put("c"), &c));
+        assert!(Arc::ptr_eq(&put("b"), &b));
     }
 }
