@@ -425,6 +425,7 @@ impl JsonConverter {
         let caching = self.config.schemas_cache_size > 0;
         if caching && let Some((len, cached)) = self.caches.decoding().recent(rest) {
             r.set_pos(start + len);
+            r.plain_names = cached.plain_names;
             return Ok(Some(cached.schema));
         }
         if rest.starts_with(b"null") {
@@ -435,9 +436,12 @@ impl JsonConverter {
         let end = r.pos();
         let raw = &r.bytes()[start..end];
         if caching && let Some(cached) = self.caches.decoding().get(raw) {
+            r.plain_names = cached.plain_names;
             return Ok(Some(cached.schema));
         }
         let schema = read::schema_at(r.text(), start, replace).map_err(|e| e.at_root("schema"))?;
+        let plain_names = read::plain_names(&schema);
+        r.plain_names = plain_names;
         if caching {
             let mut written = Vec::with_capacity(raw.len());
             let canonical = write::schema(&mut written, &schema, &self.write_opts(), true).is_ok()
@@ -445,6 +449,7 @@ impl JsonConverter {
             let cached = Cached {
                 schema: schema.clone(),
                 canonical,
+                plain_names,
             };
             self.caches
                 .decoding()
@@ -661,6 +666,8 @@ struct ToConnectCache {
 struct Cached {
     schema: Arc<Schema>,
     canonical: bool,
+    /// Whether every field name in the schema is JSON text as it is (`read::plain_names`).
+    plain_names: bool,
 }
 
 impl ToConnectCache {

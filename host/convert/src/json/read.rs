@@ -232,6 +232,9 @@ pub(super) struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
     depth: u32,
+    /// Every field name of the schema being read needs no escaping in JSON
+    /// ([`plain_names`]): a member key can be matched against the expected name in place.
+    pub(super) plain_names: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -241,6 +244,7 @@ impl<'a> Reader<'a> {
             b: text.as_bytes(),
             pos: 0,
             depth: 0,
+            plain_names: false,
         }
     }
 
@@ -862,23 +866,13 @@ impl<'a> Reader<'a> {
         let fields = &schema.fields;
         let mut values = Vec::with_capacity(fields.len());
         values.resize_with(fields.len(), || Value::Null);
-        let mut hint = 0;
-        self.object(|r, key| {
-            // Fields usually come in schema order: try the next one first.
-            let index = match fields.get(hint) {
-                Some(f) if f.name == key => Some(hint),
-                _ => fields.iter().position(|f| f.name == key),
-            };
-            match index {
-                Some(i) => {
-                    let field: &Field = &fields[i];
-                    r.value_into(&field.schema, replace, &mut values[i])
-                        .map_err(|e| e.at_field(&field.name))?;
-                    hint = i + 1;
-                }
-                None => r.skip_value()?,
+        self.members(fields, |r, index| match index {
+            Some(i) => {
+                let field: &Field = &fields[i];
+                r.value_into(&field.schema, replace, &mut values[i])
+                    .map_err(|e| e.at_field(&field.name))
             }
-            Ok(())
+            None => r.skip_value(),
         })?;
         // Missing fields read as JSON null would (explicit nulls were resolved already; the
         // resolution is idempotent).
@@ -890,6 +884,69 @@ impl<'a> Reader<'a> {
         }
         *slot = Value::Struct(values);
         Ok(())
+    }
+
+    /// Reads an object (at `{`) whose members are the struct fields `fields`, calling `f`
+    /// with the index of each member's field (`None` for a key no field has), positioned at
+    /// its value, which `f` must consume. Fields usually come in schema order, so the next
+    /// one is tried first: with [`Reader::plain_names`], by comparing its name with the text
+    /// in place, without reading the key as a string.
+    fn members(
+        &mut self,
+        fields: &[Field],
+        mut f: impl FnMut(&mut Self, Option<usize>) -> Result<(), JErr>,
+    ) -> Result<(), JErr> {
+        self.enter()?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            self.leave();
+            return Ok(());
+        }
+        let mut hint = 0;
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.unexpected("a field name"));
+            }
+            let index = match fields.get(hint) {
+                Some(field) if self.plain_names && self.key_in_place(&field.name) => Some(hint),
+                expected => {
+                    let key = self.string()?;
+                    match expected {
+                        Some(field) if field.name == key => Some(hint),
+                        _ => fields.iter().position(|f| f.name == key),
+                    }
+                }
+            };
+            self.ws();
+            if self.peek() != Some(b':') {
+                return Err(self.unexpected("':'"));
+            }
+            self.pos += 1;
+            if let Some(i) = index {
+                hint = i + 1;
+            }
+            f(self, index)?;
+            if !self.next_or_close(b'}')? {
+                break;
+            }
+        }
+        self.leave();
+        Ok(())
+    }
+
+    /// Whether the key here (at `"`) is `name`, a name that needs no escaping: then the key
+    /// is consumed. Its text is `name` followed by the closing quote exactly then.
+    #[inline]
+    fn key_in_place(&mut self, name: &str) -> bool {
+        let at = self.pos + 1;
+        let end = at + name.len();
+        let found = self.b.get(at..end) == Some(name.as_bytes()) && self.b.get(end) == Some(&b'"');
+        if found {
+            self.pos = end + 1;
+        }
+        found
     }
 
     fn map(&mut self, schema: &Schema, c: u8, replace: bool) -> Result<Value, JErr> {
@@ -1020,6 +1077,19 @@ impl<'a> Reader<'a> {
             ))),
         }
     }
+}
+
+/// Whether every struct field name in `schema` (nested ones too) is written in JSON as it is:
+/// no `"`, `\\` or control character, which would be escaped.
+pub(super) fn plain_names(schema: &Schema) -> bool {
+    schema
+        .fields
+        .iter()
+        .all(|f| plain_run(f.name.as_bytes(), 0) == f.name.len() && plain_names(&f.schema))
+        && [&schema.key_schema, &schema.value_schema]
+            .into_iter()
+            .flatten()
+            .all(|s| plain_names(s))
 }
 
 /// What a JSON null (or a missing struct field) reads as: the default, null, or an error.

@@ -1472,3 +1472,36 @@ fn malformed_schema_json_is_a_syntax_error_at_its_place() {
         "{err}"
     );
 }
+
+#[test]
+fn struct_members_are_matched_however_their_keys_are_written() {
+    let c = with_schemas();
+    let plain = r#"{"type":"struct","fields":[{"type":"int32","field":"a"},{"type":"string","optional":true,"field":"bc"}]}"#;
+    let quoted = r#"{"type":"struct","fields":[{"type":"int32","field":"a"},{"type":"int32","optional":true,"field":"q\"t"}]}"#;
+    let read = |schema: &str, payload: &str| {
+        let data = decode(&c, &format!(r#"{{"schema":{schema},"payload":{payload}}}"#)).unwrap();
+        data.value
+    };
+    let two = |a, b: Value| Value::Struct(vec![Value::Int32(a), b]);
+    // In schema order, out of order, with escapes, and with keys that start like a field's
+    // name (names compared in the text in place, then read as strings).
+    assert_eq!(read(plain, r#"{"a":1,"bc":"x"}"#), two(1, s("x")));
+    assert_eq!(read(plain, r#"{"bc":"x","a":2}"#), two(2, s("x")));
+    assert_eq!(read(plain, r#"{"\u0061":3,"b\u0063":"y"}"#), two(3, s("y")));
+    assert_eq!(
+        read(plain, r#"{"a":4,"bcd":"z","b":5}"#),
+        two(4, Value::Null)
+    );
+    assert_eq!(read(plain, r#"{"ab":0,"a":4}"#), two(4, Value::Null));
+    // A name JSON escapes: its key is read as a string.
+    assert_eq!(read(quoted, r#"{"a":5,"q\"t":6}"#), two(5, Value::Int32(6)));
+    assert_eq!(read(quoted, r#"{"a":5,"q":6}"#), two(5, Value::Null));
+    // Still strict about what is not a key.
+    let bad = decode_err(
+        &c,
+        &format!(r#"{{"schema":{plain},"payload":{{"a":1,bc:2}}}}"#),
+    );
+    assert!(bad.contains("field name"), "{bad}");
+    let unclosed = decode_err(&c, &format!(r#"{{"schema":{plain},"payload":{{"a"#));
+    assert!(unclosed.contains("end of input"), "{unclosed}");
+}
