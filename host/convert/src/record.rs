@@ -921,31 +921,7 @@ pub fn flatten(data: &mut ConnectData, delimiter: &str) -> Result<(), DataError>
     };
     match data.schema.clone() {
         Some(schema) => {
-            if schema.kind != SchemaType::Struct {
-                return Err(DataError::WrongType(format!(
-                    "the part is a {}, not a struct",
-                    schema.kind.upper_name()
-                )));
-            }
-            let flat = derived::<DataError>(
-                Derivation::Flatten {
-                    node: addr(&schema),
-                    delimiter: Cow::Borrowed(delimiter),
-                },
-                &[&schema],
-                || {
-                    let mut flat = struct_basics(&schema);
-                    flatten_schema(
-                        &schema,
-                        "",
-                        schema.optional,
-                        schema.default.as_ref(),
-                        &join,
-                        &mut flat.fields,
-                    )?;
-                    Ok(Arc::new(flat))
-                },
-            )?;
+            let flat = flattened_schema(&schema, delimiter)?;
             let value = std::mem::replace(&mut data.value, Value::Null);
             let mut values = Vec::with_capacity(flat.fields.len());
             flatten_struct(&schema, value, &mut values);
@@ -969,6 +945,43 @@ pub fn flatten(data: &mut ConnectData, delimiter: &str) -> Result<(), DataError>
             result
         }
     }
+}
+
+/// The schema [`flatten`] gives a non-null part of schema `schema`: its only failures, so that
+/// flattening a part of this schema fails if and only if this does.
+pub fn flattened_schema(schema: &Arc<Schema>, delimiter: &str) -> Result<Arc<Schema>, DataError> {
+    if schema.kind != SchemaType::Struct {
+        return Err(DataError::WrongType(format!(
+            "the part is a {}, not a struct",
+            schema.kind.upper_name()
+        )));
+    }
+    let join = |prefix: &str, name: &str| {
+        if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}{delimiter}{name}")
+        }
+    };
+    derived::<DataError>(
+        Derivation::Flatten {
+            node: addr(schema),
+            delimiter: Cow::Borrowed(delimiter),
+        },
+        &[schema],
+        || {
+            let mut flat = struct_basics(schema);
+            flatten_schema(
+                schema,
+                "",
+                schema.optional,
+                schema.default.as_ref(),
+                &join,
+                &mut flat.fields,
+            )?;
+            Ok(Arc::new(flat))
+        },
+    )
 }
 
 /// `Flatten.buildUpdatedSchema`: appends the flattened leaf fields of `schema` to `out`.

@@ -895,12 +895,13 @@ impl TransformInstance {
             }
             return Ok(Err((record, alike_first < replay::VALUE_DEPENDENT_AFTER)));
         };
-        // A change that answers otherwise than it did leaves the record to the guest, as it was.
+        // A change that answers otherwise than it did leaves the record to the guest, as it
+        // was: the record is copied first, unless its changes cannot answer otherwise.
         let changes = trace
             .calls
             .iter()
             .any(|c| matches!(c, Call::Changes { .. } | Call::SetTopic(_)));
-        let before = match changes {
+        let before = match changes && !state.changes_cannot_differ(&handle, &trace.calls) {
             true => Some(
                 state
                     .table
@@ -913,7 +914,7 @@ impl TransformInstance {
         let mut alike = true;
         for call in &trace.calls {
             match call {
-                Call::Changes { ops, answers } => {
+                Call::Changes { ops, answers, .. } => {
                     let got = state.replay_batch(&handle, ops).map_err(broken)?;
                     if got[..] != answers[..] || state.conversion_failure.is_some() {
                         alike = false;
@@ -929,7 +930,15 @@ impl TransformInstance {
         }
         let record = state.table.delete(handle).map_err(|e| broken(e.into()))?;
         if !alike {
-            return Ok(Err((before.unwrap_or(record), true)));
+            return match (before, changes) {
+                (Some(before), _) => Ok(Err((before, true))),
+                (None, false) => Ok(Err((record, true))),
+                (None, true) => Err(StepError::Broken(format!(
+                    "a replayed change of {} answered otherwise than it was recorded, on a \
+                     record with the recorded schemas",
+                    self.context.alias
+                ))),
+            };
         }
         if let Some(traces) = self.traces.as_mut() {
             traces.matched(&trace);
@@ -1354,6 +1363,8 @@ impl StepState {
     ) -> wasmtime::Result<Vec<u8>> {
         let mut recording = self.recording.take();
         let kept = recording.as_mut().and_then(|r| r.batch_kind(&ops));
+        // Changes are recorded with the schemas they started from, reads with those they saw.
+        let before = (kept == Some(true)).then(|| self.part_schemas(this));
         let packing = pack || kept.is_some();
         let mut packed = packed::AnswerList::new(if packing { ops.len() } else { 0 });
         let mut ends = Vec::new();
@@ -1368,7 +1379,8 @@ impl StepState {
         });
         let packed = if packing { packed.finish() } else { Vec::new() };
         if let (Some(r), Some(changes)) = (recording.as_mut(), kept) {
-            r.batch(changes, ops, &packed, ends, self.part_schemas(this));
+            let schemas = before.unwrap_or_else(|| self.part_schemas(this));
+            r.batch(changes, ops, &packed, ends, schemas);
         }
         self.recording = recording;
         ran?;
@@ -1381,6 +1393,63 @@ impl StepState {
         let mut answers = packed::AnswerList::new(ops.len());
         self.run_batch(this, ops, |a| answers.push(&a))?;
         Ok(answers.finish())
+    }
+
+    /// Whether replaying `calls`' changes on the record `this` cannot answer otherwise than
+    /// they did when recorded, so that the record need not be copied first to be given back
+    /// as it was. That holds for one batch of changes of schema'd parts made of operations
+    /// whose answers follow from the parts' schemas alone, either
+    /// - recorded on parts with the schemas the record's parts have now (the same `Arc`s):
+    ///   `flatten` (it fails only on a schema it cannot flatten, and leaves a null part as
+    ///   it is), `cast` of the part or a top-level field (the field's parent is the part,
+    ///   not null when a cast is made, and a value has its schema's type), and `fill-defaults`
+    ///   of the part when none of its fields has a struct, map or array default (it answers
+    ///   `false` then, and cannot fail);
+    /// - or a lone `flatten`, recorded as done, of a part whose schema flattens.
+    fn changes_cannot_differ(&self, this: &Resource<Record>, calls: &[replay::Call]) -> bool {
+        let mut changes = calls.iter().filter_map(|c| match c {
+            replay::Call::Changes {
+                ops,
+                answers,
+                schemas,
+            } => Some((ops, answers, schemas)),
+            _ => None,
+        });
+        let (Some((ops, answers, recorded)), None) = (changes.next(), changes.next()) else {
+            return false;
+        };
+        let now = self.part_schemas(this);
+        let schema = |part: wit::Part| now[usize::from(part == wit::Part::Value)].as_ref();
+        if !replay::same_schemas(recorded, &now) {
+            return match &ops[..] {
+                [Op::Wit(wit::Op::Flatten(f))] => {
+                    let mut done = packed::AnswerList::new(1);
+                    done.push(&Ok(wit::Answer::Done));
+                    schema(f.part)
+                        .is_some_and(|s| record::flattened_schema(s, &f.delimiter).is_ok())
+                        && done.finish()[..] == answers[..]
+                }
+                _ => false,
+            };
+        }
+        ops.iter().all(|op| match op {
+            Op::Wit(wit::Op::Flatten(f)) => schema(f.part).is_some(),
+            Op::Packed(wit::PackedOp::Cast(c)) => {
+                schema(c.node.part).is_some() && self.path(c.node.path).is_ok_and(|p| p.len() <= 1)
+            }
+            Op::Wit(wit::Op::FillDefaults(f)) => {
+                schema(f.node.part).is_some_and(|s| {
+                    s.fields.iter().all(|field| {
+                        f.skip.contains(&field.name)
+                            || !matches!(
+                                field.schema.default,
+                                Some(Value::Struct(_) | Value::Map(_) | Value::Array(_))
+                            )
+                    })
+                }) && self.path(f.node.path).is_ok_and(|p| p.is_empty())
+            }
+            _ => false,
+        })
     }
 
     /// The path registered as `id`.

@@ -48,10 +48,12 @@ pub(crate) enum Call {
     },
     /// `topic`, and what it answered.
     Topic(Arc<str>),
-    /// A batch of changes only, and what it answered (packed).
+    /// A batch of changes only, what it answered (packed), and the schemas of the parts
+    /// before it ran.
     Changes {
         ops: Arc<[crate::Op]>,
         answers: Arc<[u8]>,
+        schemas: PartSchemas,
     },
     /// `set-topic`.
     SetTopic(Arc<str>),
@@ -163,7 +165,8 @@ impl Recording {
     }
 
     /// Records a batch whose kind [`Recording::batch_kind`] gave, its packed answers, where
-    /// each answer ends in them, and the schemas its reads saw.
+    /// each answer ends in them, and the schemas its reads saw (for changes: the schemas
+    /// before they ran).
     pub(crate) fn batch(
         &mut self,
         changes: bool,
@@ -175,7 +178,11 @@ impl Recording {
         let (ops, answers) = (Arc::from(ops), Arc::from(answers));
         self.calls.push(if changes {
             self.changed = true;
-            Call::Changes { ops, answers }
+            Call::Changes {
+                ops,
+                answers,
+                schemas,
+            }
         } else {
             Call::Reads {
                 ops,
