@@ -746,21 +746,38 @@ impl<'a> Reader<'a> {
         let c = self.value_start()?;
         if c == b'n' {
             self.literal(b"null")?;
-            *slot = null_value(schema, replace)?;
+            fill(slot, null_value(schema, replace)?);
             return Ok(());
         }
         match schema.kind {
             SchemaType::String if c == b'"' => {
-                *slot = Value::String(self.string()?.into());
+                fill(slot, Value::String(self.string()?.into()));
             }
             SchemaType::Int8 | SchemaType::Int16 | SchemaType::Int32 | SchemaType::Int64
                 if matches!(c, b'-' | b'0'..=b'9') =>
             {
-                let n = self.number()?;
-                *slot = int_value(schema, n)?;
+                match integer_at(self.b, self.pos).and_then(|(v, end)| {
+                    let value = match schema.kind {
+                        SchemaType::Int8 => Value::Int8(i8::try_from(v).ok()?),
+                        SchemaType::Int16 => Value::Int16(i16::try_from(v).ok()?),
+                        SchemaType::Int32 => Value::Int32(i32::try_from(v).ok()?),
+                        _ => Value::Int64(v),
+                    };
+                    Some((value, end))
+                }) {
+                    Some((value, end)) => {
+                        self.pos = end;
+                        fill(slot, value);
+                    }
+                    // Longer, not integral, or out of range: read as the token it is.
+                    None => {
+                        let n = self.number()?;
+                        fill(slot, int_value(schema, n)?);
+                    }
+                }
             }
             SchemaType::Struct if c == b'{' => self.structure_into(schema, replace, slot)?,
-            _ => *slot = self.value_after(schema, replace, c)?,
+            _ => fill(slot, self.value_after(schema, replace, c)?),
         }
         Ok(())
     }
@@ -878,11 +895,14 @@ impl<'a> Reader<'a> {
         // resolution is idempotent).
         for (value, field) in values.iter_mut().zip(fields) {
             if value.is_null() {
-                *value = null_value(&field.schema, replace)
-                    .map_err(|e| e.missing().at_field(&field.name))?;
+                fill(
+                    value,
+                    null_value(&field.schema, replace)
+                        .map_err(|e| e.missing().at_field(&field.name))?,
+                );
             }
         }
-        *slot = Value::Struct(values);
+        fill(slot, Value::Struct(values));
         Ok(())
     }
 
@@ -1090,6 +1110,57 @@ pub(super) fn plain_names(schema: &Schema) -> bool {
             .into_iter()
             .flatten()
             .all(|s| plain_names(s))
+}
+
+/// Puts `value` in `slot`, which a struct's reading starts as null: a null is not dropped
+/// (its drop would be a call per node), anything else is.
+#[inline]
+fn fill(slot: &mut Value, value: Value) {
+    if slot.is_null() {
+        std::mem::forget(std::mem::replace(slot, value));
+    } else {
+        *slot = value;
+    }
+}
+
+/// The integer token at `at` of `b` and where it ends, when it is a plain one: an optional
+/// `-` and one to 19 digits not followed by a fraction or an exponent, within the range of an
+/// `i64`. Digits are read eight at a time while eight are there. `None` for anything else,
+/// which [`Reader::number`] and [`int_value`] then read (or refuse) as the token it is.
+fn integer_at(b: &[u8], at: usize) -> Option<(i64, usize)> {
+    const NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    let negative = b.get(at) == Some(&b'-');
+    let start = at + usize::from(negative);
+    let mut i = start;
+    let mut v: u64 = 0;
+    while i - start <= 11
+        && let Some(chunk) = b.get(i..i + 8)
+    {
+        let chunk: &[u8; 8] = chunk.try_into().ok()?;
+        let w = u64::from_le_bytes(*chunk);
+        // Every byte is 0x30..=0x3F, and stays so with 6 added: '0'..='9'.
+        if w & NIBBLES != THREES || w.wrapping_add(0x0606_0606_0606_0606) & NIBBLES != THREES {
+            break;
+        }
+        v = v * 100_000_000 + eight_digits(chunk);
+        i += 8;
+    }
+    while let Some(&d @ b'0'..=b'9') = b.get(i) {
+        if i - start == 19 {
+            return None;
+        }
+        v = v * 10 + u64::from(d - b'0');
+        i += 1;
+    }
+    if i == start || matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
+        return None;
+    }
+    let v = match negative {
+        true => 0i64.checked_sub_unsigned(v)?,
+        false => i64::try_from(v).ok()?,
+    };
+    Some((v, i))
 }
 
 /// What a JSON null (or a missing struct field) reads as: the default, null, or an error.
@@ -1830,10 +1901,29 @@ mod whole_numbers {
 
 #[cfg(test)]
 mod parse_tests {
-    use super::parse_i64;
+    use super::{integer_at, parse_i64};
     use proptest::prelude::*;
 
     proptest! {
+        /// A plain integer token is read in place as the standard library parses it; anything
+        /// else (a fraction, an exponent, a 20th digit, beyond an `i64`) is left to the token
+        /// reader.
+        #[test]
+        fn integers_read_in_place_are_the_tokens_values(
+            negative in any::<bool>(),
+            digits in "[0-9]{0,24}",
+            after in prop_oneof![Just(""), Just(","), Just("}"), Just(" "), Just(".5"), Just("e3"), Just("E-1"), Just("x")],
+        ) {
+            let text = format!("{}{digits}{after}", if negative { "-" } else { "" });
+            let token = text.len() - after.len();
+            let expected = match after.as_bytes().first() {
+                Some(b'.' | b'e' | b'E') => None,
+                _ if digits.len() > 19 => None,
+                _ => text[..token].parse::<i64>().ok().map(|v| (v, token)),
+            };
+            prop_assert_eq!(integer_at(text.as_bytes(), 0), expected);
+        }
+
         #[test]
         fn integers_parse_as_the_standard_library_parses_them(v in any::<i64>()) {
             prop_assert_eq!(parse_i64(&v.to_string()), Some(v));
