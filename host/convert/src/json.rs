@@ -470,12 +470,12 @@ impl JsonConverter {
             return Ok(None);
         }
         let mut out = Vec::with_capacity(self.caches.size_hint());
-        let opts = self.write_opts();
+        let mut opts = self.write_opts();
         if self.config.schemas_enable {
             out.extend_from_slice(b"{\"schema\":");
             match &data.schema {
                 None => out.extend_from_slice(b"null"),
-                Some(schema) => self.write_schema_cached(&mut out, schema)?,
+                Some(schema) => opts.plain_names = self.write_schema_cached(&mut out, schema)?,
             }
             out.extend_from_slice(b",\"payload\":");
             write::value(&mut out, data.schema.as_deref(), &data.value, &opts)
@@ -489,33 +489,37 @@ impl JsonConverter {
         Ok(Some(out))
     }
 
+    /// Writes `schema`'s JSON through the cache of written schemas; tells whether its field
+    /// names are plain (`read::plain_names`), which the cache remembers too.
     fn write_schema_cached(
         &self,
         out: &mut Vec<u8>,
         schema: &Arc<Schema>,
-    ) -> Result<(), ConvertError> {
+    ) -> Result<bool, ConvertError> {
         let caching = self.config.schemas_cache_size > 0;
-        if caching && let Some(json) = self.caches.encoding().get(schema) {
+        if caching && let Some((json, plain)) = self.caches.encoding().get(schema) {
             out.extend_from_slice(json);
-            return Ok(());
+            return Ok(plain);
         }
         let start = out.len();
         write::schema(out, schema, &self.write_opts(), true)
             .map_err(|e| e.into_convert("", SERIALIZE_FAILED, "schema"))?;
+        let plain = read::plain_names(schema);
         if caching {
             self.caches.encoding().insert(
                 schema,
-                out[start..].into(),
+                (out[start..].into(), plain),
                 self.config.schemas_cache_size as usize,
             );
         }
-        Ok(())
+        Ok(plain)
     }
 
     fn write_opts(&self) -> write::Opts {
         write::Opts {
             numeric_decimals: self.config.decimal_format == DecimalFormat::Numeric,
             replace_null_with_default: self.config.replace_null_with_default,
+            plain_names: false,
         }
     }
 
@@ -717,7 +721,7 @@ impl ToConnectCache {
 /// instead of by deep equality; the entry holds the `Arc`, so the address cannot be reused
 /// while it is cached).
 /// A schema and its JSON.
-type SchemaJson = (Arc<Schema>, Box<[u8]>);
+type SchemaJson = (Arc<Schema>, Box<[u8]>, bool);
 
 #[derive(Default)]
 struct FromConnectCache {
@@ -725,17 +729,18 @@ struct FromConnectCache {
 }
 
 impl FromConnectCache {
-    fn get(&self, schema: &Arc<Schema>) -> Option<&[u8]> {
-        let (_, json) = self.map.get(&(Arc::as_ptr(schema) as usize))?;
-        Some(json)
+    /// The JSON of `schema` and whether its field names are plain.
+    fn get(&self, schema: &Arc<Schema>) -> Option<(&[u8], bool)> {
+        let (_, json, plain) = self.map.get(&(Arc::as_ptr(schema) as usize))?;
+        Some((json, *plain))
     }
 
-    fn insert(&mut self, schema: &Arc<Schema>, json: Box<[u8]>, capacity: usize) {
+    fn insert(&mut self, schema: &Arc<Schema>, (json, plain): (Box<[u8]>, bool), capacity: usize) {
         if self.map.len() >= capacity {
             self.map.clear();
         }
         self.map
-            .insert(Arc::as_ptr(schema) as usize, (schema.clone(), json));
+            .insert(Arc::as_ptr(schema) as usize, (schema.clone(), json, plain));
     }
 }
 

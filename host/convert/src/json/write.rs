@@ -16,6 +16,9 @@ pub(super) struct Opts {
     pub numeric_decimals: bool,
     /// `replace.null.with.default`.
     pub replace_null_with_default: bool,
+    /// Every field name of the schema being written needs no escaping
+    /// (`read::plain_names`): they are copied as they are.
+    pub plain_names: bool,
 }
 
 impl Default for Opts {
@@ -23,6 +26,7 @@ impl Default for Opts {
         Opts {
             numeric_decimals: false,
             replace_null_with_default: true,
+            plain_names: false,
         }
     }
 }
@@ -305,8 +309,14 @@ pub(super) fn value(
                 if i > 0 {
                     out.push(b',');
                 }
-                string(out, &field.name);
-                out.push(b':');
+                if opts.plain_names {
+                    out.push(b'"');
+                    out.extend_from_slice(field.name.as_bytes());
+                    out.extend_from_slice(b"\":");
+                } else {
+                    string(out, &field.name);
+                    out.push(b':');
+                }
                 value(out, Some(&field.schema), v, opts).map_err(|e| e.at_field(&field.name))?;
             }
             out.push(b'}');
