@@ -414,6 +414,9 @@ impl From<&StepContext> for wit_types::Context {
 /// The state of one guest's store: its resource table, its empty WASI context and its limits.
 pub struct StepState {
     table: ResourceTable,
+    /// The record a replay runs on, under the handle [`REPLAYED`]: never handed to the guest,
+    /// so kept out of its table (a push and a delete there box and move the record).
+    replayed: Option<Record>,
     wasi: WasiCtx,
     limits: GuestLimits,
     converters: Arc<Converters>,
@@ -524,6 +527,7 @@ fn new_store(
         .build();
     let state = StepState {
         table: ResourceTable::new(),
+        replayed: None,
         wasi,
         limits: GuestLimits {
             limits: StoreLimitsBuilder::new()
@@ -824,10 +828,8 @@ impl TransformInstance {
             return Ok(Err((record, true)));
         }
         let state = store.data_mut();
-        let handle = state
-            .table
-            .push(record)
-            .map_err(|e| StepError::Broken(e.to_string()))?;
+        state.replayed = Some(record);
+        let handle = Resource::new_own(REPLAYED);
         state.conversion_failure = None;
         // The answers of the reads run so far, by their shared operations.
         let answered = &mut self.answered;
@@ -877,7 +879,7 @@ impl TransformInstance {
                         }
                     }
                     Call::Topic(topic) => {
-                        let record = state.table.get(&handle).map_err(|e| broken(e.into()))?;
+                        let record = state.record_ref(&handle).map_err(broken)?;
                         if record.topic != **topic {
                             continue 'traces;
                         }
@@ -889,7 +891,7 @@ impl TransformInstance {
             break;
         }
         let Some(trace) = chosen else {
-            let record = state.table.delete(handle).map_err(|e| broken(e.into()))?;
+            let record = state.take_replayed().map_err(broken)?;
             if let Some(traces) = self.traces.as_mut() {
                 traces.missed();
             }
@@ -902,13 +904,7 @@ impl TransformInstance {
             .iter()
             .any(|c| matches!(c, Call::Changes { .. } | Call::SetTopic(_)));
         let before = match changes && !state.changes_cannot_differ(&handle, &trace.calls) {
-            true => Some(
-                state
-                    .table
-                    .get(&handle)
-                    .map_err(|e| broken(e.into()))?
-                    .snapshot(),
-            ),
+            true => Some(state.record_ref(&handle).map_err(broken)?.snapshot()),
             false => None,
         };
         let mut alike = true;
@@ -922,13 +918,13 @@ impl TransformInstance {
                     }
                 }
                 Call::SetTopic(topic) => {
-                    let record = state.table.get_mut(&handle).map_err(|e| broken(e.into()))?;
+                    let record = state.record(&handle).map_err(broken)?;
                     topic.as_ref().clone_into(&mut record.topic);
                 }
                 Call::Reads { .. } | Call::Topic(_) => {}
             }
         }
-        let record = state.table.delete(handle).map_err(|e| broken(e.into()))?;
+        let record = state.take_replayed().map_err(broken)?;
         if !alike {
             return match (before, changes) {
                 (Some(before), _) => Ok(Err((before, true))),
@@ -1172,7 +1168,25 @@ impl StepState {
     }
 
     fn record(&mut self, handle: &Resource<Record>) -> wasmtime::Result<&mut Record> {
-        Ok(self.table.get_mut(handle)?)
+        record_in(&mut self.table, &mut self.replayed, handle)
+    }
+
+    /// [`StepState::record`], read only.
+    fn record_ref(&self, handle: &Resource<Record>) -> wasmtime::Result<&Record> {
+        match handle.rep() {
+            REPLAYED => self
+                .replayed
+                .as_ref()
+                .ok_or_else(|| wasmtime::Error::msg("no record is being replayed")),
+            _ => Ok(self.table.get(handle)?),
+        }
+    }
+
+    /// The record a replay ran on, taken back.
+    fn take_replayed(&mut self) -> wasmtime::Result<Record> {
+        self.replayed
+            .take()
+            .ok_or_else(|| wasmtime::Error::msg("no record is being replayed"))
     }
 
     /// Runs `f` on the decoded data of one part; `change` marks the part as changed.
@@ -1187,11 +1201,12 @@ impl StepState {
         // Borrow the table, converters and JSON converter apart: no clones per call.
         let StepState {
             table,
+            replayed,
             converters,
             json,
             ..
         } = self;
-        let record = table.get_mut(handle)?;
+        let record = record_in(table, replayed, handle)?;
         let (topic, part) = match which {
             Which::Key => (&record.topic, &mut record.key),
             Which::Value => (&record.topic, &mut record.value),
@@ -1265,7 +1280,7 @@ impl StepState {
 
     /// The key's and the value's decoded schemas (see `replay::PartSchemas`).
     fn part_schemas(&self, this: &Resource<Record>) -> replay::PartSchemas {
-        match self.table.get(this) {
+        match self.record_ref(this) {
             Ok(r) => [r.key.decoded_schema(), r.value.decoded_schema()].map(|s| s.cloned()),
             Err(_) => [None, None],
         }
@@ -1290,7 +1305,7 @@ impl StepState {
             let recorded = answers.get(start..end).unwrap_or_default();
             start = end;
             if let Some(part) = schema_only(op) {
-                let record = self.table.get(this)?;
+                let record = self.record_ref(this)?;
                 let current = match part {
                     wit::Part::Key => record.key.decoded_schema(),
                     wit::Part::Value => record.value.decoded_schema(),
@@ -1638,6 +1653,24 @@ impl StepState {
                 record::cast(data, &path, to, op.apply_defaults)
             })?
             .map(|()| wit::Answer::Done))
+    }
+}
+
+/// The handle of the record a replay runs on ([`StepState::replayed`]); the guest's table
+/// never numbers a record so (it would need four billion of them).
+const REPLAYED: u32 = u32::MAX;
+
+/// The record `handle` names: the replayed one, or one of the guest's table.
+fn record_in<'a>(
+    table: &'a mut ResourceTable,
+    replayed: &'a mut Option<Record>,
+    handle: &Resource<Record>,
+) -> wasmtime::Result<&'a mut Record> {
+    match handle.rep() {
+        REPLAYED => replayed
+            .as_mut()
+            .ok_or_else(|| wasmtime::Error::msg("no record is being replayed")),
+        _ => Ok(table.get_mut(handle)?),
     }
 }
 
@@ -2006,9 +2039,12 @@ impl wit::HostConnectRecord for StepState {
         self.untraceable();
         let which = which(part);
         let StepState {
-            table, converters, ..
+            table,
+            replayed,
+            converters,
+            ..
         } = self;
-        let record = table.get_mut(&this)?;
+        let record = record_in(table, replayed, &this)?;
         let (topic, part) = match which {
             Which::Key => (&record.topic, &mut record.key),
             Which::Value => (&record.topic, &mut record.value),
