@@ -177,7 +177,10 @@ impl Schema {
 
     /// The index of the field called `name`.
     pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.name == name)
+        let name = name.as_bytes();
+        self.fields
+            .iter()
+            .position(|f| text::same(f.name.as_bytes(), name))
     }
 
     /// The value of parameter `key`.

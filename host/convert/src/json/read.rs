@@ -962,7 +962,11 @@ impl<'a> Reader<'a> {
     fn key_in_place(&mut self, name: &str) -> bool {
         let at = self.pos + 1;
         let end = at + name.len();
-        let found = self.b.get(at..end) == Some(name.as_bytes()) && self.b.get(end) == Some(&b'"');
+        let found = self.b.get(end) == Some(&b'"')
+            && self
+                .b
+                .get(at..end)
+                .is_some_and(|key| switchyard_data::text::same(key, name.as_bytes()));
         if found {
             self.pos = end + 1;
         }
