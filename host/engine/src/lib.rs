@@ -309,6 +309,7 @@ impl Engine {
             by_topic: None,
             traces: None,
             answered: replay::Answered::default(),
+            deferred: Vec::new(),
         };
         instance.instantiate()?;
         Ok(instance)
@@ -681,6 +682,8 @@ pub struct TransformInstance {
     traces: Option<replay::Traces>,
     /// The answers of the reads replayed on the current record (buffers kept between records).
     answered: replay::Answered,
+    /// The traces a replay tries after those recorded on the record's own schemas.
+    deferred: Vec<usize>,
 }
 
 /// How many topics' outcomes a step remembers; past that, the memo starts afresh.
@@ -834,12 +837,17 @@ impl TransformInstance {
         // The answers of the reads run so far, by their shared operations.
         let answered = &mut self.answered;
         answered.clear();
-        let mut chosen = None;
         // Traces of records with the record's schemas whose first answers were the record's
         // but a later batch of reads answered otherwise.
         let mut alike_first = 0;
         let mut schemas = None;
-        'traces: for trace in candidates {
+        // Traces whose first answers are the record's are tried first where they were recorded
+        // on the record's schemas (their reads of the schema alone are not run again), then
+        // the others: records of several tables often answer the first reads alike.
+        let deferred = &mut self.deferred;
+        deferred.clear();
+        let mut chosen: Option<Arc<replay::Trace>> = None;
+        for (n, trace) in candidates.iter().enumerate() {
             let mut same_first = false;
             if let Some((ops, print, seen)) = trace.first_reads() {
                 let got = match answered.print(ops) {
@@ -854,41 +862,40 @@ impl TransformInstance {
                     }
                 };
                 if got != Some(print) {
-                    continue 'traces;
+                    continue;
                 }
                 let now = schemas.get_or_insert_with(|| state.part_schemas(&handle));
                 same_first = replay::same_schemas(seen, now);
-            }
-            for (i, call) in trace.calls.iter().enumerate() {
-                match call {
-                    Call::Reads {
-                        ops,
-                        answers,
-                        ends,
-                        schemas,
-                    } => {
-                        let first = answered.batch(ops);
-                        let alike = state
-                            .replay_reads(&handle, (ops, answers, ends, schemas), answered, first)
-                            .map_err(broken)?;
-                        if !alike {
-                            if same_first && i > 0 {
-                                alike_first += 1;
-                            }
-                            continue 'traces;
-                        }
-                    }
-                    Call::Topic(topic) => {
-                        let record = state.record_ref(&handle).map_err(broken)?;
-                        if record.topic != **topic {
-                            continue 'traces;
-                        }
-                    }
-                    Call::Changes { .. } | Call::SetTopic(_) => break,
+                if !same_first {
+                    deferred.push(n);
+                    continue;
                 }
             }
-            chosen = Some(Arc::clone(trace));
-            break;
+            match state
+                .later_calls_match(&handle, trace, answered)
+                .map_err(broken)?
+            {
+                None => {
+                    chosen = Some(Arc::clone(trace));
+                    break;
+                }
+                Some(later) => alike_first += usize::from(same_first && later),
+            }
+        }
+        if chosen.is_none() {
+            for &n in deferred.iter() {
+                let Some(trace) = candidates.get(n) else {
+                    continue;
+                };
+                if state
+                    .later_calls_match(&handle, trace, answered)
+                    .map_err(broken)?
+                    .is_none()
+                {
+                    chosen = Some(Arc::clone(trace));
+                    break;
+                }
+            }
         }
         let Some(trace) = chosen else {
             let record = state.take_replayed().map_err(broken)?;
@@ -1284,6 +1291,40 @@ impl StepState {
             Ok(r) => [r.key.decoded_schema(), r.value.decoded_schema()].map(|s| s.cloned()),
             Err(_) => [None, None],
         }
+    }
+
+    /// Whether the reads of `trace` up to its first change answer on the record `this` as
+    /// they did (its first batch's fingerprint already matched): `None` when they all do, else
+    /// whether what did not was a batch of reads after the first.
+    fn later_calls_match(
+        &mut self,
+        this: &Resource<Record>,
+        trace: &replay::Trace,
+        answered: &mut replay::Answered,
+    ) -> wasmtime::Result<Option<bool>> {
+        for (i, call) in trace.calls.iter().enumerate() {
+            match call {
+                replay::Call::Reads {
+                    ops,
+                    answers,
+                    ends,
+                    schemas,
+                } => {
+                    let first = answered.batch(ops);
+                    if !self.replay_reads(this, (ops, answers, ends, schemas), answered, first)? {
+                        return Ok(Some(i > 0));
+                    }
+                }
+                // A topic that differs is not a value that varies from record to record.
+                replay::Call::Topic(topic) => {
+                    if self.record_ref(this)?.topic != **topic {
+                        return Ok(Some(false));
+                    }
+                }
+                replay::Call::Changes { .. } | replay::Call::SetTopic(_) => break,
+            }
+        }
+        Ok(None)
     }
 
     /// Runs the reads of a recorded batch on the record `this` and tells whether each answers
