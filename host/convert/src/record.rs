@@ -731,6 +731,9 @@ fn null_on_the_way(data: &ConnectData, path: &[String]) -> bool {
 /// Whether the node at `path` is null (the WIT `is-null-at`): with a schema, a node inside a
 /// null struct is null; a missing field is `NoSuchField`.
 pub fn is_null_at(data: &mut ConnectData, path: &[String]) -> Result<bool, DataError> {
+    if let Some((_, value)) = struct_node(data, path) {
+        return Ok(value.is_none_or(Value::is_null));
+    }
     if data.schema.is_some() {
         schema_at(data, path)?;
         if null_on_the_way(data, path) {
@@ -808,11 +811,20 @@ pub fn copy(
     to: &[String],
     optional: bool,
 ) -> Result<(), DataError> {
-    let schema = schema_at(data, from)?;
-    let value = if schema.is_some() && null_on_the_way(data, from) {
-        Value::Null
-    } else {
-        walk(data, from)?.value.clone()
+    let (schema, value) = match struct_node(data, from) {
+        Some((schema, value)) => (
+            Some(Arc::clone(schema)),
+            value.cloned().unwrap_or(Value::Null),
+        ),
+        None => {
+            let schema = schema_at(data, from)?;
+            let value = if schema.is_some() && null_on_the_way(data, from) {
+                Value::Null
+            } else {
+                walk(data, from)?.value.clone()
+            };
+            (schema, value)
+        }
     };
     let schema = match schema {
         Some(s) if optional && (!s.optional || s.default.is_some()) => Some(derived::<DataError>(
@@ -828,6 +840,31 @@ pub fn copy(
         other => other,
     };
     place(data, to, schema, value)
+}
+
+/// The schema and the value (`None` inside a null struct) at `path` of schema'd data, in one
+/// walk of the schema and the value together, where the path runs through structs only and
+/// leads somewhere; `None` otherwise, where [`schema_at`], [`null_on_the_way`] and [`walk`]
+/// decide (and name the error).
+fn struct_node<'a>(
+    data: &'a ConnectData,
+    path: &[String],
+) -> Option<(&'a Arc<Schema>, Option<&'a Value>)> {
+    let mut schema = data.schema.as_ref()?;
+    let mut value = Some(&data.value);
+    for name in path {
+        if schema.kind != SchemaType::Struct {
+            return None;
+        }
+        let i = schema.field_index(name)?;
+        value = match value {
+            Some(Value::Struct(values)) => Some(values.get(i)?),
+            Some(Value::Null) | None => None,
+            Some(_) => return None,
+        };
+        schema = &schema.fields[i].schema;
+    }
+    Some((schema, value))
 }
 
 /// Rebuilds the struct at `path` keeping every field (the WIT `rebuild`): `reshape` with the
@@ -1536,6 +1573,45 @@ mod tests {
                 ]),
                 Value::Struct(vec![Value::String("products".into())]),
             ]),
+        }
+    }
+
+    /// The one-walk read of `copy` and `is-null-at` finds what the schema walk, the null check
+    /// on the way and the value walk find, on every path of the envelope (and leaves the paths
+    /// it cannot decide to them).
+    #[test]
+    fn struct_node_reads_what_the_three_walks_read() {
+        let mut data = envelope();
+        let paths: &[&[&str]] = &[
+            &[],
+            &["before"],
+            &["before", "id"],
+            &["before", "dims", "w"],
+            &["after"],
+            &["after", "id"],
+            &["after", "dims"],
+            &["after", "dims", "h"],
+            &["after", "nope"],
+            &["after", "id", "deeper"],
+            &["source", "table"],
+            &["nope"],
+        ];
+        for p in paths {
+            let p = path(p);
+            let found = struct_node(&data, &p).map(|(s, v)| (Arc::clone(s), v.cloned()));
+            let Some((schema, value)) = found else {
+                // Undecided only where the walks fail.
+                let walked = schema_at(&mut data, &p).and_then(|_| walk(&mut data, &p).map(|_| ()));
+                assert!(walked.is_err(), "{p:?}");
+                continue;
+            };
+            let expected_schema = schema_at(&mut data, &p).unwrap().unwrap();
+            assert!(Arc::ptr_eq(&schema, &expected_schema), "{p:?}");
+            let expected = match null_on_the_way(&data, &p) {
+                true => None,
+                false => Some(walk(&mut data, &p).unwrap().value.clone()),
+            };
+            assert_eq!(value, expected, "{p:?}");
         }
     }
 
