@@ -762,25 +762,36 @@ impl TransformInstance {
     /// per topic, and its outcome is reused for the topic's later records; one that depends
     /// only on what the record answers has its changes replayed where an earlier record
     /// answered alike (see `replay`).
-    pub fn apply(&mut self, mut record: Record) -> Result<Vec<Record>, StepError> {
+    pub fn apply(&mut self, record: Record) -> Result<Vec<Record>, StepError> {
+        let mut out = Vec::new();
+        self.apply_into(record, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`TransformInstance::apply`], adding the records it passes on to `out` (a chain
+    /// reuses its buffers from record to record).
+    pub fn apply_into(
+        &mut self,
+        mut record: Record,
+        out: &mut Vec<Record>,
+    ) -> Result<(), StepError> {
         let Some(memo) = &self.by_topic else {
             if self.traces.as_ref().is_some_and(replay::Traces::active) {
-                let (record, record_it) = match self.replay(record)? {
-                    Ok(outputs) => return Ok(outputs),
-                    Err(missed) => missed,
+                let Some((record, record_it)) = self.replay(record, out)? else {
+                    return Ok(());
                 };
-                return self.call_recorded(record, record_it);
+                out.extend(self.call_recorded(record, record_it)?);
+                return Ok(());
             }
-            return self.call(record);
+            out.extend(self.call(record)?);
+            return Ok(());
         };
         if let Some(outcome) = memo.get(&record.topic) {
-            return Ok(match outcome {
-                None => Vec::new(),
-                Some(topic) => {
-                    topic.clone_into(&mut record.topic);
-                    vec![record]
-                }
-            });
+            if let Some(topic) = outcome {
+                topic.clone_into(&mut record.topic);
+                out.push(record);
+            }
+            return Ok(());
         }
         let topic = record.topic.clone();
         let before = (record.partition, record.timestamp, record.headers.clone());
@@ -812,23 +823,28 @@ impl TransformInstance {
             ),
             _ => {}
         }
-        Ok(outputs)
+        out.extend(outputs);
+        Ok(())
     }
 
     /// Replays the changes of a trace whose reads the record answers alike; gives the record
     /// back when no trace matches (or a replayed change answers otherwise than it did).
-    fn replay(&mut self, record: Record) -> Result<Result<Vec<Record>, (Record, bool)>, StepError> {
+    fn replay(
+        &mut self,
+        record: Record,
+        out: &mut Vec<Record>,
+    ) -> Result<Option<(Record, bool)>, StepError> {
         use replay::{Call, Outcome};
         let broken = |e: wasmtime::Error| StepError::Broken(e.to_string());
         let (Some(traces), Some((store, _))) = (self.traces.as_ref(), self.live.as_mut()) else {
-            return Ok(Err((record, true)));
+            return Ok(Some((record, true)));
         };
         let candidates = traces.candidates();
         if candidates.is_empty() {
             if let Some(traces) = self.traces.as_mut() {
                 traces.missed();
             }
-            return Ok(Err((record, true)));
+            return Ok(Some((record, true)));
         }
         let state = store.data_mut();
         state.replayed = Some(record);
@@ -902,7 +918,7 @@ impl TransformInstance {
             if let Some(traces) = self.traces.as_mut() {
                 traces.missed();
             }
-            return Ok(Err((record, alike_first < replay::VALUE_DEPENDENT_AFTER)));
+            return Ok(Some((record, alike_first < replay::VALUE_DEPENDENT_AFTER)));
         };
         // A change that answers otherwise than it did leaves the record to the guest, as it
         // was: the record is copied first, unless its changes cannot answer otherwise.
@@ -934,8 +950,8 @@ impl TransformInstance {
         let record = state.take_replayed().map_err(broken)?;
         if !alike {
             return match (before, changes) {
-                (Some(before), _) => Ok(Err((before, true))),
-                (None, false) => Ok(Err((record, true))),
+                (Some(before), _) => Ok(Some((before, true))),
+                (None, false) => Ok(Some((record, true))),
                 (None, true) => Err(StepError::Broken(format!(
                     "a replayed change of {} answered otherwise than it was recorded, on a \
                      record with the recorded schemas",
@@ -946,10 +962,10 @@ impl TransformInstance {
         if let Some(traces) = self.traces.as_mut() {
             traces.matched(&trace);
         }
-        Ok(Ok(match trace.outcome {
-            Outcome::Keep => vec![record],
-            Outcome::Drop => Vec::new(),
-        }))
+        if trace.outcome == Outcome::Keep {
+            out.push(record);
+        }
+        Ok(None)
     }
 
     /// Calls the guest on one record and returns the records it passes on.

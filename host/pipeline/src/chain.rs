@@ -46,6 +46,8 @@ pub struct Chain {
     stats: Vec<StepStats>,
     converters: Arc<Converters>,
     lookups: Arc<Lookups>,
+    /// The records between two steps, kept from record to record for their capacity.
+    between: Vec<Record>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -255,6 +257,7 @@ impl Chain {
             steps,
             converters,
             lookups,
+            between: Vec::new(),
         })
     }
 
@@ -272,29 +275,31 @@ impl Chain {
     /// Counts what each step did ([`Chain::stats`]).
     pub fn apply(&mut self, record: Record) -> Result<Vec<Record>, ChainError> {
         let mut current = vec![record];
+        let mut next = std::mem::take(&mut self.between);
         let mut started = Instant::now();
         for (step, stats) in self.steps.iter_mut().zip(&mut self.stats) {
-            let mut next = Vec::with_capacity(current.len());
+            next.clear();
             stats.records += current.len() as u64;
-            for record in current {
-                match step.run(record) {
-                    Ok(out) if out.is_empty() => stats.filtered += 1,
-                    Ok(out) => next.extend(out),
-                    Err(e) => {
-                        stats.failed += 1;
-                        stats.duration.observe(started.elapsed().as_secs_f64());
-                        return Err(e);
-                    }
+            for record in current.drain(..) {
+                let before = next.len();
+                if let Err(e) = step.run(record, &mut next) {
+                    stats.failed += 1;
+                    stats.duration.observe(started.elapsed().as_secs_f64());
+                    return Err(e);
+                }
+                if next.len() == before {
+                    stats.filtered += 1;
                 }
             }
             let now = Instant::now();
             stats.duration.observe((now - started).as_secs_f64());
             started = now;
-            if next.is_empty() {
-                return Ok(next);
+            std::mem::swap(&mut current, &mut next);
+            if current.is_empty() {
+                break;
             }
-            current = next;
         }
+        self.between = next;
         Ok(current)
     }
 
@@ -315,7 +320,8 @@ impl Chain {
 }
 
 impl Step {
-    fn run(&mut self, record: Record) -> Result<Vec<Record>, ChainError> {
+    /// Runs the step on `record`, adding the records it passes on to `out`.
+    fn run(&mut self, record: Record, out: &mut Vec<Record>) -> Result<(), ChainError> {
         let record = match &mut self.predicate {
             None => record,
             Some(predicate) => {
@@ -327,16 +333,19 @@ impl Step {
                     error,
                 })?;
                 if matched == self.negate {
-                    return Ok(vec![record]);
+                    out.push(record);
+                    return Ok(());
                 }
                 record
             }
         };
-        self.transform.apply(record).map_err(|error| ChainError {
-            alias: self.alias.clone(),
-            class: self.class.clone(),
-            in_predicate: false,
-            error,
-        })
+        self.transform
+            .apply_into(record, out)
+            .map_err(|error| ChainError {
+                alias: self.alias.clone(),
+                class: self.class.clone(),
+                in_predicate: false,
+                error,
+            })
     }
 }
