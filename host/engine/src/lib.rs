@@ -1355,24 +1355,26 @@ impl StepState {
         memo: &mut replay::Answered,
         first: usize,
     ) -> wasmtime::Result<bool> {
+        // Whether each part's schema is the one the recording saw (then its reads of the
+        // schema alone answer as they did).
+        let seen = {
+            let record = self.record_ref(this)?;
+            let same = |current: Option<&Arc<Schema>>, seen: &Option<Arc<Schema>>| matches!((current, seen), (Some(c), Some(s)) if Arc::ptr_eq(c, s));
+            [
+                same(record.key.decoded_schema(), &schemas[0]),
+                same(record.value.decoded_schema(), &schemas[1]),
+            ]
+        };
         // The list's answers start after its 4-byte count.
         let mut start = 4;
         for (i, op) in ops.iter().enumerate() {
             let end = ends.get(i).map_or(answers.len(), |&e| e as usize);
             let recorded = answers.get(start..end).unwrap_or_default();
             start = end;
-            if let Some(part) = schema_only(op) {
-                let record = self.record_ref(this)?;
-                let current = match part {
-                    wit::Part::Key => record.key.decoded_schema(),
-                    wit::Part::Value => record.value.decoded_schema(),
-                };
-                let seen = &schemas[usize::from(part == wit::Part::Value)];
-                if let (Some(current), Some(seen)) = (current, seen)
-                    && Arc::ptr_eq(current, seen)
-                {
-                    continue;
-                }
+            if let Some(part) = schema_only(op)
+                && seen[usize::from(part == wit::Part::Value)]
+            {
+                continue;
             }
             let got = self.memoised_answer(this, op, memo, first + i)?;
             if got != recorded || self.conversion_failure.is_some() {
