@@ -289,31 +289,34 @@ mod tests {
     use super::*;
     use crate::SchemaType;
 
+    /// `put` of a field `name` of schema `field` into `parent`, through the memo; `calls`
+    /// counts the derivations made.
+    fn put(parent: &Arc<Schema>, field: &Arc<Schema>, name: &str, calls: &mut u32) -> Arc<Schema> {
+        derived::<()>(
+            Derivation::Put {
+                parent: addr(parent),
+                name: name.into(),
+                field: addr(field),
+            },
+            &[parent, field],
+            || {
+                *calls += 1;
+                Ok(Arc::new(
+                    Schema::new(SchemaType::Struct).field(name, Schema::clone(field)),
+                ))
+            },
+        )
+        .unwrap()
+    }
+
     #[test]
     fn the_same_derivation_yields_the_same_arc_and_another_does_not() {
         let parent = Arc::new(Schema::new(SchemaType::Struct));
         let field = Arc::new(Schema::new(SchemaType::String));
         let mut calls = 0;
-        let mut put = |name: &str| {
-            derived::<()>(
-                Derivation::Put {
-                    parent: addr(&parent),
-                    name: name.into(),
-                    field: addr(&field),
-                },
-                &[&parent, &field],
-                || {
-                    calls += 1;
-                    Ok(Arc::new(
-                        Schema::new(SchemaType::Struct).field(name, Schema::clone(&field)),
-                    ))
-                },
-            )
-            .unwrap()
-        };
-        let first = put("a");
-        let again = put("a");
-        let other = put("b");
+        let first = put(&parent, &field, "a", &mut calls);
+        let again = put(&parent, &field, "a", &mut calls);
+        let other = put(&parent, &field, "b", &mut calls);
         assert!(Arc::ptr_eq(&first, &again));
         assert!(!Arc::ptr_eq(&first, &other));
         assert_eq!(calls, 2);
@@ -323,22 +326,8 @@ mod tests {
     fn a_predicted_entry_is_used_only_for_its_own_derivation() {
         let parent = Arc::new(Schema::new(SchemaType::Struct));
         let field = Arc::new(Schema::new(SchemaType::String));
-        let put = |name: &str| {
-            derived::<()>(
-                Derivation::Put {
-                    parent: addr(&parent),
-                    name: name.into(),
-                    field: addr(&field),
-                },
-                &[&parent, &field],
-                || {
-                    Ok(Arc::new(
-                        Schema::new(SchemaType::Struct).field(name, Schema::clone(&field)),
-                    ))
-                },
-            )
-            .unwrap()
-        };
+        let mut calls = 0;
+        let mut put = |name: &str| put(&parent, &field, name, &mut calls);
         // `a` then `b`, twice: the second time each is predicted from the one before.
         let (a, b) = (put("a"), put("b"));
         assert!(Arc::ptr_eq(&put("a"), &a));
@@ -350,5 +339,7 @@ mod tests {
         assert!(Arc::ptr_eq(&put("a"), &a));
         assert!(Arc::ptr_eq(&put("c"), &c));
         assert!(Arc::ptr_eq(&put("b"), &b));
+        // Each was derived once.
+        assert_eq!(calls, 3);
     }
 }
