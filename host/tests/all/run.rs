@@ -984,8 +984,8 @@ mod exactly_once {
         let mut runner = Runner::start(&args, &dir.path().join("run.log"));
         // The records are produced once both tasks hold their partitions: this test checks
         // each task's own transactions. A task that joins late takes partitions over from the
-        // first mid-run; on the mock cluster such a hand-over under exactly-once was once seen
-        // to write records twice, and it is not what this test covers.
+        // first mid-run, and the mock cluster does not store the offsets sent in a transaction
+        // (see the module's notes): the new owner would read them again from the start.
         wait_for("both tasks assigned", Duration::from_secs(60), || {
             runner.assert_running();
             (runner.log().matches("partitions assigned: raw").count() >= 2).then_some(())
