@@ -514,3 +514,66 @@ fn a_topic_replay_refuses_output_files() {
         );
     }
 }
+
+/// A dead letter that waits for a schema registry that is down when the replay is asked to
+/// stop is left where it is: not run, not dead-lettered again, and its key not held, so that
+/// the next replay runs it and the later dead letters of its key.
+#[test]
+fn a_dead_letter_waiting_for_a_registry_when_the_replay_stops_is_left_for_the_next() {
+    use bytes::Bytes;
+    use switchyard::chain::Chain;
+    use switchyard::engine::Engine;
+    use switchyard::record::{Header, Origin, Record};
+    use switchyard::replay::{DeadLetter, Fate, Filters, Replayer};
+    use switchyard::task::{InputKinds, Task};
+
+    // Nothing listens on the discard port: every registry request is refused, as when the
+    // registry is down (a transient failure, which waits).
+    let (_dir, path) = crate::common::temp_file(
+        "connector.json",
+        r#"{"name": "avro", "config": {
+            "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+            "value.converter": "io.confluent.connect.avro.AvroConverter",
+            "value.converter.schema.registry.url": "http://127.0.0.1:9",
+            "value.converter.max.retries": "1",
+            "value.converter.retries.wait.ms": "5"
+        }}"#,
+    );
+    let pipeline = switchyard::config::load(&path).expect("connector");
+    let engine = Engine::new(pipeline.limits).expect("engine");
+    let chain = Chain::build(&pipeline, &engine).expect("chain");
+    let mut task = Task::new(chain, &pipeline, 0, true);
+    let mut replayer = Replayer::new(Filters::default(), &pipeline.name);
+    // A Confluent wire-format value naming schema id 1.
+    let mut record = Record::new(
+        "dlq-avro",
+        Some(Bytes::from_static(b"k1")),
+        Some(Bytes::from_static(&[0, 0, 0, 0, 1, 2])),
+    );
+    record.headers = vec![Header {
+        key: "__connect.errors.topic".into(),
+        value: Some(Bytes::from_static(b"orders")),
+    }];
+    let letter = DeadLetter::split(
+        record,
+        Origin {
+            topic: "dlq-avro".into(),
+            partition: Some(0),
+            offset: Some(0),
+        },
+    );
+    let kinds = InputKinds::default();
+    let mut waits = 0;
+    let mut stopping = |_| {
+        waits += 1;
+        false
+    };
+    for _ in 0..2 {
+        match replayer.replay(&mut task, &letter, kinds, &mut stopping) {
+            Fate::Interrupted(reason) => assert!(reason.contains("127.0.0.1:9"), "{reason}"),
+            other => panic!("expected the dead letter left for the next replay, got {other:?}"),
+        }
+    }
+    // Each time, the registry was asked before the replay stopped waiting for it.
+    assert_eq!(waits, 2);
+}
