@@ -949,13 +949,6 @@ pub fn flatten(data: &mut ConnectData, delimiter: &str) -> Result<(), DataError>
     if data.value.is_null() {
         return Ok(());
     }
-    let join = |prefix: &str, name: &str| {
-        if prefix.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{prefix}{delimiter}{name}")
-        }
-    };
     match data.schema.clone() {
         Some(schema) => {
             let flat = flattened_schema(&schema, delimiter)?;
@@ -977,7 +970,7 @@ pub fn flatten(data: &mut ConnectData, delimiter: &str) -> Result<(), DataError>
                 return Ok(());
             };
             let mut out = Vec::with_capacity(entries.len());
-            let result = flatten_map(entries, "", &join, &mut out);
+            let result = flatten_map(entries, "", delimiter, &mut out);
             data.value = Value::Map(out);
             result
         }
@@ -993,13 +986,6 @@ pub fn flattened_schema(schema: &Arc<Schema>, delimiter: &str) -> Result<Arc<Sch
             schema.kind.upper_name()
         )));
     }
-    let join = |prefix: &str, name: &str| {
-        if prefix.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{prefix}{delimiter}{name}")
-        }
-    };
     derived::<DataError>(
         Derivation::Flatten {
             node: addr(schema),
@@ -1013,12 +999,21 @@ pub fn flattened_schema(schema: &Arc<Schema>, delimiter: &str) -> Result<Arc<Sch
                 "",
                 schema.optional,
                 schema.default.as_ref(),
-                &join,
+                delimiter,
                 &mut flat.fields,
             )?;
             Ok(Arc::new(flat))
         },
     )
+}
+
+/// The name of a flattened field: `name` under `prefix`, joined by `delimiter`.
+fn flat_name(prefix: &str, delimiter: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}{delimiter}{name}")
+    }
 }
 
 /// `Flatten.buildUpdatedSchema`: appends the flattened leaf fields of `schema` to `out`.
@@ -1027,11 +1022,11 @@ fn flatten_schema(
     prefix: &str,
     optional: bool,
     parent_default: Option<&Value>,
-    join: &dyn Fn(&str, &str) -> String,
+    delimiter: &str,
     out: &mut Vec<Field>,
 ) -> Result<(), DataError> {
     for (index, field) in schema.fields.iter().enumerate() {
-        let name = join(prefix, &field.name);
+        let name = flat_name(prefix, delimiter, &field.name);
         let field_optional = optional || field.schema.optional;
         let default = match &field.schema.default {
             Some(own) if !own.is_null() => Some(own),
@@ -1042,7 +1037,14 @@ fn flatten_schema(
         };
         match field.schema.kind {
             SchemaType::Struct => {
-                flatten_schema(&field.schema, &name, field_optional, default, join, out)?;
+                flatten_schema(
+                    &field.schema,
+                    &name,
+                    field_optional,
+                    default,
+                    delimiter,
+                    out,
+                )?;
             }
             SchemaType::Map => {
                 return Err(DataError::Invalid(format!(
@@ -1102,7 +1104,7 @@ fn flatten_struct(schema: &Schema, value: Value, out: &mut Vec<Value>) {
 fn flatten_map(
     entries: Vec<(Value, Value)>,
     prefix: &str,
-    join: &dyn Fn(&str, &str) -> String,
+    delimiter: &str,
     out: &mut Vec<(Value, Value)>,
 ) -> Result<(), DataError> {
     for (key, value) in entries {
@@ -1112,9 +1114,9 @@ fn flatten_map(
                 key.type_name()
             )));
         };
-        let name = join(prefix, &key);
+        let name = flat_name(prefix, delimiter, &key);
         match value {
-            Value::Map(nested) => flatten_map(nested, &name, join, out)?,
+            Value::Map(nested) => flatten_map(nested, &name, delimiter, out)?,
             other => out.push((Value::String(name.into()), other)),
         }
     }
