@@ -504,6 +504,9 @@ impl AnswerList {
     }
 }
 
+/// The packed answer list of one `done`: a count of one, then `ok` and `done`.
+pub(super) const ONE_DONE: [u8; 6] = [1, 0, 0, 0, 0, 0];
+
 /// Appends one packed answer to `out`, as an element of a packed answer list.
 pub(super) fn pack_answer(out: &mut Vec<u8>, answer: &Result<wit::Answer, wit::DataError>) {
     Writer(out).answer(answer);
@@ -664,6 +667,11 @@ mod tests {
             let e = decode_ops(bytes).expect_err("malformed");
             assert_eq!((e.at, e.what), (*at, *what), "{bytes:?}");
         }
+    }
+
+    #[test]
+    fn one_done_is_the_list_of_one_done() {
+        assert_eq!(encode_answers(&[Ok(wit::Answer::Done)]), ONE_DONE);
     }
 
     #[test]
