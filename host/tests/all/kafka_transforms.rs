@@ -6,6 +6,7 @@
 //! and nulls included. Outputs are compared as the bytes the pipeline's JsonConverter writes.
 
 use bytes::Bytes;
+use switchyard::chain::Chain;
 use switchyard::engine::StepError;
 use switchyard::record::{Header, Record};
 
@@ -838,6 +839,12 @@ fn flatten_defaults_arrays_and_maps() {
     );
 }
 
+/// The value `c` writes for a record of value `value` (JSON text), or the step's error.
+fn flattened(c: &mut Chain, value: &str) -> Result<Option<String>, StepError> {
+    let out = c.apply(rec(None, Some(value))).map_err(|e| e.error)?;
+    Ok(encoded(c, &out[0]).1)
+}
+
 /// `Flatten` declares it depends only on what the record answers, so its host-side flatten is
 /// replayed on records after the first: one that the replay cannot flatten goes back to the
 /// guest as it was, which fails it with Kafka's message, and the next record is replayed again.
@@ -845,10 +852,7 @@ fn flatten_defaults_arrays_and_maps() {
 fn flatten_replayed_over_a_value_it_cannot_flatten_fails_as_kafka_does() {
     let toml = schemaless("Flatten$Value", &[]);
     let mut c = chain(&toml).unwrap_or_else(|e| panic!("{e}"));
-    let mut flat = |value: &str| {
-        let out = c.apply(rec(None, Some(value))).map_err(|e| e.error)?;
-        Ok::<_, StepError>(encoded(&c, &out[0]).1)
-    };
+    let mut flat = |value: &str| flattened(&mut c, value);
     for i in 0..3 {
         assert_eq!(
             flat(&format!(r#"{{"a":{{"b":{i}}}}}"#)).expect("flattened"),
@@ -870,17 +874,14 @@ fn flatten_replayed_over_a_value_it_cannot_flatten_fails_as_kafka_does() {
 
 /// With schemas, the replayed flatten of a record whose schema the trace was not recorded
 /// with is made on the record itself only when its schema flattens: a schema that does not
-/// (a MAP field, a struct that is not the value's top) leaves the record to the guest as it
-/// was, which fails it with Kafka's message; a record of a flattening schema with nulls in
+/// (a MAP field) leaves the record to the guest as it was, which fails it with Kafka's
+/// message; a record of a flattening schema with nulls in
 /// it is flattened in place; and the next record is replayed again.
 #[test]
 fn flatten_replayed_with_schemas_over_records_of_other_schemas() {
     let toml = with_schema("Flatten$Value", &[]);
     let mut c = chain(&toml).unwrap_or_else(|e| panic!("{e}"));
-    let mut flat = |value: &str| {
-        let out = c.apply(rec(None, Some(value))).map_err(|e| e.error)?;
-        Ok::<_, StepError>(encoded(&c, &out[0]).1)
-    };
+    let mut flat = |value: &str| flattened(&mut c, value);
     let nested = |inner: &str| {
         format!(
             r#"{{"type":"struct","fields":[{{"type":"struct","fields":[{inner}],"optional":true,"field":"a"}}],"optional":false}}"#
