@@ -1496,6 +1496,18 @@ fn struct_members_are_matched_however_their_keys_are_written() {
     // A name JSON escapes: its key is read as a string.
     assert_eq!(read(quoted, r#"{"a":5,"q\"t":6}"#), two(5, Value::Int32(6)));
     assert_eq!(read(quoted, r#"{"a":5,"q":6}"#), two(5, Value::Null));
+    // Written back, names are copied where plain and escaped where not.
+    for (schema, payload) in [
+        (plain, r#"{"a":1,"bc":"x"}"#),
+        (quoted, r#"{"a":5,"q\"t":6}"#),
+    ] {
+        let text = format!(r#"{{"schema":{schema},"payload":{payload}}}"#);
+        let written = encode(&c, &decode(&c, &text).unwrap());
+        assert!(
+            written.ends_with(&format!(r#""payload":{payload}}}"#)),
+            "{written}"
+        );
+    }
     // Still strict about what is not a key.
     let bad = decode_err(
         &c,
