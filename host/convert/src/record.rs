@@ -19,6 +19,7 @@ use switchyard_data::{ConnectData, DataError, Field, Schema, SchemaType, Value};
 
 mod cast;
 mod diff;
+pub mod plan;
 
 pub use cast::{cast, host_casts};
 pub use diff::diff;
@@ -265,6 +266,18 @@ impl Part {
     ) -> Result<&mut ConnectData, PartError> {
         self.data(converter, topic)?;
         Ok(self.data.get_or_insert(ConnectData::NULL))
+    }
+
+    /// Runs a change's [`plan::Plan`] on the decoded data, as [`Part::data_mut`] and the
+    /// change would; `false`, with the part left as it is, where the plan cannot (the part is
+    /// not decoded yet, or [`plan::Plan::run`] declines).
+    pub fn run_plan(&mut self, plan: &plan::Plan) -> bool {
+        let done = self.data.as_mut().is_some_and(|data| plan.run(data));
+        if done {
+            self.changed = true;
+            self.edits = self.edits.wrapping_add(1);
+        }
+        done
     }
 
     /// Replaces the whole part.

@@ -933,8 +933,13 @@ impl TransformInstance {
         let mut alike = true;
         for call in &trace.calls {
             match call {
-                Call::Changes { ops, answers, .. } => {
-                    let got = state.replay_batch(&handle, ops).map_err(broken)?;
+                Call::Changes {
+                    ops,
+                    answers,
+                    plans,
+                    ..
+                } => {
+                    let got = state.replay_changes(&handle, ops, plans).map_err(broken)?;
                     if got[..] != answers[..] || state.conversion_failure.is_some() {
                         alike = false;
                         break;
@@ -1282,16 +1287,24 @@ impl StepState {
 
     /// Runs `ops` in order on `this`, as `batch` does, handing each answer to `answer` as soon
     /// as it is known: a failed read answers its error and the batch goes on, a failed change
-    /// ends it.
+    /// ends it. With `plans`, adds each operation's plan for replay ([`Self::plan`]).
     fn run_batch(
         &mut self,
         this: &Resource<Record>,
         ops: &[Op],
+        mut plans: Option<&mut Vec<Option<replay::Planned>>>,
         mut answer: impl FnMut(Result<wit::Answer, wit::DataError>),
     ) -> wasmtime::Result<()> {
         for op in ops {
             let changes = is_change(op);
+            let before = plans.is_some().then(|| self.part_schemas(this));
             let answered = self.run_op(this, op)?;
+            if let (Some(plans), Some(before)) = (plans.as_mut(), before) {
+                plans.push(match answered {
+                    Ok(wit::Answer::Done) => self.plan(op, &before, &self.part_schemas(this)),
+                    _ => None,
+                });
+            }
             let failed = answered.is_err();
             answer(answered);
             if changes && failed {
@@ -1442,7 +1455,8 @@ impl StepState {
         let packing = pack || kept.is_some();
         let mut packed = packed::AnswerList::new(if packing { ops.len() } else { 0 });
         let mut ends = Vec::new();
-        let ran = self.run_batch(this, &ops, |a| {
+        let mut plans = (kept == Some(true)).then(Vec::new);
+        let ran = self.run_batch(this, &ops, plans.as_mut(), |a| {
             if packing {
                 packed.push(&a);
             }
@@ -1452,21 +1466,118 @@ impl StepState {
             answer(a);
         });
         let packed = if packing { packed.finish() } else { Vec::new() };
-        if let (Some(r), Some(changes)) = (recording.as_mut(), kept) {
+        if let (Some(r), Some(_)) = (recording.as_mut(), kept) {
             let schemas = before.unwrap_or_else(|| self.part_schemas(this));
-            r.batch(changes, ops, &packed, ends, schemas);
+            r.batch(ops, &packed, ends, schemas, plans);
         }
         self.recording = recording;
         ran?;
         Ok(packed)
     }
 
-    /// Runs the operations of a recorded batch on the record `this` and packs their answers,
-    /// as `batch-packed` does.
-    fn replay_batch(&mut self, this: &Resource<Record>, ops: &[Op]) -> wasmtime::Result<Vec<u8>> {
+    /// Runs the changes of a recorded batch on the record `this` and packs their answers, as
+    /// `batch-packed` does: each by its plan where it has one that can run (it answers done
+    /// then, as when it was recorded), else as the operation.
+    fn replay_changes(
+        &mut self,
+        this: &Resource<Record>,
+        ops: &[Op],
+        plans: &[Option<replay::Planned>],
+    ) -> wasmtime::Result<Vec<u8>> {
+        const DONE: Result<wit::Answer, wit::DataError> = Ok(wit::Answer::Done);
         let mut answers = packed::AnswerList::new(ops.len());
-        self.run_batch(this, ops, |a| answers.push(&a))?;
+        for (i, op) in ops.iter().enumerate() {
+            if let Some(Some(planned)) = plans.get(i)
+                && record_in(&mut self.table, &mut self.replayed, this)?
+                    .part_mut(planned.part)
+                    .run_plan(&planned.plan)
+            {
+                answers.push(&DONE);
+                continue;
+            }
+            let answered = self.run_op(this, op)?;
+            answers.push(&answered);
+            if answered.is_err() {
+                break;
+            }
+        }
         Ok(answers.finish())
+    }
+
+    /// The plan of the change `op`, which answered done and took the parts from the schemas
+    /// `before` to `after`; `None` where no plan can do it.
+    fn plan(
+        &self,
+        op: &Op,
+        before: &replay::PartSchemas,
+        after: &replay::PartSchemas,
+    ) -> Option<replay::Planned> {
+        use record::plan::{Change, Plan};
+        let planned = |part: wit::Part, change: Change<'_>| {
+            let i = usize::from(part == wit::Part::Value);
+            let plan = Plan::new(change, before[i].as_ref()?, after[i].as_ref()?)?;
+            Some(replay::Planned {
+                part: which(part),
+                plan,
+            })
+        };
+        let path = |id: u32| self.path(id).ok();
+        match op {
+            Op::Wit(wit::Op::Copy(c)) => {
+                let (from, to) = (path(c.from)?, path(c.to)?);
+                planned(
+                    c.part,
+                    Change::Copy {
+                        from: &from,
+                        to: &to,
+                    },
+                )
+            }
+            Op::Wit(wit::Op::Put(p)) => {
+                let to = path(p.node.path)?;
+                let value = scalar_from_wit(p.value.clone());
+                planned(
+                    p.node.part,
+                    Change::Put {
+                        to: &to,
+                        value: &value,
+                    },
+                )
+            }
+            Op::Wit(wit::Op::Rebuild(r)) => {
+                let at = path(r.node.path)?;
+                planned(
+                    r.node.part,
+                    Change::Rebuild {
+                        path: &at,
+                        apply_defaults: r.apply_defaults,
+                    },
+                )
+            }
+            Op::Wit(wit::Op::Extract(e)) => {
+                let at = path(e.node.path)?;
+                planned(
+                    e.node.part,
+                    Change::Extract {
+                        path: &at,
+                        apply_defaults: e.apply_defaults,
+                    },
+                )
+            }
+            Op::Wit(wit::Op::Flatten(f)) => planned(f.part, Change::Flatten),
+            Op::Packed(wit::PackedOp::Cast(c)) => {
+                let at = path(c.node.path)?;
+                planned(
+                    c.node.part,
+                    Change::Cast {
+                        path: &at,
+                        to: schema_type_from_wit(c.to),
+                        apply_defaults: c.apply_defaults,
+                    },
+                )
+            }
+            _ => None,
+        }
     }
 
     /// Whether replaying `calls`' changes on the record `this` cannot answer otherwise than
@@ -1486,6 +1597,7 @@ impl StepState {
                 ops,
                 answers,
                 schemas,
+                ..
             } => Some((ops, answers, schemas)),
             _ => None,
         });

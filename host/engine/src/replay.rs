@@ -26,6 +26,8 @@ use std::sync::Arc;
 
 use rustc_hash::FxHasher;
 
+use switchyard_convert::record::Which;
+use switchyard_convert::record::plan::Plan;
 use switchyard_data::Schema;
 
 /// The key's and the value's schemas as a batch of reads saw them (`None`: not decoded, or
@@ -48,15 +50,27 @@ pub(crate) enum Call {
     },
     /// `topic`, and what it answered.
     Topic(Arc<str>),
-    /// A batch of changes only, what it answered (packed), and the schemas of the parts
-    /// before it ran.
+    /// A batch of changes only, what it answered (packed), the schemas of the parts
+    /// before it ran, and each change's plan where one can do it (see [`Planned`]).
     Changes {
         ops: Arc<[crate::Op]>,
         answers: Arc<[u8]>,
         schemas: PartSchemas,
+        plans: Arc<[Option<Planned>]>,
     },
     /// `set-topic`.
     SetTopic(Arc<str>),
+}
+
+/// A recorded change resolved against the schema of the part it changed
+/// (`switchyard_convert::record::plan`): a replay on a part with that schema runs the plan, not
+/// the operation.
+#[derive(Debug)]
+pub(crate) struct Planned {
+    /// The part the change changes.
+    pub(crate) part: Which,
+    /// Its plan.
+    pub(crate) plan: Plan,
 }
 
 /// What the guest returned.
@@ -166,22 +180,23 @@ impl Recording {
 
     /// Records a batch whose kind [`Recording::batch_kind`] gave, its packed answers, where
     /// each answer ends in them, and the schemas its reads saw (for changes: the schemas
-    /// before they ran).
+    /// before they ran); `plans` is `Some` for changes, one for each change.
     pub(crate) fn batch(
         &mut self,
-        changes: bool,
         ops: Vec<crate::Op>,
         answers: &[u8],
         ends: Vec<u32>,
         schemas: PartSchemas,
+        plans: Option<Vec<Option<Planned>>>,
     ) {
         let (ops, answers) = (Arc::from(ops), Arc::from(answers));
-        self.calls.push(if changes {
+        self.calls.push(if let Some(plans) = plans {
             self.changed = true;
             Call::Changes {
                 ops,
                 answers,
                 schemas,
+                plans: Arc::from(plans),
             }
         } else {
             Call::Reads {

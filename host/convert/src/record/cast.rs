@@ -38,7 +38,7 @@ pub fn host_casts(from: SchemaType, name: Option<&str>, to: SchemaType) -> bool 
 }
 
 /// `Cast.castValueToType` of a non-null value the host casts (see [`host_casts`]).
-fn cast_value(value: &Value, to: SchemaType) -> Result<Value, DataError> {
+pub(super) fn cast_value(value: &Value, to: SchemaType) -> Result<Value, DataError> {
     use SchemaType as T;
     // Java's `Number` views of the value: `longValue()` wraps or saturates as a Java
     // narrowing does, which is what Rust's `as` does too.
