@@ -11,12 +11,19 @@
 //! text after the pattern is ignored, and a parsed zone (`UTC`, `GMT`, `GMT+01:00`, `+0100`,
 //! `Z`) shifts the result.
 //!
-//! Not supported, and reported when the pattern is compiled: the week-based letters `Y`, `w` and
-//! `W`, whose meaning depends on the JVM's locale. Named time zones other than UTC and GMT are
-//! not parsed. Dates before the Gregorian reform (1582-10-15) use the proleptic Gregorian
-//! calendar where Java switches to the Julian one; a parsed day-of-week (`E`) is checked as text
-//! but not used to resolve the date; a two-digit year (`yy`) is read in the century starting in
-//! 1945, where Java's window starts 80 years before the current date.
+//! The week-based letters `Y` (week-based year), `w` (week of year) and `W` (week of month),
+//! whose meaning depends on the JVM's locale, are those of a JVM with the default en_US locale:
+//! weeks start on Sunday and one day of a new year (or month) makes its first week. Parsed,
+//! the date is resolved as `GregorianCalendar` resolves it: from the fields set last among the
+//! combinations that decide a date (`Calendar.selectFields`: day of month, week of month with
+//! day of week, day of week in month, day of year, week of year with day of week), and from a
+//! week date when `Y` comes after any `y` (`CalendarBuilder.establish`, so `YYYY-MM-dd` reads
+//! the first day of the week-based year, as Java does); `E` and `u` set the day of the week.
+//!
+//! Not supported: named time zones other than UTC and GMT are not parsed. Dates before the
+//! Gregorian reform (1582-10-15) use the proleptic Gregorian calendar where Java switches to
+//! the Julian one; a two-digit year (`yy`) is read in the century starting in 1945, where
+//! Java's window starts 80 years before the current date.
 
 /// Milliseconds in a day.
 pub const MILLIS_PER_DAY: i64 = 86_400_000;
@@ -371,16 +378,40 @@ impl Civil {
     }
 }
 
+/// A calendar field a parse set: its value and when (`CalendarBuilder`'s stamp, 0 when unset;
+/// a later field wins where two could decide the date).
+#[derive(Default, Clone, Copy)]
+struct Set {
+    value: i64,
+    stamp: u32,
+}
+
+impl Set {
+    /// The value, when set.
+    fn get(self) -> Option<i64> {
+        (self.stamp != 0).then_some(self.value)
+    }
+}
+
+/// `Calendar.SUNDAY`, the first day of the week in the en_US locale; `Calendar`'s days of the
+/// week run from 1 (Sunday) to 7 (Saturday).
+const SUNDAY: i64 = 1;
+
 /// The calendar fields a parse has set (`CalendarBuilder`).
 #[derive(Default)]
 struct Parsed {
+    /// The last stamp given.
+    stamp: u32,
     bc: bool,
-    year: Option<i64>,
-    month0: Option<i64>,
-    day: Option<i64>,
-    day_of_year: Option<i64>,
-    /// Which was set last: month/day (false) or day of year (true).
-    day_of_year_last: bool,
+    year: Set,
+    week_year: Set,
+    month0: Set,
+    day: Set,
+    day_of_year: Set,
+    week_of_year: Set,
+    week_of_month: Set,
+    day_of_week: Set,
+    day_of_week_in_month: Set,
     hour_of_day: Option<i64>,
     hour: Option<i64>,
     pm: Option<bool>,
@@ -390,6 +421,17 @@ struct Parsed {
     second: i64,
     millis: i64,
     offset_millis: i64,
+}
+
+/// Sets a calendar field of `$parsed`, stamped after every field set before it.
+macro_rules! set {
+    ($parsed:ident . $field:ident = $value:expr) => {{
+        $parsed.stamp += 1;
+        $parsed.$field = Set {
+            value: $value,
+            stamp: $parsed.stamp,
+        };
+    }};
 }
 
 impl Parsed {
@@ -426,7 +468,7 @@ impl Parsed {
                 self.bc = index == 1;
                 Some(next)
             }
-            'y' => {
+            'y' | 'Y' => {
                 let (mut v, next) = number(pos)?;
                 if count <= 2
                     && next - pos == 2
@@ -436,23 +478,27 @@ impl Parsed {
                     let ambiguous = TWO_DIGIT_YEAR_START % 100;
                     v += TWO_DIGIT_YEAR_START / 100 * 100 + if v < ambiguous { 100 } else { 0 };
                 }
-                self.year = Some(v);
+                match c {
+                    'y' => set!(self.year = v),
+                    _ => set!(self.week_year = v),
+                }
                 Some(next)
             }
             'M' | 'L' if count <= 2 => {
                 let (v, next) = number(pos)?;
-                self.set_month_day(Some(v - 1), None);
+                set!(self.month0 = v - 1);
                 Some(next)
             }
             'M' | 'L' => {
                 let (index, next) = match_names(text, pos, &MONTHS)
                     .or_else(|| match_names(text, pos, &MONTHS.map(|m| &m[..3])))?;
-                self.set_month_day(Some(index as i64), None);
+                set!(self.month0 = index as i64);
                 Some(next)
             }
             'E' => {
-                let (_, next) = match_names(text, pos, &DAYS)
+                let (index, next) = match_names(text, pos, &DAYS)
                     .or_else(|| match_names(text, pos, &DAYS.map(|d| &d[..3])))?;
+                set!(self.day_of_week = index as i64 + SUNDAY);
                 Some(next)
             }
             'a' => {
@@ -471,17 +517,25 @@ impl Parsed {
                 self.offset_millis = offset;
                 Some(next)
             }
-            // Reading a date from week fields (`Calendar`'s week-date resolution) is not
-            // ported: such text does not parse here, where Java would read it.
-            'Y' | 'w' | 'W' => None,
             _ => {
                 let (v, next) = number(pos)?;
                 match c {
-                    'd' => self.set_month_day(None, Some(v)),
-                    'D' => {
-                        self.day_of_year = Some(v);
-                        self.day_of_year_last = true;
-                    }
+                    'd' => set!(self.day = v),
+                    'D' => set!(self.day_of_year = v),
+                    'w' => set!(self.week_of_year = v),
+                    'W' => set!(self.week_of_month = v),
+                    'F' => set!(self.day_of_week_in_month = v),
+                    // `CalendarBuilder.toCalendarDayOfWeek`: ISO 1 (Monday) to 7 (Sunday); a
+                    // number outside them is kept as it is, for the lenient resolution.
+                    'u' => set!(
+                        self.day_of_week = if v == 7 {
+                            SUNDAY
+                        } else if (1..=6).contains(&v) {
+                            v + 1
+                        } else {
+                            v
+                        }
+                    ),
                     'H' => {
                         self.hour_of_day = Some(v);
                         self.half_day_last = false;
@@ -501,7 +555,6 @@ impl Parsed {
                     'm' => self.minute = v,
                     's' => self.second = v,
                     'S' => self.millis = v,
-                    // F (day of week in month) and u (day number) do not decide the date.
                     _ => {}
                 }
                 Some(next)
@@ -509,33 +562,129 @@ impl Parsed {
         }
     }
 
-    fn set_month_day(&mut self, month0: Option<i64>, day: Option<i64>) {
-        if month0.is_some() {
-            self.month0 = month0;
+    /// The year `year` names in the parsed era.
+    fn in_era(&self, year: i64) -> i64 {
+        if self.bc { 1 - year } else { year }
+    }
+
+    /// The day (since the epoch) the date fields describe, computed leniently as a JVM with
+    /// the en_US locale does: by a week date when the week-based year (`Y`) was set after the
+    /// year (`CalendarBuilder.establish`, `GregorianCalendar.setWeekDate`), else by the fields
+    /// `Calendar.selectFields` picks and `GregorianCalendar.getFixedDate` reads.
+    fn date(&self) -> i64 {
+        if self.week_year.stamp > self.year.stamp {
+            return self.week_date();
         }
-        if day.is_some() {
-            self.day = day;
+        let year = self.in_era(self.year.get().unwrap_or(1970));
+        let unset = |s: Set| s.stamp == 0;
+        // `aggregateStamp`: a pair decides only when both are set, as late as the later one.
+        let both = |a: Set, b: Set| {
+            if unset(a) || unset(b) {
+                0
+            } else {
+                a.stamp.max(b.stamp)
+            }
+        };
+        let (dow, wom, dowim, woy) = (
+            self.day_of_week,
+            self.week_of_month,
+            self.day_of_week_in_month,
+            self.week_of_year,
+        );
+        let mut dom_stamp = self.day.stamp;
+        let mut wom_stamp = both(wom, dow);
+        let mut dowim_stamp = both(dowim, dow);
+        let doy_stamp = self.day_of_year.stamp;
+        let mut woy_stamp = both(woy, dow);
+        let mut best = dom_stamp
+            .max(wom_stamp)
+            .max(dowim_stamp)
+            .max(doy_stamp)
+            .max(woy_stamp);
+        if best == 0 {
+            // No complete pair: a week field alone, or the day of the week alone (as the day
+            // of the week in the month), or else the month alone (as its first day).
+            wom_stamp = wom.stamp;
+            dowim_stamp = dowim.stamp.max(dow.stamp);
+            woy_stamp = woy.stamp;
+            best = wom_stamp.max(dowim_stamp).max(woy_stamp);
+            if best == 0 {
+                best = self.month0.stamp;
+                dom_stamp = best;
+            }
         }
-        self.day_of_year_last = false;
+        let month_based = best == dom_stamp
+            || (best == wom_stamp && wom.stamp >= woy.stamp)
+            || (best == dowim_stamp && dowim.stamp >= woy.stamp);
+        if !month_based {
+            let first = days_from_civil(year, 1, 1);
+            if best == doy_stamp {
+                return first + self.day_of_year.value - 1;
+            }
+            let mut week = first_week_start(first);
+            if let Some(d) = dow.get().filter(|&d| d != SUNDAY) {
+                week = day_of_week_on_or_before(week + 6, d);
+            }
+            return week + 7 * (woy.value - 1);
+        }
+        let month0 = self.month0.value;
+        let year = year + month0.div_euclid(12);
+        let month = month0.rem_euclid(12) + 1;
+        let first = days_from_civil(year, month, 1);
+        if best == dom_stamp {
+            return first + self.day.get().map_or(0, |d| d - 1);
+        }
+        let by_week_of_month = if wom_stamp == dowim_stamp {
+            wom.stamp >= dowim.stamp
+        } else {
+            best == wom_stamp
+        };
+        if by_week_of_month {
+            let mut week = first_week_start(first);
+            if let Some(d) = dow.get() {
+                week = day_of_week_on_or_before(week + 6, d);
+            }
+            return week + 7 * (wom.value - 1);
+        }
+        // By the day of the week in the month (the first such day when `F` is unset).
+        let day_of_week = dow.get().unwrap_or(SUNDAY);
+        let in_month = dowim.get().unwrap_or(1);
+        if in_month >= 0 {
+            day_of_week_on_or_before(first + 7 * in_month - 1, day_of_week)
+        } else {
+            let length = days_from_civil(year + month / 12, month % 12 + 1, 1) - first;
+            day_of_week_on_or_before(first + length + 7 * (in_month + 1) - 1, day_of_week)
+        }
+    }
+
+    /// `CalendarBuilder.establish`'s week date: week `w` (1 when unset) of the week-based year,
+    /// on the parsed day of the week (Sunday when unset), an out-of-range day moving the week
+    /// as a lenient calendar does; then `GregorianCalendar.setWeekDate`.
+    fn week_date(&self) -> i64 {
+        let mut week = self.week_of_year.get().unwrap_or(1);
+        let mut day = self.day_of_week.get().unwrap_or(SUNDAY);
+        if !(1..=7).contains(&day) {
+            // An ISO day number `u` left as it was parsed.
+            if day >= 8 {
+                day -= 1;
+                week += day / 7;
+                day = day % 7 + 1;
+            } else {
+                while day <= 0 {
+                    day += 7;
+                    week -= 1;
+                }
+            }
+            day = if day == 7 { SUNDAY } else { day + 1 };
+        }
+        let year = self.in_era(self.week_year.value);
+        let first = first_week_start(days_from_civil(year, 1, 1));
+        first + (day - SUNDAY).rem_euclid(7) + 7 * (week - 1)
     }
 
     /// The instant the fields describe, computed leniently as `GregorianCalendar` does.
     fn resolve(&self) -> Option<i64> {
-        let mut year = self.year.unwrap_or(1970);
-        if self.bc {
-            year = 1 - year;
-        }
-        let days = match self.day_of_year {
-            Some(doy) if self.day_of_year_last || (self.month0.is_none() && self.day.is_none()) => {
-                days_from_civil(year, 1, 1) + doy - 1
-            }
-            _ => {
-                let month0 = self.month0.unwrap_or(0);
-                days_from_civil(year + month0.div_euclid(12), month0.rem_euclid(12) + 1, 1)
-                    + self.day.unwrap_or(1)
-                    - 1
-            }
-        };
+        let days = self.date();
         let hour = match (self.hour_of_day, self.half_day_last) {
             (Some(h), false) => h,
             _ => match (self.hour, self.pm) {
@@ -551,6 +700,25 @@ impl Parsed {
             .checked_add(self.millis)?;
         local.checked_sub(self.offset_millis)
     }
+}
+
+/// The first day of week 1 of the year or month starting on day `first`, in the en_US locale
+/// (weeks start on Sunday; one day is enough for a first week): the Sunday on or before it.
+fn first_week_start(first: i64) -> i64 {
+    let sunday = day_of_week_on_or_before(first + 6, SUNDAY);
+    if sunday - first >= 1 {
+        sunday - 7
+    } else {
+        sunday
+    }
+}
+
+/// `AbstractCalendar.getDayOfWeekDateOnOrBefore`: the last day on or before `day` that falls
+/// on `day_of_week` (1 = Sunday; a lenient number outside 1..=7 counts modulo 7).
+fn day_of_week_on_or_before(day: i64, day_of_week: i64) -> i64 {
+    // 1970-01-01 was a Thursday (weekday 4, counting from Sunday = 0).
+    let weekday = (day + 4).rem_euclid(7);
+    day - (weekday - (day_of_week - 1)).rem_euclid(7)
 }
 
 /// A `DecimalFormat` integer: an optional `-` and ASCII digits; the value and chars used.
@@ -781,6 +949,65 @@ mod tests {
         ] {
             let millis = days_from_civil(date.0, date.1, date.2) * MILLIS_PER_DAY;
             assert_eq!(format.format(millis), text, "{date:?}");
+        }
+    }
+
+    /// Dates read through week fields and the day of the week, as Java 17's `SimpleDateFormat`
+    /// (en_US, UTC, lenient) reads them through Kafka's `TimestampConverter` (each recorded with
+    /// the real classes): the fields set last decide, a week-based year after the year makes a
+    /// week date, out-of-range numbers roll over.
+    #[test]
+    fn week_dates_parse_as_java_en_us() {
+        for (pattern, text, millis) in [
+            ("YYYY-ww", "2025-48", Some(1_763_856_000_000)),
+            ("YYYY-ww", "2025-01", Some(1_735_430_400_000)),
+            ("YYYY-ww", "2025-53", Some(1_766_880_000_000)),
+            ("YYYY-w", "2025-0", Some(1_734_825_600_000)),
+            ("YYYY-ww-u", "2026-01-3", Some(1_767_139_200_000)),
+            ("YYYY-ww-u", "2024-12-29", Some(1_713_139_200_000)),
+            ("YYYY-ww-u", "2025-3-0", Some(1_736_035_200_000)),
+            ("YYYY-ww-u", "2025-3--9", Some(1_735_862_400_000)),
+            ("YYYY-ww-u", "2025-48", None),
+            ("YYYY-ww-EEE", "2025-48-Wed", Some(1_764_115_200_000)),
+            ("YYYY-ww HH:mm", "2025-48 10:30", Some(1_763_893_800_000)),
+            ("YY-ww", "25-10", Some(1_740_873_600_000)),
+            ("G YYYY-ww", "BC 0001-01", Some(-62_167_737_600_000)),
+            ("YYYY-MM-dd", "2025-11-25", Some(1_735_430_400_000)),
+            ("YYYY-yyyy", "2020-2025", Some(1_735_689_600_000)),
+            ("yyyy-YYYY", "2020-2025", Some(1_735_430_400_000)),
+            ("yyyy-ww", "2025-48", Some(1_763_856_000_000)),
+            ("yyyy-ww-u", "2025-01-29", Some(1_735_430_400_000)),
+            ("yyyy-MM-W", "2026-01-3", Some(1_768_089_600_000)),
+            ("yyyy-MM-W", "2024-12-29", Some(1_749_945_600_000)),
+            ("yyyy-MM-W", "2025-11-0", Some(1_760_832_000_000)),
+            ("yyyy-MM-W-u", "2025-11-2-1", Some(1_762_128_000_000)),
+            ("yyyy-W", "2025-3", Some(1_736_640_000_000)),
+            ("yyyy-MM-dd-ww", "2025-11-25-02", Some(1_764_028_800_000)),
+            ("yyyy-ww-MM-dd", "2025-02-03-15", Some(1_741_996_800_000)),
+            (
+                "yyyy-MM-dd-EEE-ww",
+                "2025-03-15-Mon-02",
+                Some(1_736_121_600_000),
+            ),
+            ("yyyy-MM-dd-u", "2025-11-25-1", Some(1_764_028_800_000)),
+            ("yyyy-MM F EEE", "2025-11 2 Tue", Some(1_762_819_200_000)),
+            ("yyyy-MM F EEE", "2025-11 -1 Fri", Some(1_764_288_000_000)),
+            ("yyyy-MM EEE", "2025-11 Fri", Some(1_762_473_600_000)),
+            (
+                "yyyy-MM-W-F-EEE",
+                "2025-11-2-3-Tue",
+                Some(1_763_424_000_000),
+            ),
+            (
+                "yyyy-MM-F-W-EEE",
+                "2025-11-3-2-Tue",
+                Some(1_762_214_400_000),
+            ),
+            ("yyyy-ww-EEE-W", "2025-10-Tue-2", Some(1_736_208_000_000)),
+            ("yyyy-D-MM", "2025-40-03", Some(1_739_059_200_000)),
+            ("yyyy-MM-D", "2025-03-40", Some(1_739_059_200_000)),
+        ] {
+            assert_eq!(fmt(pattern).parse(text), millis, "{pattern} {text}");
         }
     }
 

@@ -23,9 +23,9 @@
 //! struct, or a struct schema with a default, goes through the part's JSON form.
 //!
 //! The `format` pattern letters are those of `connect_util::date`; a pattern Java rejects is a
-//! configuration error naming `format`. The week-based letters `Y`, `w`, `W` are written as a
-//! JVM with the default en_US locale writes them; text is not read back through them (such a
-//! string timestamp fails to parse, where Java would resolve the week date).
+//! configuration error naming `format`. The week-based letters `Y`, `w`, `W` are written and
+//! read as a JVM with the default en_US locale writes and reads them (a string timestamp read
+//! through them resolves to the date `GregorianCalendar` resolves).
 //!
 //! Deviation: without a schema, Kafka holds a `Date`, `Time` or `Timestamp` result as a
 //! `java.util.Date`, which its `JsonConverter` cannot write; Switchyard writes its
