@@ -29,7 +29,8 @@
 //! so the watermarks this measurement reads stay short of the target by the size of the last
 //! batches (19 490 of 20 000, passthrough included); and tansu has no transactions.
 //!
-//! Run with `cargo bench -p switchyard --bench run`.
+//! Run with `cargo bench -p switchyard --bench run` (`SWITCHYARD_BENCH_TRANSACTION_MS` sets the
+//! exactly-once row's transaction interval, 100 ms by default).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -416,7 +417,13 @@ config = { regex = "product.public.(.*)", replacement = "bytes-out" }
             drain_timeout: Duration::from_secs(30),
             delivery: Some(delivery),
             transactional_id: Some(format!("{group}-txn")),
-            transaction_interval: Some(Duration::from_millis(100)),
+            // `SWITCHYARD_BENCH_TRANSACTION_MS` for experiments; 100 ms (the default) otherwise.
+            transaction_interval: Some(Duration::from_millis(
+                std::env::var("SWITCHYARD_BENCH_TRANSACTION_MS")
+                    .ok()
+                    .and_then(|ms| ms.parse().ok())
+                    .unwrap_or(100),
+            )),
             // Extra `--property` settings for experiments, `;`-separated.
             properties: std::env::var("SWITCHYARD_BENCH_PROPERTIES")
                 .map(|p| p.split(';').map(str::to_string).collect())
