@@ -19,7 +19,12 @@
 //!   the broker, bounds the stream.
 //!
 //! Throughput is measured from the first output record to the last (the output topic's high
-//! watermarks, polled every 10 ms), so consumer-group start-up is left out of every row.
+//! watermarks, polled every 10 ms), so consumer-group start-up is left out of every row. A
+//! stream of 200 000 records lasts one or two seconds, in which one stall of the machine
+//! weighs: the pipelines are run in rounds (`SWITCHYARD_BENCH_ROUNDS`, 3 by default), each
+//! round running every pipeline once with groups and output topics of its own, and each row
+//! reports the median of its rounds beside every round's figure. `SWITCHYARD_BENCH_ONLY`
+//! keeps the rows whose description contains it (and the passthrough).
 //!
 //! Brokers: librdkafka's in-process mock cluster (reproducible; it keeps about 5 MiB per
 //! partition, hence 32 partitions per raw topic with the input spread round-robin), and, with
@@ -290,19 +295,130 @@ fn passthrough(bootstrap: &str, group: &str, topics: &[String], out: &str, stop:
     let _ = producer.flush(Duration::from_secs(30));
 }
 
+/// The pipelines measured, in the order each round runs them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pipeline {
+    /// The bare consume → produce loop.
+    Passthrough,
+    /// The seed connector, at-least-once.
+    Seed,
+    /// Bytes in, bytes out, one routing step: what the kafka module costs by itself.
+    Bytes,
+    /// The seed connector, exactly-once.
+    SeedExactlyOnce,
+    /// `ExtractNewRecordState` then `RegexRouter`, with this many tasks.
+    Unwrap(u32),
+}
+
+const PIPELINES: [Pipeline; 6] = [
+    Pipeline::Passthrough,
+    Pipeline::Seed,
+    Pipeline::Bytes,
+    Pipeline::SeedExactlyOnce,
+    Pipeline::Unwrap(1),
+    Pipeline::Unwrap(2),
+];
+
+impl Pipeline {
+    fn describe(self) -> String {
+        match self {
+            Pipeline::Passthrough => "rdkafka passthrough".into(),
+            Pipeline::Seed => "switchyard run (seed chain, at-least-once)".into(),
+            Pipeline::Bytes => "switchyard run (bytes, RegexRouter only, at-least-once)".into(),
+            Pipeline::SeedExactlyOnce => "switchyard run (seed chain, exactly-once)".into(),
+            Pipeline::Unwrap(tasks) => format!(
+                "switchyard run (unwrap + route, at-least-once, {tasks} task{})",
+                if tasks > 1 { "s" } else { "" }
+            ),
+        }
+    }
+
+    /// The output topic (and group id) of this pipeline in round `round`.
+    fn name(self, round: usize) -> String {
+        let base = match self {
+            Pipeline::Passthrough => "passthrough".to_string(),
+            Pipeline::Seed => "seed".to_string(),
+            Pipeline::Bytes => "bytes".to_string(),
+            Pipeline::SeedExactlyOnce => "eos".to_string(),
+            Pipeline::Unwrap(tasks) => format!("unwrap-{tasks}"),
+        };
+        format!("{base}-r{round}")
+    }
+
+    /// The connector or pipeline file `switchyard run` is given, written into `dir`.
+    fn config(self, dir: &Path, out: &str) -> PathBuf {
+        let chain = |text: String, file: &str| {
+            let path = dir.join(file);
+            std::fs::write(&path, text).expect("write the configuration");
+            path
+        };
+        match self {
+            // The seed connector, routing to `out`.
+            Pipeline::Seed | Pipeline::SeedExactlyOnce => chain(
+                std::fs::read_to_string(fixtures().join("postgres-product-connector.json"))
+                    .expect("connector")
+                    .replace("\"product-events\"", &format!("\"{out}\"")),
+                "connector.json",
+            ),
+            // The unwrap + route chain of the Kafka Connect comparison, to `out`, with
+            // `tasks.max` set.
+            Pipeline::Unwrap(tasks) => chain(
+                std::fs::read_to_string(
+                    Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("../benches/chains/unwrap-route.json"),
+                )
+                .expect("chain")
+                .replace("\"product-events\"", &format!("\"{out}\""))
+                .replace(
+                    "\"config\": {",
+                    &format!("\"config\": {{\n    \"tasks.max\": \"{tasks}\","),
+                ),
+                "unwrap.json",
+            ),
+            Pipeline::Bytes | Pipeline::Passthrough => chain(
+                format!(
+                    r#"name = "bytes"
+[converters.key]
+class = "org.apache.kafka.connect.converters.ByteArrayConverter"
+[converters.value]
+class = "org.apache.kafka.connect.converters.ByteArrayConverter"
+[[transforms]]
+alias = "route"
+class = "org.apache.kafka.connect.transforms.RegexRouter"
+config = {{ regex = "product.public.(.*)", replacement = "{out}" }}
+"#
+                ),
+                "bytes.toml",
+            ),
+        }
+    }
+}
+
 struct Row {
     broker: &'static str,
-    what: String,
-    rate: Result<f64, String>,
+    pipeline: Pipeline,
+    /// Records per second of each round, or why the round failed.
+    rates: Vec<Result<f64, String>>,
+}
+
+impl Row {
+    /// The median of the rounds that completed.
+    fn median(&self) -> Option<f64> {
+        let mut ok: Vec<f64> = self.rates.iter().filter_map(|r| r.clone().ok()).collect();
+        ok.sort_by(f64::total_cmp);
+        (!ok.is_empty()).then(|| ok[ok.len() / 2])
+    }
 }
 
 /// Creates the topics on `bootstrap` with `create`, produces the input, and measures every
-/// pipeline, adding its rows.
+/// pipeline `rounds` times (each round runs every pipeline once, in [`PIPELINES`] order, with
+/// groups and output topics of its own), adding its rows.
 fn bench_broker(
     broker: &'static str,
     bootstrap: &str,
     create: CreateTopics<'_>,
     inputs: &[Input],
+    rounds: usize,
     rows: &mut Vec<Row>,
 ) {
     let raw: Vec<String> = {
@@ -312,16 +428,10 @@ fn bench_broker(
         topics
     };
     let mut topics: Vec<(String, i32)> = raw.iter().map(|t| (t.clone(), RAW_PARTITIONS)).collect();
-    for out in [
-        "passthrough-out",
-        "product-events",
-        "eos-out",
-        "passthrough-out-2",
-        "bytes-out",
-        "unwrap-out-1",
-        "unwrap-out-2",
-    ] {
-        topics.push((out.to_string(), OUT_PARTITIONS));
+    for round in 0..rounds {
+        for pipeline in PIPELINES {
+            topics.push((pipeline.name(round), OUT_PARTITIONS));
+        }
     }
     create(&topics);
     let started = Instant::now();
@@ -337,86 +447,43 @@ fn bench_broker(
     let unwrapped = inputs.iter().filter(|i| i.value.is_some()).count() as i64;
     let timeout = Duration::from_secs(120);
 
-    let run_passthrough = |group: &str, out: &str| {
+    let run_passthrough = |name: &str| {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (stop, bootstrap, raw, group, out) = (
+            let (stop, bootstrap, raw, name) = (
                 Arc::clone(&stop),
                 bootstrap.to_string(),
                 raw.clone(),
-                group.to_string(),
-                out.to_string(),
+                name.to_string(),
             );
-            std::thread::spawn(move || passthrough(&bootstrap, &group, &raw, &out, &stop))
+            std::thread::spawn(move || passthrough(&bootstrap, &name, &raw, &name, &stop))
         };
-        let rate = measure(bootstrap, out, target, timeout, &|| thread.is_finished());
+        let rate = measure(bootstrap, name, target, timeout, &|| thread.is_finished());
         stop.store(true, Ordering::Relaxed);
         thread.join().expect("passthrough thread");
         rate
     };
-    let run_switchyard_topics = |group: &str,
-                                 out: &str,
-                                 delivery: DeliveryGuarantee,
-                                 topics: &[String]| {
+    let run_switchyard = |pipeline: Pipeline, name: &str| {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = if let Some(tasks) = out.strip_prefix("unwrap-out-") {
-            // The unwrap + route chain of the Kafka Connect comparison, to `out`, with
-            // `tasks.max` from the topic's suffix.
-            let text = std::fs::read_to_string(
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/chains/unwrap-route.json"),
-            )
-            .expect("chain");
-            let path = dir.path().join("unwrap.json");
-            std::fs::write(
-                &path,
-                text.replace("\"product-events\"", &format!("\"{out}\""))
-                    .replace(
-                        "\"config\": {",
-                        &format!("\"config\": {{\n    \"tasks.max\": \"{tasks}\","),
-                    ),
-            )
-            .expect("write connector");
-            path
-        } else if out == "product-events" {
-            fixtures().join("postgres-product-connector.json")
-        } else if out == "bytes-out" {
-            // Bytes in, bytes out, one routing step: what the kafka module costs by itself.
-            let path = dir.path().join("bytes.toml");
-            std::fs::write(
-                &path,
-                r#"name = "bytes"
-[converters.key]
-class = "org.apache.kafka.connect.converters.ByteArrayConverter"
-[converters.value]
-class = "org.apache.kafka.connect.converters.ByteArrayConverter"
-[[transforms]]
-alias = "route"
-class = "org.apache.kafka.connect.transforms.RegexRouter"
-config = { regex = "product.public.(.*)", replacement = "bytes-out" }
-"#,
-            )
-            .expect("write pipeline");
-            path
+        let delivery = if pipeline == Pipeline::SeedExactlyOnce {
+            DeliveryGuarantee::ExactlyOnce
         } else {
-            // The seed connector, routing to a topic of its own.
-            let text = std::fs::read_to_string(fixtures().join("postgres-product-connector.json"))
-                .expect("connector");
-            let path = dir.path().join("connector.json");
-            std::fs::write(
-                &path,
-                text.replace("\"product-events\"", &format!("\"{out}\"")),
-            )
-            .expect("write connector");
-            path
+            DeliveryGuarantee::AtLeastOnce
         };
         let options = RunOptions {
-            config,
+            config: pipeline.config(dir.path(), name),
             bootstrap_servers: Some(bootstrap.to_string()),
-            topics: topics.to_vec(),
-            group_id: Some(group.to_string()),
+            // The seed connector names its topics by its `topic.prefix` and table list; the
+            // others are given the raw topics.
+            topics: if matches!(pipeline, Pipeline::Seed | Pipeline::SeedExactlyOnce) {
+                Vec::new()
+            } else {
+                raw.clone()
+            },
+            group_id: Some(name.to_string()),
             drain_timeout: Duration::from_secs(30),
             delivery: Some(delivery),
-            transactional_id: Some(format!("{group}-txn")),
+            transactional_id: Some(format!("{name}-txn")),
             // `SWITCHYARD_BENCH_TRANSACTION_MS` for experiments; 100 ms (the default) otherwise.
             transaction_interval: Some(Duration::from_millis(
                 std::env::var("SWITCHYARD_BENCH_TRANSACTION_MS")
@@ -435,12 +502,12 @@ config = { regex = "product.public.(.*)", replacement = "bytes-out" }
             let shutdown = Arc::clone(&shutdown);
             std::thread::spawn(move || kafka::run(&options, shutdown))
         };
-        let expected = if out.starts_with("unwrap-out-") {
+        let expected = if matches!(pipeline, Pipeline::Unwrap(_)) {
             unwrapped
         } else {
             target
         };
-        let rate = measure(bootstrap, out, expected, timeout, &|| thread.is_finished());
+        let rate = measure(bootstrap, name, expected, timeout, &|| thread.is_finished());
         shutdown.store(true, Ordering::Relaxed);
         match thread.join().expect("run thread") {
             Ok(_) => rate,
@@ -448,59 +515,41 @@ config = { regex = "product.public.(.*)", replacement = "bytes-out" }
         }
     };
 
-    let run_switchyard = |group: &str, out: &str, delivery: DeliveryGuarantee| {
-        run_switchyard_topics(group, out, delivery, &[])
-    };
-
-    // Passthrough before and after the runner, so that a drift of the machine shows.
-    rows.push(Row {
-        broker,
-        what: "rdkafka passthrough".into(),
-        rate: run_passthrough("bench-passthrough", "passthrough-out"),
-    });
-    rows.push(Row {
-        broker,
-        what: "switchyard run (seed chain, at-least-once)".into(),
-        rate: run_switchyard(
-            "bench-switchyard",
-            "product-events",
-            DeliveryGuarantee::AtLeastOnce,
-        ),
-    });
-    rows.push(Row {
-        broker,
-        what: "switchyard run (bytes, RegexRouter only, at-least-once)".into(),
-        rate: run_switchyard_topics(
-            "bench-bytes",
-            "bytes-out",
-            DeliveryGuarantee::AtLeastOnce,
-            &raw,
-        ),
-    });
-    rows.push(Row {
-        broker,
-        what: "rdkafka passthrough (again)".into(),
-        rate: run_passthrough("bench-passthrough-2", "passthrough-out-2"),
-    });
-    rows.push(Row {
-        broker,
-        what: "switchyard run (seed chain, exactly-once)".into(),
-        rate: run_switchyard("bench-eos", "eos-out", DeliveryGuarantee::ExactlyOnce),
-    });
-    for tasks in [1, 2] {
+    let only = std::env::var("SWITCHYARD_BENCH_ONLY").ok();
+    let first = rows.len();
+    for pipeline in PIPELINES {
         rows.push(Row {
             broker,
-            what: format!(
-                "switchyard run (unwrap + route, at-least-once, {tasks} task{})",
-                if tasks > 1 { "s" } else { "" }
-            ),
-            rate: run_switchyard_topics(
-                &format!("bench-unwrap-{tasks}"),
-                &format!("unwrap-out-{tasks}"),
-                DeliveryGuarantee::AtLeastOnce,
-                &raw,
-            ),
+            pipeline,
+            rates: Vec::new(),
         });
+    }
+    for round in 0..rounds {
+        for (i, pipeline) in PIPELINES.into_iter().enumerate() {
+            let skipped = pipeline != Pipeline::Passthrough
+                && only
+                    .as_deref()
+                    .is_some_and(|o| !pipeline.describe().contains(o));
+            if skipped {
+                continue;
+            }
+            let name = pipeline.name(round);
+            let rate = if pipeline == Pipeline::Passthrough {
+                run_passthrough(&name)
+            } else {
+                run_switchyard(pipeline, &name)
+            };
+            eprintln!(
+                "{broker} round {}: {}: {}",
+                round + 1,
+                pipeline.describe(),
+                match &rate {
+                    Ok(r) => format!("{r:.0} records/s"),
+                    Err(e) => e.clone(),
+                }
+            );
+            rows[first + i].rates.push(rate);
+        }
     }
 }
 
@@ -573,6 +622,11 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(200_000);
+    let rounds: usize = std::env::var("SWITCHYARD_BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(3);
     let inputs = inputs(count);
     let bytes: usize = inputs
         .iter()
@@ -598,6 +652,7 @@ fn main() {
             &cluster.bootstrap_servers(),
             &create,
             &inputs,
+            rounds,
             &mut rows,
         );
     }
@@ -605,7 +660,7 @@ fn main() {
         Some(binary) if std::env::var_os("SWITCHYARD_BENCH_TANSU").is_some() => {
             let (_tansu, bootstrap) = start_tansu(&binary);
             let create = |topics: &[(String, i32)]| create_topics(&bootstrap, topics);
-            bench_broker("tansu", &bootstrap, &create, &inputs, &mut rows);
+            bench_broker("tansu", &bootstrap, &create, &inputs, rounds, &mut rows);
         }
         _ => eprintln!(
             "the tansu rows are skipped (set SWITCHYARD_BENCH_TANSU=1 with tansu installed; they do not complete with tansu 0.6: its high watermarks stop at the last batch's base offset + 1)"
@@ -613,26 +668,59 @@ fn main() {
     }
 
     println!();
-    println!("| broker | pipeline | records/s | ratio to passthrough |");
-    println!("|---|---|---:|---:|");
+    println!(
+        "| broker | pipeline | records/s (median of {rounds}) | rounds | ratio to passthrough |"
+    );
+    println!("|---|---|---:|---|---:|");
     for broker in ["mock", "tansu"] {
         let of: Vec<&Row> = rows.iter().filter(|r| r.broker == broker).collect();
         let base = of
             .iter()
-            .filter(|r| r.what.starts_with("rdkafka passthrough"))
-            .filter_map(|r| r.rate.as_ref().ok())
-            .fold(0.0f64, |a, &b| a.max(b));
+            .find(|r| r.pipeline == Pipeline::Passthrough)
+            .and_then(|r| r.median());
         for row in of {
-            match &row.rate {
-                Ok(rate) => println!(
-                    "| {} | {} | {:.0} | {:.2} |",
+            if row.rates.is_empty() {
+                continue;
+            }
+            let each: Vec<String> = row
+                .rates
+                .iter()
+                .map(|r| match r {
+                    Ok(rate) => format!("{:.0} k", rate / 1000.0),
+                    Err(_) => "failed".into(),
+                })
+                .collect();
+            match (row.median(), base) {
+                (Some(rate), Some(base)) => println!(
+                    "| {} | {} | {:.0} | {} | {:.2} |",
                     row.broker,
-                    row.what,
+                    row.pipeline.describe(),
                     rate,
-                    if base > 0.0 { rate / base } else { 0.0 }
+                    each.join(", "),
+                    rate / base
                 ),
-                Err(e) => println!("| {} | {} | failed: {e} | |", row.broker, row.what),
+                _ => println!(
+                    "| {} | {} | failed: {} | | |",
+                    row.broker,
+                    row.pipeline.describe(),
+                    row.rates
+                        .iter()
+                        .find_map(|r| r.clone().err())
+                        .unwrap_or_default()
+                ),
             }
         }
+    }
+    let median = |p: Pipeline| {
+        rows.iter()
+            .find(|r| r.broker == "mock" && r.pipeline == p)
+            .and_then(Row::median)
+    };
+    if let (Some(eos), Some(alo)) = (median(Pipeline::SeedExactlyOnce), median(Pipeline::Seed)) {
+        println!();
+        println!(
+            "mock: exactly-once / at-least-once (seed chain): {:.2}",
+            eos / alo
+        );
     }
 }

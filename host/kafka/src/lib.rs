@@ -748,7 +748,9 @@ fn run_task(
         id,
         held: std::collections::VecDeque::new(),
         producer: &producer,
-        transactions: transactions.as_deref(),
+        transactions: transactions.as_ref(),
+        held_back: Vec::new(),
+        held_back_bytes: 0,
         shared: &shared,
         metrics,
         shutdown,
@@ -904,11 +906,19 @@ struct Runner<'a> {
     /// Records polled while the previous one waited, to be processed before polling again.
     held: std::collections::VecDeque<(Record, Origin)>,
     producer: &'a ThreadedProducer<SinkContext>,
-    transactions: Option<&'a Transactions>,
+    transactions: Option<&'a Arc<Transactions>>,
+    /// Exactly-once: outputs held back while a commit is in flight, for the next transaction.
+    held_back: Vec<(OutputRecord, Delivery)>,
+    /// The key and value bytes of `held_back`.
+    held_back_bytes: usize,
     shared: &'a Arc<Shared>,
     metrics: &'a Arc<Metrics>,
     shutdown: &'a AtomicBool,
 }
+
+/// How many key and value bytes the exactly-once loop holds back while a commit is in flight
+/// before it waits for the commit: memory stays bounded when the broker acknowledges slowly.
+const MAX_HELD_BACK_BYTES: usize = 64 << 20;
 
 /// How often done offsets are handed to librdkafka (which commits them on its own cycle).
 const STORE_INTERVAL: Duration = Duration::from_millis(50);
@@ -948,10 +958,17 @@ impl Runner<'_> {
     /// The exactly-once loop: records are processed inside a transaction that is committed
     /// with their offsets every `transaction_interval`; an abort (here or in the rebalance
     /// callback) rewinds the consumer to the last committed positions.
+    ///
+    /// A commit runs on a thread of its own while the loop goes on consuming and transforming:
+    /// the outputs of the records processed meanwhile are held back (up to
+    /// [`MAX_HELD_BACK_BYTES`]) and produced into the next transaction once the commit is
+    /// done, or dropped with their records read again when it aborted. The broker's
+    /// acknowledgement of the committed transaction's records, which `commit_transaction`
+    /// waits for, then no longer stops the chain.
     fn consume_transactional(
         &mut self,
         consumer: &BaseConsumer<SourceContext>,
-        txn: &Transactions,
+        txn: &Arc<Transactions>,
     ) -> Result<(), RunError> {
         while !self.shutdown.load(Ordering::Relaxed) {
             self.reload_if_due();
@@ -959,17 +976,28 @@ impl Runner<'_> {
             if let Some(e) = txn.take_failure() {
                 return Err(e.into());
             }
+            // A commit that aborted asks for a rewind, as does a commit in flight that the
+            // rebalance callback waited for: either way what is held back is dropped.
+            let committed = txn.finished_commit(false).transpose()?;
             if txn.take_rewind() {
                 // A message polled together with the abort comes from before the rewind.
                 drop(polled);
-                txn.rewind(consumer)?;
+                self.rewind(consumer, txn)?;
+                continue;
+            }
+            if (committed.is_some() || (!txn.committing() && !self.held_back.is_empty()))
+                && !self.release_held_back(consumer, txn)?
+            {
+                drop(polled);
                 continue;
             }
             match polled {
                 Some(Ok(message)) => {
                     let (record, origin) = source::to_record(&message);
                     drop(message);
-                    txn.begin()?;
+                    if !txn.committing() {
+                        txn.begin()?;
+                    }
                     let (partition, offset) =
                         (origin.partition.unwrap_or(0), origin.offset.unwrap_or(0));
                     let topic = origin.topic.clone();
@@ -979,7 +1007,7 @@ impl Runner<'_> {
                             let cause = self.failed_delivery().unwrap_or(reason);
                             txn.abort(&cause)?;
                             txn.take_rewind();
-                            txn.rewind(consumer)?;
+                            self.rewind(consumer, txn)?;
                             continue;
                         }
                         Err(e) => return Err(e),
@@ -988,19 +1016,88 @@ impl Runner<'_> {
                 Some(Err(e)) => logs::consumer_error(&e),
                 None => {}
             }
-            // A record that could not be delivered makes the transaction abortable: abort it
-            // now and process its records again. Reports of aborted transactions are stale.
-            let outcome = match self.failed_delivery() {
-                Some(cause) => txn.abort(&cause)?,
-                None if txn.due() => txn.commit(consumer)?,
-                None => Outcome::Committed,
-            };
-            if let Outcome::Aborted(_) = outcome {
-                txn.take_rewind();
-                txn.rewind(consumer)?;
+            if txn.committing() {
+                // Too much held back: wait for the commit.
+                if self.held_back_bytes > MAX_HELD_BACK_BYTES
+                    && let Some(outcome) = txn.finished_commit(true).transpose()?
+                {
+                    if let Outcome::Committed = outcome {
+                        self.release_held_back(consumer, txn)?;
+                    } else {
+                        txn.take_rewind();
+                        self.rewind(consumer, txn)?;
+                    }
+                }
+            } else {
+                // A record that could not be delivered makes the transaction abortable: abort
+                // it now and process its records again. Reports of aborted transactions are
+                // stale.
+                let outcome = match self.failed_delivery() {
+                    Some(cause) => Some(txn.abort(&cause)?),
+                    None if txn.due() => txn.start_commit(consumer)?,
+                    None => None,
+                };
+                if let Some(Outcome::Aborted(_)) = outcome {
+                    txn.take_rewind();
+                    self.rewind(consumer, txn)?;
+                }
             }
             self.publish_stats();
         }
+        // Stopping: what the commit in flight leaves held back goes into the transaction the
+        // drain commits.
+        if let Some(Outcome::Committed) = txn.finished_commit(true).transpose()?
+            && !txn.take_rewind()
+        {
+            self.release_held_back(consumer, txn)?;
+        }
+        Ok(())
+    }
+
+    /// Produces the outputs held back during a commit into a new transaction, which also
+    /// takes the offsets of the records processed meanwhile. Answers false when producing
+    /// failed and the transaction was aborted and the consumer rewound.
+    fn release_held_back(
+        &mut self,
+        consumer: &BaseConsumer<SourceContext>,
+        txn: &Transactions,
+    ) -> Result<bool, RunError> {
+        if self.held_back.is_empty() && !txn.has_offsets() {
+            return Ok(true);
+        }
+        txn.begin()?;
+        self.held_back_bytes = 0;
+        for (out, delivery) in std::mem::take(&mut self.held_back) {
+            match self.produce(&out, delivery) {
+                Ok(()) => {}
+                // The records held back after this one are dropped, and read again.
+                Err(RunError::Aborted(reason)) => {
+                    let cause = self.failed_delivery().unwrap_or(reason);
+                    txn.abort(&cause)?;
+                    txn.take_rewind();
+                    self.rewind(consumer, txn)?;
+                    return Ok(false);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Rewinds the consumer to the last committed positions, dropping the outputs held back:
+    /// their records are read again.
+    fn rewind(
+        &mut self,
+        consumer: &BaseConsumer<SourceContext>,
+        txn: &Transactions,
+    ) -> Result<(), RunError> {
+        if !self.held_back.is_empty() {
+            self.held_back.clear();
+            self.held_back_bytes = 0;
+            // Their tickets will never be acknowledged.
+            self.shared.renew();
+        }
+        txn.rewind(consumer)?;
         Ok(())
     }
 
@@ -1111,7 +1208,7 @@ impl Runner<'_> {
             Processed::Outputs(outputs) => {
                 let count = u32::try_from(outputs.len()).unwrap_or(u32::MAX);
                 let ticket = self.shared.consumed(&origin, count);
-                for out in &outputs {
+                for out in outputs {
                     self.send(out, &ticket, false)?;
                 }
                 Ok(())
@@ -1120,16 +1217,32 @@ impl Runner<'_> {
         }
     }
 
-    fn send(&self, out: &OutputRecord, ticket: &Ticket, dead_letter: bool) -> Result<(), RunError> {
-        sink::send(
-            self.producer,
-            out,
-            Delivery {
-                ticket: ticket.clone(),
-                dead_letter,
-            },
-        )
-        .map_err(|e| {
+    /// Produces `out` for the record of `ticket`, or, in exactly-once mode while a commit is
+    /// in flight, holds it back for the next transaction.
+    fn send(
+        &mut self,
+        out: OutputRecord,
+        ticket: &Ticket,
+        dead_letter: bool,
+    ) -> Result<(), RunError> {
+        let delivery = Delivery {
+            ticket: ticket.clone(),
+            dead_letter,
+        };
+        if let Some(txn) = self.transactions
+            && (txn.committing() || !self.held_back.is_empty())
+        {
+            self.held_back_bytes +=
+                out.key.as_ref().map_or(0, |k| k.len()) + out.value.as_ref().map_or(0, |v| v.len());
+            self.held_back.push((out, delivery));
+            return Ok(());
+        }
+        self.produce(&out, delivery)
+    }
+
+    /// Hands `out` to the producer.
+    fn produce(&self, out: &OutputRecord, delivery: Delivery) -> Result<(), RunError> {
+        sink::send(self.producer, out, delivery).map_err(|e| {
             let context = format!("producing to {}", out.topic);
             if let Some(txn) = self.transactions {
                 if let Some(fatal) = txn.fatal_error(&context) {
@@ -1164,7 +1277,7 @@ impl Runner<'_> {
             } else {
                 self.shared.consumed(origin, 1)
             };
-            self.send(record, &ticket, true)?;
+            self.send(record.clone(), &ticket, true)?;
         } else if handling.stop.is_none() {
             self.shared.consumed(origin, 0);
         }
@@ -1207,6 +1320,6 @@ impl Runner<'_> {
         self.task.count_dead_letter();
         self.metrics.count(&ticket.topic, |c| c.dead_lettered += 1);
         // The dead-letter record takes the failed output's place in the tracker.
-        self.send(&record, &ticket, true)
+        self.send(record, &ticket, true)
     }
 }

@@ -10,6 +10,13 @@
 //! `commit_transaction` makes outputs and input offsets visible together. Consumers of the
 //! output read with `isolation.level=read_committed`.
 //!
+//! `commit_transaction` waits until the broker acknowledged every record of the transaction.
+//! The processing loop does not wait with it: the commit runs on a thread of its own
+//! ([`Transactions::start_commit`]) while the loop goes on consuming and transforming, holding
+//! the outputs back and producing them into the next transaction once the commit is done (or
+//! dropping them, their records read again, when it aborted). A rebalance or the drain that
+//! meets a commit in flight waits for it and drops what is held back.
+//!
 //! Failure handling follows librdkafka's classification of transactional errors:
 //! - **abortable** (`txn_requires_abort`: a record that could not be delivered, an offset
 //!   commit refused, …): the transaction is aborted and the consumer is rewound to the last
@@ -26,7 +33,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerGroupMetadata};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{Producer, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
@@ -165,6 +172,21 @@ pub struct Transactions {
     interval: Duration,
     timeout: Duration,
     state: Mutex<State>,
+    /// The thread of the commit in flight, if any.
+    in_flight: Mutex<Option<InFlight>>,
+}
+
+/// A commit running on a thread of its own.
+type InFlight = std::thread::JoinHandle<Result<Outcome, TransactionError>>;
+
+/// What a commit needs, taken from the open transaction.
+enum Prepared {
+    /// No transaction is open.
+    Nothing,
+    /// The transaction had to be aborted.
+    Aborted(String),
+    /// The offsets to send, with the consumer's group metadata (none without offsets).
+    Offsets(HashMap<(String, i32), i64>, Option<ConsumerGroupMetadata>),
 }
 
 enum Step {
@@ -190,6 +212,7 @@ impl Transactions {
             interval,
             timeout,
             state: Mutex::new(State::default()),
+            in_flight: Mutex::new(None),
         }
     }
 
@@ -245,6 +268,11 @@ impl Transactions {
         *next = (*next).max(offset + 1);
     }
 
+    /// Whether records were processed since the last commit.
+    pub fn has_offsets(&self) -> bool {
+        !self.lock().offsets.is_empty()
+    }
+
     /// Whether the open transaction is due for a commit.
     pub fn due(&self) -> bool {
         let state = self.lock();
@@ -254,24 +282,136 @@ impl Transactions {
     /// Commits the open transaction with the consumed offsets (`send_offsets_to_transaction`
     /// with the consumer's group metadata, then `commit_transaction`). An abortable failure
     /// aborts it instead and asks for a rewind.
+    ///
+    /// A commit in flight ([`Transactions::start_commit`]) is waited for first, and a rewind
+    /// is asked for: whatever the processing loop holds back for the next transaction is
+    /// dropped and its records are read again (this is how the rebalance callback and the
+    /// drain meet a commit in flight).
     pub fn commit(
         &self,
         consumer: &BaseConsumer<SourceContext>,
     ) -> Result<Outcome, TransactionError> {
+        if let Some(result) = self.finished_commit(true) {
+            self.forget_held_back();
+            if let Outcome::Aborted(cause) = result? {
+                return Ok(Outcome::Aborted(cause));
+            }
+        }
+        match self.prepare_commit(consumer)? {
+            Prepared::Nothing => Ok(Outcome::Committed),
+            Prepared::Aborted(cause) => Ok(Outcome::Aborted(cause)),
+            Prepared::Offsets(offsets, group) => self.complete_commit(offsets, group),
+        }
+    }
+
+    /// Starts committing the open transaction on a thread of its own, so that the processing
+    /// loop goes on consuming and transforming meanwhile. Until [`Transactions::committing`]
+    /// turns false the loop holds back what it would produce (a transactional producer cannot
+    /// produce into the next transaction before this one is committed) and produces it into
+    /// the next transaction once [`Transactions::finished_commit`] answered
+    /// [`Outcome::Committed`].
+    ///
+    /// Answers the outcome at once when there was nothing to commit or the transaction had to
+    /// be aborted before the commit began; `None` when the commit is under way.
+    pub fn start_commit(
+        self: &Arc<Self>,
+        consumer: &BaseConsumer<SourceContext>,
+    ) -> Result<Option<Outcome>, TransactionError> {
+        if self.committing() {
+            return Ok(None);
+        }
+        let (offsets, group) = match self.prepare_commit(consumer)? {
+            Prepared::Nothing => return Ok(Some(Outcome::Committed)),
+            Prepared::Aborted(cause) => return Ok(Some(Outcome::Aborted(cause))),
+            Prepared::Offsets(offsets, group) => (offsets, group),
+        };
+        let this = Arc::clone(self);
+        let thread = std::thread::Builder::new()
+            .name("switchyard-commit".into())
+            .spawn(move || this.complete_commit(offsets, group))
+            .map_err(|e| self.fatal("starting the commit thread", e.to_string()))?;
+        *self.in_flight_lock() = Some(thread);
+        Ok(None)
+    }
+
+    /// Whether a commit started by [`Transactions::start_commit`] has not been collected yet
+    /// by [`Transactions::finished_commit`].
+    pub fn committing(&self) -> bool {
+        self.in_flight_lock().is_some()
+    }
+
+    /// The outcome of the commit in flight once it is done (waiting for it with `wait`);
+    /// `None` when none is in flight, or it is still running and `wait` is false.
+    pub fn finished_commit(&self, wait: bool) -> Option<Result<Outcome, TransactionError>> {
+        let thread = {
+            let mut in_flight = self.in_flight_lock();
+            match in_flight.as_ref() {
+                Some(thread) if wait || thread.is_finished() => in_flight.take()?,
+                _ => return None,
+            }
+        };
+        Some(thread.join().unwrap_or_else(|_| {
+            Err(self.fatal(
+                "committing the transaction",
+                "the commit thread panicked".into(),
+            ))
+        }))
+    }
+
+    /// After a commit in flight was waited for outside the processing loop: the records the
+    /// loop processed meanwhile (whose outputs it holds back) are forgotten and read again.
+    fn forget_held_back(&self) {
+        tracing::info!(
+            "waited for the commit in flight; the records processed meanwhile are read again"
+        );
+        let mut state = self.lock();
+        state.offsets.clear();
+        state.rewind = true;
+    }
+
+    fn in_flight_lock(&self) -> MutexGuard<'_, Option<InFlight>> {
+        self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes the open transaction's offsets and the consumer's group metadata for a commit.
+    fn prepare_commit(
+        &self,
+        consumer: &BaseConsumer<SourceContext>,
+    ) -> Result<Prepared, TransactionError> {
         let mut state = self.lock();
         if !state.open {
-            return Ok(Outcome::Committed);
+            return Ok(Prepared::Nothing);
         }
-        let started = Instant::now();
-        if !state.offsets.is_empty() {
-            let Some(group) = consumer.group_metadata() else {
-                return self.abort_locked(
-                    &mut state,
-                    "the consumer has no group metadata (its assignment was lost)".into(),
-                );
+        if state.offsets.is_empty() {
+            return Ok(Prepared::Offsets(HashMap::new(), None));
+        }
+        let Some(group) = consumer.group_metadata() else {
+            return match self.abort_locked(
+                &mut state,
+                "the consumer has no group metadata (its assignment was lost)".into(),
+            )? {
+                Outcome::Aborted(cause) => Ok(Prepared::Aborted(cause)),
+                Outcome::Committed => Ok(Prepared::Nothing),
             };
-            let mut list = TopicPartitionList::with_capacity(state.offsets.len());
-            for ((topic, partition), offset) in &state.offsets {
+        };
+        Ok(Prepared::Offsets(
+            std::mem::take(&mut state.offsets),
+            Some(group),
+        ))
+    }
+
+    /// Sends `offsets` to the open transaction and commits it. The blocking calls run without
+    /// the state's lock, so that records processed meanwhile can be counted for the next
+    /// transaction.
+    fn complete_commit(
+        &self,
+        offsets: HashMap<(String, i32), i64>,
+        group: Option<ConsumerGroupMetadata>,
+    ) -> Result<Outcome, TransactionError> {
+        let started = Instant::now();
+        if let Some(group) = &group {
+            let mut list = TopicPartitionList::with_capacity(offsets.len());
+            for ((topic, partition), offset) in &offsets {
                 if let Err(e) =
                     list.add_partition_offset(topic, *partition, Offset::Offset(*offset))
                 {
@@ -282,16 +422,15 @@ impl Transactions {
             loop {
                 match self
                     .producer
-                    .send_offsets_to_transaction(&list, &group, self.timeout)
+                    .send_offsets_to_transaction(&list, group, self.timeout)
                 {
                     Ok(()) => break,
                     Err(e) => match self.classify("sending offsets to the transaction", e) {
                         Step::Retry(_) if attempts < RETRIES => attempts += 1,
                         Step::Retry(cause) | Step::Abort(cause) => {
-                            return self.abort_locked(
-                                &mut state,
-                                format!("sending offsets to the transaction failed: {cause}"),
-                            );
+                            return self.abort_open(&format!(
+                                "sending offsets to the transaction failed: {cause}"
+                            ));
                         }
                         Step::Fail(e) => return Err(e),
                     },
@@ -305,21 +444,19 @@ impl Transactions {
                 Err(e) => match self.classify("committing the transaction", e) {
                     Step::Retry(_) if attempts < RETRIES => attempts += 1,
                     Step::Retry(cause) | Step::Abort(cause) => {
-                        return self.abort_locked(
-                            &mut state,
-                            format!("committing the transaction failed: {cause}"),
-                        );
+                        return self
+                            .abort_open(&format!("committing the transaction failed: {cause}"));
                     }
                     Step::Fail(e) => return Err(e),
                 },
             }
         }
-        let offsets = std::mem::take(&mut state.offsets);
         tracing::debug!(
             "transaction committed in {:?} with offsets of {} partitions",
             started.elapsed(),
             offsets.len()
         );
+        let mut state = self.lock();
         state.committed.extend(offsets);
         state.open = false;
         state.aborts_in_a_row = 0;
@@ -329,7 +466,19 @@ impl Transactions {
 
     /// Aborts the open transaction (nothing of it becomes visible to `read_committed`
     /// consumers) and asks for a rewind to the last committed positions.
+    ///
+    /// A commit in flight is waited for first (and a rewind asked for, as by
+    /// [`Transactions::commit`]).
     pub fn abort(&self, cause: &str) -> Result<Outcome, TransactionError> {
+        if let Some(result) = self.finished_commit(true) {
+            self.forget_held_back();
+            result?;
+        }
+        self.abort_open(cause)
+    }
+
+    /// Aborts the open transaction, if any.
+    fn abort_open(&self, cause: &str) -> Result<Outcome, TransactionError> {
         let mut state = self.lock();
         if !state.open {
             return Ok(Outcome::Committed);
@@ -398,7 +547,9 @@ impl Transactions {
     /// in a row.
     pub fn rewind(&self, consumer: &BaseConsumer<SourceContext>) -> Result<(), TransactionError> {
         let (known, count, cause) = {
-            let state = self.lock();
+            let mut state = self.lock();
+            // What was processed since the last commit is read again.
+            state.offsets.clear();
             (
                 state.committed.clone(),
                 state.aborts_in_a_row,

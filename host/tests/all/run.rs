@@ -779,6 +779,17 @@ fn injected_fetch_errors_lose_nothing() {
 /// nothing is lost or reordered per key.
 #[test]
 fn a_rebalance_mid_batch_loses_nothing_and_keeps_key_order() {
+    rebalance_mid_stream("rebalance", &[], &|_| Vec::new());
+}
+
+/// [`a_rebalance_mid_batch_loses_nothing_and_keeps_key_order`]'s scenario, with `commands`
+/// sent to the cluster before the first member starts and the common arguments extended by
+/// `member(name)` for each member, `first` and `second`. Answers the members' logs.
+pub fn rebalance_mid_stream(
+    group: &str,
+    commands: &[&str],
+    member: &dyn Fn(&str) -> Vec<String>,
+) -> (String, String) {
     const KEYS: usize = 40;
     const PER_KEY: usize = 400;
     let mut cluster = MockCluster::start(1, &[("raw", 4), ("out", 4)]);
@@ -799,7 +810,7 @@ fn a_rebalance_mid_batch_loses_nothing_and_keeps_key_order() {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let pipeline = passthrough_pipeline(dir.path());
-    let args = [
+    let common = [
         "--config",
         pipeline.to_str().expect("path"),
         "--bootstrap-servers",
@@ -807,7 +818,7 @@ fn a_rebalance_mid_batch_loses_nothing_and_keeps_key_order() {
         "--topics",
         "raw",
         "--group-id",
-        "rebalance",
+        group,
         "--no-metrics",
         "--property",
         "consumer.session.timeout.ms=6000",
@@ -820,16 +831,29 @@ fn a_rebalance_mid_batch_loses_nothing_and_keeps_key_order() {
         "--property",
         "consumer.max.partition.fetch.bytes=2000",
     ];
+    let args = |name: &str| {
+        let mut args: Vec<String> = common.iter().map(|a| a.to_string()).collect();
+        args.extend(member(name));
+        args
+    };
+    let start = |name: &str| {
+        let args = args(name);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        Runner::start(&refs, &dir.path().join(format!("{name}.log")))
+    };
     // Every response takes 100 ms: the producer always has unacknowledged records in flight.
     cluster.command("rtt 1 100");
-    let mut first = Runner::start(&args, &dir.path().join("first.log"));
+    for command in commands {
+        cluster.command(command);
+    }
+    let mut first = start("first");
     let mut reader = Reader::new(&bootstrap, &[("out", 4)]);
     wait_for("the first records", Duration::from_secs(120), || {
         reader.poll();
         first.assert_running();
         (reader.records.len() >= total / 8).then_some(())
     });
-    let mut second = Runner::start(&args, &dir.path().join("second.log"));
+    let mut second = start("second");
     wait_for(
         "the second member to get partitions",
         Duration::from_secs(60),
@@ -868,6 +892,7 @@ fn a_rebalance_mid_batch_loses_nothing_and_keeps_key_order() {
         by_first > 0 && by_second > 0 && by_first + by_second >= total as u64,
         "first consumed {by_first}, second {by_second}, of {total}"
     );
+    (first.log(), second.log())
 }
 
 /// `switchyard run --delivery exactly-once` on librdkafka's mock cluster, and against a real
@@ -1071,6 +1096,36 @@ mod exactly_once {
     #[test]
     fn a_produce_error_aborts_the_transaction_and_reprocesses_without_loss() {
         an_injected_error_aborts_and_loses_nothing("Produce", "TOPIC_AUTHORIZATION_FAILED");
+    }
+
+    /// A second member joins mid-stream and the first leaves, in exactly-once mode, while a
+    /// commit is in flight and outputs are held back for the next transaction. Those are
+    /// dropped and read again by whoever owns their partitions next: nothing is lost and every
+    /// key keeps its order (the mock's transactions being skin-deep, duplicates may show).
+    #[test]
+    fn a_rebalance_during_a_commit_in_flight_loses_nothing_and_keeps_key_order() {
+        // Every commit's `EndTxn` is answered 3 s late and the next commit starts after the
+        // next record: a commit is in flight whenever the group changes.
+        let (first, _) = super::rebalance_mid_stream(
+            "eos-rebalance",
+            &["request-delay 1 EndTxn 3000 1000"],
+            &|name| {
+                [
+                    "--delivery",
+                    "exactly-once",
+                    "--transactional-id",
+                    &format!("eos-rebalance-{name}"),
+                    "--transaction-interval-ms",
+                    "0",
+                ]
+                .map(String::from)
+                .to_vec()
+            },
+        );
+        assert!(
+            first.contains("waited for the commit in flight"),
+            "the revoke met no commit in flight: {first}"
+        );
     }
 
     /// A fenced producer stops the runner with exit code 1 and an error naming the fencing.

@@ -13,13 +13,16 @@
 //! `UNKNOWN_PRODUCER_ID`; see [`error_named`]); the same for `Fetch`, with the retriable errors
 //! a consumer meets during leader changes (`NOT_LEADER_FOR_PARTITION`, `LEADER_NOT_AVAILABLE`,
 //! `UNKNOWN_LEADER_EPOCH`, `REQUEST_TIMED_OUT`, `KAFKA_STORAGE_ERROR`); and
-//! `rtt <broker> <milliseconds>` delays every response of a broker by that much.
+//! `rtt <broker> <milliseconds>` delays every response of a broker by that much;
+//! `request-delay <broker> <API> <milliseconds> <count>` delays only the broker's answers to
+//! the next `count` requests of `API` (answered without error).
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use rdkafka::mocking::MockCluster;
+use rdkafka::ClientConfig;
+use rdkafka::producer::{BaseProducer, Producer};
 use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 
 fn main() -> ExitCode {
@@ -55,7 +58,16 @@ fn serve() -> Result<(), String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    let cluster = MockCluster::new(brokers).map_err(|e| format!("starting the cluster: {e}"))?;
+    // The cluster lives in a client of its own (`test.mock.num.brokers`), whose handle also
+    // gives the raw cluster for what `MockCluster` does not wrap (`request-delay`).
+    let owner: BaseProducer = ClientConfig::new()
+        .set("test.mock.num.brokers", brokers.to_string())
+        .create()
+        .map_err(|e| format!("starting the cluster: {e}"))?;
+    let cluster = owner
+        .client()
+        .mock_cluster()
+        .ok_or("starting the cluster: librdkafka made no mock cluster")?;
     for (name, partitions) in &topics {
         cluster
             .create_topic(name, *partitions, 1)
@@ -105,6 +117,27 @@ fn serve() -> Result<(), String> {
                     }
                 }
             }
+            (Some("request-delay"), Some(Ok(broker))) => {
+                let words: Vec<&str> = words.collect();
+                match words[..] {
+                    [api, ms, count] => match (api_named(api), ms.parse(), count.parse()) {
+                        (Some(api), Ok(ms), Ok(count)) => {
+                            delay_requests(&owner, broker, api, ms, count);
+                            Ok(())
+                        }
+                        _ => {
+                            eprintln!("unknown API, delay or count: {line}");
+                            Ok(())
+                        }
+                    },
+                    _ => {
+                        eprintln!(
+                            "expected request-delay <broker> <API> <milliseconds> <count>: {line}"
+                        );
+                        Ok(())
+                    }
+                }
+            }
             (Some("clear-produce-errors"), None) => {
                 cluster.clear_request_errors(RDKafkaApiKey::Produce);
                 Ok(())
@@ -123,6 +156,33 @@ fn serve() -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Has the mock broker `broker` of `owner`'s cluster answer the next `count` requests of `api`
+/// without error, `ms` milliseconds late (librdkafka's
+/// `rd_kafka_mock_broker_push_request_error_rtts`, which `MockCluster` does not wrap).
+#[allow(unsafe_code)]
+fn delay_requests(owner: &BaseProducer, broker: i32, api: RDKafkaApiKey, ms: i32, count: usize) {
+    // SAFETY: `owner` made the cluster (`test.mock.num.brokers`) and outlives this call, so the
+    // handle `rd_kafka_handle_mock_cluster` returns is valid; it is checked for null. The
+    // variadic arguments are `count` pairs of (`rd_kafka_resp_err_t`, `int` round-trip time in
+    // milliseconds), as librdkafka's `rdkafka_mock.h` declares them.
+    unsafe {
+        let cluster = rdkafka::bindings::rd_kafka_handle_mock_cluster(owner.client().native_ptr());
+        if cluster.is_null() {
+            return;
+        }
+        for _ in 0..count {
+            rdkafka::bindings::rd_kafka_mock_broker_push_request_error_rtts(
+                cluster,
+                broker,
+                api as i16,
+                1,
+                RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR,
+                ms,
+            );
+        }
+    }
 }
 
 /// The APIs `request-errors` accepts.
