@@ -946,11 +946,12 @@ impl Runner<'_> {
             for failed in self.producer.context().take_failed() {
                 self.delivery_failed(failed)?;
             }
-            if last_store.elapsed() >= STORE_INTERVAL {
+            let now = Instant::now();
+            if now.duration_since(last_store) >= STORE_INTERVAL {
                 store_offsets(consumer, self.shared);
-                last_store = Instant::now();
+                last_store = now;
             }
-            self.publish_stats();
+            self.publish_stats(now);
         }
         Ok(())
     }
@@ -1042,7 +1043,7 @@ impl Runner<'_> {
                     self.rewind(consumer, txn)?;
                 }
             }
-            self.publish_stats();
+            self.publish_stats(Instant::now());
         }
         // Stopping: what the commit in flight leaves held back goes into the transaction the
         // drain commits.
@@ -1103,10 +1104,10 @@ impl Runner<'_> {
 
     /// Hands the chain's per-transform statistics to the metrics, at most every
     /// [`STORE_INTERVAL`].
-    fn publish_stats(&mut self) {
-        if self.stats_published.elapsed() >= STORE_INTERVAL {
+    fn publish_stats(&mut self, now: Instant) {
+        if now.duration_since(self.stats_published) >= STORE_INTERVAL {
             self.metrics.set_steps(self.id, self.task.stats());
-            self.stats_published = Instant::now();
+            self.stats_published = now;
         }
     }
 
@@ -1161,8 +1162,6 @@ impl Runner<'_> {
         origin: Origin,
         consumer: &BaseConsumer<SourceContext>,
     ) -> Result<(), RunError> {
-        self.metrics.count(&origin.topic, |c| c.records_in += 1);
-        self.metrics.task_consumed(self.id);
         let started = Instant::now();
         let shutdown = self.shutdown;
         // At-least-once, a record that waits (for a retry, or a registry that is down) keeps
@@ -1198,7 +1197,8 @@ impl Runner<'_> {
         }
         self.held.extend(held);
         let processed = processed.map_err(RunError::Interrupted)?;
-        self.metrics.observe_latency(started.elapsed());
+        self.metrics
+            .processed(self.id, &origin.topic, started.elapsed());
         match processed {
             Processed::Outputs(outputs) if outputs.is_empty() => {
                 self.metrics.count(&origin.topic, |c| c.filtered += 1);
@@ -1304,7 +1304,7 @@ impl Runner<'_> {
         tracing::error!("{detail}; sending it to the dead-letter topic {dead_letter_topic}");
         let failure = Failure {
             origin: Origin {
-                topic: ticket.topic.clone(),
+                topic: ticket.topic.to_string(),
                 partition: Some(ticket.partition),
                 offset: Some(ticket.offset),
             },

@@ -30,6 +30,15 @@ const END_TO_END_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0,
 ];
 
+/// The seconds from `timestamp_ms` (milliseconds since the epoch) to now; none for a timestamp
+/// that is unset or in the future.
+fn end_to_end_seconds(timestamp_ms: i64) -> Option<f64> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    (timestamp_ms > 0 && now >= timestamp_ms).then(|| (now - timestamp_ms) as f64 / 1000.0)
+}
+
 /// How many records an assigned partition may lag behind and still count as caught up, unless
 /// the runner says otherwise.
 pub const DEFAULT_READY_MAX_LAG: i64 = 1000;
@@ -82,6 +91,14 @@ impl Inner {
             }
         }
         steps
+    }
+
+    /// Updates the counts of `topic`.
+    fn count(&mut self, topic: &str, update: impl FnOnce(&mut TopicCounts)) {
+        match self.topics.get_mut(topic) {
+            Some(counts) => update(counts),
+            None => update(self.topics.entry(topic.to_string()).or_default()),
+        }
     }
 
     fn assigned(&self) -> usize {
@@ -150,13 +167,30 @@ impl Metrics {
     /// Counts an acknowledged output whose record timestamp is `timestamp_ms`: the time from
     /// the record's timestamp (for Debezium, when the change was captured) to now.
     pub fn observe_end_to_end(&self, timestamp_ms: i64) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
-        if timestamp_ms > 0 && now >= timestamp_ms {
-            self.lock()
-                .end_to_end
-                .observe((now - timestamp_ms) as f64 / 1000.0);
+        if let Some(seconds) = end_to_end_seconds(timestamp_ms) {
+            self.lock().end_to_end.observe(seconds);
+        }
+    }
+
+    /// Counts a record the chain processed in `elapsed`, consumed by task `task` from `topic`:
+    /// what [`Metrics::count`] (`records_in`), [`Metrics::task_consumed`] and
+    /// [`Metrics::observe_latency`] count, under one lock.
+    pub fn processed(&self, task: u32, topic: &str, elapsed: Duration) {
+        let mut inner = self.lock();
+        inner.count(topic, |c| c.records_in += 1);
+        inner.tasks.entry(task).or_default().records_in += 1;
+        inner.chain_latency.observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts an output acknowledged by the broker on `topic`, whose record timestamp is
+    /// `timestamp_ms`: what [`Metrics::count`] (`records_out`) and
+    /// [`Metrics::observe_end_to_end`] count, under one lock.
+    pub fn delivered(&self, topic: &str, timestamp_ms: Option<i64>) {
+        let seconds = timestamp_ms.and_then(end_to_end_seconds);
+        let mut inner = self.lock();
+        inner.count(topic, |c| c.records_out += 1);
+        if let Some(seconds) = seconds {
+            inner.end_to_end.observe(seconds);
         }
     }
 
@@ -166,11 +200,7 @@ impl Metrics {
 
     /// Updates the counts of `topic`.
     pub fn count(&self, topic: &str, update: impl FnOnce(&mut TopicCounts)) {
-        let mut inner = self.lock();
-        match inner.topics.get_mut(topic) {
-            Some(counts) => update(counts),
-            None => update(inner.topics.entry(topic.to_string()).or_default()),
-        }
+        self.lock().count(topic, update);
     }
 
     /// The counts of `topic`.

@@ -12,15 +12,20 @@
 //! are ignored.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// A topic and partition.
 pub type TopicPartition = (String, i32);
 
+/// The tracker's maps: looked up for every record and every acknowledgement, with short keys
+/// that come from the brokers, not from an adversary choosing collisions.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Identifies the consumed record an acknowledgement belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
-    /// The input topic.
-    pub topic: String,
+    /// The input topic (shared with the tracker: a ticket is cloned for every output).
+    pub topic: Arc<str>,
     /// The input partition.
     pub partition: i32,
     /// The partition's assignment generation when the record was consumed.
@@ -29,8 +34,10 @@ pub struct Ticket {
     pub offset: i64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct PartitionState {
+    /// The topic, shared with every ticket of the partition.
+    topic: Arc<str>,
     generation: u64,
     /// Offsets with outputs not yet acknowledged, and how many.
     pending: BTreeMap<i64, u32>,
@@ -54,7 +61,8 @@ impl PartitionState {
 /// Tracks in-flight records per partition and the offsets safe to commit.
 #[derive(Debug, Default)]
 pub struct OffsetTracker {
-    partitions: HashMap<TopicPartition, PartitionState>,
+    /// Per topic (looked up by `&str`, without allocating), per partition.
+    partitions: Map<Arc<str>, Map<i32, PartitionState>>,
     generations: u64,
 }
 
@@ -65,56 +73,81 @@ impl OffsetTracker {
         Self::default()
     }
 
+    fn state(&self, topic: &str, partition: i32) -> Option<&PartitionState> {
+        self.partitions.get(topic)?.get(&partition)
+    }
+
     /// Starts tracking a newly assigned partition, dropping any earlier state for it.
     pub fn assign(&mut self, topic: &str, partition: i32) {
         self.generations += 1;
-        self.partitions.insert(
-            (topic.to_string(), partition),
-            PartitionState {
-                generation: self.generations,
-                ..PartitionState::default()
-            },
-        );
+        let topic = match self.partitions.get_key_value(topic) {
+            Some((name, _)) => Arc::clone(name),
+            None => Arc::from(topic),
+        };
+        let state = PartitionState {
+            topic: Arc::clone(&topic),
+            generation: self.generations,
+            pending: BTreeMap::new(),
+            next: None,
+            reported: None,
+        };
+        self.partitions
+            .entry(topic)
+            .or_default()
+            .insert(partition, state);
     }
 
     /// Starts a new generation of every tracked partition, forgetting what is pending: used
     /// after an aborted transaction, whose late delivery reports must not count.
     pub fn renew(&mut self) {
-        let partitions: Vec<TopicPartition> = self.partitions.keys().cloned().collect();
+        let partitions: Vec<TopicPartition> = self.positions().map(|(tp, _)| tp).collect();
         for (topic, partition) in partitions {
             self.assign(&topic, partition);
         }
     }
 
+    /// Every tracked partition with its state.
+    fn positions(&self) -> impl Iterator<Item = (TopicPartition, &PartitionState)> {
+        self.partitions.iter().flat_map(|(topic, partitions)| {
+            partitions
+                .iter()
+                .map(|(&partition, state)| ((topic.to_string(), partition), state))
+        })
+    }
+
     /// Whether a ticket belongs to the current generation of its partition.
     pub fn is_current(&self, ticket: &Ticket) -> bool {
-        self.partitions
-            .get(&(ticket.topic.clone(), ticket.partition))
+        self.state(&ticket.topic, ticket.partition)
             .is_some_and(|s| s.generation == ticket.generation)
     }
 
     /// Stops tracking a partition; its pending records are forgotten.
     pub fn revoke(&mut self, topic: &str, partition: i32) {
-        self.partitions.remove(&(topic.to_string(), partition));
+        if let Some(partitions) = self.partitions.get_mut(topic) {
+            partitions.remove(&partition);
+            if partitions.is_empty() {
+                self.partitions.remove(topic);
+            }
+        }
     }
 
     /// Registers a consumed record that `outputs` produced records stand for (zero when it was
     /// filtered out: it is done at once). Returns the ticket each acknowledgement must carry.
     pub fn consumed(&mut self, topic: &str, partition: i32, offset: i64, outputs: u32) -> Ticket {
-        let key = (topic.to_string(), partition);
-        if !self.partitions.contains_key(&key) {
+        if self.state(topic, partition).is_none() {
             self.assign(topic, partition);
         }
         let state = self
             .partitions
-            .get_mut(&key)
+            .get_mut(topic)
+            .and_then(|partitions| partitions.get_mut(&partition))
             .expect("the partition was just assigned");
         state.next = Some(state.next.map_or(offset + 1, |n| n.max(offset + 1)));
         if outputs > 0 {
             *state.pending.entry(offset).or_insert(0) += outputs;
         }
         Ticket {
-            topic: key.0,
+            topic: Arc::clone(&state.topic),
             partition,
             generation: state.generation,
             offset,
@@ -125,19 +158,20 @@ impl OffsetTracker {
     /// acknowledgement moves no position.
     pub fn detached(&self, topic: &str, partition: i32, offset: i64) -> Ticket {
         Ticket {
-            topic: topic.to_string(),
+            topic: Arc::from(topic),
             partition,
-            generation: self
-                .partitions
-                .get(&(topic.to_string(), partition))
-                .map_or(0, |s| s.generation),
+            generation: self.state(topic, partition).map_or(0, |s| s.generation),
             offset,
         }
     }
 
     /// Records that one output of the ticket's record was acknowledged by the broker.
     pub fn acknowledged(&mut self, ticket: &Ticket) {
-        if let Some(state) = self.state_for(ticket)
+        if let Some(state) = self
+            .partitions
+            .get_mut(&*ticket.topic)
+            .and_then(|partitions| partitions.get_mut(&ticket.partition))
+            .filter(|s| s.generation == ticket.generation)
             && let Some(count) = state.pending.get_mut(&ticket.offset)
         {
             *count -= 1;
@@ -147,22 +181,18 @@ impl OffsetTracker {
         }
     }
 
-    fn state_for(&mut self, ticket: &Ticket) -> Option<&mut PartitionState> {
-        self.partitions
-            .get_mut(&(ticket.topic.clone(), ticket.partition))
-            .filter(|s| s.generation == ticket.generation)
-    }
-
     /// The offsets to store (the next offset to consume, as Kafka commits them) for every
     /// partition whose position moved since the last call.
     pub fn committable(&mut self) -> Vec<(TopicPartition, i64)> {
         let mut out = Vec::new();
-        for (tp, state) in &mut self.partitions {
-            if let Some(position) = state.position()
-                && state.reported.is_none_or(|r| position > r)
-            {
-                state.reported = Some(position);
-                out.push((tp.clone(), position));
+        for (topic, partitions) in &mut self.partitions {
+            for (&partition, state) in partitions {
+                if let Some(position) = state.position()
+                    && state.reported.is_none_or(|r| position > r)
+                {
+                    state.reported = Some(position);
+                    out.push(((topic.to_string(), partition), position));
+                }
             }
         }
         out.sort();
@@ -171,24 +201,21 @@ impl OffsetTracker {
 
     /// The safe position of one partition, whether reported already or not.
     pub fn position(&self, topic: &str, partition: i32) -> Option<i64> {
-        self.partitions
-            .get(&(topic.to_string(), partition))
+        self.state(topic, partition)
             .and_then(PartitionState::position)
     }
 
     /// How many outputs are not yet acknowledged, over all partitions.
     pub fn pending(&self) -> u64 {
-        self.partitions
-            .values()
-            .flat_map(|s| s.pending.values())
+        self.positions()
+            .flat_map(|(_, s)| s.pending.values())
             .map(|&n| u64::from(n))
             .sum()
     }
 
     /// How many outputs of one partition are not yet acknowledged.
     pub fn pending_in(&self, topic: &str, partition: i32) -> u64 {
-        self.partitions
-            .get(&(topic.to_string(), partition))
+        self.state(topic, partition)
             .map_or(0, |s| s.pending.values().map(|&n| u64::from(n)).sum())
     }
 }

@@ -111,10 +111,8 @@ impl ProducerContext for SinkContext {
         match result {
             Ok(message) => {
                 if !delivery.dead_letter {
-                    self.metrics.count(message.topic(), |c| c.records_out += 1);
-                    if let Some(timestamp) = message.timestamp().to_millis() {
-                        self.metrics.observe_end_to_end(timestamp);
-                    }
+                    self.metrics
+                        .delivered(message.topic(), message.timestamp().to_millis());
                 }
                 self.shared.acknowledged(&delivery.ticket);
             }
