@@ -1,13 +1,17 @@
-//! `switchyard schema check`: the CI gate for Avro schema changes.
+//! `switchyard schema check`: the CI gate for schema changes.
 //!
-//! Offline, the new schema is checked against earlier versions (files, or `REF:PATH` read with
-//! `git show`) at a Confluent compatibility level with [`switchyard_schema`]. Exit codes: 0
-//! compatible, 1 incompatible, 2 a usage or input error (a missing or unparsable schema, a bad
-//! git reference).
+//! Offline, a new Avro schema is checked against earlier versions (files, or `REF:PATH` read
+//! with `git show`) at a Confluent compatibility level with [`switchyard_schema`]. Exit codes:
+//! 0 compatible, 1 incompatible, 2 a usage or input error (a missing or unparsable schema, a
+//! bad git reference).
 //!
 //! With `--registry URL --subject S`, the registry decides instead: the new schema is sent to
 //! its compatibility endpoint (`POST /compatibility/subjects/{S}/versions/{V}?verbose=true`),
-//! which applies the subject's configured level, and its reasons are printed.
+//! which applies the subject's configured level, and its reasons are printed. That is also
+//! how Protobuf (`.proto`) and JSON Schema files are checked: the registry applies its own
+//! rules for those types (Confluent's `ProtobufSchema` and `JsonSchema` compatibility
+//! checks), with the schema's references given as `--reference NAME=SUBJECT:VERSION`. The
+//! offline checker implements Avro's rules only, and says so for the other types.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,8 +27,51 @@ use switchyard_schema::{self as schema, Level, Schema};
 /// `switchyard schema` commands.
 #[derive(Debug, Subcommand)]
 pub enum SchemaCommand {
-    /// Check a new Avro schema against its earlier versions at a compatibility level.
+    /// Check a new schema against its earlier versions: Avro offline or against a registry;
+    /// Protobuf and JSON Schema against a registry.
     Check(CheckArgs),
+}
+
+/// A schema's type, as the registry names them (`schemaType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SchemaType {
+    /// An Avro schema (`.avsc`).
+    Avro,
+    /// A Protobuf schema (`.proto`).
+    Protobuf,
+    /// A JSON Schema.
+    Json,
+}
+
+impl SchemaType {
+    /// The registry's name (`schemaType`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchemaType::Avro => "AVRO",
+            SchemaType::Protobuf => "PROTOBUF",
+            SchemaType::Json => "JSON",
+        }
+    }
+
+    /// The type of the schema file `path` with text `text`, when `--schema-type` is not
+    /// given: `.proto` is Protobuf, `.avsc` Avro; any other file is Avro when it parses as an
+    /// Avro schema and JSON Schema otherwise (`{"type": "string"}` is both: it is taken as
+    /// Avro, and `--schema-type JSON` says otherwise).
+    pub fn infer(path: &Path, text: &str) -> SchemaType {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("proto") => SchemaType::Protobuf,
+            Some("avsc") => SchemaType::Avro,
+            _ if Schema::parse(text).is_ok() => SchemaType::Avro,
+            _ => SchemaType::Json,
+        }
+    }
+}
+
+impl std::fmt::Display for SchemaType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// How `schema check` writes its result on standard output.
@@ -43,9 +90,18 @@ pub enum ReportFormat {
 /// versions as they were given.
 #[derive(Debug, Clone, clap::Args)]
 struct CheckOptions {
-    /// The new schema (`.avsc`).
-    #[arg(long, value_name = "NEW.avsc")]
+    /// The new schema (`.avsc`, `.proto`, or a JSON Schema).
+    #[arg(long, value_name = "NEW")]
     schema: PathBuf,
+    /// The schema's type; by default `.proto` files are PROTOBUF, `.avsc` files AVRO, and
+    /// other files AVRO when they parse as Avro, JSON otherwise.
+    #[arg(long, value_enum, value_name = "AVRO|PROTOBUF|JSON")]
+    schema_type: Option<SchemaType>,
+    /// A schema the new one refers to (a Protobuf import, a JSON Schema `$ref`, an Avro named
+    /// type), registered as SUBJECT version VERSION, under the name the schema uses.
+    /// Repeatable.
+    #[arg(long, value_name = "NAME=SUBJECT:VERSION", requires = "registry")]
+    reference: Vec<String>,
     /// An earlier version of the schema, from a file. Repeatable; newest first.
     #[arg(long, value_name = "OLD.avsc")]
     against: Vec<PathBuf>,
@@ -128,6 +184,8 @@ pub struct RegistryArgs {
     pub version: RegistryVersion,
     /// Further client settings, `KEY=VALUE`.
     pub properties: Vec<String>,
+    /// The schema's references, `NAME=SUBJECT:VERSION`.
+    pub references: Vec<String>,
 }
 
 /// Where an earlier version comes from.
@@ -144,6 +202,8 @@ pub enum Earlier {
 pub struct CheckArgs {
     /// The new schema file.
     pub schema: PathBuf,
+    /// The schema's type, when given.
+    pub schema_type: Option<SchemaType>,
     /// The earlier versions, newest first, in the order given on the command line.
     pub earlier: Vec<Earlier>,
     /// The compatibility level.
@@ -168,6 +228,7 @@ impl FromArgMatches for CheckArgs {
         earlier.sort_by_key(|(index, _)| *index);
         Ok(CheckArgs {
             schema: options.schema,
+            schema_type: options.schema_type,
             earlier: earlier.into_iter().map(|(_, e)| e).collect(),
             level: options.level,
             format: options.format,
@@ -177,6 +238,7 @@ impl FromArgMatches for CheckArgs {
                     subject,
                     version: options.version.unwrap_or_default(),
                     properties: options.registry_properties,
+                    references: options.reference,
                 }),
                 _ => None,
             },
@@ -238,6 +300,27 @@ pub enum SchemaCheckError {
     /// A malformed `--registry-property`: exit 2.
     #[error("--registry-property {0}: expected KEY=VALUE")]
     Property(String),
+    /// A malformed `--reference`: exit 2.
+    #[error("--reference {0}: expected NAME=SUBJECT:VERSION, with a version number from 1")]
+    Reference(String),
+    /// A Protobuf or JSON Schema file without `--registry`: exit 2.
+    #[error(
+        "{path}: a {schema_type} schema is checked by a schema registry: pass --registry URL and --subject S (the offline checker implements Avro's rules only)"
+    )]
+    OfflineType {
+        /// The schema file.
+        path: PathBuf,
+        /// Its type.
+        schema_type: SchemaType,
+    },
+    /// A JSON Schema file that is not JSON: exit 2.
+    #[error("{path}: not a JSON Schema: {message}")]
+    NotJson {
+        /// The schema file.
+        path: PathBuf,
+        /// serde_json's objection, with line and column.
+        message: String,
+    },
 }
 
 impl SchemaCheckError {
@@ -266,10 +349,34 @@ pub fn run(command: &SchemaCommand) -> Result<(), SchemaCheckError> {
 pub fn check(args: &CheckArgs) -> Result<(String, Result<(), SchemaCheckError>), SchemaCheckError> {
     let schema_name = args.schema.display().to_string();
     let text = read_file(&args.schema)?;
-    let new = parse(&schema_name, &text)?;
-    if let Some(registry) = &args.registry {
-        return ask_registry(&schema_name, text, registry, args.format);
+    let schema_type = args
+        .schema_type
+        .unwrap_or_else(|| SchemaType::infer(&args.schema, &text));
+    match schema_type {
+        SchemaType::Avro => {
+            parse(&schema_name, &text)?;
+        }
+        // The registry parses Protobuf itself (answering 422 with its reasons when it cannot).
+        SchemaType::Protobuf => {}
+        SchemaType::Json => {
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
+                return Err(SchemaCheckError::NotJson {
+                    path: args.schema.clone(),
+                    message: e.to_string(),
+                });
+            }
+        }
     }
+    if let Some(registry) = &args.registry {
+        return ask_registry(&schema_name, text, schema_type, registry, args.format);
+    }
+    if schema_type != SchemaType::Avro {
+        return Err(SchemaCheckError::OfflineType {
+            path: args.schema.clone(),
+            schema_type,
+        });
+    }
+    let new = parse(&schema_name, &text)?;
     let mut earlier = Vec::with_capacity(args.earlier.len());
     let mut names = Vec::with_capacity(args.earlier.len());
     for version in &args.earlier {
@@ -305,6 +412,7 @@ pub fn check(args: &CheckArgs) -> Result<(String, Result<(), SchemaCheckError>),
 fn ask_registry(
     schema_name: &str,
     text: String,
+    schema_type: SchemaType,
     args: &RegistryArgs,
     format: ReportFormat,
 ) -> Result<(String, Result<(), SchemaCheckError>), SchemaCheckError> {
@@ -326,7 +434,16 @@ fn ask_registry(
                 .collect()
         }
     };
-    let schema = RegistrySchema::avro(text);
+    let schema = RegistrySchema {
+        schema: text,
+        // Left out for Avro, as Confluent's clients do.
+        schema_type: (schema_type != SchemaType::Avro).then(|| schema_type.as_str().to_string()),
+        references: args
+            .references
+            .iter()
+            .map(|r| reference(r))
+            .collect::<Result<_, _>>()?,
+    };
     let mut verdicts = Vec::with_capacity(versions.len());
     for version in versions {
         match client.test_compatibility(&args.subject, version, &schema) {
@@ -357,6 +474,26 @@ fn ask_registry(
         Err(SchemaCheckError::Incompatible(report.summary()))
     };
     Ok((output, outcome))
+}
+
+/// A `--reference NAME=SUBJECT:VERSION`.
+fn reference(spec: &str) -> Result<registry::SchemaReference, SchemaCheckError> {
+    let malformed = || SchemaCheckError::Reference(spec.to_string());
+    let (name, rest) = spec.split_once('=').ok_or_else(malformed)?;
+    let (subject, version) = rest.rsplit_once(':').ok_or_else(malformed)?;
+    let version: u32 = version
+        .parse()
+        .ok()
+        .filter(|v| *v >= 1)
+        .ok_or_else(malformed)?;
+    if name.is_empty() || subject.is_empty() {
+        return Err(malformed());
+    }
+    Ok(registry::SchemaReference {
+        name: name.to_string(),
+        subject: subject.to_string(),
+        version: registry::SchemaVersion(version),
+    })
 }
 
 fn read_file(path: &Path) -> Result<String, SchemaCheckError> {

@@ -203,6 +203,20 @@ impl RegistryFake {
         id
     }
 
+    /// Registers a schema of another type (`PROTOBUF`, `JSON`) under `subject` directly, as
+    /// [`RegistryFake::register`] does; returns its id.
+    pub fn register_typed(&self, subject: &str, schema: &str, schema_type: &str) -> u32 {
+        let mut state = self.state();
+        let (id, _) = register(
+            &mut state,
+            subject,
+            schema,
+            Some(schema_type.to_owned()),
+            &Value::Null,
+        );
+        id
+    }
+
     /// Seeds an Avro schema that names other subjects' schemas (`references`: the registry's
     /// `[{"name","subject","version"}]`), without checks.
     pub fn register_with_references(&self, subject: &str, schema: &str, references: Value) -> u32 {

@@ -245,7 +245,7 @@ fn input_errors_exit_2_naming_the_file() {
             ],
             "unknown compatibility level `SIDEWAYS`",
         ),
-        (&["--against", "ok.avsc"], "--schema <NEW.avsc>"),
+        (&["--against", "ok.avsc"], "--schema <NEW>"),
     ];
     for (args, expected) in cases {
         let out = check_in(dir.path(), args);
@@ -615,6 +615,176 @@ mod registry_mode {
             "{}",
             stderr(&out)
         );
+    }
+
+    /// A schema file of the repository, relative to `schemas/`.
+    fn file(path: &str) -> String {
+        std::fs::read_to_string(super::schemas().join(path)).expect("schema")
+    }
+
+    /// The body of the only compatibility request `fake` received.
+    fn compatibility_request(fake: &RegistryFake) -> serde_json::Value {
+        let posts: Vec<_> = fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST")
+            .collect();
+        assert_eq!(posts.len(), 1, "{posts:?}");
+        assert_eq!(
+            posts[0].url,
+            format!("/compatibility/subjects/{SUBJECT}/versions/latest?verbose=true")
+        );
+        serde_json::from_str(&posts[0].body).expect("body")
+    }
+
+    /// A `.proto` file goes to the registry as `PROTOBUF`, with its imports as references (the
+    /// well-known types need none), and the registry's verdict decides, reasons included.
+    #[test]
+    fn a_protobuf_schema_is_checked_by_the_registry_with_its_references() {
+        let fake = RegistryFake::start();
+        fake.register_typed("money.proto", &file("protobuf/money.proto"), "PROTOBUF");
+        fake.register_typed(SUBJECT, &file("protobuf/product.v1.proto"), "PROTOBUF");
+        let url = fake.url();
+        let args = [
+            "--schema",
+            "../protobuf/product.v2.proto",
+            "--reference",
+            "money.proto=money.proto:1",
+            "--registry",
+            &url,
+            "--subject",
+            SUBJECT,
+        ];
+        let out = check(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains("compatible with subject"),
+            "{}",
+            stdout(&out)
+        );
+        let body = compatibility_request(&fake);
+        assert_eq!(body["schemaType"], "PROTOBUF");
+        assert_eq!(body["schema"], file("protobuf/product.v2.proto"));
+        assert_eq!(
+            body["references"],
+            serde_json::json!([{"name": "money.proto", "subject": "money.proto", "version": 1}])
+        );
+
+        let reason = "{errorType:'FIELD_SCALAR_KIND_CHANGED', description:'The kind of a SCALAR field at path '#/Product/1' in the new schema does not match its kind in the old schema'}";
+        fake.reject_subject(SUBJECT, reason);
+        let out = check(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains("FIELD_SCALAR_KIND_CHANGED"),
+            "{}",
+            stdout(&out)
+        );
+    }
+
+    /// A JSON Schema goes to the registry as `JSON`: named so, or found so because it does not
+    /// parse as an Avro schema.
+    #[test]
+    fn a_json_schema_is_checked_by_the_registry() {
+        for explicit in [false, true] {
+            let fake = RegistryFake::start();
+            fake.register_typed(SUBJECT, &file("json-schema/product.v1.json"), "JSON");
+            let url = fake.url();
+            let mut args = vec![
+                "--schema",
+                "../json-schema/product.v2.json",
+                "--registry",
+                &url,
+                "--subject",
+                SUBJECT,
+            ];
+            if explicit {
+                args.extend(["--schema-type", "JSON"]);
+            }
+            let out = check(&args);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            let body = compatibility_request(&fake);
+            assert_eq!(body["schemaType"], "JSON");
+            assert_eq!(body["schema"], file("json-schema/product.v2.json"));
+            assert!(body.get("references").is_none(), "{body}");
+        }
+    }
+
+    /// Offline checks implement Avro's rules only: a Protobuf or JSON Schema file without a
+    /// registry, a JSON Schema that is not JSON and a malformed reference are usage errors
+    /// (exit 2) that say what to do, and nothing is asked of anyone.
+    #[test]
+    fn other_schema_types_offline_and_malformed_input_exit_2() {
+        let out = check(&[
+            "--schema",
+            "../protobuf/product.v2.proto",
+            "--against",
+            "../protobuf/product.v1.proto",
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("a PROTOBUF schema is checked by a schema registry: pass --registry URL and --subject S"),
+            "{}",
+            stderr(&out)
+        );
+        let out = check(&["--schema", "../json-schema/product.v2.json"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("a JSON schema is checked by a schema registry"),
+            "{}",
+            stderr(&out)
+        );
+
+        let fake = RegistryFake::start();
+        let url = fake.url();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let broken = dir.path().join("broken.json");
+        std::fs::write(
+            &broken,
+            "{\n  \"type\": \"object\",\n  \"properties\": {\n}",
+        )
+        .expect("write");
+        let broken = broken.to_str().expect("path");
+        let out = check(&[
+            "--schema",
+            broken,
+            "--schema-type",
+            "JSON",
+            "--registry",
+            &url,
+            "--subject",
+            SUBJECT,
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out)
+                .contains("not a JSON Schema: EOF while parsing an object at line 4 column 1"),
+            "{}",
+            stderr(&out)
+        );
+        for reference in [
+            "money.proto",
+            "money.proto=money.proto",
+            "money.proto=money.proto:0",
+            "=s:1",
+        ] {
+            let out = check(&[
+                "--schema",
+                "../protobuf/product.v2.proto",
+                "--reference",
+                reference,
+                "--registry",
+                &url,
+                "--subject",
+                SUBJECT,
+            ]);
+            assert_eq!(out.status.code(), Some(2), "{reference}");
+            assert!(
+                stderr(&out).contains("expected NAME=SUBJECT:VERSION"),
+                "{reference}: {}",
+                stderr(&out)
+            );
+        }
+        assert!(fake.requests().is_empty(), "{:?}", fake.requests());
     }
 }
 
