@@ -59,7 +59,8 @@ pub enum Command {
     Run(RunArgs),
     /// Write a new transform project (Rust, JavaScript or Python) that builds with one command.
     New(NewArgs),
-    /// Avro schema compatibility for CI (`schema check`).
+    /// Schema compatibility for CI (`schema check`): Avro offline or against a registry,
+    /// Protobuf and JSON Schema against a registry.
     #[command(subcommand)]
     Schema(SchemaCommand),
     /// Run dead letters (`apply --dlq` output) through the current chain, in key order.
