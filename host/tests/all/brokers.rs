@@ -148,7 +148,7 @@ pub fn tansu_with_or_skip(test: &str, security: &Security) -> Option<Tansu> {
             "SWITCHYARD_REQUIRE_TANSU is set but no tansu binary was found ($TANSU, ~/.cargo/bin, PATH)"
         );
         eprintln!(
-            "SKIPPED {test}: no `tansu` binary (install it with `cargo install tansu --locked --features dynostore`; set SWITCHYARD_REQUIRE_TANSU=1 to make this a failure)"
+            "SKIPPED {test}: no `tansu` binary (install it with `cargo install tansu --version 0.6.0 --locked --features dynostore,libsql` and point $TANSU at it; set SWITCHYARD_REQUIRE_TANSU=1 to make this a failure)"
         );
         return None;
     };
@@ -169,6 +169,8 @@ pub struct Tansu {
     _process: Process,
     /// The TLS front (socat), when there is one (killed on drop).
     _tls: Option<Process>,
+    /// The folder of its SQLite database, when it has users (removed on drop).
+    _database: Option<tempfile::TempDir>,
     /// Its bootstrap servers.
     pub bootstrap: String,
     /// What a client needs to reach it besides `bootstrap.servers` (TLS, SASL).
@@ -178,11 +180,14 @@ pub struct Tansu {
 /// How a [`Tansu`] is reached.
 #[derive(Debug, Default)]
 pub struct Security {
-    /// Whether the broker requires SASL (`--authentication`). tansu 0.6.0 offers SCRAM only,
-    /// and creates users only over an authenticated connection, so no client can log in to a
-    /// broker started here: such a broker shows that a client runs the SCRAM exchange with
-    /// the credentials it was given (it answers `unknown-user`).
+    /// Whether the broker requires SASL (`--authentication`; tansu 0.6.0 offers SCRAM).
     pub authentication: bool,
+    /// SCRAM-SHA-512 users (name, password) the broker knows. tansu keeps users in its
+    /// storage, and its in-memory storage keeps none, so a broker with users stores in SQLite:
+    /// it is started once without authentication to create them (`tansu user create`), then
+    /// again on the same database requiring it. Its clients ([`Tansu::config`]) log in as the
+    /// first user.
+    pub users: Vec<(String, String)>,
     /// TLS in front of the broker: the PEM file holding the certificate and its key, whose
     /// certificate is also the clients' CA (`ssl.ca.location`). tansu 0.6.0 cannot serve TLS
     /// itself (its `--cert` and `--key` options exclude each other), so `socat` terminates TLS
@@ -195,6 +200,17 @@ impl Tansu {
     /// that way.
     pub fn start_with(binary: &Path, security: &Security) -> Tansu {
         let port = free_port();
+        // Users live in a SQLite database kept as long as the broker.
+        let database = (!security.users.is_empty())
+            .then(|| tempfile::tempdir().expect("tempdir for the broker's database"));
+        // tansu opens `sqlite://NAME` as NAME in its working directory.
+        let storage = match &database {
+            Some(_) => "sqlite://tansu.db",
+            None => "memory://tansu/",
+        };
+        if let Some(dir) = &database {
+            create_users(binary, dir.path(), &security.users);
+        }
         let listener = format!("tcp://127.0.0.1:{port}");
         // With TLS the broker advertises the TLS front, by a name the certificate holds.
         let (advertised, tls) = match &security.tls {
@@ -222,8 +238,11 @@ impl Tansu {
             "--advertised-listener-url",
             &format!("tcp://{advertised}"),
             "--storage-engine",
-            "memory://tansu/",
+            storage,
         ]);
+        if let Some(dir) = &database {
+            command.current_dir(dir.path());
+        }
         if security.authentication {
             command.arg("--authentication");
         }
@@ -239,14 +258,21 @@ impl Tansu {
             // socat listens on IPv4 only; `localhost` may resolve to ::1 first.
             client.push(("broker.address.family".into(), "v4".into()));
         }
+        if let Some((user, password)) = security.users.first() {
+            client.push(("security.protocol".into(), "SASL_PLAINTEXT".into()));
+            client.push(("sasl.mechanism".into(), "SCRAM-SHA-512".into()));
+            client.push(("sasl.username".into(), user.clone()));
+            client.push(("sasl.password".into(), password.clone()));
+        }
         let tansu = Tansu {
             _process: Process { child },
             _tls: tls,
+            _database: database,
             bootstrap: advertised,
             client,
         };
-        if security.authentication {
-            // No client can log in (see `Security`): it is up once it accepts connections.
+        if security.authentication && security.users.is_empty() {
+            // No client can log in: it is up once it accepts connections.
             wait_for("tansu to listen", Duration::from_secs(30), || {
                 std::net::TcpStream::connect(("127.0.0.1", port)).ok()
             });
@@ -269,6 +295,60 @@ impl Tansu {
         }
         config
     }
+}
+
+/// Creates SCRAM-SHA-512 `users` in the SQLite storage of a broker working in `dir`: a broker
+/// on it without authentication, `tansu user create` for each user, then the broker is
+/// stopped.
+fn create_users(binary: &Path, dir: &Path, users: &[(String, String)]) {
+    let port = free_port();
+    let listener = format!("tcp://127.0.0.1:{port}");
+    let broker = Process {
+        child: Command::new(binary)
+            .args([
+                "broker",
+                "--listener-url",
+                &listener,
+                "--advertised-listener-url",
+                &listener,
+                "--storage-engine",
+                "sqlite://tansu.db",
+            ])
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tansu"),
+    };
+    let consumer: BaseConsumer = client(&format!("127.0.0.1:{port}"))
+        .create()
+        .expect("client");
+    wait_for("tansu to answer", Duration::from_secs(30), || {
+        consumer
+            .fetch_metadata(None, Duration::from_millis(500))
+            .ok()
+    });
+    for (user, password) in users {
+        let out = Command::new(binary)
+            .args([
+                "user",
+                "create",
+                "--broker",
+                &listener,
+                "--mechanism",
+                "scram512",
+            ])
+            .args([user, password])
+            .output()
+            .expect("run tansu user create");
+        assert!(
+            out.status.success(),
+            "tansu user create {user}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    drop(consumer);
+    drop(broker);
 }
 
 /// A PEM file holding a new self-signed certificate for `localhost` and its private key.

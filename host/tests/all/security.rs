@@ -3,9 +3,8 @@
 //! secrets that never reach a message.
 //!
 //! The broker is tansu. tansu 0.6.0 cannot serve TLS itself, so `socat` terminates TLS in front
-//! of it; and it offers SASL SCRAM only, with users created over an authenticated connection,
-//! so the SASL test shows the client running the SCRAM exchange with the worker's credentials
-//! up to the broker's `unknown-user` (see [`brokers::Security`]).
+//! of it; it offers SASL SCRAM, with its users kept in SQLite storage (see
+//! [`brokers::Security`]).
 
 use std::process::Command;
 use std::time::Duration;
@@ -60,8 +59,8 @@ fn tls_from_a_worker_file_with_zstd_both_ways_runs_end_to_end() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pem = brokers::self_signed_pem(dir.path());
     let security = Security {
-        authentication: false,
         tls: Some(pem.clone()),
+        ..Security::default()
     };
     let Some(broker) = tansu_with_or_skip(
         "tls_from_a_worker_file_with_zstd_both_ways_runs_end_to_end",
@@ -106,37 +105,71 @@ fn tls_from_a_worker_file_with_zstd_both_ways_runs_end_to_end() {
     assert!(status.success(), "{}", runner.log());
 }
 
-/// A Java worker's `sasl.jaas.config` (SCRAM) reaches the broker's SCRAM exchange as
-/// librdkafka's username and password; the password appears in none of the runner's output.
+/// A Java worker's `sasl.jaas.config` (SCRAM-SHA-512) logs the runner in as librdkafka's
+/// username and password and runs a pipeline end to end; with a wrong password the broker's
+/// SCRAM exchange refuses it. The password appears in none of the runner's output.
 #[test]
-fn a_java_jaas_config_reaches_the_brokers_scram_exchange() {
+fn a_java_jaas_config_logs_in_with_scram_and_runs_end_to_end() {
     let security = Security {
         authentication: true,
-        tls: None,
+        users: vec![("alice".into(), PASSWORD.into())],
+        ..Security::default()
     };
     let Some(broker) = tansu_with_or_skip(
-        "a_java_jaas_config_reaches_the_brokers_scram_exchange",
+        "a_java_jaas_config_logs_in_with_scram_and_runs_end_to_end",
         &security,
     ) else {
         return;
     };
+    create_topics_with(broker.config(), &[("orders", 1), ("out-orders", 1)]);
+    let input: Vec<Rec> = (0..20)
+        .map(|i| Rec::text("orders", &format!("o-{i}"), &format!("order number {i}")))
+        .collect();
+    produce_with(broker.config(), &input);
+    let worker = |password: &str| {
+        format!(
+            "bootstrap.servers={}\n\
+             security.protocol=SASL_PLAINTEXT\n\
+             sasl.mechanism=SCRAM-SHA-512\n\
+             sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n\
+             \x20   username=\"alice\" password=\"{password}\";\n\
+             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=org.apache.kafka.connect.storage.StringConverter\n",
+            broker.bootstrap
+        )
+    };
+
+    // A wrong password: the broker refuses the login.
+    let wrong = format!("{PASSWORD}-not");
     let dir = tempfile::tempdir().expect("tempdir");
-    let worker = format!(
-        "bootstrap.servers={}\n\
-         security.protocol=SASL_PLAINTEXT\n\
-         sasl.mechanism=SCRAM-SHA-512\n\
-         sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n\
-         \x20   username=\"alice\" password=\"{PASSWORD}\";\n",
-        broker.bootstrap
-    );
-    let mut runner = run_with_worker(dir.path(), &worker, &[]);
+    let mut runner = run_with_worker(dir.path(), &worker(&wrong), &[]);
     wait_for("the broker's SCRAM answer", Duration::from_secs(60), || {
         runner.assert_running();
-        runner.log().contains("unknown-user").then_some(())
+        runner
+            .log()
+            .contains("SASL SCRAM authentication failed")
+            .then_some(())
     });
     runner.terminate(Duration::from_secs(60));
     let log = runner.log();
-    assert!(log.contains("SASL SCRAM authentication failed"), "{log}");
+    assert!(!log.contains(&wrong), "the password was logged:\n{log}");
+
+    // The right one: every record through.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut runner = run_with_worker(dir.path(), &worker(PASSWORD), &[]);
+    let mut out = Reader::with(broker.config(), &[("out-orders", 1)]);
+    wait_for("every record through SASL", Duration::from_secs(90), || {
+        out.poll();
+        runner.assert_running();
+        (out.records.len() >= input.len()).then_some(())
+    });
+    let values: Vec<Option<Vec<u8>>> = out.records.iter().map(|r| r.value.clone()).collect();
+    let expected: Vec<Option<Vec<u8>>> = input.iter().map(|r| r.value.clone()).collect();
+    assert_eq!(values, expected);
+    let status = runner.terminate(Duration::from_secs(60));
+    let log = runner.log();
+    assert!(status.success(), "{log}");
+    assert!(!log.contains("authentication failed"), "{log}");
     assert!(!log.contains(PASSWORD), "the password was logged:\n{log}");
 }
 
