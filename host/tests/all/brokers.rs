@@ -163,7 +163,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A tansu broker process with in-memory storage.
+/// A tansu broker process: in-memory storage, or SQLite when it has users ([`Security::users`]).
 pub struct Tansu {
     /// The broker process (killed on drop).
     _process: Process,
