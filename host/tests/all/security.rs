@@ -10,8 +10,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::brokers::{
-    self, Reader, Rec, Runner, Security, create_topics_with, produce_with, tansu_with_or_skip,
-    wait_for,
+    self, Reader, Rec, Runner, Security, Tansu, create_topics_with, produce_with,
+    tansu_with_or_skip, wait_for,
 };
 
 const PASSWORD: &str = "Pa55-wOrd-never-shown";
@@ -52,6 +52,36 @@ fn run_with_worker(dir: &std::path::Path, worker: &str, extra: &[&str]) -> Runne
     Runner::start(&args, &dir.join("run.log"))
 }
 
+/// Twenty records for `orders`.
+fn orders() -> Vec<Rec> {
+    (0..20)
+        .map(|i| Rec::text("orders", &format!("o-{i}"), &format!("order number {i}")))
+        .collect()
+}
+
+/// Waits until `runner` routed every record of `input` from `orders` to `out-orders` on
+/// `broker` (reached `how`), checks their values in order, and stops it, which must succeed;
+/// answers its log.
+fn routes_every_order(runner: &mut Runner, broker: &Tansu, input: &[Rec], how: &str) -> String {
+    let mut out = Reader::with(broker.config(), &[("out-orders", 1)]);
+    wait_for(
+        &format!("every record through {how}"),
+        Duration::from_secs(90),
+        || {
+            out.poll();
+            runner.assert_running();
+            (out.records.len() >= input.len()).then_some(())
+        },
+    );
+    let values: Vec<Option<Vec<u8>>> = out.records.iter().map(|r| r.value.clone()).collect();
+    let expected: Vec<Option<Vec<u8>>> = input.iter().map(|r| r.value.clone()).collect();
+    assert_eq!(values, expected);
+    let status = runner.terminate(Duration::from_secs(60));
+    let log = runner.log();
+    assert!(status.success(), "{log}");
+    log
+}
+
 /// A worker file with TLS (its CA from `ssl.ca.location`) and zstd on the producer runs a
 /// pipeline end to end over zstd-compressed input.
 #[test]
@@ -71,9 +101,7 @@ fn tls_from_a_worker_file_with_zstd_both_ways_runs_end_to_end() {
     create_topics_with(broker.config(), &[("orders", 1), ("out-orders", 1)]);
     let mut compressed = broker.config();
     compressed.set("compression.type", "zstd");
-    let input: Vec<Rec> = (0..20)
-        .map(|i| Rec::text("orders", &format!("o-{i}"), &format!("order number {i}")))
-        .collect();
+    let input = orders();
     produce_with(compressed, &input);
 
     let worker = format!(
@@ -92,17 +120,7 @@ fn tls_from_a_worker_file_with_zstd_both_ways_runs_end_to_end() {
         &worker,
         &["--property", "broker.address.family=v4"],
     );
-    let mut out = Reader::with(broker.config(), &[("out-orders", 1)]);
-    wait_for("every record through TLS", Duration::from_secs(90), || {
-        out.poll();
-        runner.assert_running();
-        (out.records.len() >= input.len()).then_some(())
-    });
-    let values: Vec<Option<Vec<u8>>> = out.records.iter().map(|r| r.value.clone()).collect();
-    let expected: Vec<Option<Vec<u8>>> = input.iter().map(|r| r.value.clone()).collect();
-    assert_eq!(values, expected);
-    let status = runner.terminate(Duration::from_secs(60));
-    assert!(status.success(), "{}", runner.log());
+    routes_every_order(&mut runner, &broker, &input, "TLS");
 }
 
 /// A Java worker's `sasl.jaas.config` (SCRAM-SHA-512) logs the runner in as librdkafka's
@@ -122,9 +140,7 @@ fn a_java_jaas_config_logs_in_with_scram_and_runs_end_to_end() {
         return;
     };
     create_topics_with(broker.config(), &[("orders", 1), ("out-orders", 1)]);
-    let input: Vec<Rec> = (0..20)
-        .map(|i| Rec::text("orders", &format!("o-{i}"), &format!("order number {i}")))
-        .collect();
+    let input = orders();
     produce_with(broker.config(), &input);
     let worker = |password: &str| {
         format!(
@@ -157,18 +173,7 @@ fn a_java_jaas_config_logs_in_with_scram_and_runs_end_to_end() {
     // The right one: every record through.
     let dir = tempfile::tempdir().expect("tempdir");
     let mut runner = run_with_worker(dir.path(), &worker(PASSWORD), &[]);
-    let mut out = Reader::with(broker.config(), &[("out-orders", 1)]);
-    wait_for("every record through SASL", Duration::from_secs(90), || {
-        out.poll();
-        runner.assert_running();
-        (out.records.len() >= input.len()).then_some(())
-    });
-    let values: Vec<Option<Vec<u8>>> = out.records.iter().map(|r| r.value.clone()).collect();
-    let expected: Vec<Option<Vec<u8>>> = input.iter().map(|r| r.value.clone()).collect();
-    assert_eq!(values, expected);
-    let status = runner.terminate(Duration::from_secs(60));
-    let log = runner.log();
-    assert!(status.success(), "{log}");
+    let log = routes_every_order(&mut runner, &broker, &input, "SASL");
     assert!(!log.contains("authentication failed"), "{log}");
     assert!(!log.contains(PASSWORD), "the password was logged:\n{log}");
 }
