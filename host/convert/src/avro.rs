@@ -47,21 +47,18 @@ mod value;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
 
 use super::{ConvertError, ConverterConfigError};
+use crate::registered::{Registered, RegistryConverterConfig, framed, lock};
 use switchyard_data::{ConnectData, Schema};
-use switchyard_registry::{
-    Client, REGISTRY_KEYS, RegistryConfig, RegistryError, RegistrySchema, SchemaId,
-};
+use switchyard_registry::{RegistrySchema, SchemaId};
+
+pub use crate::registered::{MAGIC_BYTE, SubjectNameStrategy};
 
 pub use schema::{ToAvro, ToConnect};
-
-/// The magic byte that starts Confluent's wire format.
-pub const MAGIC_BYTE: u8 = 0;
 
 /// A fixed 10-byte header for `apache-avro`'s single-object reader and writer.
 ///
@@ -81,174 +78,35 @@ impl apache_avro::headers::HeaderBuilder for Frame {
     }
 }
 
-/// How the subject a schema is registered under is named
-/// (`io.confluent.kafka.serializers.subject.*`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SubjectNameStrategy {
-    /// `TopicNameStrategy`: `<topic>-key` / `<topic>-value` (the default).
-    #[default]
-    TopicName,
-    /// `RecordNameStrategy`: the record's fully-qualified name.
-    RecordName,
-    /// `TopicRecordNameStrategy`: `<topic>-<fully-qualified record name>`.
-    TopicRecordName,
-}
-
-impl SubjectNameStrategy {
-    /// The strategy a class name (fully qualified or simple) names.
-    pub fn from_class(class: &str) -> Option<Self> {
-        match class.trim().rsplit('.').next().unwrap_or(class) {
-            "TopicNameStrategy" => Some(SubjectNameStrategy::TopicName),
-            "RecordNameStrategy" => Some(SubjectNameStrategy::RecordName),
-            "TopicRecordNameStrategy" => Some(SubjectNameStrategy::TopicRecordName),
-            _ => None,
-        }
-    }
-
-    /// The subject for a schema whose full name is `record` written to `topic`.
-    pub fn subject(self, topic: &str, is_key: bool, record: &str) -> String {
-        match self {
-            SubjectNameStrategy::TopicName => {
-                format!("{topic}-{}", if is_key { "key" } else { "value" })
-            }
-            SubjectNameStrategy::RecordName => record.to_owned(),
-            SubjectNameStrategy::TopicRecordName => format!("{topic}-{record}"),
-        }
-    }
-}
-
 /// The settings of an [`AvroConverter`] (Confluent's `AvroConverterConfig` and
 /// `AbstractKafkaSchemaSerDeConfig`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AvroConverterConfig {
-    /// The registry client's settings (`schema.registry.url`, `basic.auth.*`, …).
-    pub registry: RegistryConfig,
-    /// `key.subject.name.strategy` / `value.subject.name.strategy`.
-    pub subject_name_strategy: SubjectNameStrategy,
-    /// `auto.register.schemas` (default true).
-    pub auto_register_schemas: bool,
-    /// `use.latest.version` (default false).
-    pub use_latest_version: bool,
-    /// `latest.compatibility.strict` (default true): with `use.latest.version`, the latest
-    /// schema must be able to read data of the record's own schema (backward compatible).
-    pub latest_compatibility_strict: bool,
-    /// `schemas.cache.config`: Connect↔Avro schema translations kept (default 1000).
-    pub schemas_cache_size: NonZeroUsize,
-    /// `unknown.schema.wait.ms` (Switchyard's; default 30000): how long a schema id the
-    /// registry answers 40403 for is waited for (as a registry outage is) before the record
-    /// that names it fails. A restarting registry (Karapace replaying its topic, for one)
-    /// answers 40403 for ids it holds; zero fails such records at once, as Confluent's
-    /// converter does.
-    pub unknown_schema_wait: std::time::Duration,
-}
+pub type AvroConverterConfig = RegistryConverterConfig;
 
-/// The converter's own keys, besides [`REGISTRY_KEYS`].
-const CONVERTER_KEYS: &[&str] = &[
-    "key.subject.name.strategy",
-    "value.subject.name.strategy",
-    "auto.register.schemas",
-    "use.latest.version",
-    "latest.compatibility.strict",
-    "schemas.cache.config",
-    "unknown.schema.wait.ms",
-    "connect.meta.data",
-    "enhanced.avro.schema.support",
-];
+/// The AvroConverter's own keys, besides the shared ones.
+const AVRO_KEYS: &[&str] = &["connect.meta.data", "enhanced.avro.schema.support"];
 
-impl AvroConverterConfig {
-    /// Reads the settings (without the `key.converter.` / `value.converter.` prefix).
-    pub fn parse(
-        settings: &[(String, String)],
-        is_key: bool,
-    ) -> Result<Self, ConverterConfigError> {
-        let registry = RegistryConfig::from_settings(settings).map_err(|e| match e {
-            RegistryError::Config { key, message } => ConverterConfigError { key, message },
-            other => ConverterConfigError {
-                key: "schema.registry.url".into(),
-                message: other.to_string(),
-            },
-        })?;
-        let mut config = AvroConverterConfig {
-            registry,
-            subject_name_strategy: SubjectNameStrategy::default(),
-            auto_register_schemas: true,
-            use_latest_version: false,
-            latest_compatibility_strict: true,
-            schemas_cache_size: NonZeroUsize::new(1000).unwrap_or(NonZeroUsize::MIN),
-            unknown_schema_wait: std::time::Duration::from_secs(30),
+/// Reads an AvroConverter's settings (without the `key.converter.` / `value.converter.`
+/// prefix).
+pub fn parse_config(
+    settings: &[(String, String)],
+    is_key: bool,
+) -> Result<AvroConverterConfig, ConverterConfigError> {
+    let own = &mut |key: &str, value: &str| {
+        let error = |message: &str| ConverterConfigError {
+            key: key.to_owned(),
+            message: message.to_owned(),
         };
-        let strategy_key = if is_key {
-            "key.subject.name.strategy"
-        } else {
-            "value.subject.name.strategy"
-        };
-        for (key, value) in settings {
-            let error = |message: String| ConverterConfigError {
-                key: key.clone(),
-                message,
-            };
-            match key.as_str() {
-                k if k == strategy_key => {
-                    config.subject_name_strategy = SubjectNameStrategy::from_class(value)
-                        .ok_or_else(|| {
-                            error(format!(
-                                "unknown subject name strategy {value}; supported: TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy"
-                            ))
-                        })?;
-                }
-                "auto.register.schemas" => {
-                    config.auto_register_schemas = super::json::parse_bool(key, value)?
-                }
-                "use.latest.version" => {
-                    config.use_latest_version = super::json::parse_bool(key, value)?
-                }
-                "unknown.schema.wait.ms" => {
-                    let millis = value.trim().parse::<u64>().map_err(|_| {
-                        error(format!(
-                            "Invalid value {value} for configuration {key}: Not a number of type LONG"
-                        ))
-                    })?;
-                    config.unknown_schema_wait = std::time::Duration::from_millis(millis);
-                }
-                "schemas.cache.config" => {
-                    config.schemas_cache_size = value
-                        .trim()
-                        .parse::<usize>()
-                        .ok()
-                        .and_then(NonZeroUsize::new)
-                        .ok_or_else(|| error(format!("`{value}` is not a positive integer")))?;
-                }
-                "connect.meta.data" => {
-                    if !super::json::parse_bool(key, value)? {
-                        return Err(error(
-                            "false is not supported: the converter always writes and reads the connect.* schema properties"
-                                .into(),
-                        ));
-                    }
-                }
-                "enhanced.avro.schema.support" => {
-                    if super::json::parse_bool(key, value)? {
-                        return Err(error(
-                            "true is not supported (Avro enums and general unions are not mapped)"
-                                .into(),
-                        ));
-                    }
-                }
-                "latest.compatibility.strict" => {
-                    config.latest_compatibility_strict = super::json::parse_bool(key, value)?;
-                }
-                k if CONVERTER_KEYS.contains(&k) || REGISTRY_KEYS.contains(&k) => {}
-                other => {
-                    return Err(error(format!(
-                        "`{other}` is not a setting of the AvroConverter that Switchyard supports; supported: {}, {}",
-                        REGISTRY_KEYS.join(", "),
-                        CONVERTER_KEYS.join(", ")
-                    )));
-                }
-            }
+        match key {
+            "connect.meta.data" if !super::json::parse_bool(key, value)? => Err(error(
+                "false is not supported: the converter always writes and reads the connect.* schema properties",
+            )),
+            "enhanced.avro.schema.support" if super::json::parse_bool(key, value)? => Err(error(
+                "true is not supported (Avro enums and general unions are not mapped)",
+            )),
+            other => Ok(AVRO_KEYS.contains(&other)),
         }
-        Ok(config)
-    }
+    };
+    RegistryConverterConfig::parse(settings, is_key, "AvroConverter", AVRO_KEYS, own)
 }
 
 /// A writer's schema, decoded once per id.
@@ -295,25 +153,11 @@ struct Writer {
 }
 
 struct Inner {
-    is_key: bool,
-    config: AvroConverterConfig,
-    registry: Client,
+    registered: Registered,
     readers: Mutex<LruCache<SchemaId, Arc<Reader>>>,
     writers: Mutex<LruCache<usize, Vec<Arc<Writer>>>>,
     /// Unchanged bytes validated under a subject: (subject, id read) → id to write.
     passed: Mutex<LruCache<(String, SchemaId), SchemaId>>,
-    /// When the registry first answered "not found" for an id or a subject (see
-    /// `unknown.schema.wait.ms`).
-    unknown_since: Mutex<LruCache<Unknown, std::time::Instant>>,
-}
-
-/// What a registry answered "not found" for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Unknown {
-    /// A schema id (40403).
-    Id(SchemaId),
-    /// A subject, or a schema under it (40401, 40403 on lookup).
-    Subject(String),
 }
 
 /// Confluent's `AvroConverter`. Cheap to clone: clones share the registry client and caches.
@@ -325,23 +169,9 @@ pub struct AvroConverter {
 impl fmt::Debug for AvroConverter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AvroConverter")
-            .field("is_key", &self.inner.is_key)
-            .field("config", &self.inner.config)
+            .field("is_key", &self.inner.registered.is_key)
+            .field("config", &self.inner.registered.config)
             .finish_non_exhaustive()
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Every update of a cache is one call: a panic elsewhere cannot leave it half-done.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A registry failure as a converter error: transient when the registry is unavailable.
-fn registry_error(context: String, error: &RegistryError) -> ConvertError {
-    if error.is_transient() {
-        ConvertError::transient(format!("{context}: {error}"))
-    } else {
-        ConvertError::new(format!("{context}: {error}"))
     }
 }
 
@@ -351,55 +181,39 @@ impl AvroConverter {
         settings: &[(String, String)],
         is_key: bool,
     ) -> Result<Self, ConverterConfigError> {
-        let config = AvroConverterConfig::parse(settings, is_key)?;
-        Self::new(config, is_key)
+        Self::new(parse_config(settings, is_key)?, is_key)
     }
 
     /// A converter with the given settings.
     pub fn new(config: AvroConverterConfig, is_key: bool) -> Result<Self, ConverterConfigError> {
-        let registry = Client::new(config.registry.clone()).map_err(|e| match e {
-            RegistryError::Config { key, message } => ConverterConfigError { key, message },
-            other => ConverterConfigError {
-                key: "schema.registry.url".into(),
-                message: other.to_string(),
-            },
-        })?;
         let capacity = config.schemas_cache_size;
         Ok(AvroConverter {
             inner: Arc::new(Inner {
-                is_key,
-                registry,
+                registered: Registered::new(config, is_key)?,
                 readers: Mutex::new(LruCache::new(capacity)),
                 writers: Mutex::new(LruCache::new(capacity)),
                 passed: Mutex::new(LruCache::new(capacity)),
-                unknown_since: Mutex::new(LruCache::new(capacity)),
-                config,
             }),
         })
     }
 
     /// The converter's settings.
     pub fn config(&self) -> &AvroConverterConfig {
-        &self.inner.config
+        &self.inner.registered.config
     }
 
     /// Whether the converter converts keys (else values).
     pub fn is_key(&self) -> bool {
-        self.inner.is_key
+        self.inner.registered.is_key
     }
 
     fn part(&self) -> &'static str {
-        if self.inner.is_key { "key" } else { "value" }
+        self.inner.registered.part()
     }
 
     /// The schema id of wire-format bytes.
     fn id_of(topic: &str, bytes: &[u8]) -> Result<SchemaId, ConvertError> {
-        match bytes {
-            [MAGIC_BYTE, a, b, c, d, ..] => Ok(SchemaId(u32::from_be_bytes([*a, *b, *c, *d]))),
-            _ => Err(ConvertError::new(format!(
-                "Failed to deserialize data for topic {topic} to Avro: Unknown magic byte!"
-            ))),
-        }
+        Registered::id_of(topic, bytes, "Avro")
     }
 
     /// The writer's schema with this id, from the cache or the registry (with its references).
@@ -413,44 +227,13 @@ impl AvroConverter {
                 self.part()
             )
         };
-        let registered = self
-            .inner
-            .registry
-            .schema_by_id(id)
-            .map_err(|e| self.not_found(Unknown::Id(id), context(), &e, &[40403]))?;
-        lock(&self.inner.unknown_since).pop(&Unknown::Id(id));
+        let registered = self.inner.registered.schema_by_id(id, &context)?;
         let reader = Arc::new(
             self.parse_registered(&registered)
                 .map_err(|e| ConvertError::new(format!("{}: {}", context(), e.message())))?,
         );
         lock(&self.inner.readers).put(id, Arc::clone(&reader));
         Ok(reader)
-    }
-
-    /// The error a registry answer stands for. A "not found" (`codes`) for `key` is waited for
-    /// as an outage is (a transient error) until `key` has been unknown for
-    /// `unknown.schema.wait.ms`: a registry that is restarting (Karapace replaying its topic)
-    /// answers so for what it holds. After that, and for any other answer, it is the record's.
-    fn not_found(
-        &self,
-        key: Unknown,
-        context: String,
-        error: &RegistryError,
-        codes: &[i64],
-    ) -> ConvertError {
-        if !error.error_code().is_some_and(|c| codes.contains(&c)) {
-            return registry_error(context, error);
-        }
-        let wait = self.inner.config.unknown_schema_wait;
-        let since = *lock(&self.inner.unknown_since).get_or_insert(key, std::time::Instant::now);
-        if since.elapsed() < wait {
-            return ConvertError::transient(format!(
-                "{context}: {error} (waiting up to {} ms for the registry to know it: \
-                 unknown.schema.wait.ms)",
-                wait.as_millis()
-            ));
-        }
-        registry_error(context, error)
     }
 
     /// Parses a registered schema and its references into a [`Reader`].
@@ -462,31 +245,7 @@ impl AvroConverter {
                 "the schema is of type {kind}, not AVRO"
             )));
         }
-        // References, depth first, each once.
-        let mut texts: Vec<String> = Vec::new();
-        let mut seen = Vec::new();
-        let mut pending: Vec<_> = registered.references.iter().rev().cloned().collect();
-        while let Some(reference) = pending.pop() {
-            if seen.contains(&(reference.subject.clone(), reference.version)) {
-                continue;
-            }
-            seen.push((reference.subject.clone(), reference.version));
-            let found = self
-                .inner
-                .registry
-                .version(&reference.subject, reference.version)
-                .map_err(|e| {
-                    registry_error(
-                        format!(
-                            "cannot resolve the reference {} ({} version {})",
-                            reference.name, reference.subject, reference.version
-                        ),
-                        &e,
-                    )
-                })?;
-            pending.extend(found.schema.references.iter().rev().cloned());
-            texts.push(found.schema.schema);
-        }
+        let texts = self.inner.registered.reference_texts(registered)?;
         let bad = |e: String| ConvertError::new(format!("invalid Avro schema: {e}"));
         let (avro, references) = if texts.is_empty() {
             (
@@ -495,11 +254,11 @@ impl AvroConverter {
                 Vec::new(),
             )
         } else {
-            apache_avro::Schema::parse_str_with_list(&registered.schema, texts.iter().rev())
+            apache_avro::Schema::parse_str_with_list(&registered.schema, texts.iter())
                 .map_err(|e| bad(e.to_string()))?
         };
         let mut to_connect = ToConnect::default();
-        for text in texts.iter().rev() {
+        for text in &texts {
             let json: serde_json::Value =
                 serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
             to_connect.learn(&json)?;
@@ -519,7 +278,7 @@ impl AvroConverter {
             names: bounds::Names::of(references.iter().chain(std::iter::once(&avro))),
             avro,
             references,
-            reference_texts: texts.into_iter().rev().collect(),
+            reference_texts: texts,
             connect: Arc::new(connect),
             registered: Arc::clone(registered),
             full_name,
@@ -652,45 +411,21 @@ impl AvroConverter {
         subject: &str,
         schema: &RegistrySchema,
     ) -> Result<Validated, ConvertError> {
-        let registry = &self.inner.registry;
-        let config = &self.inner.config;
-        let context = |what: &str| {
-            format!(
-                "Failed to serialize Avro data from topic {topic}: the schema registry {what} the {} schema under subject {subject}",
-                self.part()
-            )
-        };
-        if config.use_latest_version {
-            let unknown = || Unknown::Subject(subject.to_owned());
-            let latest = registry.latest_version(subject).map_err(|e| {
-                self.not_found(unknown(), context("has no latest version of"), &e, &[40401])
-            })?;
-            lock(&self.inner.unknown_since).pop(&unknown());
-            let reader = self.reader(topic, latest.id)?;
-            if config.latest_compatibility_strict
-                && let Some(reason) = not_backward(&reader, &schema.schema)
-            {
-                // `AbstractKafkaSchemaSerDe.lookupLatestVersion` with `latestCompatStrict`.
-                return Err(ConvertError::new(format!(
-                    "Failed to serialize Avro data from topic {topic}: the latest schema (id {}) under subject {subject} cannot read the {} schema ({reason}); set latest.compatibility.strict=false to write with it anyway",
-                    latest.id,
-                    self.part()
-                )));
-            }
-            return Ok((latest.id, Some(reader)));
-        }
-        if config.auto_register_schemas {
-            let id = registry
-                .register(subject, schema)
-                .map_err(|e| registry_error(context("refused to register"), &e))?;
-            return Ok((id, None));
-        }
-        let unknown = || Unknown::Subject(subject.to_owned());
-        let found = registry
-            .lookup(subject, schema)
-            .map_err(|e| self.not_found(unknown(), context("did not find"), &e, &[40401, 40403]))?;
-        lock(&self.inner.unknown_since).pop(&unknown());
-        Ok((found.id, None))
+        self.inner
+            .registered
+            .validate("Avro", topic, subject, schema, |latest| {
+                let reader = self.reader(topic, latest)?;
+                if self.config().latest_compatibility_strict
+                    && let Some(reason) = not_backward(&reader, &schema.schema)
+                {
+                    // `AbstractKafkaSchemaSerDe.lookupLatestVersion` with `latestCompatStrict`.
+                    return Err(ConvertError::new(format!(
+                        "Failed to serialize Avro data from topic {topic}: the latest schema (id {latest}) under subject {subject} cannot read the {} schema ({reason}); set latest.compatibility.strict=false to write with it anyway",
+                        self.part()
+                    )));
+                }
+                Ok(reader)
+            })
     }
 
     /// Encodes Connect data into wire-format bytes (`fromConnectData`), after validating its
@@ -710,11 +445,7 @@ impl AvroConverter {
             )));
         };
         let writer = self.writer(schema)?;
-        let subject = self.inner.config.subject_name_strategy.subject(
-            topic,
-            self.inner.is_key,
-            &writer.full_name,
-        );
+        let subject = self.inner.registered.subject(topic, &writer.full_name);
         let known = lock(&writer.ids).get(&subject).cloned();
         let (id, latest) = match known {
             Some(found) => found,
@@ -730,9 +461,7 @@ impl AvroConverter {
                 e.message()
             ))
         })?;
-        let mut out = Vec::with_capacity(256);
-        out.push(MAGIC_BYTE);
-        out.extend_from_slice(&id.0.to_be_bytes());
+        let mut out = framed(id, 256);
         let written = match &latest {
             Some(reader) => {
                 // Confluent's serializer writes the record with the latest schema, field by
@@ -781,12 +510,8 @@ impl AvroConverter {
             Some(out)
         };
         let reader = self.reader(topic, id)?;
-        let subject = self.inner.config.subject_name_strategy.subject(
-            topic,
-            self.inner.is_key,
-            &reader.full_name,
-        );
-        if self.inner.config.use_latest_version {
+        let subject = self.inner.registered.subject(topic, &reader.full_name);
+        if self.config().use_latest_version {
             // Written with the latest schema: decode and encode again.
             let data = self.to_connect(topic, Some(bytes))?;
             return self.from_connect(topic, &data);

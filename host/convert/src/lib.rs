@@ -10,6 +10,7 @@ pub mod backoff;
 pub mod json;
 pub mod jsonl;
 pub mod record;
+pub mod registered;
 pub mod simple;
 
 use switchyard_data::ConnectData;

@@ -35,7 +35,7 @@ fn subject_name_strategies_follow_confluent() {
 
 #[test]
 fn settings_take_the_strategy_of_their_side_and_refuse_unknown_keys() {
-    let config = AvroConverterConfig::parse(
+    let config = parse_config(
         &settings(&[
             ("schema.registry.url", "http://registry:8081"),
             (
@@ -55,7 +55,7 @@ fn settings_take_the_strategy_of_their_side_and_refuse_unknown_keys() {
     assert!(!config.auto_register_schemas);
     assert!(!config.use_latest_version);
 
-    let error = AvroConverterConfig::parse(
+    let error = parse_config(
         &settings(&[
             ("schema.registry.url", "http://registry:8081"),
             ("value.subject.name.strategy", "ByGuessStrategy"),
@@ -65,7 +65,7 @@ fn settings_take_the_strategy_of_their_side_and_refuse_unknown_keys() {
     .expect_err("unknown strategy");
     assert_eq!(error.key, "value.subject.name.strategy");
 
-    let error = AvroConverterConfig::parse(
+    let error = parse_config(
         &settings(&[
             ("schema.registry.url", "http://registry:8081"),
             ("schema.registry.ssl.truststore.location", "/x.jks"),
@@ -75,7 +75,7 @@ fn settings_take_the_strategy_of_their_side_and_refuse_unknown_keys() {
     .expect_err("unsupported key");
     assert_eq!(error.key, "schema.registry.ssl.truststore.location");
 
-    let error = AvroConverterConfig::parse(&[], false).expect_err("no url");
+    let error = parse_config(&[], false).expect_err("no url");
     assert_eq!(error.key, "schema.registry.url");
 }
 
