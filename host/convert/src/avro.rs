@@ -230,7 +230,7 @@ impl AvroConverter {
         let registered = self.inner.registered.schema_by_id(id, &context)?;
         let reader = Arc::new(
             self.parse_registered(&registered)
-                .map_err(|e| ConvertError::new(format!("{}: {}", context(), e.message())))?,
+                .map_err(|e| e.context(&context()))?,
         );
         lock(&self.inner.readers).put(id, Arc::clone(&reader));
         Ok(reader)
@@ -245,7 +245,10 @@ impl AvroConverter {
                 "the schema is of type {kind}, not AVRO"
             )));
         }
-        let texts = self.inner.registered.reference_texts(registered)?;
+        let texts: Vec<String> = (self.inner.registered.references(registered)?)
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect();
         let bad = |e: String| ConvertError::new(format!("invalid Avro schema: {e}"));
         let (avro, references) = if texts.is_empty() {
             (

@@ -8,6 +8,7 @@
 pub mod avro;
 pub mod backoff;
 pub mod json;
+pub mod json_schema;
 pub mod jsonl;
 pub mod record;
 pub mod registered;
@@ -17,6 +18,7 @@ use switchyard_data::ConnectData;
 
 pub use avro::AvroConverter;
 pub use json::JsonConverter;
+pub use json_schema::JsonSchemaConverter;
 
 /// A converter of one side (key or value) of a pipeline's records.
 #[derive(Debug, Clone)]
@@ -29,6 +31,8 @@ pub enum Converter {
     ByteArray,
     /// `io.confluent.connect.avro.AvroConverter`.
     Avro(AvroConverter),
+    /// `io.confluent.connect.json.JsonSchemaConverter`.
+    JsonSchema(JsonSchemaConverter),
 }
 
 /// The class names of the converters Switchyard implements, with their short aliases.
@@ -37,6 +41,7 @@ pub const CONVERTER_CLASSES: &[&str] = &[
     "org.apache.kafka.connect.storage.StringConverter",
     "org.apache.kafka.connect.converters.ByteArrayConverter",
     "io.confluent.connect.avro.AvroConverter",
+    "io.confluent.connect.json.JsonSchemaConverter",
 ];
 
 impl Converter {
@@ -65,6 +70,9 @@ impl Converter {
             )?)),
             "ByteArrayConverter" => Ok(Converter::ByteArray),
             "AvroConverter" => Ok(Converter::Avro(AvroConverter::configure(settings, is_key)?)),
+            "JsonSchemaConverter" => Ok(Converter::JsonSchema(JsonSchemaConverter::configure(
+                settings, is_key,
+            )?)),
             _ => Err(ConverterConfigError {
                 key: "converter".into(),
                 message: format!(
@@ -83,6 +91,7 @@ impl Converter {
             Converter::String(_) => CONVERTER_CLASSES[1],
             Converter::ByteArray => CONVERTER_CLASSES[2],
             Converter::Avro(_) => CONVERTER_CLASSES[3],
+            Converter::JsonSchema(_) => CONVERTER_CLASSES[4],
         }
     }
 
@@ -97,6 +106,7 @@ impl Converter {
             Converter::String(c) => c.to_connect(topic, bytes),
             Converter::ByteArray => simple::byte_array_to_connect(bytes),
             Converter::Avro(c) => c.to_connect(topic, bytes),
+            Converter::JsonSchema(c) => c.to_connect(topic, bytes),
         }
     }
 
@@ -111,6 +121,7 @@ impl Converter {
             Converter::String(c) => c.from_connect(topic, data),
             Converter::ByteArray => simple::byte_array_from_connect(data),
             Converter::Avro(c) => c.from_connect(topic, data),
+            Converter::JsonSchema(c) => c.from_connect(topic, data),
         }
     }
 
@@ -146,6 +157,8 @@ impl Converter {
         match self {
             Converter::Json(c) => c.check(topic, bytes),
             Converter::Avro(c) => c.check(topic, bytes).map(|()| None),
+            // The JSON text is written again from its data, as Kafka Connect writes it.
+            Converter::JsonSchema(c) => c.to_connect(topic, bytes).map(Some),
             Converter::String(_) | Converter::ByteArray => Ok(None),
         }
     }
@@ -156,6 +169,7 @@ impl Converter {
     pub fn prefetch(&self, topic: &str, bytes: Option<&[u8]>) -> Result<(), ConvertError> {
         match self {
             Converter::Avro(c) => c.prefetch(topic, bytes),
+            Converter::JsonSchema(c) => c.prefetch(topic, bytes),
             _ => Ok(()),
         }
     }
@@ -258,6 +272,14 @@ impl ConvertError {
     pub fn message(&self) -> &str {
         match self {
             ConvertError::Data(m) | ConvertError::Unavailable(m) => m,
+        }
+    }
+
+    /// The same failure, of the same kind, with its message preceded by `context` and `: `.
+    pub fn context(self, context: &str) -> Self {
+        match self {
+            ConvertError::Data(m) => ConvertError::Data(format!("{context}: {m}")),
+            ConvertError::Unavailable(m) => ConvertError::Unavailable(format!("{context}: {m}")),
         }
     }
 

@@ -224,7 +224,10 @@ pub(crate) struct Registered {
 
 impl Registered {
     /// The registry side of a converter with these settings.
-    pub fn new(config: RegistryConverterConfig, is_key: bool) -> Result<Self, ConverterConfigError> {
+    pub fn new(
+        config: RegistryConverterConfig,
+        is_key: bool,
+    ) -> Result<Self, ConverterConfigError> {
         let registry = Client::new(config.registry.clone()).map_err(config_error)?;
         Ok(Registered {
             is_key,
@@ -271,13 +274,13 @@ impl Registered {
         Ok(found)
     }
 
-    /// The texts of the schemas `registered` refers to, depth first, each once, each after
-    /// those it refers to.
-    pub fn reference_texts(
+    /// The schemas `registered` refers to, directly or not, each once, each after those it
+    /// refers to: the name the reference gives it, and its text.
+    pub fn references(
         &self,
         registered: &RegistrySchema,
-    ) -> Result<Vec<String>, ConvertError> {
-        let mut texts: Vec<String> = Vec::new();
+    ) -> Result<Vec<(String, String)>, ConvertError> {
+        let mut found_all: Vec<(String, String)> = Vec::new();
         let mut seen = Vec::new();
         let mut pending: Vec<_> = registered.references.iter().rev().cloned().collect();
         while let Some(reference) = pending.pop() {
@@ -298,10 +301,10 @@ impl Registered {
                     )
                 })?;
             pending.extend(found.schema.references.iter().rev().cloned());
-            texts.push(found.schema.schema);
+            found_all.push((reference.name, found.schema.schema));
         }
-        texts.reverse();
-        Ok(texts)
+        found_all.reverse();
+        Ok(found_all)
     }
 
     /// Validates `schema` under `subject` as the settings say (`AbstractKafka…Serializer`):

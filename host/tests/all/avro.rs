@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
@@ -18,16 +17,21 @@ use crate::common::header_text;
 use switchyard::data::{ConnectData, Schema, SchemaType, Value};
 use switchyard::schema::Level;
 
-use crate::common::fixtures;
 use crate::registry_fake::RegistryFake;
+use crate::wire::{
+    B64, apply, decode_all, fixture_lines, json_converter, json_reference, part_bytes, read_lines,
+    registry_connector, settings, subjects_since, wire_input,
+};
 
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+/// The with-schema fixtures as Avro records, their schemas registered in `fake` under
+/// TopicNameStrategy subjects: record JSONL with `key_base64` / `value_base64`.
+fn avro_input(fake: &RegistryFake) -> String {
+    wire_input(&avro(fake, true), &avro(fake, false))
+}
 
-fn settings(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
+/// The seed connector with AvroConverters on `fake` for keys and values, plus `extra` keys.
+fn avro_connector(fake: &RegistryFake, extra: &[(&str, &str)]) -> String {
+    registry_connector("io.confluent.connect.avro.AvroConverter", fake, extra)
 }
 
 /// An AvroConverter of `fake` (cold caches), retrying quickly.
@@ -44,167 +48,6 @@ fn avro(fake: &RegistryFake, is_key: bool) -> Converter {
         )
         .expect("avro converter"),
     )
-}
-
-fn json_converter(is_key: bool) -> Converter {
-    Converter::Json(
-        JsonConverter::configure(&settings(&[("schemas.enable", "true")]), is_key)
-            .expect("json converter"),
-    )
-}
-
-fn fixture_lines(name: &str) -> Vec<Json> {
-    std::fs::read_to_string(fixtures().join(name))
-        .expect("fixture")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("fixture line"))
-        .collect()
-}
-
-/// The bytes a record JSONL line holds for `part` (`key` / `value`).
-fn part_bytes(line: &Json, part: &str) -> Option<Vec<u8>> {
-    if let Some(b64) = line.get(format!("{part}_base64")).and_then(Json::as_str) {
-        return Some(B64.decode(b64).expect("base64"));
-    }
-    match line.get(part) {
-        None | Some(Json::Null) => None,
-        Some(v) => Some(v.to_string().into_bytes()),
-    }
-}
-
-/// The with-schema fixtures as Avro records, their schemas registered in `fake` under
-/// TopicNameStrategy subjects: record JSONL with `key_base64` / `value_base64`.
-fn avro_input(fake: &RegistryFake) -> String {
-    let (json_key, json_value) = (json_converter(true), json_converter(false));
-    let (avro_key, avro_value) = (avro(fake, true), avro(fake, false));
-    let mut out = String::new();
-    for line in fixture_lines("with-schema.jsonl") {
-        let topic = line["topic"].as_str().expect("topic");
-        let mut record = serde_json::Map::new();
-        for field in ["topic", "partition", "offset", "timestamp", "headers"] {
-            if let Some(v) = line.get(field) {
-                record.insert(field.into(), v.clone());
-            }
-        }
-        for (part, json, avro) in [
-            ("key", &json_key, &avro_key),
-            ("value", &json_value, &avro_value),
-        ] {
-            let data = json
-                .to_connect(topic, part_bytes(&line, part).as_deref())
-                .expect("fixture decodes");
-            match avro.from_connect(topic, &data).expect("avro encodes") {
-                Some(bytes) => record.insert(format!("{part}_base64"), json!(B64.encode(bytes))),
-                None => record.insert(part.into(), Json::Null),
-            };
-        }
-        out.push_str(&Json::Object(record).to_string());
-        out.push('\n');
-    }
-    out
-}
-
-/// The seed connector with AvroConverters on `fake` for keys and values, plus `extra` keys.
-fn avro_connector(fake: &RegistryFake, extra: &[(&str, &str)]) -> String {
-    let text = std::fs::read_to_string(fixtures().join("postgres-product-connector.json"))
-        .expect("connector");
-    let mut connector: Json = serde_json::from_str(&text).expect("connector json");
-    let config = connector["config"].as_object_mut().expect("config");
-    config.retain(|k, _| !k.ends_with("converter.schemas.enable"));
-    for side in ["key", "value"] {
-        config.insert(
-            format!("{side}.converter"),
-            json!("io.confluent.connect.avro.AvroConverter"),
-        );
-        config.insert(
-            format!("{side}.converter.schema.registry.url"),
-            json!(fake.url()),
-        );
-        config.insert(format!("{side}.converter.max.retries"), json!("1"));
-        config.insert(format!("{side}.converter.retries.wait.ms"), json!("5"));
-        // The seed routes every table to one topic: under the default TopicNameStrategy the
-        // tables' schemas would share one subject, and a registry at its default BACKWARD
-        // level refuses all but the first table's (README, "Avro with a schema registry").
-        config.insert(
-            format!("{side}.converter.{side}.subject.name.strategy"),
-            json!("io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"),
-        );
-    }
-    for (k, v) in extra {
-        config.insert((*k).to_owned(), json!(v));
-    }
-    connector.to_string()
-}
-
-/// Runs `switchyard apply` and returns (exit code, output lines, standard error).
-fn apply(dir: &Path, config: &str, input: &str, extra: &[&str]) -> (i32, Vec<Json>, String) {
-    let config_path = dir.join("connector.json");
-    let input_path = dir.join("input.jsonl");
-    let output_path = dir.join("output.jsonl");
-    std::fs::write(&config_path, config).expect("write config");
-    std::fs::write(&input_path, input).expect("write input");
-    let output = Command::new(env!("CARGO_BIN_EXE_switchyard"))
-        .args(["apply", "--config"])
-        .arg(&config_path)
-        .arg("--input")
-        .arg(&input_path)
-        .arg("--output")
-        .arg(&output_path)
-        .args(extra)
-        .env("SWITCHYARD_LOG", "warn")
-        .output()
-        .expect("run switchyard");
-    (
-        output.status.code().unwrap_or(-1),
-        read_lines(&output_path),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-fn read_lines(path: &Path) -> Vec<Json> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("output line"))
-        .collect()
-}
-
-/// The output of the seed chain over the JSON fixtures, decoded to Connect data.
-fn json_reference() -> Vec<(String, ConnectData, ConnectData)> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = std::fs::read_to_string(fixtures().join("postgres-product-connector.json"))
-        .expect("connector");
-    let input = std::fs::read_to_string(fixtures().join("with-schema.jsonl")).expect("input");
-    let (code, lines, stderr) = apply(dir.path(), &config, &input, &[]);
-    assert_eq!(code, 0, "{stderr}");
-    decode_all(&lines, &json_converter(true), &json_converter(false))
-}
-
-fn decode_all(
-    lines: &[Json],
-    key: &Converter,
-    value: &Converter,
-) -> Vec<(String, ConnectData, ConnectData)> {
-    lines
-        .iter()
-        .map(|line| {
-            let topic = line["topic"].as_str().expect("topic").to_owned();
-            let k = key
-                .to_connect(&topic, part_bytes(line, "key").as_deref())
-                .expect("key decodes");
-            let v = value
-                .to_connect(&topic, part_bytes(line, "value").as_deref())
-                .expect("value decodes");
-            (topic, k, v)
-        })
-        .collect()
-}
-
-fn subjects_since(fake: &RegistryFake, before: usize) -> BTreeSet<String> {
-    fake.registrations()[before..]
-        .iter()
-        .map(|(s, _)| s.clone())
-        .collect()
 }
 
 #[test]

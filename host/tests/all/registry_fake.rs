@@ -225,6 +225,25 @@ impl RegistryFake {
         id
     }
 
+    /// Seeds a schema of another type that names other subjects' schemas, without checks.
+    pub fn register_typed_with_references(
+        &self,
+        subject: &str,
+        schema: &str,
+        schema_type: &str,
+        references: Value,
+    ) -> u32 {
+        let mut state = self.state();
+        let (id, _) = register(
+            &mut state,
+            subject,
+            schema,
+            Some(schema_type.to_owned()),
+            &references,
+        );
+        id
+    }
+
     /// The schemas registered through `POST /subjects/{s}/versions`, as (subject, schema text),
     /// in order.
     pub fn registrations(&self) -> Vec<(String, String)> {

@@ -1,0 +1,296 @@
+//! Confluent's JsonSchemaConverter against the strict registry fake: round trips of the
+//! fixtures, the JSON Schema of a products value, `switchyard apply` of the seed chain over
+//! JSON Schema records, payload validation, references, and records it cannot read.
+
+use base64::Engine as _;
+use serde_json::{Value as Json, json};
+use switchyard::convert::{Converter, JsonSchemaConverter};
+use switchyard::data::ConnectData;
+
+use crate::registry_fake::RegistryFake;
+use crate::wire::{
+    B64, apply, decode_all, fixture_lines, json_converter, json_reference, part_bytes,
+    registry_connector, settings, subjects_since, wire_input,
+};
+
+const CLASS: &str = "io.confluent.connect.json.JsonSchemaConverter";
+
+/// A JsonSchemaConverter of `fake` (cold caches) with `extra` settings.
+fn converter(fake: &RegistryFake, is_key: bool, extra: &[(&str, &str)]) -> Converter {
+    let url = fake.url();
+    let mut pairs = vec![
+        ("schema.registry.url", url.as_str()),
+        ("max.retries", "1"),
+        ("retries.wait.ms", "5"),
+    ];
+    pairs.extend_from_slice(extra);
+    Converter::JsonSchema(
+        JsonSchemaConverter::configure(&settings(&pairs), is_key).expect("json schema converter"),
+    )
+}
+
+/// Wire-format bytes: the magic byte, `id`, then `text`.
+fn framed(id: u32, text: &str) -> Vec<u8> {
+    let mut out = vec![0];
+    out.extend_from_slice(&id.to_be_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out
+}
+
+#[test]
+fn every_with_schema_fixture_round_trips_through_json_schema_to_identical_connect_data() {
+    let fake = RegistryFake::start();
+    // Decimals as JSON numbers, which their schemas (`"type": "number"`) validate; Confluent's
+    // default, Base64 text, does not conform to the schema its own converter writes.
+    let numeric = [("decimal.format", "NUMERIC")];
+    let validating = [
+        ("decimal.format", "NUMERIC"),
+        ("json.fail.invalid.schema", "true"),
+    ];
+    let (writer_key, writer_value) = (
+        converter(&fake, true, &numeric),
+        converter(&fake, false, &numeric),
+    );
+    let (json_key, json_value) = (json_converter(true), json_converter(false));
+    let mut checked = 0;
+    for line in fixture_lines("with-schema.jsonl") {
+        let topic = line["topic"].as_str().expect("topic");
+        // A fresh reader per record: its schemas come from the registry by id.
+        let (reader_key, reader_value) = (
+            converter(&fake, true, &validating),
+            converter(&fake, false, &validating),
+        );
+        for (part, json, writer, reader) in [
+            ("key", &json_key, &writer_key, &reader_key),
+            ("value", &json_value, &writer_value, &reader_value),
+        ] {
+            let original = json
+                .to_connect(topic, part_bytes(&line, part).as_deref())
+                .expect("fixture decodes");
+            let bytes = writer.from_connect(topic, &original).expect("encodes");
+            if original.value.is_null() {
+                assert_eq!(bytes, None, "a null {part} stays null");
+                continue;
+            }
+            let bytes = bytes.expect("bytes");
+            assert_eq!(bytes[0], 0, "magic byte");
+            // The body is plain JSON text.
+            let _: Json = serde_json::from_slice(&bytes[5..]).expect("JSON body");
+            let back = reader.to_connect(topic, Some(&bytes)).expect("decodes");
+            assert_eq!(back, original, "{part} of {line}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 250, "only {checked} parts checked");
+    assert_eq!(fake.subjects().len(), 14, "{:?}", fake.subjects());
+    let registrations: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.url.contains("/versions"))
+        .collect();
+    assert!(!registrations.is_empty());
+    for request in registrations {
+        let body: Json = serde_json::from_str(&request.body).expect("request body");
+        assert_eq!(body["schemaType"], "JSON", "{}", request.body);
+    }
+}
+
+#[test]
+fn the_json_schema_of_a_products_value() {
+    let line = fixture_lines("with-schema.jsonl")
+        .into_iter()
+        .find(|l| l["topic"] == "product.public.products")
+        .expect("a products record");
+    let data = json_converter(false)
+        .to_connect(
+            "product.public.products",
+            part_bytes(&line, "value").as_deref(),
+        )
+        .expect("decodes");
+    let fake = RegistryFake::start();
+    converter(&fake, false, &[])
+        .from_connect("product.public.products", &data)
+        .expect("encodes");
+    let (subject, text) = fake.registrations().pop().expect("registered");
+    assert_eq!(subject, "product.public.products-value");
+    let schema: Json = serde_json::from_str(&text).expect("schema JSON");
+    insta::assert_snapshot!(
+        "products_value_json_schema",
+        serde_json::to_string_pretty(&schema).expect("json")
+    );
+}
+
+/// The seed chain over JSON Schema records writes the records it writes over JSON, with their
+/// schemas registered under TopicRecordNameStrategy subjects (one per table).
+#[test]
+fn the_seed_chain_over_json_schema_writes_what_it_writes_over_json() {
+    let fake = RegistryFake::start();
+    let input = wire_input(&converter(&fake, true, &[]), &converter(&fake, false, &[]));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let before = fake.registrations().len();
+    let (code, lines, stderr) = apply(
+        dir.path(),
+        &registry_connector(CLASS, &fake, &[]),
+        &input,
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(lines.len(), 139, "{stderr}");
+    let subjects = subjects_since(&fake, before);
+    assert_eq!(subjects.len(), 14, "{subjects:?}");
+    assert!(subjects.contains("product-events-product.public.products.Envelope"));
+    assert!(subjects.contains("product-events-product.public.products.Key"));
+    let decoded = decode_all(
+        &lines,
+        &converter(&fake, true, &[]),
+        &converter(&fake, false, &[]),
+    );
+    let reference = json_reference();
+    assert_eq!(decoded.len(), reference.len());
+    for (wire, json) in decoded.iter().zip(&reference) {
+        assert_eq!(wire, json);
+    }
+    let renamed = decoded[0].1.schema.as_deref().expect("key schema");
+    assert_eq!(renamed.fields[0].name, "product_id");
+}
+
+#[test]
+fn with_fail_invalid_schema_a_value_that_breaks_its_schema_is_refused() {
+    let fake = RegistryFake::start();
+    let schema = json!({
+        "type": "object",
+        "title": "Order",
+        "properties": {
+            "id": {"type": "integer", "connect.type": "int32"},
+            "code": {"type": "string", "maxLength": 3}
+        }
+    });
+    let id = fake.register_typed("orders-value", &schema.to_string(), "JSON");
+    let bytes = framed(id, r#"{"id":1,"code":"TOO-LONG"}"#);
+    // Confluent's default reads it: the types fit.
+    let data = converter(&fake, false, &[])
+        .to_connect("orders", Some(&bytes))
+        .expect("read without validation");
+    assert_eq!(
+        data.schema.as_deref().and_then(|s| s.name.as_deref()),
+        Some("Order")
+    );
+    let error = converter(&fake, false, &[("json.fail.invalid.schema", "true")])
+        .to_connect("orders", Some(&bytes))
+        .expect_err("validated");
+    assert!(!error.is_transient());
+    assert!(
+        error.message().contains("does not conform") && error.message().contains("/code"),
+        "{}",
+        error.message()
+    );
+    let fine = framed(id, r#"{"id":1,"code":"ABC"}"#);
+    converter(&fake, false, &[("json.fail.invalid.schema", "true")])
+        .to_connect("orders", Some(&fine))
+        .expect("a conforming value");
+    // A value whose types do not fit fails either way, as in Confluent's converter.
+    let wrong = framed(id, r#"{"id":"one","code":"ABC"}"#);
+    assert!(
+        converter(&fake, false, &[])
+            .to_connect("orders", Some(&wrong))
+            .is_err()
+    );
+}
+
+#[test]
+fn references_resolve_by_their_names() {
+    let fake = RegistryFake::start();
+    let address = json!({
+        "type": "object",
+        "title": "Address",
+        "properties": {"city": {"type": "string"}}
+    });
+    fake.register_typed("address", &address.to_string(), "JSON");
+    let customer = json!({
+        "type": "object",
+        "title": "Customer",
+        "properties": {
+            "name": {"type": "string", "connect.index": 0},
+            "address": {"$ref": "address.json", "connect.index": 1}
+        }
+    });
+    let id = fake.register_typed_with_references(
+        "customers-value",
+        &customer.to_string(),
+        "JSON",
+        json!([{"name": "address.json", "subject": "address", "version": 1}]),
+    );
+    let bytes = framed(id, r#"{"name":"Ann","address":{"city":"Seoul"}}"#);
+    for extra in [&[][..], &[("json.fail.invalid.schema", "true")][..]] {
+        let data = converter(&fake, false, extra)
+            .to_connect("customers", Some(&bytes))
+            .expect("decodes");
+        let schema = data.schema.as_deref().expect("schema");
+        let address = &schema.fields[1].schema;
+        assert_eq!(address.name.as_deref(), Some("Address"));
+        assert_eq!(address.fields[0].name, "city");
+    }
+}
+
+#[test]
+fn records_it_cannot_read_fail_with_a_clear_message() {
+    let fake = RegistryFake::start();
+    let avro = fake.register("orders-value", r#""string""#);
+    let value = converter(&fake, false, &[("unknown.schema.wait.ms", "0")]);
+    let cases: [(Vec<u8>, &str); 4] = [
+        (b"{\"id\":1}".to_vec(), "Unknown magic byte"),
+        (framed(avro, "\"a\""), "not JSON"),
+        (framed(4242, "{}"), "4242"),
+        (framed(avro, "{"), "not JSON"),
+    ];
+    for (bytes, expected) in cases {
+        let error = value
+            .to_connect("orders", Some(&bytes))
+            .expect_err("refused");
+        assert!(error.message().contains(expected), "{}", error.message());
+    }
+    let schema = json!({"type": "object", "properties": {"id": {"type": "integer"}}});
+    let id = fake.register_typed("orders-value", &schema.to_string(), "JSON");
+    for text in ["{\"id\":", "{\"id\":1} trailing"] {
+        let error = value
+            .to_connect("orders", Some(&framed(id, text)))
+            .expect_err("malformed JSON");
+        assert!(error.message().contains("orders"), "{}", error.message());
+    }
+    // Null bytes are a null value.
+    assert_eq!(
+        value.to_connect("orders", None).expect("null"),
+        ConnectData::NULL
+    );
+}
+
+/// JSON text without the wire format's header.
+const BAD: &[u8] = br#"{"not":"framed"}"#;
+
+/// `apply` dead-letters a JSON Schema record it cannot read (with `errors.tolerance=all`) and
+/// writes the others.
+#[test]
+fn apply_dead_letters_a_record_it_cannot_read_and_writes_the_rest() {
+    let fake = RegistryFake::start();
+    let input = wire_input(&converter(&fake, true, &[]), &converter(&fake, false, &[]));
+    let mut lines: Vec<Json> = input
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("line"))
+        .collect();
+    lines[3]["value_base64"] = json!(B64.encode(BAD));
+    let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dlq = dir.path().join("dlq.jsonl");
+    let dlq_arg = dlq.to_str().expect("path").to_owned();
+    let (code, out, stderr) = apply(
+        dir.path(),
+        &registry_connector(CLASS, &fake, &[("errors.tolerance", "all")]),
+        &input,
+        &["--dlq", &dlq_arg],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(out.len(), 138, "{stderr}");
+    let dead = crate::wire::read_lines(&dlq);
+    assert_eq!(dead.len(), 1);
+    assert_eq!(part_bytes(&dead[0], "value").as_deref(), Some(BAD));
+}
