@@ -345,7 +345,8 @@ fn lookup_bench(c: &mut Criterion) {
 
 /// The AvroConverter beside the JsonConverter rows: the same first record, then every key and
 /// value of the fixtures, decoded and encoded with the registry cache warm (a registry fake on
-/// 127.0.0.1 answers the first request of each schema; none after).
+/// 127.0.0.1 answers the first request of each schema; none after), beside the
+/// JsonSchemaConverter (decimals as numbers; without and with `json.fail.invalid.schema`).
 fn avro_bench(
     c: &mut Criterion,
     json: &Converters,
@@ -353,9 +354,21 @@ fn avro_bench(
     key_data: &switchyard::data::ConnectData,
     value_data: &switchyard::data::ConnectData,
 ) {
-    use switchyard::convert::{AvroConverter, Converter};
+    use switchyard::convert::{AvroConverter, Converter, JsonSchemaConverter};
     let fake = registry_fake::RegistryFake::start();
     let settings = vec![("schema.registry.url".to_owned(), fake.url())];
+    let json_schema = |is_key: bool, validate: bool| {
+        let mut settings = settings.clone();
+        settings.push(("decimal.format".into(), "NUMERIC".into()));
+        settings.push(("json.fail.invalid.schema".into(), validate.to_string()));
+        Converter::JsonSchema(
+            JsonSchemaConverter::configure(&settings, is_key).expect("json schema"),
+        )
+    };
+    let json_schemas = [
+        (json_schema(true, false), json_schema(false, false)),
+        (json_schema(true, true), json_schema(false, true)),
+    ];
     let key = Converter::Avro(AvroConverter::configure(&settings, true).expect("avro"));
     let value = Converter::Avro(AvroConverter::configure(&settings, false).expect("avro"));
     let first = &inputs[0];
@@ -424,6 +437,16 @@ fn avro_bench(
                 .expect("bytes")
         })
         .collect();
+    let json_schema_bytes: Vec<Vec<u8>> = decoded
+        .iter()
+        .map(|(t, d, k)| {
+            let (key, value) = &json_schemas[0];
+            (if *k { key } else { value })
+                .from_connect(t, d)
+                .expect("encodes")
+                .expect("bytes")
+        })
+        .collect();
     let mut group = c.benchmark_group("converters-on-fixtures");
     group.throughput(Throughput::Elements(decoded.len() as u64));
     group.bench_function("json-decode", |b| {
@@ -440,6 +463,32 @@ fn avro_bench(
             }
         })
     });
+    for ((key, value), name) in json_schemas
+        .iter()
+        .zip(["json-schema-decode", "json-schema-decode-validating"])
+    {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for ((t, _, k), bytes) in decoded.iter().zip(&json_schema_bytes) {
+                    let side = if *k { key } else { value };
+                    std::hint::black_box(side.to_connect(t, Some(bytes)).expect("decodes"));
+                }
+            })
+        });
+    }
+    for ((key, value), name) in json_schemas
+        .iter()
+        .zip(["json-schema-encode", "json-schema-encode-validating"])
+    {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for (t, d, k) in &decoded {
+                    let side = if *k { key } else { value };
+                    std::hint::black_box(side.from_connect(t, d).expect("encodes"));
+                }
+            })
+        });
+    }
     group.bench_function("json-encode", |b| {
         b.iter(|| {
             for (t, d, k) in &decoded {

@@ -10,6 +10,7 @@ pub mod backoff;
 pub mod json;
 pub mod json_schema;
 pub mod jsonl;
+pub mod protobuf;
 pub mod record;
 pub mod registered;
 pub mod simple;
@@ -19,6 +20,7 @@ use switchyard_data::ConnectData;
 pub use avro::AvroConverter;
 pub use json::JsonConverter;
 pub use json_schema::JsonSchemaConverter;
+pub use protobuf::ProtobufConverter;
 
 /// A converter of one side (key or value) of a pipeline's records.
 #[derive(Debug, Clone)]
@@ -33,6 +35,8 @@ pub enum Converter {
     Avro(AvroConverter),
     /// `io.confluent.connect.json.JsonSchemaConverter`.
     JsonSchema(JsonSchemaConverter),
+    /// `io.confluent.connect.protobuf.ProtobufConverter`.
+    Protobuf(ProtobufConverter),
 }
 
 /// The class names of the converters Switchyard implements, with their short aliases.
@@ -42,6 +46,7 @@ pub const CONVERTER_CLASSES: &[&str] = &[
     "org.apache.kafka.connect.converters.ByteArrayConverter",
     "io.confluent.connect.avro.AvroConverter",
     "io.confluent.connect.json.JsonSchemaConverter",
+    "io.confluent.connect.protobuf.ProtobufConverter",
 ];
 
 impl Converter {
@@ -73,6 +78,9 @@ impl Converter {
             "JsonSchemaConverter" => Ok(Converter::JsonSchema(JsonSchemaConverter::configure(
                 settings, is_key,
             )?)),
+            "ProtobufConverter" => Ok(Converter::Protobuf(ProtobufConverter::configure(
+                settings, is_key,
+            )?)),
             _ => Err(ConverterConfigError {
                 key: "converter".into(),
                 message: format!(
@@ -92,6 +100,7 @@ impl Converter {
             Converter::ByteArray => CONVERTER_CLASSES[2],
             Converter::Avro(_) => CONVERTER_CLASSES[3],
             Converter::JsonSchema(_) => CONVERTER_CLASSES[4],
+            Converter::Protobuf(_) => CONVERTER_CLASSES[5],
         }
     }
 
@@ -107,6 +116,7 @@ impl Converter {
             Converter::ByteArray => simple::byte_array_to_connect(bytes),
             Converter::Avro(c) => c.to_connect(topic, bytes),
             Converter::JsonSchema(c) => c.to_connect(topic, bytes),
+            Converter::Protobuf(c) => c.to_connect(topic, bytes),
         }
     }
 
@@ -122,6 +132,7 @@ impl Converter {
             Converter::ByteArray => simple::byte_array_from_connect(data),
             Converter::Avro(c) => c.from_connect(topic, data),
             Converter::JsonSchema(c) => c.from_connect(topic, data),
+            Converter::Protobuf(c) => c.from_connect(topic, data),
         }
     }
 
@@ -157,8 +168,10 @@ impl Converter {
         match self {
             Converter::Json(c) => c.check(topic, bytes),
             Converter::Avro(c) => c.check(topic, bytes).map(|()| None),
-            // The JSON text is written again from its data, as Kafka Connect writes it.
+            // The JSON text and the Protobuf message are written again from their data, as
+            // Kafka Connect writes them (under the output topic's subject).
             Converter::JsonSchema(c) => c.to_connect(topic, bytes).map(Some),
+            Converter::Protobuf(c) => c.to_connect(topic, bytes).map(Some),
             Converter::String(_) | Converter::ByteArray => Ok(None),
         }
     }
@@ -170,6 +183,7 @@ impl Converter {
         match self {
             Converter::Avro(c) => c.prefetch(topic, bytes),
             Converter::JsonSchema(c) => c.prefetch(topic, bytes),
+            Converter::Protobuf(c) => c.prefetch(topic, bytes),
             _ => Ok(()),
         }
     }

@@ -314,7 +314,7 @@ impl Part {
             }
             Converter::String(_) | Converter::ByteArray => return Ok(false),
             // Only an optional top-level schema can hold a null datum: decode.
-            Converter::Avro(_) | Converter::JsonSchema(_) => {}
+            Converter::Avro(_) | Converter::JsonSchema(_) | Converter::Protobuf(_) => {}
         }
         Ok(self.data(converter, topic)?.value.is_null())
     }

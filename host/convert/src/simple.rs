@@ -206,16 +206,7 @@ fn java_date(epoch_ms: i64) -> String {
     let days = epoch_ms.div_euclid(86_400_000);
     let ms = epoch_ms.rem_euclid(86_400_000);
     let (h, m, s) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = switchyard_data::calendar::civil_from_days(days);
     format!(
         "{} {} {day:02} {h:02}:{m:02}:{s:02} UTC {year}",
         DAYS[days.rem_euclid(7) as usize],

@@ -9,6 +9,7 @@
 
 #![deny(missing_docs)]
 
+pub mod calendar;
 pub mod derive;
 pub mod files;
 pub mod text;
