@@ -1,0 +1,254 @@
+//! Confluent's ProtobufConverter against the strict registry fake: round trips of the fixtures,
+//! the `.proto` of a products value, `switchyard apply` of the seed chain over Protobuf
+//! records, references, and records it cannot read.
+
+use serde_json::{Value as Json, json};
+use switchyard::convert::{Converter, ProtobufConverter};
+use switchyard::data::{ConnectData, Value};
+
+use crate::registry_fake::RegistryFake;
+use crate::wire::{
+    apply, decode_all, fixture_lines, json_converter, json_reference, part_bytes,
+    registry_connector, settings, subjects_since, wire_input,
+};
+
+const CLASS: &str = "io.confluent.connect.protobuf.ProtobufConverter";
+
+/// Wrappers keep an optional scalar's null apart from its default (`wrapper.for.nullables`).
+const WRAPPERS: (&str, &str) = ("wrapper.for.nullables", "true");
+
+/// A ProtobufConverter of `fake` (cold caches) with `extra` settings.
+fn converter(fake: &RegistryFake, is_key: bool, extra: &[(&str, &str)]) -> Converter {
+    let url = fake.url();
+    let mut pairs = vec![
+        ("schema.registry.url", url.as_str()),
+        ("max.retries", "1"),
+        ("retries.wait.ms", "5"),
+    ];
+    pairs.extend_from_slice(extra);
+    Converter::Protobuf(
+        ProtobufConverter::configure(&settings(&pairs), is_key).expect("protobuf converter"),
+    )
+}
+
+/// Wire-format bytes: the magic byte, `id`, the message indexes `[0]`, then `message`.
+fn framed(id: u32, message: &[u8]) -> Vec<u8> {
+    let mut out = vec![0];
+    out.extend_from_slice(&id.to_be_bytes());
+    out.push(0);
+    out.extend_from_slice(message);
+    out
+}
+
+#[test]
+fn every_with_schema_fixture_round_trips_through_protobuf_to_identical_connect_values() {
+    let fake = RegistryFake::start();
+    let (writer_key, writer_value) = (
+        converter(&fake, true, &[WRAPPERS]),
+        converter(&fake, false, &[WRAPPERS]),
+    );
+    let (json_key, json_value) = (json_converter(true), json_converter(false));
+    let mut checked = 0;
+    for line in fixture_lines("with-schema.jsonl") {
+        let topic = line["topic"].as_str().expect("topic");
+        let (reader_key, reader_value) = (
+            converter(&fake, true, &[WRAPPERS]),
+            converter(&fake, false, &[WRAPPERS]),
+        );
+        for (part, json, writer, reader) in [
+            ("key", &json_key, &writer_key, &reader_key),
+            ("value", &json_value, &writer_value, &reader_value),
+        ] {
+            let original = json
+                .to_connect(topic, part_bytes(&line, part).as_deref())
+                .expect("fixture decodes");
+            let bytes = writer.from_connect(topic, &original).expect("encodes");
+            if original.value.is_null() {
+                assert_eq!(bytes, None, "a null {part} stays null");
+                continue;
+            }
+            let bytes = bytes.expect("bytes");
+            assert_eq!(bytes[..1], [0], "magic byte");
+            assert_eq!(bytes[5], 0, "message indexes [0]");
+            let back = reader.to_connect(topic, Some(&bytes)).expect("decodes");
+            assert_eq!(back.value, original.value, "{part} of {line}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 250, "only {checked} parts checked");
+    assert_eq!(fake.subjects().len(), 14, "{:?}", fake.subjects());
+    let registrations: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.url.contains("/versions"))
+        .collect();
+    assert!(!registrations.is_empty());
+    for request in registrations {
+        let body: Json = serde_json::from_str(&request.body).expect("request body");
+        assert_eq!(body["schemaType"], "PROTOBUF", "{}", request.body);
+    }
+}
+
+#[test]
+fn the_proto_of_a_products_value() {
+    let line = fixture_lines("with-schema.jsonl")
+        .into_iter()
+        .find(|l| l["topic"] == "product.public.products")
+        .expect("a products record");
+    let data = json_converter(false)
+        .to_connect(
+            "product.public.products",
+            part_bytes(&line, "value").as_deref(),
+        )
+        .expect("decodes");
+    let fake = RegistryFake::start();
+    converter(&fake, false, &[WRAPPERS])
+        .from_connect("product.public.products", &data)
+        .expect("encodes");
+    let (subject, text) = fake.registrations().pop().expect("registered");
+    assert_eq!(subject, "product.public.products-value");
+    insta::assert_snapshot!("products_value_proto", text);
+}
+
+/// The seed chain over Protobuf records writes the values it writes over JSON, registered
+/// under TopicRecordNameStrategy subjects (one per table). The tables' messages share simple
+/// names (`Envelope`, `Key`): only their full names (`enhanced.protobuf.schema.support`) keep
+/// the subjects apart.
+#[test]
+fn the_seed_chain_over_protobuf_writes_what_it_writes_over_json() {
+    let fake = RegistryFake::start();
+    let input = wire_input(
+        &converter(&fake, true, &[WRAPPERS]),
+        &converter(&fake, false, &[WRAPPERS]),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let before = fake.registrations().len();
+    let config = registry_connector(
+        CLASS,
+        &fake,
+        &[
+            ("key.converter.wrapper.for.nullables", "true"),
+            ("value.converter.wrapper.for.nullables", "true"),
+            ("key.converter.enhanced.protobuf.schema.support", "true"),
+            ("value.converter.enhanced.protobuf.schema.support", "true"),
+        ],
+    );
+    let (code, lines, stderr) = apply(dir.path(), &config, &input, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(lines.len(), 139, "{stderr}");
+    let subjects = subjects_since(&fake, before);
+    assert_eq!(subjects.len(), 14, "{subjects:?}");
+    assert!(subjects.contains("product-events-product.public.products.Envelope"));
+    assert!(subjects.contains("product-events-product.public.products.Key"));
+    let decoded = decode_all(
+        &lines,
+        &converter(&fake, true, &[WRAPPERS]),
+        &converter(&fake, false, &[WRAPPERS]),
+    );
+    let reference = json_reference();
+    assert_eq!(decoded.len(), reference.len());
+    for ((topic, key, value), (json_topic, json_key, json_value)) in decoded.iter().zip(&reference)
+    {
+        assert_eq!(topic, json_topic);
+        assert_eq!(key.value, json_key.value);
+        assert_eq!(value.value, json_value.value);
+    }
+    let renamed = decoded[0].1.schema.as_deref().expect("key schema");
+    assert_eq!(renamed.fields[0].name, "product_id");
+}
+
+#[test]
+fn imports_resolve_through_references_and_nested_messages_through_indexes() {
+    let fake = RegistryFake::start();
+    let address = r#"syntax = "proto3";
+package shop.common;
+message Address { string city = 1; }
+"#;
+    fake.register_typed("address", address, "PROTOBUF");
+    let customer = r#"syntax = "proto3";
+package shop;
+import "shop/common/address.proto";
+message Customer {
+  string name = 1;
+  shop.common.Address address = 2;
+  message Note { string text = 1; }
+}
+"#;
+    let id = fake.register_typed_with_references(
+        "customers-value",
+        customer,
+        "PROTOBUF",
+        json!([{"name": "shop/common/address.proto", "subject": "address", "version": 1}]),
+    );
+    // Customer { name: "Ann", address { city: "Seoul" } }, by hand.
+    let message = [
+        0x0a, 3, b'A', b'n', b'n', 0x12, 7, 0x0a, 5, b'S', b'e', b'o', b'u', b'l',
+    ];
+    let value = converter(&fake, false, &[]);
+    let data = value
+        .to_connect("customers", Some(&framed(id, &message)))
+        .expect("decodes");
+    let schema = data.schema.as_deref().expect("schema");
+    assert_eq!(schema.name.as_deref(), Some("Customer"));
+    assert_eq!(schema.fields[1].schema.name.as_deref(), Some("Address"));
+    assert_eq!(
+        data.value,
+        Value::Struct(vec![
+            Value::String("Ann".into()),
+            Value::Struct(vec![Value::String("Seoul".into())]),
+        ])
+    );
+    // Indexes [0, 0]: the first message nested in the first one (`Customer.Note`); count 2
+    // (zig-zag 4), then 0 and 0.
+    let mut nested = vec![0];
+    nested.extend_from_slice(&id.to_be_bytes());
+    nested.extend_from_slice(&[4, 0, 0, 0x0a, 2, b'h', b'i']);
+    let data = value
+        .to_connect("customers", Some(&nested))
+        .expect("decodes");
+    assert_eq!(
+        data.schema.as_deref().and_then(|s| s.name.as_deref()),
+        Some("Note")
+    );
+    assert_eq!(data.value, Value::Struct(vec![Value::String("hi".into())]));
+}
+
+#[test]
+fn records_it_cannot_read_fail_with_a_clear_message() {
+    let fake = RegistryFake::start();
+    let avro = fake.register("orders-value", r#""string""#);
+    let proto = fake.register_typed(
+        "orders-value",
+        "syntax = \"proto3\"; message Order { int64 id = 1; }",
+        "PROTOBUF",
+    );
+    let bad_text =
+        fake.register_typed("broken-value", "syntax = \"proto3\"; message {", "PROTOBUF");
+    let value = converter(&fake, false, &[("unknown.schema.wait.ms", "0")]);
+    let mut wrong_index = vec![0];
+    wrong_index.extend_from_slice(&proto.to_be_bytes());
+    wrong_index.extend_from_slice(&[2, 6]);
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"{\"id\":1}".to_vec(), "Unknown magic byte"),
+        (framed(avro, b""), "not PROTOBUF"),
+        (framed(4242, b""), "4242"),
+        (framed(bad_text, b""), "invalid Protobuf schema"),
+        (framed(proto, &[0x08]), "Failed to deserialize"),
+        (wrong_index, "no message at indexes [3]"),
+    ];
+    for (bytes, expected) in cases {
+        let error = value
+            .to_connect("orders", Some(&bytes))
+            .expect_err("refused");
+        assert!(!error.is_transient(), "{}", error.message());
+        assert!(
+            error.message().contains(expected),
+            "{expected}: {}",
+            error.message()
+        );
+    }
+    assert_eq!(
+        value.to_connect("orders", None).expect("null"),
+        ConnectData::NULL
+    );
+}
