@@ -346,7 +346,8 @@ fn lookup_bench(c: &mut Criterion) {
 /// The AvroConverter beside the JsonConverter rows: the same first record, then every key and
 /// value of the fixtures, decoded and encoded with the registry cache warm (a registry fake on
 /// 127.0.0.1 answers the first request of each schema; none after), beside the
-/// JsonSchemaConverter (decimals as numbers; without and with `json.fail.invalid.schema`).
+/// JsonSchemaConverter (decimals as numbers; without and with `json.fail.invalid.schema`) and
+/// the ProtobufConverter (`wrapper.for.nullables`, which keeps the fixtures' nulls).
 fn avro_bench(
     c: &mut Criterion,
     json: &Converters,
@@ -354,7 +355,7 @@ fn avro_bench(
     key_data: &switchyard::data::ConnectData,
     value_data: &switchyard::data::ConnectData,
 ) {
-    use switchyard::convert::{AvroConverter, Converter, JsonSchemaConverter};
+    use switchyard::convert::{AvroConverter, Converter, JsonSchemaConverter, ProtobufConverter};
     let fake = registry_fake::RegistryFake::start();
     let settings = vec![("schema.registry.url".to_owned(), fake.url())];
     let json_schema = |is_key: bool, validate: bool| {
@@ -365,6 +366,12 @@ fn avro_bench(
             JsonSchemaConverter::configure(&settings, is_key).expect("json schema"),
         )
     };
+    let protobuf = |is_key: bool| {
+        let mut settings = settings.clone();
+        settings.push(("wrapper.for.nullables".into(), "true".into()));
+        Converter::Protobuf(ProtobufConverter::configure(&settings, is_key).expect("protobuf"))
+    };
+    let (protobuf_key, protobuf_value) = (protobuf(true), protobuf(false));
     let json_schemas = [
         (json_schema(true, false), json_schema(false, false)),
         (json_schema(true, true), json_schema(false, true)),
@@ -447,6 +454,22 @@ fn avro_bench(
                 .expect("bytes")
         })
         .collect();
+    let protobuf_side = |is_key: bool| {
+        if is_key {
+            &protobuf_key
+        } else {
+            &protobuf_value
+        }
+    };
+    let protobuf_bytes: Vec<Vec<u8>> = decoded
+        .iter()
+        .map(|(t, d, k)| {
+            protobuf_side(*k)
+                .from_connect(t, d)
+                .expect("encodes")
+                .expect("bytes")
+        })
+        .collect();
     let mut group = c.benchmark_group("converters-on-fixtures");
     group.throughput(Throughput::Elements(decoded.len() as u64));
     group.bench_function("json-decode", |b| {
@@ -489,6 +512,24 @@ fn avro_bench(
             })
         });
     }
+    group.bench_function("protobuf-decode", |b| {
+        b.iter(|| {
+            for ((t, _, k), bytes) in decoded.iter().zip(&protobuf_bytes) {
+                std::hint::black_box(
+                    protobuf_side(*k)
+                        .to_connect(t, Some(bytes))
+                        .expect("decodes"),
+                );
+            }
+        })
+    });
+    group.bench_function("protobuf-encode", |b| {
+        b.iter(|| {
+            for (t, d, k) in &decoded {
+                std::hint::black_box(protobuf_side(*k).from_connect(t, d).expect("encodes"));
+            }
+        })
+    });
     group.bench_function("json-encode", |b| {
         b.iter(|| {
             for (t, d, k) in &decoded {

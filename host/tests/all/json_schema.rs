@@ -9,8 +9,8 @@ use switchyard::data::ConnectData;
 
 use crate::registry_fake::RegistryFake;
 use crate::wire::{
-    B64, apply, decode_all, fixture_lines, json_converter, json_reference, part_bytes,
-    registry_connector, settings, subjects_since, wire_input,
+    B64, apply, confluent_python, decode_all, fixture_lines, interop, json_converter,
+    json_reference, part_bytes, registry_connector, settings, subjects_since, wire_input,
 };
 
 const CLASS: &str = "io.confluent.connect.json.JsonSchemaConverter";
@@ -295,42 +295,6 @@ fn apply_dead_letters_a_record_it_cannot_read_and_writes_the_rest() {
     assert_eq!(part_bytes(&dead[0], "value").as_deref(), Some(BAD));
 }
 
-/// The Python of a virtual environment with Confluent's client (`tests/interop/
-/// requirements.txt`), from `SWITCHYARD_CONFLUENT_PYTHON`, as `.ci/run` sets it.
-fn confluent_python(test: &str) -> Option<String> {
-    const VARIABLE: &str = "SWITCHYARD_CONFLUENT_PYTHON";
-    const REQUIRE: &str = "SWITCHYARD_REQUIRE_CONFLUENT_PYTHON";
-    match std::env::var(VARIABLE) {
-        Ok(python) => Some(python),
-        Err(_) => {
-            assert!(
-                !std::env::var(REQUIRE).is_ok_and(|v| v == "1"),
-                "{REQUIRE}=1 but {VARIABLE} is not set for {test}"
-            );
-            eprintln!(
-                "SKIPPED {test}: {VARIABLE} names no Python with confluent-kafka (set {REQUIRE}=1 to make this a failure)"
-            );
-            None
-        }
-    }
-}
-
-/// Runs `tests/interop/confluent_json.py` with `args`, returning its standard output.
-fn confluent_json(python: &str, args: &[&str]) -> String {
-    let script = crate::common::fixtures().join("../interop/confluent_json.py");
-    let output = std::process::Command::new(python)
-        .arg(&script)
-        .args(args)
-        .output()
-        .expect("run python");
-    assert!(
-        output.status.success(),
-        "confluent_json.py {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8")
-}
-
 /// Confluent's own Python serializer writes product records with schemas a Python team writes
 /// (no Connect annotations); `switchyard apply` runs the seed chain over them with the
 /// JsonSchemaConverter; Confluent's deserializer reads every output record (validating it
@@ -346,8 +310,9 @@ fn confluents_python_client_reads_what_switchyard_writes_from_what_it_wrote() {
     let records = dir.path().join("records.jsonl");
     let expected = dir.path().join("expected.json");
     let url = fake.url();
-    confluent_json(
+    interop(
         &python,
+        "confluent_json.py",
         &[
             "produce",
             &url,
@@ -372,11 +337,14 @@ fn confluents_python_client_reads_what_switchyard_writes_from_what_it_wrote() {
     let output = dir.path().join("switchyard-output.jsonl");
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(&output, text).expect("write output");
-    let decoded: Vec<Json> =
-        confluent_json(&python, &["consume", &url, output.to_str().expect("path")])
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("decoded line"))
-            .collect();
+    let decoded: Vec<Json> = interop(
+        &python,
+        "confluent_json.py",
+        &["consume", &url, output.to_str().expect("path")],
+    )
+    .lines()
+    .map(|l| serde_json::from_str(l).expect("decoded line"))
+    .collect();
     let expected: Vec<Json> =
         serde_json::from_str(&std::fs::read_to_string(&expected).expect("expected")).expect("json");
     assert_eq!(decoded.len(), expected.len());

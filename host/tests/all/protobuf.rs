@@ -8,8 +8,8 @@ use switchyard::data::{ConnectData, Value};
 
 use crate::registry_fake::RegistryFake;
 use crate::wire::{
-    apply, decode_all, fixture_lines, json_converter, json_reference, part_bytes,
-    registry_connector, settings, subjects_since, wire_input,
+    apply, confluent_python, decode_all, fixture_lines, interop, json_converter, json_reference,
+    part_bytes, registry_connector, settings, subjects_since, wire_input,
 };
 
 const CLASS: &str = "io.confluent.connect.protobuf.ProtobufConverter";
@@ -251,4 +251,115 @@ fn records_it_cannot_read_fail_with_a_clear_message() {
         value.to_connect("orders", None).expect("null"),
         ConnectData::NULL
     );
+}
+
+/// Confluent's own Python serializer writes product keys and values (two messages of one
+/// file, the schema registered in the Base64 descriptor form that client uses, the value with
+/// the message indexes `[1]`); `switchyard apply` runs the seed chain over them; Confluent's
+/// deserializer reads every output record into the same classes, by field number, to the
+/// values the producer wrote.
+#[test]
+fn confluents_python_client_reads_what_switchyard_writes_from_what_it_wrote() {
+    let test = "confluents_python_client_reads_what_switchyard_writes_from_what_it_wrote";
+    let Some(python) = confluent_python(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let descriptors = dir.path().join("product.desc");
+    let interop_dir = crate::common::fixtures().join("../interop");
+    let files = protox::compile(["product.proto"], [&interop_dir]).expect("product.proto compiles");
+    std::fs::write(&descriptors, prost_encode(&files)).expect("write descriptors");
+    let fake = RegistryFake::start();
+    let (records, expected) = (
+        dir.path().join("records.jsonl"),
+        dir.path().join("expected.json"),
+    );
+    let url = fake.url();
+    let path = |p: &std::path::Path| p.to_str().expect("path").to_owned();
+    interop(
+        &python,
+        "confluent_protobuf.py",
+        &[
+            "produce",
+            &url,
+            &path(&descriptors),
+            &path(&records),
+            &path(&expected),
+        ],
+    );
+    assert!(
+        fake.subjects()
+            .contains(&"product.public.products-value".to_owned()),
+        "{:?}",
+        fake.subjects()
+    );
+    let registered = fake
+        .registrations()
+        .into_iter()
+        .find(|(s, _)| s == "product.public.products-value")
+        .map(|(_, text)| text)
+        .expect("the value's schema registered");
+    assert!(
+        !registered.contains("syntax"),
+        "Base64, not .proto text: {registered}"
+    );
+    let input = std::fs::read_to_string(&records).expect("records");
+    let config = registry_connector(
+        CLASS,
+        &fake,
+        &[
+            ("key.converter.enhanced.protobuf.schema.support", "true"),
+            ("value.converter.enhanced.protobuf.schema.support", "true"),
+        ],
+    );
+    let (code, lines, stderr) = apply(dir.path(), &config, &input, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    // What the chain read: the value's message (indexes [1]) with its enum and map.
+    let value = converter(
+        &fake,
+        false,
+        &[("enhanced.protobuf.schema.support", "true")],
+    );
+    let first = value
+        .to_connect(
+            "product.public.products",
+            part_bytes(
+                &serde_json::from_str(input.lines().nth(1).expect("line")).expect("json"),
+                "value",
+            )
+            .as_deref(),
+        )
+        .expect("reads the Python record");
+    let schema = first.schema.as_deref().expect("schema");
+    assert_eq!(
+        schema.name.as_deref(),
+        Some("product.public.products.Value")
+    );
+    let output = dir.path().join("switchyard-output.jsonl");
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&output, text).expect("write output");
+    let decoded: Vec<Json> = interop(
+        &python,
+        "confluent_protobuf.py",
+        &["consume", &url, &path(&descriptors), &path(&output)],
+    )
+    .lines()
+    .map(|l| serde_json::from_str(l).expect("decoded line"))
+    .collect();
+    let expected: Vec<Json> =
+        serde_json::from_str(&std::fs::read_to_string(&expected).expect("expected")).expect("json");
+    assert_eq!(decoded.len(), 30);
+    assert_eq!(decoded.len(), expected.len());
+    for (got, wanted) in decoded.iter().zip(&expected) {
+        assert_eq!(got["topic"], "product-events");
+        // The renamed key field keeps its number: the producer's class reads it as `id`.
+        assert_eq!(got["key"], wanted["key"]);
+        assert_eq!(got["value"], wanted["value"], "{got}");
+    }
+}
+
+/// A FileDescriptorSet's bytes.
+fn prost_encode(files: &protox::prost_reflect::prost_types::FileDescriptorSet) -> Vec<u8> {
+    use protox::prost::Message as _;
+    files.encode_to_vec()
 }

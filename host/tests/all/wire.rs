@@ -185,3 +185,39 @@ pub fn subjects_since(fake: &RegistryFake, before: usize) -> BTreeSet<String> {
         .map(|(s, _)| s.clone())
         .collect()
 }
+
+/// The Python of a virtual environment with Confluent's client (`tests/interop/
+/// requirements.txt`), from `SWITCHYARD_CONFLUENT_PYTHON`, as `.ci/run` sets it.
+pub fn confluent_python(test: &str) -> Option<String> {
+    const VARIABLE: &str = "SWITCHYARD_CONFLUENT_PYTHON";
+    const REQUIRE: &str = "SWITCHYARD_REQUIRE_CONFLUENT_PYTHON";
+    match std::env::var(VARIABLE) {
+        Ok(python) => Some(python),
+        Err(_) => {
+            assert!(
+                !std::env::var(REQUIRE).is_ok_and(|v| v == "1"),
+                "{REQUIRE}=1 but {VARIABLE} is not set for {test}"
+            );
+            eprintln!(
+                "SKIPPED {test}: {VARIABLE} names no Python with confluent-kafka (set {REQUIRE}=1 to make this a failure)"
+            );
+            None
+        }
+    }
+}
+
+/// Runs the script `name` of `tests/interop/` with `args`, returning its standard output.
+pub fn interop(python: &str, name: &str, args: &[&str]) -> String {
+    let script = crate::common::fixtures().join("../interop").join(name);
+    let output = std::process::Command::new(python)
+        .arg(&script)
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        output.status.success(),
+        "{name} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
+}
