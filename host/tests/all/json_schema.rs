@@ -10,7 +10,8 @@ use switchyard::data::ConnectData;
 use crate::registry_fake::RegistryFake;
 use crate::wire::{
     B64, apply, confluent_python, decode_all, fixture_lines, interop, json_converter,
-    json_reference, part_bytes, registry_connector, settings, subjects_since, wire_input,
+    json_reference, part_bytes, registry_connector, run_on_mock_cluster, settings, subjects_since,
+    wire_input,
 };
 
 const CLASS: &str = "io.confluent.connect.json.JsonSchemaConverter";
@@ -297,8 +298,9 @@ fn apply_dead_letters_a_record_it_cannot_read_and_writes_the_rest() {
 
 /// Confluent's own Python serializer writes product records with schemas a Python team writes
 /// (no Connect annotations); `switchyard apply` runs the seed chain over them with the
-/// JsonSchemaConverter; Confluent's deserializer reads every output record (validating it
-/// against the schema Switchyard registered) to the values the producer wrote, keys renamed.
+/// JsonSchemaConverter, and `switchyard run` over the same records on a Kafka cluster writes the
+/// same bytes; Confluent's deserializer reads every output record (validating it against the
+/// schema Switchyard registered) to the values the producer wrote, keys renamed.
 #[test]
 fn confluents_python_client_reads_what_switchyard_writes_from_what_it_wrote() {
     let test = "confluents_python_client_reads_what_switchyard_writes_from_what_it_wrote";
@@ -327,13 +329,18 @@ fn confluents_python_client_reads_what_switchyard_writes_from_what_it_wrote() {
         fake.subjects()
     );
     let input = std::fs::read_to_string(&records).expect("records");
-    let (code, lines, stderr) = apply(
-        dir.path(),
-        &registry_connector(CLASS, &fake, &[]),
-        &input,
-        &[],
-    );
+    let config = registry_connector(CLASS, &fake, &[]);
+    let (code, lines, stderr) = apply(dir.path(), &config, &input, &[]);
     assert_eq!(code, 0, "{stderr}");
+    // `run` over the same records writes the same bytes, in the same order.
+    let from_run = run_on_mock_cluster(&config, &input, lines.len());
+    assert_eq!(from_run.len(), lines.len());
+    for (run, apply) in from_run.iter().zip(&lines) {
+        assert_eq!(run["topic"], apply["topic"]);
+        for part in ["key", "value"] {
+            assert_eq!(part_bytes(run, part), part_bytes(apply, part), "{part}");
+        }
+    }
     let output = dir.path().join("switchyard-output.jsonl");
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(&output, text).expect("write output");

@@ -9,7 +9,7 @@ use switchyard::data::{ConnectData, Value};
 use crate::registry_fake::RegistryFake;
 use crate::wire::{
     apply, confluent_python, decode_all, fixture_lines, interop, json_converter, json_reference,
-    part_bytes, registry_connector, settings, subjects_since, wire_input,
+    part_bytes, registry_connector, run_on_mock_cluster, settings, subjects_since, wire_input,
 };
 
 const CLASS: &str = "io.confluent.connect.protobuf.ProtobufConverter";
@@ -255,7 +255,8 @@ fn records_it_cannot_read_fail_with_a_clear_message() {
 
 /// Confluent's own Python serializer writes product keys and values (two messages of one
 /// file, the schema registered in the Base64 descriptor form that client uses, the value with
-/// the message indexes `[1]`); `switchyard apply` runs the seed chain over them; Confluent's
+/// the message indexes `[1]`); `switchyard apply` runs the seed chain over them, and `switchyard
+/// run` over the same records on a Kafka cluster writes the same bytes; Confluent's
 /// deserializer reads every output record into the same classes, by field number, to the
 /// values the producer wrote.
 #[test]
@@ -335,6 +336,15 @@ fn confluents_python_client_reads_what_switchyard_writes_from_what_it_wrote() {
         schema.name.as_deref(),
         Some("product.public.products.Value")
     );
+    // `run` over the same records writes the same bytes, in the same order.
+    let from_run = run_on_mock_cluster(&config, &input, lines.len());
+    assert_eq!(from_run.len(), lines.len());
+    for (run, apply) in from_run.iter().zip(&lines) {
+        assert_eq!(run["topic"], apply["topic"]);
+        for part in ["key", "value"] {
+            assert_eq!(part_bytes(run, part), part_bytes(apply, part), "{part}");
+        }
+    }
     let output = dir.path().join("switchyard-output.jsonl");
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(&output, text).expect("write output");

@@ -221,3 +221,62 @@ pub fn interop(python: &str, name: &str, args: &[&str]) -> String {
     );
     String::from_utf8(output.stdout).expect("utf-8")
 }
+
+/// Runs `switchyard run` with `connector` over record JSONL `input` (one topic, one partition)
+/// on librdkafka's mock cluster, and returns what it wrote to `product-events` as record JSONL
+/// lines (`topic`, `key_base64`, `value_base64`), in order, once `expected` records are there.
+pub fn run_on_mock_cluster(connector: &str, input: &str, expected: usize) -> Vec<Json> {
+    use crate::brokers::{MockCluster, Reader, Rec, Runner, produce};
+    use std::time::Duration;
+
+    let lines: Vec<Json> = input
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("input line"))
+        .collect();
+    let topic = lines[0]["topic"].as_str().expect("topic").to_owned();
+    let cluster = MockCluster::start(1, &[(topic.as_str(), 1), ("product-events", 1)]);
+    produce(
+        &cluster.bootstrap,
+        &lines
+            .iter()
+            .map(|l| Rec {
+                topic: topic.clone(),
+                partition: -1,
+                key: part_bytes(l, "key"),
+                value: part_bytes(l, "value"),
+                headers: Vec::new(),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("connector.json");
+    std::fs::write(&config, connector).expect("config");
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            config.to_str().expect("path"),
+            "--bootstrap-servers",
+            &cluster.bootstrap,
+            "--topics",
+            &topic,
+            "--no-metrics",
+        ],
+        &dir.path().join("run.log"),
+    );
+    let mut out = Reader::new(&cluster.bootstrap, &[("product-events", 1)]);
+    out.read_at_least(expected, Duration::from_secs(60));
+    let status = runner.terminate(Duration::from_secs(60));
+    assert!(status.success(), "{}", runner.log());
+    out.records
+        .iter()
+        .map(|r| {
+            let encode =
+                |b: &Option<Vec<u8>>| b.as_ref().map_or(Json::Null, |b| json!(B64.encode(b)));
+            json!({
+                "topic": r.topic,
+                "key_base64": encode(&r.key),
+                "value_base64": encode(&r.value),
+            })
+        })
+        .collect()
+}
