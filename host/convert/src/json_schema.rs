@@ -14,9 +14,13 @@
 //! doc, `connect.version` / `connect.parameters` the rest, a `oneOf` / `anyOf` of null and one
 //! type (or a `type` list of both) an optional schema, an `enum` a string schema with
 //! `io.confluent.connect.json.Enum.*` parameters, an object with `connect.type: map` a map.
-//! The text is then read against that schema as `JsonSchemaData.toConnectData` reads it, which
-//! for every type but two is what the JsonConverter reads from a payload (the same
-//! `Decimal` / `Date` / `Time` / `Timestamp` / bytes rules, defaults for nulls).
+//!
+//! The text is then read against that schema as `JsonSchemaData.toConnectData` reads it: for
+//! every shape but two by the JsonConverter's payload reader (the same `Decimal` / `Date` /
+//! `Time` / `Timestamp` / bytes rules, defaults for nulls); maps whose keys are not required
+//! strings (arrays of `{"key", "value"}` objects) and `oneOf`s of several types (structs named
+//! `io.confluent.connect.json.OneOf`, the first member whose type fits the value set) are
+//! walked by [`value`]. Writing is the same, the other way.
 //!
 //! # Writing (`fromConnectData`)
 //! The Connect schema is written as a JSON Schema (`fromConnectSchema`), validated against
@@ -30,10 +34,6 @@
 //! that does not fit the Connect schema still fails).
 //!
 //! # Differences from Confluent's converter
-//! - A map with keys that are not required strings (written as an array of `{"key", "value"}`
-//!   objects) and a `oneOf` of several non-null types (a struct named
-//!   `io.confluent.connect.json.OneOf`) are mapped in schemas, but records with such values are
-//!   refused with a clear error rather than converted.
 //! - With `use.latest.version`, `latest.compatibility.strict` cannot be checked on schemas
 //!   (Switchyard's offline compatibility rules are Avro's): the payload is validated against
 //!   the latest schema instead, and a record that does not conform fails.
@@ -41,6 +41,7 @@
 //!   none (Connect schemas have no references).
 
 pub mod schema;
+pub mod value;
 
 #[cfg(test)]
 mod tests;
@@ -55,7 +56,7 @@ use serde_json::Value as Json;
 use super::{ConvertError, ConverterConfigError};
 use crate::json::{DecimalFormat, JsonConverter, JsonConverterConfig};
 use crate::registered::{Registered, RegistryConverterConfig, framed, lock};
-use switchyard_data::{ConnectData, Schema, SchemaType};
+use switchyard_data::{ConnectData, Schema};
 use switchyard_registry::{RegistrySchema, SchemaId};
 
 /// The settings of a [`JsonSchemaConverter`]: the registry-backed converters' shared ones and
@@ -123,6 +124,8 @@ impl JsonSchemaConverterConfig {
 /// A writer's schema, read once per id.
 struct Reader {
     connect: Arc<Schema>,
+    /// Whether values hold the shapes [`value`] walks.
+    walked: bool,
     /// The schema as a validator (built when payloads are validated).
     validator: Option<jsonschema::Validator>,
 }
@@ -134,6 +137,8 @@ type Validated = (SchemaId, Option<Arc<Reader>>);
 /// A Connect schema written as a JSON Schema, with the ids it has under each subject.
 struct Writer {
     connect: Arc<Schema>,
+    /// Whether values hold the shapes [`value`] walks.
+    walked: bool,
     registered: RegistrySchema,
     full_name: String,
     validator: Option<jsonschema::Validator>,
@@ -202,33 +207,6 @@ fn conform(
             e.instance_path()
         ))
     })
-}
-
-/// The first part of `schema` whose values Switchyard does not convert (see the module's
-/// documentation), as a message.
-fn unconverted(schema: &Schema) -> Option<String> {
-    match schema.kind {
-        SchemaType::Map => {
-            let key = schema.key_schema.as_deref()?;
-            if key.kind != SchemaType::String || key.optional {
-                return Some(format!(
-                    "maps with {} keys are not converted by Switchyard's JsonSchemaConverter",
-                    if key.optional {
-                        "optional"
-                    } else {
-                        key.kind.upper_name()
-                    }
-                ));
-            }
-            schema.value_schema.as_deref().and_then(unconverted)
-        }
-        SchemaType::Array => schema.value_schema.as_deref().and_then(unconverted),
-        SchemaType::Struct if schema.name.as_deref() == Some(schema::ONE_OF) => Some(
-            "a oneOf of several types is not converted by Switchyard's JsonSchemaConverter".into(),
-        ),
-        SchemaType::Struct => schema.fields.iter().find_map(|f| unconverted(&f.schema)),
-        _ => None,
-    }
 }
 
 impl JsonSchemaConverter {
@@ -321,6 +299,7 @@ impl JsonSchemaConverter {
             None
         };
         Ok(Reader {
+            walked: value::walked(&connect),
             connect: Arc::new(connect),
             validator,
         })
@@ -345,17 +324,16 @@ impl JsonSchemaConverter {
                 e.valid_up_to()
             ))
         })?;
-        if let Some(reason) = unconverted(&reader.connect) {
-            return Err(ConvertError::new(format!("{}: {reason}", context())));
-        }
         if self.inner.fail_invalid_schema {
             conform(reader.validator.as_ref(), text, &context)?;
         }
-        let value = self
-            .inner
-            .payloads
-            .payload_from_json(Some(&reader.connect), text)
-            .map_err(|e| e.context(&context()))?;
+        let payloads = &self.inner.payloads;
+        let value = if reader.walked {
+            value::read(&reader.connect, text, payloads)
+        } else {
+            payloads.payload_from_json(Some(&reader.connect), text)
+        }
+        .map_err(|e| e.context(&context()))?;
         Ok(ConnectData {
             schema: Some(Arc::clone(&reader.connect)),
             value,
@@ -393,6 +371,7 @@ impl JsonSchemaConverter {
             None
         };
         let writer = Arc::new(Writer {
+            walked: value::walked(schema),
             connect: Arc::clone(schema),
             // `JsonSchema.name()`: the title, else Confluent's default name.
             full_name: schema
@@ -438,9 +417,6 @@ impl JsonSchemaConverter {
                 self.part()
             )));
         };
-        if let Some(reason) = unconverted(schema) {
-            return Err(ConvertError::new(format!("{}: {reason}", context())));
-        }
         let writer = self.writer(schema)?;
         let subject = self.inner.registered.subject(topic, &writer.full_name);
         let known = lock(&writer.ids).get(&subject).cloned();
@@ -458,11 +434,13 @@ impl JsonSchemaConverter {
                 found
             }
         };
-        let text = self
-            .inner
-            .payloads
-            .payload_to_json(Some(&writer.connect), &data.value)
-            .map_err(|e| e.context(&context()))?;
+        let payloads = &self.inner.payloads;
+        let text = if writer.walked {
+            value::write(&writer.connect, &data.value, payloads)
+        } else {
+            payloads.payload_to_json(Some(&writer.connect), &data.value)
+        }
+        .map_err(|e| e.context(&context()))?;
         match &latest {
             // With `use.latest.version` the payload must conform to the latest schema (see
             // the module's documentation), unless the check is turned off.

@@ -231,13 +231,55 @@ fn settings_are_confluents_and_unknown_keys_are_refused() {
 }
 
 #[test]
-fn maps_with_other_keys_and_unions_are_refused_with_a_reason() {
+fn maps_with_other_keys_and_unions_are_written_and_read_as_json_schema_data_does() {
+    let json = JsonConverter::new(JsonConverterConfig::default(), false);
     let mut map = Schema::new(SchemaType::Map);
     map.key_schema = Some(Arc::new(Schema::new(SchemaType::Int32)));
     map.value_schema = Some(Arc::new(Schema::new(SchemaType::String)));
-    let schema = Schema::new(SchemaType::Struct).field("m", map);
-    assert!(unconverted(&schema).is_some_and(|r| r.contains("INT32 keys")));
-    let union = read(&json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}));
-    assert!(unconverted(&union).is_some_and(|r| r.contains("oneOf")));
-    assert_eq!(unconverted(&fixture_schemas()[0]), None);
+    let union = read(&json!({"oneOf": [{"type": "string"}, {"type": "integer"}], "title": "x"}));
+    let schema = Arc::new(
+        Schema::new(SchemaType::Struct)
+            .field("m", map)
+            .field("code", union.clone())
+            .field("n", Schema::new(SchemaType::Int64)),
+    );
+    assert!(value::walked(&schema));
+    assert!(!value::walked(&fixture_schemas()[0]));
+    let data = Value::Struct(vec![
+        Value::Map(vec![(Value::Int32(7), Value::String("seven".into()))]),
+        Value::Struct(vec![Value::Null, Value::Int64(42)]),
+        Value::Int64(1),
+    ]);
+    let text = value::write(&schema, &data, &json).expect("writes");
+    assert_eq!(text, r#"{"m":[{"key":7,"value":"seven"}],"code":42,"n":1}"#);
+    assert_eq!(value::read(&schema, &text, &json).expect("reads"), data);
+    // The first member whose type fits the value: a string here.
+    let text = r#"{"m":[],"code":"A7","n":2}"#;
+    assert_eq!(
+        value::read(&schema, text, &json).expect("reads"),
+        Value::Struct(vec![
+            Value::Map(vec![]),
+            Value::Struct(vec![Value::String("A7".into()), Value::Null]),
+            Value::Int64(2),
+        ])
+    );
+    for (bad, expected) in [
+        (r#"{"m":[{"key":1}],"code":1,"n":1}"#, "expected length 2"),
+        (r#"{"m":{},"code":1,"n":1}"#, "array of objects"),
+        (
+            r#"{"m":[],"code":true,"n":1}"#,
+            "Did not find matching oneof",
+        ),
+        (
+            r#"{"m":[],"code":1}"#,
+            "Invalid null value for required INT64",
+        ),
+    ] {
+        let error = value::read(&schema, bad, &json).expect_err(bad);
+        assert!(
+            error.message().contains(expected),
+            "{bad}: {}",
+            error.message()
+        );
+    }
 }
