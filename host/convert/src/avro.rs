@@ -45,14 +45,16 @@ mod bounds;
 mod schema;
 mod value;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
 
 use super::{ConvertError, ConverterConfigError};
-use crate::registered::{Registered, RegistryConverterConfig, framed, lock};
+use crate::registered::{
+    Readers, Registered, RegistryConverterConfig, SubjectIds, Translation, Translations,
+    expect_type, framed, lock,
+};
 use switchyard_data::{ConnectData, Schema};
 use switchyard_registry::{RegistrySchema, SchemaId};
 
@@ -137,10 +139,6 @@ impl Reader {
     }
 }
 
-/// What validating a schema under a subject gave: the id to write and, with
-/// `use.latest.version`, the latest schema to write with.
-type Validated = (SchemaId, Option<Arc<Reader>>);
-
 /// A Connect schema translated to Avro, with the ids it has under each subject.
 struct Writer {
     /// The schema with its named types resolved (see [`Frame`]).
@@ -149,13 +147,19 @@ struct Writer {
     registered: RegistrySchema,
     full_name: String,
     /// Per subject: the id to write and, with `use.latest.version`, the schema to write with.
-    ids: Mutex<HashMap<String, Validated>>,
+    ids: SubjectIds<Reader>,
+}
+
+impl Translation for Writer {
+    fn connect(&self) -> &Arc<Schema> {
+        &self.connect
+    }
 }
 
 struct Inner {
     registered: Registered,
-    readers: Mutex<LruCache<SchemaId, Arc<Reader>>>,
-    writers: Mutex<LruCache<usize, Vec<Arc<Writer>>>>,
+    readers: Readers<Reader>,
+    writers: Translations<Writer>,
     /// Unchanged bytes validated under a subject: (subject, id read) → id to write.
     passed: Mutex<LruCache<(String, SchemaId), SchemaId>>,
 }
@@ -190,8 +194,8 @@ impl AvroConverter {
         Ok(AvroConverter {
             inner: Arc::new(Inner {
                 registered: Registered::new(config, is_key)?,
-                readers: Mutex::new(LruCache::new(capacity)),
-                writers: Mutex::new(LruCache::new(capacity)),
+                readers: Readers::new(capacity),
+                writers: Translations::new(capacity),
                 passed: Mutex::new(LruCache::new(capacity)),
             }),
         })
@@ -218,33 +222,15 @@ impl AvroConverter {
 
     /// The writer's schema with this id, from the cache or the registry (with its references).
     fn reader(&self, topic: &str, id: SchemaId) -> Result<Arc<Reader>, ConvertError> {
-        if let Some(reader) = lock(&self.inner.readers).get(&id) {
-            return Ok(Arc::clone(reader));
-        }
-        let context = || {
-            format!(
-                "Failed to deserialize data for topic {topic} to Avro: Error retrieving Avro {} schema for id {id}",
-                self.part()
-            )
-        };
-        let registered = self.inner.registered.schema_by_id(id, &context)?;
-        let reader = Arc::new(
-            self.parse_registered(&registered)
-                .map_err(|e| e.context(&context()))?,
-        );
-        lock(&self.inner.readers).put(id, Arc::clone(&reader));
-        Ok(reader)
+        let registered = &self.inner.registered;
+        self.inner
+            .readers
+            .get(registered, topic, id, "Avro", |r| self.parse_registered(r))
     }
 
     /// Parses a registered schema and its references into a [`Reader`].
     fn parse_registered(&self, registered: &Arc<RegistrySchema>) -> Result<Reader, ConvertError> {
-        if let Some(kind) = registered.schema_type.as_deref()
-            && kind != "AVRO"
-        {
-            return Err(ConvertError::new(format!(
-                "the schema is of type {kind}, not AVRO"
-            )));
-        }
+        expect_type(registered, "AVRO")?;
         let texts: Vec<String> = (self.inner.registered.references(registered)?)
             .into_iter()
             .map(|(_, text)| text)
@@ -356,79 +342,51 @@ impl AvroConverter {
     /// does not need the registry. Only a transient failure (the registry is unavailable) is
     /// reported: anything else is reported when the bytes are decoded.
     pub fn prefetch(&self, topic: &str, bytes: Option<&[u8]>) -> Result<(), ConvertError> {
-        let Some(Ok(id)) = bytes.map(|b| Self::id_of(topic, b)) else {
-            return Ok(());
-        };
-        match self.reader(topic, id) {
-            Err(e) if e.is_transient() => Err(e),
-            _ => Ok(()),
-        }
+        Registered::prefetch(topic, bytes, "Avro", |id| self.reader(topic, id))
     }
 
     /// The translation of a Connect schema, cached.
     fn writer(&self, schema: &Arc<Schema>) -> Result<Arc<Writer>, ConvertError> {
-        // Converters share schemas behind `Arc`s: the pointer finds the entry, equality confirms
-        // it (a freed schema's address may be reused by another).
-        let key = Arc::as_ptr(schema) as usize;
-        if let Some(entries) = lock(&self.inner.writers).get(&key)
-            && let Some(found) = entries
-                .iter()
-                .find(|w| Arc::ptr_eq(&w.connect, schema) || *w.connect == **schema)
-        {
-            return Ok(Arc::clone(found));
-        }
-        let json = ToAvro::convert(schema)?;
-        let text = json.to_string();
-        let avro = apache_avro::Schema::parse_str(&text)
-            .map_err(|e| ConvertError::new(format!("invalid Avro schema {text}: {e}")))?;
-        let resolved =
-            apache_avro::GenericSingleObjectWriter::new_with_capacity_and_header_builder(
-                &avro, 256, Frame,
-            )
-            .map_err(|e| ConvertError::new(format!("invalid Avro schema {text}: {e}")))?;
-        let writer = Arc::new(Writer {
-            resolved: Mutex::new(resolved),
-            connect: Arc::clone(schema),
-            full_name: full_name_of(&avro),
-            registered: RegistrySchema::avro(text),
-            ids: Mutex::new(HashMap::new()),
-        });
-        let mut writers = lock(&self.inner.writers);
-        match writers.get_mut(&key) {
-            Some(entries) => {
-                entries.retain(|w| !Arc::ptr_eq(&w.connect, schema) && *w.connect != **schema);
-                entries.push(Arc::clone(&writer));
-            }
-            None => {
-                writers.put(key, vec![Arc::clone(&writer)]);
-            }
-        }
-        Ok(writer)
+        self.inner.writers.get(schema, || {
+            let json = ToAvro::convert(schema)?;
+            let text = json.to_string();
+            let avro = apache_avro::Schema::parse_str(&text)
+                .map_err(|e| ConvertError::new(format!("invalid Avro schema {text}: {e}")))?;
+            let resolved =
+                apache_avro::GenericSingleObjectWriter::new_with_capacity_and_header_builder(
+                    &avro, 256, Frame,
+                )
+                .map_err(|e| ConvertError::new(format!("invalid Avro schema {text}: {e}")))?;
+            Ok(Writer {
+                resolved: Mutex::new(resolved),
+                connect: Arc::clone(schema),
+                full_name: full_name_of(&avro),
+                registered: RegistrySchema::avro(text),
+                ids: SubjectIds::default(),
+            })
+        })
     }
 
-    /// Validates `schema` under `subject` as the settings say, returning the id to write and,
-    /// with `use.latest.version`, the latest schema to write with.
-    fn validate(
+    /// The latest schema under `subject` (id `latest`) to write a record of `schema` with,
+    /// checked to read it when `latest.compatibility.strict` (`AbstractKafkaSchemaSerDe
+    /// .lookupLatestVersion` with `latestCompatStrict`).
+    fn latest(
         &self,
         topic: &str,
         subject: &str,
         schema: &RegistrySchema,
-    ) -> Result<Validated, ConvertError> {
-        self.inner
-            .registered
-            .validate("Avro", topic, subject, schema, |latest| {
-                let reader = self.reader(topic, latest)?;
-                if self.config().latest_compatibility_strict
-                    && let Some(reason) = not_backward(&reader, &schema.schema)
-                {
-                    // `AbstractKafkaSchemaSerDe.lookupLatestVersion` with `latestCompatStrict`.
-                    return Err(ConvertError::new(format!(
-                        "Failed to serialize Avro data from topic {topic}: the latest schema (id {latest}) under subject {subject} cannot read the {} schema ({reason}); set latest.compatibility.strict=false to write with it anyway",
-                        self.part()
-                    )));
-                }
-                Ok(reader)
-            })
+        latest: SchemaId,
+    ) -> Result<Arc<Reader>, ConvertError> {
+        let reader = self.reader(topic, latest)?;
+        if self.config().latest_compatibility_strict
+            && let Some(reason) = not_backward(&reader, &schema.schema)
+        {
+            return Err(ConvertError::new(format!(
+                "Failed to serialize Avro data from topic {topic}: the latest schema (id {latest}) under subject {subject} cannot read the {} schema ({reason}); set latest.compatibility.strict=false to write with it anyway",
+                self.part()
+            )));
+        }
+        Ok(reader)
     }
 
     /// Encodes Connect data into wire-format bytes (`fromConnectData`), after validating its
@@ -448,16 +406,17 @@ impl AvroConverter {
             )));
         };
         let writer = self.writer(schema)?;
-        let subject = self.inner.registered.subject(topic, &writer.full_name);
-        let known = lock(&writer.ids).get(&subject).cloned();
-        let (id, latest) = match known {
-            Some(found) => found,
-            None => {
-                let found = self.validate(topic, &subject, &writer.registered)?;
-                lock(&writer.ids).insert(subject.clone(), found.clone());
-                found
-            }
-        };
+        let (id, latest) = self.inner.registered.id_for(
+            "Avro",
+            topic,
+            &writer.full_name,
+            &writer.registered,
+            &writer.ids,
+            |latest| {
+                let subject = self.inner.registered.subject(topic, &writer.full_name);
+                self.latest(topic, &subject, &writer.registered, latest)
+            },
+        )?;
         let datum = value::to_avro(&writer.connect, &data.value, "").map_err(|e| {
             ConvertError::new(format!(
                 "Failed to serialize Avro data from topic {topic}: {}",
@@ -523,7 +482,13 @@ impl AvroConverter {
         if let Some(out_id) = lock(&self.inner.passed).get(&key) {
             return Ok(rewrite(*out_id));
         }
-        let (out_id, _) = self.validate(topic, &key.0, &reader.registered)?;
+        let (out_id, _) = self.inner.registered.validate(
+            "Avro",
+            topic,
+            &key.0,
+            &reader.registered,
+            |latest| self.latest(topic, &key.0, &reader.registered, latest),
+        )?;
         lock(&self.inner.passed).put(key, out_id);
         Ok(rewrite(out_id))
     }

@@ -46,16 +46,17 @@ pub mod value;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use lru::LruCache;
 use serde_json::Value as Json;
 
 use super::{ConvertError, ConverterConfigError};
 use crate::json::{DecimalFormat, JsonConverter, JsonConverterConfig};
-use crate::registered::{Registered, RegistryConverterConfig, framed, lock};
+use crate::registered::{
+    Readers, Registered, RegistryConverterConfig, SubjectIds, Translation, Translations,
+    expect_type, framed,
+};
 use switchyard_data::{ConnectData, Schema};
 use switchyard_registry::{RegistrySchema, SchemaId};
 
@@ -130,10 +131,6 @@ struct Reader {
     validator: Option<jsonschema::Validator>,
 }
 
-/// What validating a schema under a subject gave: the id to write and, with
-/// `use.latest.version`, the latest schema.
-type Validated = (SchemaId, Option<Arc<Reader>>);
-
 /// A Connect schema written as a JSON Schema, with the ids it has under each subject.
 struct Writer {
     connect: Arc<Schema>,
@@ -143,7 +140,13 @@ struct Writer {
     full_name: String,
     validator: Option<jsonschema::Validator>,
     /// Per subject: the id to write and, with `use.latest.version`, the latest schema.
-    ids: Mutex<HashMap<String, Validated>>,
+    ids: SubjectIds<Reader>,
+}
+
+impl Translation for Writer {
+    fn connect(&self) -> &Arc<Schema> {
+        &self.connect
+    }
 }
 
 struct Inner {
@@ -152,8 +155,8 @@ struct Inner {
     additional_properties: bool,
     /// Reads and writes payloads (see the module's documentation).
     payloads: JsonConverter,
-    readers: Mutex<LruCache<SchemaId, Arc<Reader>>>,
-    writers: Mutex<LruCache<usize, Vec<Arc<Writer>>>>,
+    readers: Readers<Reader>,
+    writers: Translations<Writer>,
 }
 
 /// Confluent's `JsonSchemaConverter`. Cheap to clone: clones share the registry client and
@@ -237,8 +240,8 @@ impl JsonSchemaConverter {
                 fail_invalid_schema: config.fail_invalid_schema,
                 additional_properties: config.additional_properties,
                 payloads,
-                readers: Mutex::new(LruCache::new(capacity)),
-                writers: Mutex::new(LruCache::new(capacity)),
+                readers: Readers::new(capacity),
+                writers: Translations::new(capacity),
             }),
         })
     }
@@ -254,32 +257,15 @@ impl JsonSchemaConverter {
 
     /// The writer's schema with this id, from the cache or the registry (with its references).
     fn reader(&self, topic: &str, id: SchemaId) -> Result<Arc<Reader>, ConvertError> {
-        if let Some(reader) = lock(&self.inner.readers).get(&id) {
-            return Ok(Arc::clone(reader));
-        }
-        let context = || {
-            format!(
-                "Failed to deserialize data for topic {topic} to JSON: Error retrieving JSON {} schema for id {id}",
-                self.part()
-            )
-        };
-        let registered = self.inner.registered.schema_by_id(id, &context)?;
-        let reader = self
-            .parse_registered(&registered)
-            .map_err(|e| e.context(&context()))?;
-        let reader = Arc::new(reader);
-        lock(&self.inner.readers).put(id, Arc::clone(&reader));
-        Ok(reader)
+        let registered = &self.inner.registered;
+        self.inner
+            .readers
+            .get(registered, topic, id, "JSON", |r| self.parse_registered(r))
     }
 
     /// Reads a registered schema and its references into a [`Reader`].
     fn parse_registered(&self, registered: &RegistrySchema) -> Result<Reader, ConvertError> {
-        let kind = registered.schema_type.as_deref().unwrap_or("AVRO");
-        if kind != "JSON" {
-            return Err(ConvertError::new(format!(
-                "the schema is of type {kind}, not JSON"
-            )));
-        }
+        expect_type(registered, "JSON")?;
         let parse = |text: &str| -> Result<Json, ConvertError> {
             serde_json::from_str(text)
                 .map_err(|e| ConvertError::new(format!("invalid JSON schema: {e}")))
@@ -343,60 +329,35 @@ impl JsonSchemaConverter {
     /// Makes sure the writer's schema of wire-format bytes is at hand, so decoding them later
     /// does not need the registry. Only a transient failure is reported.
     pub fn prefetch(&self, topic: &str, bytes: Option<&[u8]>) -> Result<(), ConvertError> {
-        let Some(Ok(id)) = bytes.map(|b| Registered::id_of(topic, b, "JSON")) else {
-            return Ok(());
-        };
-        match self.reader(topic, id) {
-            Err(e) if e.is_transient() => Err(e),
-            _ => Ok(()),
-        }
+        Registered::prefetch(topic, bytes, "JSON", |id| self.reader(topic, id))
     }
 
     /// The JSON Schema of a Connect schema, cached.
     fn writer(&self, schema: &Arc<Schema>) -> Result<Arc<Writer>, ConvertError> {
-        // Converters share schemas behind `Arc`s: the pointer finds the entry, equality confirms
-        // it (a freed schema's address may be reused by another).
-        let key = Arc::as_ptr(schema) as usize;
-        if let Some(entries) = lock(&self.inner.writers).get(&key)
-            && let Some(found) = entries
-                .iter()
-                .find(|w| Arc::ptr_eq(&w.connect, schema) || *w.connect == **schema)
-        {
-            return Ok(Arc::clone(found));
-        }
-        let json = schema::from_connect(schema, self.inner.additional_properties)?;
-        let validator = if self.inner.fail_invalid_schema {
-            Some(validator(&json, &[])?)
-        } else {
-            None
-        };
-        let writer = Arc::new(Writer {
-            walked: value::walked(schema),
-            connect: Arc::clone(schema),
-            // `JsonSchema.name()`: the title, else Confluent's default name.
-            full_name: schema
-                .name
-                .clone()
-                .unwrap_or_else(|| "JsonSchema".to_owned()),
-            registered: RegistrySchema {
-                schema: json.to_string(),
-                schema_type: Some("JSON".into()),
-                references: Vec::new(),
-            },
-            validator,
-            ids: Mutex::new(HashMap::new()),
-        });
-        let mut writers = lock(&self.inner.writers);
-        match writers.get_mut(&key) {
-            Some(entries) => {
-                entries.retain(|w| !Arc::ptr_eq(&w.connect, schema) && *w.connect != **schema);
-                entries.push(Arc::clone(&writer));
-            }
-            None => {
-                writers.put(key, vec![Arc::clone(&writer)]);
-            }
-        }
-        Ok(writer)
+        self.inner.writers.get(schema, || {
+            let json = schema::from_connect(schema, self.inner.additional_properties)?;
+            let validator = if self.inner.fail_invalid_schema {
+                Some(validator(&json, &[])?)
+            } else {
+                None
+            };
+            Ok(Writer {
+                walked: value::walked(schema),
+                connect: Arc::clone(schema),
+                // `JsonSchema.name()`: the title, else Confluent's default name.
+                full_name: schema
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| "JsonSchema".to_owned()),
+                registered: RegistrySchema {
+                    schema: json.to_string(),
+                    schema_type: Some("JSON".into()),
+                    references: Vec::new(),
+                },
+                validator,
+                ids: SubjectIds::default(),
+            })
+        })
     }
 
     /// Encodes Connect data into wire-format bytes (`fromConnectData`), after validating its
@@ -418,22 +379,14 @@ impl JsonSchemaConverter {
             )));
         };
         let writer = self.writer(schema)?;
-        let subject = self.inner.registered.subject(topic, &writer.full_name);
-        let known = lock(&writer.ids).get(&subject).cloned();
-        let (id, latest) = match known {
-            Some(found) => found,
-            None => {
-                let found = self.inner.registered.validate(
-                    "JSON",
-                    topic,
-                    &subject,
-                    &writer.registered,
-                    |latest| self.reader(topic, latest),
-                )?;
-                lock(&writer.ids).insert(subject.clone(), found.clone());
-                found
-            }
-        };
+        let (id, latest) = self.inner.registered.id_for(
+            "JSON",
+            topic,
+            &writer.full_name,
+            &writer.registered,
+            &writer.ids,
+            |latest| self.reader(topic, latest),
+        )?;
         let payloads = &self.inner.payloads;
         let text = if writer.walked {
             value::write(&writer.connect, &data.value, payloads)

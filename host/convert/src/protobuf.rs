@@ -53,12 +53,14 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use lru::LruCache;
 use prost_reflect::prost::Message as _;
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor};
 
 use super::{ConvertError, ConverterConfigError};
-use crate::registered::{Registered, RegistryConverterConfig, framed, lock};
+use crate::registered::{
+    Readers, Registered, RegistryConverterConfig, SubjectIds, Translation, Translations,
+    expect_type, framed, lock,
+};
 use schema::Options;
 use switchyard_data::{ConnectData, Schema};
 use switchyard_registry::{RegistrySchema, SchemaId};
@@ -120,24 +122,26 @@ struct Reader {
     messages: Mutex<HashMap<Vec<i32>, Located>>,
 }
 
-/// What validating a schema under a subject gave: the id to write and, with
-/// `use.latest.version`, the latest schema.
-type Validated = (SchemaId, Option<Arc<Reader>>);
-
 /// A Connect schema written as a `.proto` file, with the ids it has under each subject.
 struct Writer {
     connect: Arc<Schema>,
     message: MessageDescriptor,
     registered: RegistrySchema,
     full_name: String,
-    ids: Mutex<HashMap<String, Validated>>,
+    ids: SubjectIds<Reader>,
+}
+
+impl Translation for Writer {
+    fn connect(&self) -> &Arc<Schema> {
+        &self.connect
+    }
 }
 
 struct Inner {
     registered: Registered,
     options: Options,
-    readers: Mutex<LruCache<SchemaId, Arc<Reader>>>,
-    writers: Mutex<LruCache<usize, Vec<Arc<Writer>>>>,
+    readers: Readers<Reader>,
+    writers: Translations<Writer>,
 }
 
 /// Confluent's `ProtobufConverter`. Cheap to clone: clones share the registry client and caches.
@@ -260,8 +264,8 @@ impl ProtobufConverter {
             inner: Arc::new(Inner {
                 registered: Registered::new(config.shared, is_key)?,
                 options: config.options,
-                readers: Mutex::new(LruCache::new(capacity)),
-                writers: Mutex::new(LruCache::new(capacity)),
+                readers: Readers::new(capacity),
+                writers: Translations::new(capacity),
             }),
         })
     }
@@ -277,31 +281,17 @@ impl ProtobufConverter {
 
     /// The writer's schema with this id, from the cache or the registry (with its references).
     fn reader(&self, topic: &str, id: SchemaId) -> Result<Arc<Reader>, ConvertError> {
-        if let Some(reader) = lock(&self.inner.readers).get(&id) {
-            return Ok(Arc::clone(reader));
-        }
-        let context = || {
-            format!(
-                "Failed to deserialize data for topic {topic} to Protobuf: Error retrieving Protobuf {} schema for id {id}",
-                self.part()
-            )
-        };
-        let registered = self.inner.registered.schema_by_id(id, &context)?;
-        let reader = self
-            .parse_registered(&registered)
-            .map_err(|e| e.context(&context()))?;
-        let reader = Arc::new(reader);
-        lock(&self.inner.readers).put(id, Arc::clone(&reader));
-        Ok(reader)
+        let registered = &self.inner.registered;
+        self.inner
+            .readers
+            .get(registered, topic, id, "Protobuf", |r| {
+                self.parse_registered(r)
+            })
     }
 
+    /// Compiles a registered schema and its references into a [`Reader`].
     fn parse_registered(&self, registered: &RegistrySchema) -> Result<Reader, ConvertError> {
-        let kind = registered.schema_type.as_deref().unwrap_or("AVRO");
-        if kind != "PROTOBUF" {
-            return Err(ConvertError::new(format!(
-                "the schema is of type {kind}, not PROTOBUF"
-            )));
-        }
+        expect_type(registered, "PROTOBUF")?;
         let imports = self.inner.registered.references(registered)?;
         Ok(Reader {
             pool: compile(&registered.schema, imports)?,
@@ -341,53 +331,30 @@ impl ProtobufConverter {
     /// Makes sure the writer's schema of wire-format bytes is at hand, so decoding them later
     /// does not need the registry. Only a transient failure is reported.
     pub fn prefetch(&self, topic: &str, bytes: Option<&[u8]>) -> Result<(), ConvertError> {
-        let Some(Ok(id)) = bytes.map(|b| Registered::id_of(topic, b, "Protobuf")) else {
-            return Ok(());
-        };
-        match self.reader(topic, id) {
-            Err(e) if e.is_transient() => Err(e),
-            _ => Ok(()),
-        }
+        Registered::prefetch(topic, bytes, "Protobuf", |id| self.reader(topic, id))
     }
 
     /// The `.proto` rendering of a Connect schema, cached.
     fn writer(&self, schema: &Arc<Schema>) -> Result<Arc<Writer>, ConvertError> {
-        let key = Arc::as_ptr(schema) as usize;
-        if let Some(entries) = lock(&self.inner.writers).get(&key)
-            && let Some(found) = entries
-                .iter()
-                .find(|w| Arc::ptr_eq(&w.connect, schema) || *w.connect == **schema)
-        {
-            return Ok(Arc::clone(found));
-        }
-        let (text, full_name) = schema::to_proto(schema, self.inner.options)?;
-        let pool = compile(&text, Vec::new())
-            .map_err(|e| e.context(&format!("the schema written for {full_name}")))?;
-        let message = pool.get_message_by_name(&full_name).ok_or_else(|| {
-            ConvertError::new(format!("the schema written has no message {full_name}"))
-        })?;
-        let writer = Arc::new(Writer {
-            connect: Arc::clone(schema),
-            message,
-            registered: RegistrySchema {
-                schema: text,
-                schema_type: Some("PROTOBUF".into()),
-                references: Vec::new(),
-            },
-            full_name,
-            ids: Mutex::new(HashMap::new()),
-        });
-        let mut writers = lock(&self.inner.writers);
-        match writers.get_mut(&key) {
-            Some(entries) => {
-                entries.retain(|w| !Arc::ptr_eq(&w.connect, schema) && *w.connect != **schema);
-                entries.push(Arc::clone(&writer));
-            }
-            None => {
-                writers.put(key, vec![Arc::clone(&writer)]);
-            }
-        }
-        Ok(writer)
+        self.inner.writers.get(schema, || {
+            let (text, full_name) = schema::to_proto(schema, self.inner.options)?;
+            let pool = compile(&text, Vec::new())
+                .map_err(|e| e.context(&format!("the schema written for {full_name}")))?;
+            let message = pool.get_message_by_name(&full_name).ok_or_else(|| {
+                ConvertError::new(format!("the schema written has no message {full_name}"))
+            })?;
+            Ok(Writer {
+                connect: Arc::clone(schema),
+                message,
+                registered: RegistrySchema {
+                    schema: text,
+                    schema_type: Some("PROTOBUF".into()),
+                    references: Vec::new(),
+                },
+                full_name,
+                ids: SubjectIds::default(),
+            })
+        })
     }
 
     /// Encodes Connect data into wire-format bytes (`fromConnectData`), after validating its
@@ -409,22 +376,14 @@ impl ProtobufConverter {
             )));
         };
         let writer = self.writer(schema).map_err(|e| e.context(&context()))?;
-        let subject = self.inner.registered.subject(topic, &writer.full_name);
-        let known = lock(&writer.ids).get(&subject).cloned();
-        let (id, latest) = match known {
-            Some(found) => found,
-            None => {
-                let found = self.inner.registered.validate(
-                    "Protobuf",
-                    topic,
-                    &subject,
-                    &writer.registered,
-                    |latest| self.reader(topic, latest),
-                )?;
-                lock(&writer.ids).insert(subject.clone(), found.clone());
-                found
-            }
-        };
+        let (id, latest) = self.inner.registered.id_for(
+            "Protobuf",
+            topic,
+            &writer.full_name,
+            &writer.registered,
+            &writer.ids,
+            |latest| self.reader(topic, latest),
+        )?;
         let descriptor = match &latest {
             Some(reader) => reader.message(&[0], self.inner.options)?.0,
             None => writer.message.clone(),

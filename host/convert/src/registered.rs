@@ -7,6 +7,7 @@
 //! The [`AvroConverter`](crate::AvroConverter) and the
 //! [`JsonSchemaConverter`](crate::JsonSchemaConverter) each add their format on top.
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -14,6 +15,7 @@ use std::time::{Duration, Instant};
 use lru::LruCache;
 
 use super::{ConvertError, ConverterConfigError};
+use switchyard_data::Schema;
 use switchyard_registry::{
     Client, REGISTRY_KEYS, RegistryConfig, RegistryError, RegistrySchema, SchemaId,
 };
@@ -383,4 +385,165 @@ pub(crate) fn framed(id: SchemaId, capacity: usize) -> Vec<u8> {
     out.push(MAGIC_BYTE);
     out.extend_from_slice(&id.0.to_be_bytes());
     out
+}
+
+/// Writers' schemas read from the registry, by id, each parsed once (the format's own form:
+/// an `apache-avro` schema, a JSON Schema and its Connect schema, a compiled `.proto`).
+pub(crate) struct Readers<R> {
+    cache: Mutex<LruCache<SchemaId, Arc<R>>>,
+}
+
+impl<R> Readers<R> {
+    /// An empty cache of `capacity` schemas.
+    pub fn new(capacity: NonZeroUsize) -> Self {
+        Readers {
+            cache: Mutex::new(LruCache::new(capacity)),
+        }
+    }
+
+    /// The schema with `id`, from the cache, or fetched from the registry and parsed by
+    /// `parse` (for decoding a record of `topic`; `format` names the format in messages). A
+    /// failure keeps its kind: an outage stays transient.
+    pub fn get(
+        &self,
+        registered: &Registered,
+        topic: &str,
+        id: SchemaId,
+        format: &str,
+        parse: impl FnOnce(&Arc<RegistrySchema>) -> Result<R, ConvertError>,
+    ) -> Result<Arc<R>, ConvertError> {
+        if let Some(found) = lock(&self.cache).get(&id) {
+            return Ok(Arc::clone(found));
+        }
+        let context = || {
+            format!(
+                "Failed to deserialize data for topic {topic} to {format}: Error retrieving {format} {} schema for id {id}",
+                registered.part()
+            )
+        };
+        let schema = registered.schema_by_id(id, &context)?;
+        let parsed = Arc::new(parse(&schema).map_err(|e| e.context(&context()))?);
+        lock(&self.cache).put(id, Arc::clone(&parsed));
+        Ok(parsed)
+    }
+}
+
+/// Fails unless `schema` is of type `expected` (`AVRO`, `JSON`, `PROTOBUF`; an absent type is
+/// `AVRO`).
+pub(crate) fn expect_type(schema: &RegistrySchema, expected: &str) -> Result<(), ConvertError> {
+    let kind = schema.schema_type.as_deref().unwrap_or("AVRO");
+    if kind == expected {
+        Ok(())
+    } else {
+        Err(ConvertError::new(format!(
+            "the schema is of type {kind}, not {expected}"
+        )))
+    }
+}
+
+/// A Connect schema translated to a format, as a converter writes it.
+pub(crate) trait Translation {
+    /// The Connect schema translated.
+    fn connect(&self) -> &Arc<Schema>;
+}
+
+/// Translations of the Connect schemas a converter has written, each made once.
+pub(crate) struct Translations<T> {
+    /// By the schema's address; converters share schemas behind `Arc`s, and equality confirms
+    /// an entry (a freed schema's address may be reused by another).
+    cache: Mutex<LruCache<usize, Vec<Arc<T>>>>,
+}
+
+impl<T: Translation> Translations<T> {
+    /// An empty cache of `capacity` schemas.
+    pub fn new(capacity: NonZeroUsize) -> Self {
+        Translations {
+            cache: Mutex::new(LruCache::new(capacity)),
+        }
+    }
+
+    /// The translation of `schema`, from the cache or made by `make`.
+    pub fn get(
+        &self,
+        schema: &Arc<Schema>,
+        make: impl FnOnce() -> Result<T, ConvertError>,
+    ) -> Result<Arc<T>, ConvertError> {
+        let key = Arc::as_ptr(schema) as usize;
+        let same = |t: &Arc<T>| Arc::ptr_eq(t.connect(), schema) || **t.connect() == **schema;
+        if let Some(entries) = lock(&self.cache).get(&key)
+            && let Some(found) = entries.iter().find(|t| same(t))
+        {
+            return Ok(Arc::clone(found));
+        }
+        let made = Arc::new(make()?);
+        let mut cache = lock(&self.cache);
+        match cache.get_mut(&key) {
+            Some(entries) => {
+                entries.retain(|t| !same(t));
+                entries.push(Arc::clone(&made));
+            }
+            None => {
+                cache.put(key, vec![Arc::clone(&made)]);
+            }
+        }
+        Ok(made)
+    }
+}
+
+/// What validating a schema under a subject gave: the id to write and, with
+/// `use.latest.version`, the latest schema to write with.
+pub(crate) type Validated<R> = (SchemaId, Option<Arc<R>>);
+
+/// The id a written schema has under each subject it was validated under and, with
+/// `use.latest.version`, the latest schema to write with.
+pub(crate) struct SubjectIds<R> {
+    ids: Mutex<HashMap<String, Validated<R>>>,
+}
+
+impl<R> Default for SubjectIds<R> {
+    fn default() -> Self {
+        SubjectIds {
+            ids: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl Registered {
+    /// The id to write `schema` (whose record name is `full_name`) with to `topic`, and the
+    /// latest schema to write with: from `ids`, or validated under the topic's subject
+    /// ([`Registered::validate`], with `latest` checking and fetching the latest schema).
+    pub fn id_for<R>(
+        &self,
+        format: &str,
+        topic: &str,
+        full_name: &str,
+        schema: &RegistrySchema,
+        ids: &SubjectIds<R>,
+        latest: impl FnOnce(SchemaId) -> Result<Arc<R>, ConvertError>,
+    ) -> Result<Validated<R>, ConvertError> {
+        let subject = self.subject(topic, full_name);
+        if let Some(found) = lock(&ids.ids).get(&subject) {
+            return Ok(found.clone());
+        }
+        let found = self.validate(format, topic, &subject, schema, latest)?;
+        lock(&ids.ids).insert(subject, found.clone());
+        Ok(found)
+    }
+
+    /// [`prefetch`](crate::Converter::prefetch) for a format whose schema `fetch` gets by id:
+    /// only a transient failure is reported, anything else is left to decoding.
+    pub fn prefetch<R>(
+        topic: &str,
+        bytes: Option<&[u8]>,
+        format: &str,
+        fetch: impl FnOnce(SchemaId) -> Result<R, ConvertError>,
+    ) -> Result<(), ConvertError> {
+        let Some(Ok(id)) = bytes.map(|b| Self::id_of(topic, b, format)) else {
+            return Ok(());
+        };
+        match fetch(id) {
+            Err(e) if e.is_transient() => Err(e),
+            _ => Ok(()),
+        }
+    }
 }
