@@ -396,14 +396,12 @@ impl AvroConverter {
         topic: &str,
         data: &ConnectData,
     ) -> Result<Option<Vec<u8>>, ConvertError> {
-        if data.value.is_null() && data.schema.as_ref().is_none_or(|s| s.optional) {
+        let Some(schema) =
+            self.inner
+                .registered
+                .schema_to_write(data, topic, "Avro", "AvroConverter")?
+        else {
             return Ok(None);
-        }
-        let Some(schema) = &data.schema else {
-            return Err(ConvertError::new(format!(
-                "Failed to serialize Avro data from topic {topic}: the {} has no schema (the AvroConverter writes schema'd data only)",
-                self.part()
-            )));
         };
         let writer = self.writer(schema)?;
         let (id, latest) = self.inner.registered.id_for(

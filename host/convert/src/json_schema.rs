@@ -251,10 +251,6 @@ impl JsonSchemaConverter {
         &self.inner.registered.config
     }
 
-    fn part(&self) -> &'static str {
-        self.inner.registered.part()
-    }
-
     /// The writer's schema with this id, from the cache or the registry (with its references).
     fn reader(&self, topic: &str, id: SchemaId) -> Result<Arc<Reader>, ConvertError> {
         let registered = &self.inner.registered;
@@ -367,16 +363,13 @@ impl JsonSchemaConverter {
         topic: &str,
         data: &ConnectData,
     ) -> Result<Option<Vec<u8>>, ConvertError> {
-        if data.value.is_null() && data.schema.as_ref().is_none_or(|s| s.optional) {
-            return Ok(None);
-        }
         let context = || format!("Failed to serialize JSON data from topic {topic}");
-        let Some(schema) = &data.schema else {
-            return Err(ConvertError::new(format!(
-                "{}: the {} has no schema (the JsonSchemaConverter writes schema'd data only)",
-                context(),
-                self.part()
-            )));
+        let Some(schema) =
+            self.inner
+                .registered
+                .schema_to_write(data, topic, "JSON", "JsonSchemaConverter")?
+        else {
+            return Ok(None);
         };
         let writer = self.writer(schema)?;
         let (id, latest) = self.inner.registered.id_for(

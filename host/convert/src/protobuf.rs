@@ -275,10 +275,6 @@ impl ProtobufConverter {
         &self.inner.registered.config
     }
 
-    fn part(&self) -> &'static str {
-        self.inner.registered.part()
-    }
-
     /// The writer's schema with this id, from the cache or the registry (with its references).
     fn reader(&self, topic: &str, id: SchemaId) -> Result<Arc<Reader>, ConvertError> {
         let registered = &self.inner.registered;
@@ -364,16 +360,13 @@ impl ProtobufConverter {
         topic: &str,
         data: &ConnectData,
     ) -> Result<Option<Vec<u8>>, ConvertError> {
-        if data.value.is_null() && data.schema.as_ref().is_none_or(|s| s.optional) {
-            return Ok(None);
-        }
         let context = || format!("Failed to serialize Protobuf data from topic {topic}");
-        let Some(schema) = &data.schema else {
-            return Err(ConvertError::new(format!(
-                "{}: the {} has no schema (the ProtobufConverter writes schema'd data only)",
-                context(),
-                self.part()
-            )));
+        let Some(schema) =
+            self.inner
+                .registered
+                .schema_to_write(data, topic, "Protobuf", "ProtobufConverter")?
+        else {
+            return Ok(None);
         };
         let writer = self.writer(schema).map_err(|e| e.context(&context()))?;
         let (id, latest) = self.inner.registered.id_for(

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use lru::LruCache;
 
 use super::{ConvertError, ConverterConfigError};
-use switchyard_data::Schema;
+use switchyard_data::{ConnectData, Schema};
 use switchyard_registry::{
     Client, REGISTRY_KEYS, RegistryConfig, RegistryError, RegistrySchema, SchemaId,
 };
@@ -528,6 +528,28 @@ impl Registered {
         let found = self.validate(format, topic, &subject, schema, latest)?;
         lock(&ids.ids).insert(subject, found.clone());
         Ok(found)
+    }
+
+    /// The schema of data to write, or `None` when the data is a null to write as null bytes
+    /// (a null value without a schema, or of an optional schema); `class` names the converter
+    /// in the error for data without a schema, which a registry-backed converter cannot write.
+    pub fn schema_to_write<'d>(
+        &self,
+        data: &'d ConnectData,
+        topic: &str,
+        format: &str,
+        class: &str,
+    ) -> Result<Option<&'d Arc<Schema>>, ConvertError> {
+        if data.value.is_null() && data.schema.as_ref().is_none_or(|s| s.optional) {
+            return Ok(None);
+        }
+        match &data.schema {
+            Some(schema) => Ok(Some(schema)),
+            None => Err(ConvertError::new(format!(
+                "Failed to serialize {format} data from topic {topic}: the {} has no schema (the {class} writes schema'd data only)",
+                self.part()
+            ))),
+        }
     }
 
     /// [`prefetch`](crate::Converter::prefetch) for a format whose schema `fetch` gets by id:
