@@ -283,3 +283,62 @@ fn maps_with_other_keys_and_unions_are_written_and_read_as_json_schema_data_does
         );
     }
 }
+
+mod arbitrary_text {
+    //! JSON a producer may write for a schema with the walked shapes: it reads or fails, and
+    //! never panics.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fragment() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"key\"",
+            "\"value\"",
+            "\"m\"",
+            "\"code\"",
+            "\"n\"",
+            "1",
+            "-7",
+            "2.5",
+            "1e400",
+            "\"s\"",
+            "true",
+            "null",
+            " ",
+        ])
+        .prop_map(str::to_owned)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn arbitrary_text_reads_or_fails_without_panicking(
+            parts in proptest::collection::vec(fragment(), 0..40),
+        ) {
+            let json = JsonConverter::new(JsonConverterConfig::default(), false);
+            let mut map = Schema::new(SchemaType::Map);
+            map.key_schema = Some(Arc::new(Schema::new(SchemaType::Int32)));
+            map.value_schema = Some(Arc::new(Schema::new(SchemaType::String).optional()));
+            let union = read(&json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}));
+            let schema = Arc::new(
+                Schema::new(SchemaType::Struct)
+                    .field("m", map)
+                    .field("code", union)
+                    .field("n", Schema::new(SchemaType::Int64).optional()),
+            );
+            let text = parts.concat();
+            if let Ok(value) = value::read(&schema, &text, &json) {
+                // What is read writes again.
+                prop_assert!(value::write(&schema, &value, &json).is_ok());
+            }
+        }
+    }
+}

@@ -271,3 +271,61 @@ fn a_schema_registered_as_a_base64_descriptor_compiles_too() {
     let again = compile(&encoded, Vec::new()).expect("the Base64 form compiles");
     assert!(again.get_message_by_name("shop.Item").is_some());
 }
+
+mod arbitrary_bytes {
+    //! Bytes a broker may hold after a valid header: decoding fails or succeeds, and never
+    //! panics or reserves memory the bytes do not hold.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The prices Envelope of the fixtures, as Protobuf, with its Connect schema (made once).
+    fn envelope() -> &'static (MessageDescriptor, Schema, Options) {
+        static ENVELOPE: std::sync::OnceLock<(MessageDescriptor, Schema, Options)> =
+            std::sync::OnceLock::new();
+        ENVELOPE.get_or_init(made_envelope)
+    }
+
+    fn made_envelope() -> (MessageDescriptor, Schema, Options) {
+        let options = Options {
+            enhanced: true,
+            wrappers: true,
+        };
+        let data = fixture_data()
+            .into_iter()
+            .find(|d| {
+                d.schema.as_deref().and_then(|s| s.name.as_deref())
+                    == Some("product.public.product_prices.Envelope")
+            })
+            .expect("a prices envelope (it has a Decimal)");
+        let (text, full_name) =
+            to_proto(data.schema.as_deref().expect("schema"), options).expect("writes");
+        let descriptor = message(&text, &full_name);
+        let schema = to_connect(&descriptor, options).expect("maps");
+        (descriptor, schema, options)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn message_indexes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..24)) {
+            if let Some((indexes, start)) = message_indexes(&bytes) {
+                prop_assert!(start <= bytes.len());
+                prop_assert!(indexes.len() <= bytes.len().max(1));
+            }
+        }
+
+        #[test]
+        fn arbitrary_messages_decode_or_fail_without_panicking(
+            bytes in proptest::collection::vec(any::<u8>(), 0..200),
+        ) {
+            let (descriptor, schema, options) = envelope();
+            if let Ok(message) = DynamicMessage::decode(descriptor.clone(), bytes.as_slice()) {
+                // A value, or a reason (a decimal of another scale, a date that does not
+                // exist): never a panic.
+                let _ = value::to_connect(&message, schema, *options);
+            }
+        }
+    }
+}
