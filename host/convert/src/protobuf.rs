@@ -51,6 +51,7 @@ mod tests;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use prost_reflect::prost::Message as _;
@@ -129,6 +130,8 @@ struct Writer {
     registered: RegistrySchema,
     full_name: String,
     ids: SubjectIds<Reader>,
+    /// The size of the last record written with this schema, to allocate the next at once.
+    last_size: AtomicUsize,
 }
 
 impl Translation for Writer {
@@ -349,6 +352,7 @@ impl ProtobufConverter {
                 },
                 full_name,
                 ids: SubjectIds::default(),
+                last_size: AtomicUsize::new(64),
             })
         })
     }
@@ -383,12 +387,13 @@ impl ProtobufConverter {
         };
         let message = value::from_connect(&descriptor, &writer.connect, &data.value)
             .map_err(|e| e.context(&context()))?;
-        let mut out = framed(id, 6 + message.encoded_len());
+        // `encode_raw` rather than `encode`, which computes the whole message's size first
+        // (nested messages compute theirs again for their length prefixes): a vector grows.
+        let mut out = framed(id, writer.last_size.load(Ordering::Relaxed) + 16);
         // The message indexes `[0]`: the first message of the schema.
         out.push(0);
-        message
-            .encode(&mut out)
-            .map_err(|e| ConvertError::new(format!("{}: {e}", context())))?;
+        message.encode_raw(&mut out);
+        writer.last_size.store(out.len(), Ordering::Relaxed);
         Ok(Some(out))
     }
 }

@@ -12,7 +12,7 @@ use switchyard_data::{Schema, SchemaType, Value};
 
 use super::schema::{
     DATE, DATE_TYPE, DECIMAL_TYPE, ENUM, Options, TIME, TIME_TYPE, TIMESTAMP, TIMESTAMP_TYPE,
-    UNION_PREFIX, oneof_field_name, unwrapped,
+    UNION_PREFIX, real_oneof, unwrapped,
 };
 use crate::ConvertError;
 use crate::json::DECIMAL_LOGICAL_NAME;
@@ -30,45 +30,50 @@ pub fn to_connect(
     schema: &Schema,
     options: Options,
 ) -> Result<Value, ConvertError> {
+    // `schema` is the message's own mapping (`schema::to_connect`), whose fields are the
+    // message's oneofs, then its other fields, in the descriptor's order: they are walked
+    // side by side, without a lookup by name.
     let descriptor = message.descriptor();
+    let mismatch = || {
+        bad(format!(
+            "the schema does not map the message {}",
+            descriptor.full_name()
+        ))
+    };
     let mut values = Vec::with_capacity(schema.fields.len());
-    for field in &schema.fields {
-        let value = if let Some(oneof) = descriptor
-            .oneofs()
-            .filter(|o| !o.is_synthetic())
-            .find(|o| oneof_field_name(o) == field.name)
-        {
-            match oneof.fields().find(|f| message.has_field(f)) {
-                Some(set) => {
-                    let mut members = vec![Value::Null; field.schema.fields.len()];
-                    let index = field
-                        .schema
-                        .field_index(set.name())
-                        .ok_or_else(|| bad(format!("no union member {}", set.name())))?;
-                    let member = &field.schema.fields[index].schema;
-                    members[index] = proto_to_connect(&message.get_field(&set), member, options)?;
-                    Value::Struct(members)
-                }
-                None => Value::Null,
+    let mut schema_fields = schema.fields.iter();
+    for oneof in descriptor.oneofs().filter(|o| !o.is_synthetic()) {
+        let field = schema_fields.next().ok_or_else(mismatch)?;
+        let value = match oneof.fields().find(|f| message.has_field(f)) {
+            Some(set) => {
+                let mut members = vec![Value::Null; field.schema.fields.len()];
+                let index = field
+                    .schema
+                    .field_index(set.name())
+                    .ok_or_else(|| bad(format!("no union member {}", set.name())))?;
+                let member = &field.schema.fields[index].schema;
+                members[index] = proto_to_connect(&message.get_field(&set), member, options)?;
+                Value::Struct(members)
             }
+            None => Value::Null,
+        };
+        values.push(value);
+    }
+    for descriptor_field in descriptor.fields().filter(|f| real_oneof(f).is_none()) {
+        let field = schema_fields.next().ok_or_else(mismatch)?;
+        let absent_message = matches!(descriptor_field.kind(), Kind::Message(_))
+            && !descriptor_field.is_list()
+            && !descriptor_field.is_map()
+            && !message.has_field(&descriptor_field);
+        let value = if absent_message {
+            Value::Null
         } else {
-            let descriptor_field = descriptor
-                .get_field_by_name(&field.name)
-                .ok_or_else(|| bad(format!("the message has no field {}", field.name)))?;
-            let absent_message = matches!(descriptor_field.kind(), Kind::Message(_))
-                && !descriptor_field.is_list()
-                && !descriptor_field.is_map()
-                && !message.has_field(&descriptor_field);
-            if absent_message {
-                Value::Null
-            } else {
-                proto_to_connect(
-                    &message.get_field(&descriptor_field),
-                    &field.schema,
-                    options,
-                )
-                .map_err(|e| e.context(&format!("field {}", field.name)))?
-            }
+            proto_to_connect(
+                &message.get_field(&descriptor_field),
+                &field.schema,
+                options,
+            )
+            .map_err(|e| e.context(&format!("field {}", field.name)))?
         };
         values.push(value);
     }
