@@ -194,7 +194,8 @@ impl Reader<'_> {
                 schema.parameters.push((key.clone(), value));
             }
         }
-        if let Some(default) = object.get("default") {
+        // A `null` default is no default (`JsonSchemaData` reads it as a null default value).
+        if let Some(default) = object.get("default").filter(|d| !d.is_null()) {
             let converter = JsonConverter::new(Default::default(), false);
             let value = converter
                 .payload_from_json(Some(&Arc::new(schema.clone())), &default.to_string())

@@ -342,3 +342,10 @@ mod arbitrary_text {
         }
     }
 }
+
+#[test]
+fn a_null_default_is_no_default() {
+    let schema = read(&json!({"type": ["null", "string"], "default": null}));
+    assert!(schema.optional);
+    assert_eq!(schema.default, None);
+}

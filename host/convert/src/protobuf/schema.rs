@@ -558,11 +558,15 @@ impl Writer {
                         }
                     }
                     let pad = indent(depth + 1);
-                    let _ = writeln!(nested, "{pad}enum {enumeration} {{");
-                    for (symbol, number) in symbols {
-                        let _ = writeln!(nested, "{pad}  {symbol} = {number};");
+                    let opening = format!("{pad}enum {enumeration} {{\n");
+                    // Two fields of one message may share an enum: it is defined once.
+                    if !nested.contains(&opening) {
+                        nested.push_str(&opening);
+                        for (symbol, number) in symbols {
+                            let _ = writeln!(nested, "{pad}  {symbol} = {number};");
+                        }
+                        let _ = writeln!(nested, "{pad}}}");
                     }
-                    let _ = writeln!(nested, "{pad}}}");
                     enumeration.to_owned()
                 }
                 None => "string".into(),

@@ -329,3 +329,28 @@ mod arbitrary_bytes {
         }
     }
 }
+
+#[test]
+fn an_enum_two_fields_share_is_written_once_and_reads_back() {
+    let text = r#"syntax = "proto3"; package shop;
+        message Order { Status a = 1; Status b = 2; enum Status { NEW = 0; PAID = 1; } }"#;
+    let options = Options::default();
+    let schema = to_connect(&message(text, "shop.Order"), options).expect("maps");
+    let (written, full_name) =
+        to_proto(&schema.clone().named("shop.Order"), options).expect("writes");
+    assert_eq!(written.matches("enum Status").count(), 1, "{written}");
+    let descriptor = message(&written, &full_name);
+    let value = Value::Struct(vec![
+        Value::String("PAID".into()),
+        Value::String("NEW".into()),
+    ]);
+    let encoded = value::from_connect(&descriptor, &schema, &value)
+        .expect("writes")
+        .encode_to_vec();
+    let read = DynamicMessage::decode(descriptor.clone(), encoded.as_slice()).expect("decodes");
+    let back_schema = to_connect(&descriptor, options).expect("maps");
+    assert_eq!(
+        value::to_connect(&read, &back_schema, options).expect("reads"),
+        value
+    );
+}
