@@ -362,3 +362,83 @@ fn confluents_python_client_reads_what_switchyard_writes_from_what_it_wrote() {
         assert_eq!(got["value"], wanted["value"], "{got}");
     }
 }
+
+/// A struct key `{id: INT64}` named like the products key.
+fn order_key(id: i64) -> ConnectData {
+    use switchyard::data::{Schema, SchemaType, Value};
+    let schema = Schema::new(SchemaType::Struct)
+        .named("shop.OrderKey")
+        .field("id", Schema::new(SchemaType::Int64));
+    ConnectData {
+        schema: Some(std::sync::Arc::new(schema)),
+        value: Value::Struct(vec![Value::Int64(id)]),
+    }
+}
+
+#[test]
+fn use_latest_version_writes_the_latest_id_and_the_payload_must_conform_to_it() {
+    let fake = RegistryFake::start();
+    // The subject's latest schema allows ids up to 100 only.
+    let latest = json!({
+        "type": "object",
+        "title": "shop.OrderKey",
+        "properties": {"id": {"type": "integer", "maximum": 100}}
+    });
+    let id = fake.register_typed("orders-key", &latest.to_string(), "JSON");
+    let strict = converter(&fake, true, &[("use.latest.version", "true")]);
+    let bytes = strict
+        .from_connect("orders", &order_key(7))
+        .expect("encodes")
+        .expect("bytes");
+    assert_eq!(bytes[1..5], id.to_be_bytes());
+    assert_eq!(&bytes[5..], br#"{"id":7}"#);
+    assert!(fake.registrations().is_empty(), "nothing registered");
+    let error = strict
+        .from_connect("orders", &order_key(700))
+        .expect_err("breaks the latest schema");
+    assert!(
+        error.message().contains("does not conform"),
+        "{}",
+        error.message()
+    );
+    let lenient = converter(
+        &fake,
+        true,
+        &[
+            ("use.latest.version", "true"),
+            ("latest.compatibility.strict", "false"),
+        ],
+    );
+    let bytes = lenient
+        .from_connect("orders", &order_key(700))
+        .expect("written anyway")
+        .expect("bytes");
+    assert_eq!(bytes[1..5], id.to_be_bytes());
+}
+
+#[test]
+fn without_auto_registration_the_schema_must_be_registered_under_the_subject() {
+    let fake = RegistryFake::start();
+    let lookup = converter(
+        &fake,
+        true,
+        &[
+            ("auto.register.schemas", "false"),
+            ("unknown.schema.wait.ms", "0"),
+        ],
+    );
+    let error = lookup
+        .from_connect("orders", &order_key(1))
+        .expect_err("not registered");
+    assert!(error.message().contains("40401"), "{}", error.message());
+    // Registered by another client (auto-registration on): now it is found.
+    let bytes = converter(&fake, true, &[])
+        .from_connect("orders", &order_key(1))
+        .expect("registers")
+        .expect("bytes");
+    let found = lookup
+        .from_connect("orders", &order_key(2))
+        .expect("found")
+        .expect("bytes");
+    assert_eq!(found[1..5], bytes[1..5], "the registered id");
+}

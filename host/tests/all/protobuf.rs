@@ -373,3 +373,53 @@ fn prost_encode(files: &protox::prost_reflect::prost_types::FileDescriptorSet) -
     use protox::prost::Message as _;
     files.encode_to_vec()
 }
+
+#[test]
+fn use_latest_version_writes_with_the_latest_schema_by_field_name() {
+    use switchyard::data::{Schema, SchemaType};
+    let fake = RegistryFake::start();
+    // The latest schema numbers the fields otherwise and has one more.
+    let latest = r#"syntax = "proto3";
+package shop;
+message Order {
+  string note = 1;
+  int64 id = 7;
+}
+"#;
+    let id = fake.register_typed("orders-value", latest, "PROTOBUF");
+    let schema = Schema::new(SchemaType::Struct)
+        .named("shop.Order")
+        .field("id", Schema::new(SchemaType::Int64));
+    let data = ConnectData {
+        schema: Some(std::sync::Arc::new(schema)),
+        value: Value::Struct(vec![Value::Int64(5)]),
+    };
+    let value = converter(&fake, false, &[("use.latest.version", "true")]);
+    let bytes = value
+        .from_connect("orders", &data)
+        .expect("encodes")
+        .expect("bytes");
+    assert_eq!(bytes[1..5], id.to_be_bytes());
+    // Field 7 (varint): tag (7 << 3) = 56, then 5.
+    assert_eq!(&bytes[5..], &[0, 56, 5]);
+    let back = converter(&fake, false, &[])
+        .to_connect("orders", Some(&bytes))
+        .expect("decodes");
+    assert_eq!(
+        back.value,
+        Value::Struct(vec![Value::String("".into()), Value::Int64(5)])
+    );
+    // A field the latest schema lacks fails the record.
+    let extra = Schema::new(SchemaType::Struct)
+        .named("shop.Order")
+        .field("id", Schema::new(SchemaType::Int64))
+        .field("coupon", Schema::new(SchemaType::String));
+    let data = ConnectData {
+        schema: Some(std::sync::Arc::new(extra)),
+        value: Value::Struct(vec![Value::Int64(5), Value::String("X".into())]),
+    };
+    let error = value
+        .from_connect("orders", &data)
+        .expect_err("unknown field");
+    assert!(error.message().contains("coupon"), "{}", error.message());
+}
