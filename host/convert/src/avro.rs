@@ -276,7 +276,7 @@ impl AvroConverter {
 
     /// Checks wire-format bytes that no transform changed as Kafka's converter would read them,
     /// without decoding them: the framing, the writer's schema (from the registry), and the
-    /// datum walked by that schema ([`bounds::check`]: sizes, union and enum indexes, ints,
+    /// datum walked by that schema (`bounds::check`: sizes, union and enum indexes, ints,
     /// truncation). The datum's bytes are then written as they came.
     pub fn check(&self, topic: &str, bytes: Option<&[u8]>) -> Result<(), ConvertError> {
         let Some(bytes) = bytes else {
