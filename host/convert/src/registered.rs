@@ -494,8 +494,10 @@ impl<T: Translation> Translations<T> {
 /// `use.latest.version`, the latest schema to write with.
 pub(crate) type Validated<R> = (SchemaId, Option<Arc<R>>);
 
-/// The id a written schema has under each subject it was validated under and, with
-/// `use.latest.version`, the latest schema to write with.
+/// The id a written schema has under the subject of each topic it was written to and, with
+/// `use.latest.version`, the latest schema to write with. Keyed by topic: for one schema (one
+/// record name) the subject is a function of the topic, so a record finds its id without
+/// building the subject's name.
 pub(crate) struct SubjectIds<R> {
     ids: Mutex<HashMap<String, Validated<R>>>,
 }
@@ -521,12 +523,12 @@ impl Registered {
         ids: &SubjectIds<R>,
         latest: impl FnOnce(SchemaId) -> Result<Arc<R>, ConvertError>,
     ) -> Result<Validated<R>, ConvertError> {
-        let subject = self.subject(topic, full_name);
-        if let Some(found) = lock(&ids.ids).get(&subject) {
+        if let Some(found) = lock(&ids.ids).get(topic) {
             return Ok(found.clone());
         }
+        let subject = self.subject(topic, full_name);
         let found = self.validate(format, topic, &subject, schema, latest)?;
-        lock(&ids.ids).insert(subject, found.clone());
+        lock(&ids.ids).insert(topic.to_owned(), found.clone());
         Ok(found)
     }
 
