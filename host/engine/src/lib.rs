@@ -13,7 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
+use wasmtime::component::{
+    Component, ComponentExportIndex, ComponentNamedList, HasSelf, InstancePre, Lift, Linker, Lower,
+    Resource, ResourceTable, TypedFunc,
+};
 use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -140,6 +143,11 @@ pub enum StepError {
     /// The guest reported a transient failure.
     #[error("transient failure: {0}")]
     Transient(String),
+    /// The guest cannot handle the record yet (an event it does not know, e.g. a new table or
+    /// `op`): a newer version of the transform may. The pipeline parks the record when it has
+    /// a parking lot, and otherwise treats it as a bad record.
+    #[error("not handled yet: {0}")]
+    Unhandled(String),
     /// The guest trapped (a panic, an out-of-bounds access, `unreachable`).
     #[error("transform trapped: {0}")]
     Trap(String),
@@ -295,10 +303,12 @@ impl Engine {
             .transform_linker
             .instantiate_pre(&component)
             .map_err(|e| link_error(name, e))?;
-        let pre = generated::TransformPre::new(pre).map_err(|e| link_error(name, e))?;
+        let exports =
+            Exports::find(&component, TRANSFORMER, "apply").map_err(|e| link_error(name, e))?;
         let mut instance = TransformInstance {
             name: name.to_string(),
             pre,
+            exports,
             engine: self.engine.clone(),
             limits: self.limits,
             context,
@@ -335,10 +345,12 @@ impl Engine {
             .condition_linker
             .instantiate_pre(&component)
             .map_err(|e| link_error(name, e))?;
-        let pre = generated::condition::ConditionPre::new(pre).map_err(|e| link_error(name, e))?;
+        let exports =
+            Exports::find(&component, PREDICATE, "test").map_err(|e| link_error(name, e))?;
         let mut instance = PredicateInstance {
             name: name.to_string(),
             pre,
+            exports,
             engine: self.engine.clone(),
             limits: self.limits,
             context,
@@ -651,8 +663,165 @@ impl From<wit_types::TransformError> for StepError {
             wit_types::TransformError::BadRecord(m) => StepError::BadRecord(m),
             wit_types::TransformError::Broken(m) => StepError::Broken(m),
             wit_types::TransformError::Transient(m) => StepError::Transient(m),
+            wit_types::TransformError::Unhandled(m) => StepError::Unhandled(m),
         }
     }
+}
+
+/// `transform-error` as components built against 0.1.0 to 0.1.3 return it, before
+/// `unhandled`. The component model checks a variant by its exact list of cases, so the
+/// bindings generated from the current WIT cannot lift this one: such a component's `apply`
+/// and `test` are called with this type instead.
+#[derive(Debug, wasmtime::component::ComponentType, wasmtime::component::Lift)]
+#[component(variant)]
+enum LegacyTransformError {
+    /// `bad-record`.
+    #[component(name = "bad-record")]
+    BadRecord(String),
+    /// `broken`.
+    #[component(name = "broken")]
+    Broken(String),
+    /// `transient`.
+    #[component(name = "transient")]
+    Transient(String),
+}
+
+impl From<LegacyTransformError> for StepError {
+    fn from(e: LegacyTransformError) -> Self {
+        match e {
+            LegacyTransformError::BadRecord(m) => StepError::BadRecord(m),
+            LegacyTransformError::Broken(m) => StepError::Broken(m),
+            LegacyTransformError::Transient(m) => StepError::Transient(m),
+        }
+    }
+}
+
+/// The exported interface of a transform. wasmtime finds an export by a semver-compatible
+/// name, so this finds the `transformer` of a component built against any 0.1.x.
+const TRANSFORMER: &str = "switchyard:transform/transformer@0.1.4";
+/// The exported interface of a predicate, found as [`TRANSFORMER`] is.
+const PREDICATE: &str = "switchyard:transform/predicate@0.1.4";
+
+/// Where a component's `configure` and its per-record function (`apply` or `test`) are, found
+/// once per component, and which `transform-error` the latter returns.
+#[derive(Debug, Clone, Copy)]
+struct Exports {
+    configure: ComponentExportIndex,
+    call: ComponentExportIndex,
+    /// Whether the per-record function returns the three-case `transform-error` of 0.1.0 to
+    /// 0.1.3 ([`LegacyTransformError`]).
+    legacy: bool,
+}
+
+impl Exports {
+    /// The exports of `interface` (a name of [`TRANSFORMER`] or [`PREDICATE`]) named
+    /// `configure` and `call`.
+    fn find(component: &Component, interface: &str, call: &str) -> wasmtime::Result<Exports> {
+        let instance = component
+            .get_export_index(None, interface)
+            .ok_or_else(|| wasmtime::format_err!("no exported instance named `{interface}`"))?;
+        let lookup = |name: &str| {
+            component.get_export(Some(&instance), name).ok_or_else(|| {
+                wasmtime::format_err!("instance export `{interface}` does not have export `{name}`")
+            })
+        };
+        let (_, configure) = lookup("configure")?;
+        let (item, call) = lookup(call)?;
+        Ok(Exports {
+            configure,
+            call,
+            legacy: !returns_unhandled(&item),
+        })
+    }
+}
+
+/// Whether `item` is a function whose result's error is a variant with the case `unhandled`
+/// (a `transform-error` of 0.1.4 or later). A function of another shape answers true: it is
+/// then typechecked against the current bindings, whose error names what does not fit.
+fn returns_unhandled(item: &wasmtime::component::types::ComponentItem) -> bool {
+    use wasmtime::component::types::{ComponentItem, Type};
+    let ComponentItem::ComponentFunc(func) = item else {
+        return true;
+    };
+    let Some(Type::Result(result)) = func.results().next() else {
+        return true;
+    };
+    match result.err() {
+        Some(Type::Variant(variant)) => variant.cases().any(|case| case.name == "unhandled"),
+        _ => true,
+    }
+}
+
+/// A per-record export (`apply`, `test`) taking `P` and answering `R` or a `transform-error`,
+/// typed for the component's version of `transform-error`.
+enum RecordFunc<P, R> {
+    /// A component built against 0.1.4 or later.
+    Current(TypedFunc<P, (Result<R, wit_types::TransformError>,)>),
+    /// A component built against 0.1.0 to 0.1.3.
+    Legacy(TypedFunc<P, (Result<R, LegacyTransformError>,)>),
+}
+
+impl<P, R> RecordFunc<P, R>
+where
+    P: ComponentNamedList + Lower,
+    (Result<R, wit_types::TransformError>,): ComponentNamedList + Lift,
+    (Result<R, LegacyTransformError>,): ComponentNamedList + Lift,
+{
+    /// The export `exports.call` of `instance`, typechecked once.
+    fn get(
+        instance: &wasmtime::component::Instance,
+        store: &mut Store<StepState>,
+        exports: &Exports,
+    ) -> wasmtime::Result<Self> {
+        Ok(if exports.legacy {
+            RecordFunc::Legacy(instance.get_typed_func(store, exports.call)?)
+        } else {
+            RecordFunc::Current(instance.get_typed_func(store, exports.call)?)
+        })
+    }
+
+    /// Calls the export; the outer error is a trap, the inner one the guest's answer.
+    fn call(
+        &self,
+        store: &mut Store<StepState>,
+        params: P,
+    ) -> wasmtime::Result<Result<R, StepError>> {
+        Ok(match self {
+            RecordFunc::Current(f) => f.call(store, params)?.0.map_err(StepError::from),
+            RecordFunc::Legacy(f) => f.call(store, params)?.0.map_err(StepError::from),
+        })
+    }
+}
+
+/// Instantiates a component and runs its `configure` with `context`; gives the instance and
+/// whether the guest declared, while configuring, that it depends only on the topic.
+fn instantiate_configured(
+    name: &str,
+    pre: &InstancePre<StepState>,
+    exports: &Exports,
+    store: &mut Store<StepState>,
+    context: &StepContext,
+    limits: Limits,
+) -> Result<(wasmtime::component::Instance, bool), EngineError> {
+    let load_err = |message: String| EngineError::Load {
+        component: name.to_string(),
+        message,
+    };
+    let instance = pre
+        .instantiate(&mut *store)
+        .map_err(|e| load_err(format!("cannot be instantiated: {e:#}")))?;
+    let configure = instance
+        .get_typed_func::<(&wit_types::Context,), (Result<(), wit_types::ConfigError>,)>(
+            &mut *store,
+            exports.configure,
+        )
+        .map_err(|e| load_err(format!("cannot be instantiated: {e:#}")))?;
+    let context = wit_types::Context::from(context);
+    let (configured, topic_only) = configuring(store, |store| configure.call(store, (&context,)));
+    let (configured,) = configured
+        .map_err(|e| load_err(format!("failed while configuring: {}", classify(e, limits))))?;
+    configured.map_err(config_error)?;
+    Ok((instance, topic_only))
 }
 
 fn config_error(e: wit_types::ConfigError) -> EngineError {
@@ -665,13 +834,14 @@ fn config_error(e: wit_types::ConfigError) -> EngineError {
 /// One configured instance of a transform component.
 pub struct TransformInstance {
     name: String,
-    pre: generated::TransformPre<StepState>,
+    pre: InstancePre<StepState>,
+    exports: Exports,
     engine: wasmtime::Engine,
     limits: Limits,
     context: StepContext,
     converters: Arc<Converters>,
     lookups: Arc<Lookups>,
-    live: Option<(Store<StepState>, generated::Transform)>,
+    live: Option<(Store<StepState>, ApplyFunc)>,
     /// The memory the live instance used once configured.
     baseline: usize,
     /// Outcomes by input topic of a transform that declared it depends only on the topic: the
@@ -685,6 +855,12 @@ pub struct TransformInstance {
     /// The traces a replay tries after those recorded on the record's own schemas.
     deferred: Vec<usize>,
 }
+
+/// A transform's `apply`.
+type ApplyFunc = RecordFunc<(Resource<Record>,), Vec<Resource<Record>>>;
+
+/// A predicate's `test`.
+type TestFunc = RecordFunc<(Resource<Record>,), bool>;
 
 /// How many topics' outcomes a step remembers; past that, the memo starts afresh.
 const TOPIC_MEMO_CAPACITY: usize = 4096;
@@ -731,30 +907,27 @@ impl TransformInstance {
             &self.lookups,
         );
         store.set_epoch_deadline(deadline_ticks(self.limits));
-        let bindings = self
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| EngineError::Load {
+        let (instance, topic_only) = instantiate_configured(
+            &self.name,
+            &self.pre,
+            &self.exports,
+            &mut store,
+            &self.context,
+            self.limits,
+        )?;
+        let apply = ApplyFunc::get(&instance, &mut store, &self.exports).map_err(|e| {
+            EngineError::Load {
                 component: self.name.clone(),
                 message: format!("cannot be instantiated: {e:#}"),
-            })?;
-        let (configured, topic_only) = configuring(&mut store, |store| {
-            bindings
-                .switchyard_transform_transformer()
-                .call_configure(store, &(&self.context).into())
-        });
-        let configured = configured.map_err(|e| EngineError::Load {
-            component: self.name.clone(),
-            message: format!("failed while configuring: {}", classify(e, self.limits)),
+            }
         })?;
-        configured.map_err(config_error)?;
         if topic_only && self.by_topic.is_none() {
             self.by_topic = Some(TopicMemo::default());
         }
         // Traces name the paths this instance registered: a new instance starts without.
         self.traces = (store.data().answers_only && !topic_only).then(replay::Traces::default);
         self.baseline = store.data().limits.memory_bytes;
-        self.live = Some((store, bindings));
+        self.live = Some((store, apply));
         Ok(())
     }
 
@@ -990,7 +1163,7 @@ impl TransformInstance {
                 .map_err(|e| StepError::Broken(format!("cannot restart after a failure: {e}")))?;
         }
         let limits = self.limits;
-        let Some((store, bindings)) = self.live.as_mut() else {
+        let Some((store, apply)) = self.live.as_mut() else {
             return Err(StepError::Broken("no instance".into()));
         };
         let handle = store
@@ -1004,9 +1177,7 @@ impl TransformInstance {
         // The instance may be new (its traces too): record only into the traces it has.
         let record_trace = record_trace && self.traces.is_some();
         store.data_mut().recording = record_trace.then(replay::Recording::default);
-        let outcome = bindings
-            .switchyard_transform_transformer()
-            .call_apply(&mut *store, handle);
+        let outcome = apply.call(store, (handle,));
         if let Some(recording) = store.data_mut().recording.take() {
             let kept = match &outcome {
                 Ok(Ok(handles)) if store.data().conversion_failure.is_none() => {
@@ -1034,7 +1205,7 @@ impl TransformInstance {
                     })
                     .collect()
             }
-            Ok(Err(e)) => Err(store.data_mut().blame_conversion(e.into())),
+            Ok(Err(e)) => Err(store.data_mut().blame_conversion(e)),
             Err(e) => {
                 let error = store.data_mut().blame_conversion(classify(e, limits));
                 // The instance is unusable after a trap: start afresh for the next record.
@@ -1071,12 +1242,13 @@ fn recycle_if_worn_out<T>(
 /// One configured instance of a predicate component.
 pub struct PredicateInstance {
     name: String,
-    pre: generated::condition::ConditionPre<StepState>,
+    pre: InstancePre<StepState>,
+    exports: Exports,
     engine: wasmtime::Engine,
     limits: Limits,
     context: StepContext,
     converters: Arc<Converters>,
-    live: Option<(Store<StepState>, generated::condition::Condition)>,
+    live: Option<(Store<StepState>, TestFunc)>,
     /// The memory the live instance used once configured.
     baseline: usize,
     /// Answers by topic of a predicate that declared it depends only on the topic.
@@ -1094,28 +1266,24 @@ impl PredicateInstance {
             &Lookups::empty(),
         );
         store.set_epoch_deadline(deadline_ticks(self.limits));
-        let bindings = self
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| EngineError::Load {
+        let (instance, topic_only) = instantiate_configured(
+            &self.name,
+            &self.pre,
+            &self.exports,
+            &mut store,
+            &self.context,
+            self.limits,
+        )?;
+        let test =
+            TestFunc::get(&instance, &mut store, &self.exports).map_err(|e| EngineError::Load {
                 component: self.name.clone(),
                 message: format!("cannot be instantiated: {e:#}"),
             })?;
-        let (configured, topic_only) = configuring(&mut store, |store| {
-            bindings
-                .switchyard_transform_predicate()
-                .call_configure(store, &(&self.context).into())
-        });
-        let configured = configured.map_err(|e| EngineError::Load {
-            component: self.name.clone(),
-            message: format!("failed while configuring: {}", classify(e, self.limits)),
-        })?;
-        configured.map_err(config_error)?;
         if topic_only && self.by_topic.is_none() {
             self.by_topic = Some(TopicMemo::default());
         }
         self.baseline = store.data().limits.memory_bytes;
-        self.live = Some((store, bindings));
+        self.live = Some((store, test));
         Ok(())
     }
 
@@ -1143,7 +1311,7 @@ impl PredicateInstance {
             return (record, Err(e));
         }
         let limits = self.limits;
-        let Some((store, bindings)) = self.live.as_mut() else {
+        let Some((store, test)) = self.live.as_mut() else {
             return (record, Err(StepError::Broken("no instance".into())));
         };
         let handle = match store.data_mut().table.push(record) {
@@ -1153,9 +1321,7 @@ impl PredicateInstance {
         let rep = handle.rep();
         store.set_epoch_deadline(deadline_ticks(limits));
         store.data_mut().conversion_failure = None;
-        let outcome = bindings
-            .switchyard_transform_predicate()
-            .call_test(&mut *store, Resource::<Record>::new_borrow(rep));
+        let outcome = test.call(store, (Resource::<Record>::new_borrow(rep),));
         let record = match store
             .data_mut()
             .table
@@ -1165,7 +1331,7 @@ impl PredicateInstance {
             Err(e) => unreachable_table(e),
         };
         let result = match outcome {
-            Ok(r) => r.map_err(|e| store.data_mut().blame_conversion(e.into())),
+            Ok(r) => r.map_err(|e| store.data_mut().blame_conversion(e)),
             Err(e) => {
                 let error = store.data_mut().blame_conversion(classify(e, limits));
                 self.live = None;

@@ -1,7 +1,11 @@
 //! The WIT contract: a component built against `switchyard:transform@0.1.0`, before `batch`
-//! existed, loads and runs beside the 0.1.1 built-ins; `connect-record.batch` answers each read
-//! and goes on past its errors, applies changes in order and stops at the first that fails,
-//! with and without schemas, on null parts and on bad paths.
+//! existed, loads and runs beside the current built-ins, and its errors, like those of a
+//! predicate built against 0.1.3 (before `transform-error` gained `unhandled` in 0.1.4), mean
+//! what they meant; `connect-record.batch` answers each read and goes on past its errors,
+//! applies changes in order and stops at the first that fails, with and without schemas, on
+//! null parts and on bad paths.
+
+use switchyard::engine::StepError;
 
 use crate::common::{chain, encoded, json, record};
 
@@ -45,6 +49,77 @@ fn a_component_built_against_0_1_0_runs_beside_0_1_1_built_ins() {
     assert_eq!(
         value.expect("value"),
         r#"{"op":"c","after_id":6,"after_name":"tea","__op":"c"}"#
+    );
+}
+
+/// A component of 0.1.0 returns the three-case `transform-error` it was built with: its
+/// `bad-record` is a bad record.
+#[test]
+fn a_bad_record_from_a_0_1_0_component_is_a_bad_record() {
+    let mut c = chain(&format!(
+        r#"
+        [converters.value]
+        class = "org.apache.kafka.connect.json.JsonConverter"
+        config = {{ "schemas.enable" = false }}
+        [[transforms]]
+        alias = "old"
+        component = "{}"
+        "#,
+        contract_0_1_0_wasm()
+    ))
+    .expect("a 0.1.0 component loads");
+    let err = c
+        .apply(record("t", None, Some(r#"{"after":{"id":6}}"#)))
+        .expect_err("a value without `op`");
+    assert_eq!(err.alias, "old");
+    assert!(
+        matches!(&err.error, StepError::BadRecord(m) if m.contains("NoSuchField")),
+        "{err:?}"
+    );
+    // The instance goes on with the next record.
+    let out = c
+        .apply(record("t", None, Some(r#"{"op":"u"}"#)))
+        .expect("chain");
+    assert_eq!(out[0].topic, "product-events");
+}
+
+/// The test guest built from `transforms/testing/condition-0-1-3` with its frozen 0.1.3 WIT.
+fn condition_0_1_3_wasm() -> String {
+    format!("{}/condition_0_1_3.wasm", env!("SWITCHYARD_TEST_GUESTS"))
+}
+
+/// A predicate built against 0.1.3 loads; its answers guard a step, and its `bad-record` and
+/// `broken` fail the record as they did before 0.1.4.
+#[test]
+fn a_predicate_built_against_0_1_3_answers_and_fails_as_before() {
+    let mut c = chain(&format!(
+        r#"
+        [[transforms]]
+        alias = "mark"
+        class = "org.apache.kafka.connect.transforms.RegexRouter"
+        predicate = "old"
+        config = {{ regex = "(.*)", replacement = "matched" }}
+        [[predicates]]
+        alias = "old"
+        component = "{}"
+        "#,
+        condition_0_1_3_wasm()
+    ))
+    .expect("a 0.1.3 predicate loads");
+    let topic = |c: &mut switchyard::chain::Chain, topic: &str| {
+        c.apply(record(topic, None, None))
+            .map(|out| out[0].topic.clone())
+            .map_err(|e| e.error)
+    };
+    assert_eq!(topic(&mut c, "hit"), Ok("matched".to_string()));
+    assert_eq!(topic(&mut c, "miss"), Ok("miss".to_string()));
+    assert_eq!(
+        topic(&mut c, "bad"),
+        Err(StepError::BadRecord("a bad record for 0.1.3".into()))
+    );
+    assert_eq!(
+        topic(&mut c, "broken"),
+        Err(StepError::Broken("broken for 0.1.3".into()))
     );
 }
 

@@ -55,6 +55,10 @@ pub enum Error {
     Broken(String),
     /// A temporary failure; the host retries the record within `errors.retry.timeout`.
     Transient(String),
+    /// The transform does not know this event yet (a new table, an unknown Debezium `op`); a
+    /// newer version may. The host parks the record when the pipeline has a parking lot, and
+    /// otherwise treats it as a bad record (WIT 0.1.4).
+    Unhandled(String),
 }
 
 impl Error {
@@ -73,10 +77,16 @@ impl Error {
         Error::Transient(message.into())
     }
 
+    /// A record this transform cannot handle yet: the pipeline parks it for a later version
+    /// of the transform, or fails it as a bad record when it has no parking lot.
+    pub fn unhandled(message: impl Into<String>) -> Self {
+        Error::Unhandled(message.into())
+    }
+
     /// The message, whatever the kind.
     pub fn message(&self) -> &str {
         match self {
-            Error::BadRecord(m) | Error::Broken(m) | Error::Transient(m) => m,
+            Error::BadRecord(m) | Error::Broken(m) | Error::Transient(m) | Error::Unhandled(m) => m,
         }
     }
 }
@@ -87,6 +97,7 @@ impl fmt::Display for Error {
             Error::BadRecord(m) => write!(f, "bad record: {m}"),
             Error::Broken(m) => write!(f, "broken: {m}"),
             Error::Transient(m) => write!(f, "transient: {m}"),
+            Error::Unhandled(m) => write!(f, "not handled yet: {m}"),
         }
     }
 }
@@ -98,5 +109,36 @@ impl std::error::Error for Error {}
 impl From<DataError> for Error {
     fn from(e: DataError) -> Self {
         Error::BadRecord(crate::record::describe(&e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_has_its_constructor_message_and_display() {
+        for (error, kind, display) in [
+            (
+                Error::bad_record("m"),
+                Error::BadRecord("m".into()),
+                "bad record: m",
+            ),
+            (Error::broken("m"), Error::Broken("m".into()), "broken: m"),
+            (
+                Error::transient("m"),
+                Error::Transient("m".into()),
+                "transient: m",
+            ),
+            (
+                Error::unhandled("m"),
+                Error::Unhandled("m".into()),
+                "not handled yet: m",
+            ),
+        ] {
+            assert_eq!(error, kind);
+            assert_eq!(error.message(), "m");
+            assert_eq!(error.to_string(), display);
+        }
     }
 }

@@ -200,6 +200,7 @@ pub mod glue {
             Error::BadRecord(m) => WitTransformError::BadRecord(m),
             Error::Broken(m) => WitTransformError::Broken(m),
             Error::Transient(m) => WitTransformError::Transient(m),
+            Error::Unhandled(m) => WitTransformError::Unhandled(m),
         }
     }
 

@@ -115,9 +115,9 @@ pub mod __bindings {
             default_bindings_module: "switchyard_sdk::__bindings::condition",
             runtime_path: "switchyard_sdk::__bindings::wit_bindgen::rt",
             with: {
-                "switchyard:transform/host@0.1.3": crate::__bindings::transform::switchyard::transform::host,
-                "switchyard:transform/connect@0.1.3": crate::__bindings::transform::switchyard::transform::connect,
-                "switchyard:transform/types@0.1.3": crate::__bindings::transform::switchyard::transform::types,
+                "switchyard:transform/host@0.1.4": crate::__bindings::transform::switchyard::transform::host,
+                "switchyard:transform/connect@0.1.4": crate::__bindings::transform::switchyard::transform::connect,
+                "switchyard:transform/types@0.1.4": crate::__bindings::transform::switchyard::transform::types,
             },
         });
     }

@@ -18,8 +18,8 @@
 // or `undefined`, and a `result` error is thrown: by the host as an Error whose `payload` is
 // the error variant, by the guest as the variant itself.
 
-import { dependsOnlyOnAnswers, log } from 'switchyard:transform/host@0.1.3';
-import { registerPath } from 'switchyard:transform/connect@0.1.3';
+import { dependsOnlyOnAnswers, log } from 'switchyard:transform/host@0.1.4';
+import { registerPath } from 'switchyard:transform/connect@0.1.4';
 
 const OP_NAMES = { c: 'create', u: 'update', d: 'delete', r: 'read', t: 'truncate', m: 'message' };
 
