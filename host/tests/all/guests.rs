@@ -78,6 +78,19 @@ fn a_bad_record_error_is_reported_as_such() {
 }
 
 #[test]
+fn an_unhandled_record_is_reported_as_such() {
+    let e = first_error_then_recovery("unhandled");
+    assert_eq!(
+        e,
+        StepError::Unhandled("no rule for this record yet".into())
+    );
+    assert_eq!(
+        e.to_string(),
+        "not handled yet: no rule for this record yet"
+    );
+}
+
+#[test]
 fn apply_skips_poison_records_with_tolerance_all_and_logs_like_connect() {
     let config = pipeline("trap").replace(
         "[limits]",

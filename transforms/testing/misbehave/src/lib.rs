@@ -2,8 +2,9 @@
 //! panics, loops forever or allocates without bound costs one record an error and never the
 //! host. Records whose topic is not `poison` pass through unchanged.
 //!
-//! Configuration: `mode` = `trap` | `loop` | `alloc` | `bad-record` | `broken` | `transient`
-//! (`transient` fails the first two attempts at each poison record, then lets it pass).
+//! Configuration: `mode` = `trap` | `loop` | `alloc` | `bad-record` | `broken` | `transient` |
+//! `unhandled` (`transient` fails the first two attempts at each poison record, then lets it
+//! pass).
 //!
 //! Two more modes check how the host memoises steps that declare they depend only on the
 //! topic; they apply to every record: `count-calls` makes that promise and renames the topic
@@ -36,6 +37,8 @@ pub enum Mode {
     Broken,
     /// Reports a transient failure twice, then passes the record.
     Transient,
+    /// Reports the record as not handled yet.
+    Unhandled,
     /// Declares it depends only on the topic; renames every topic `<topic>-<calls>`.
     CountCalls,
     /// Declares it depends only on the topic, but adds a header `call: <calls>`.
@@ -68,6 +71,7 @@ impl Transform for Misbehave {
             "bad-record" => Mode::BadRecord,
             "broken" => Mode::Broken,
             "transient" => Mode::Transient,
+            "unhandled" => Mode::Unhandled,
             "count-calls" => Mode::CountCalls,
             "break-promise" => Mode::BreakPromise,
             "leak" => Mode::Leak,
@@ -78,7 +82,7 @@ impl Transform for Misbehave {
                 return Err(ConfigError::new(
                     "mode",
                     format!(
-                        "expected trap, loop, alloc, bad-record, broken, transient, count-calls, break-promise, leak, count-answers, count-answers-logging or count-values, found `{other}`"
+                        "expected trap, loop, alloc, bad-record, broken, transient, unhandled, count-calls, break-promise, leak, count-answers, count-answers-logging or count-values, found `{other}`"
                     ),
                 ));
             }
@@ -161,6 +165,7 @@ impl Transform for Misbehave {
             }
             Mode::BadRecord => Err(Error::bad_record("this record is poison")),
             Mode::Broken => Err(Error::broken("cannot go on")),
+            Mode::Unhandled => Err(Error::unhandled("no rule for this record yet")),
             Mode::Transient => {
                 let attempt = self.attempts.get() + 1;
                 if attempt <= 2 {
