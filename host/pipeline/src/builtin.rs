@@ -220,6 +220,13 @@ static ALL: &[Builtin] = &[
         classes: &["io.debezium.transforms.TimezoneConverter"],
         wasm: wasm::TIMEZONE_CONVERTER,
     },
+    // Switchyard (`io.switchyard.transforms`).
+    Builtin {
+        component: "unhandled",
+        kind: Kind::Transform,
+        classes: &["io.switchyard.transforms.Unhandled"],
+        wasm: wasm::UNHANDLED,
+    },
 ];
 
 /// Every built-in component.

@@ -5,6 +5,8 @@
 use bytes::Bytes;
 use switchyard::record::{Header, Record};
 
+use switchyard::engine::StepError;
+
 use crate::common::{chain, encoded, json, record};
 
 const JSON: &str = "org.apache.kafka.connect.json.JsonConverter";
@@ -339,4 +341,183 @@ fn chain_applies_steps_in_order() {
         config = { regex = "(.*)", replacement = "$1-b" }
     "#;
     assert_eq!(run_one(toml, record("t", None, None))[0].topic, "t-a-b");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unhandled (Switchyard's own)
+
+/// A chain whose one step is `Unhandled` with `config`, over JsonConverter values with or
+/// without schemas, guarded by `guard` (TOML: `predicate`, `negate` and a `[[predicates]]`).
+fn unhandled(config: &str, schemas: bool, guard: &str) -> String {
+    format!(
+        r#"
+        [converters.value]
+        class = "{JSON}"
+        config = {{ "schemas.enable" = {schemas} }}
+        [[transforms]]
+        alias = "u"
+        class = "io.switchyard.transforms.Unhandled"
+        config = {{ {config} }}
+        {guard}
+        "#
+    )
+}
+
+/// What one record comes out as: its topic, or the step's error.
+fn outcome(
+    c: &mut switchyard::chain::Chain,
+    topic: &str,
+    value: Option<&str>,
+) -> Result<String, StepError> {
+    c.apply(record(topic, None, value))
+        .map(|out| {
+            out.iter()
+                .map(|r| r.topic.clone())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .map_err(|e| {
+            assert_eq!(e.alias, "u");
+            e.error
+        })
+}
+
+#[test]
+fn unhandled_under_a_predicate_marks_the_tables_the_chain_does_not_know() {
+    // The short name, as Kafka's plugin aliases allow it.
+    let toml = unhandled(
+        r#"reason = "no rule for this table yet""#,
+        false,
+        r#"predicate = "known"
+        negate = true
+        [[predicates]]
+        alias = "known"
+        class = "TopicNameMatches"
+        config = { pattern = 'product\.public\.(products|reviews)' }"#,
+    )
+    .replace("io.switchyard.transforms.Unhandled", "Unhandled");
+    let mut c = chain(&toml).expect("chain");
+    for topic in ["product.public.products", "product.public.reviews"] {
+        assert_eq!(
+            outcome(&mut c, topic, Some(r#"{"op":"c"}"#)),
+            Ok(topic.into())
+        );
+    }
+    let unknown = StepError::Unhandled("no rule for this table yet".into());
+    assert_eq!(
+        outcome(&mut c, "product.public.tags", Some(r#"{"op":"c"}"#)),
+        Err(unknown.clone())
+    );
+    // Tombstones too: without `field`, every record the step applies to.
+    assert_eq!(outcome(&mut c, "product.public.tags", None), Err(unknown));
+    // Alone, every record, with the default reason.
+    let mut c = chain(&unhandled("", false, "")).expect("chain");
+    assert_eq!(
+        outcome(&mut c, "t", Some("1")),
+        Err(StepError::Unhandled(
+            "no transform handles this record yet".into()
+        ))
+    );
+}
+
+#[test]
+fn unhandled_with_a_field_lets_the_handled_values_pass() {
+    let config = r#"field = "op", "handled.values" = "c,u,d,r""#;
+    let envelope = |op: &str| {
+        format!(
+            r#"{{"schema":{{"type":"struct","fields":[{{"field":"op","type":"string"}}]}},"payload":{{"op":"{op}"}}}}"#
+        )
+    };
+    for schemas in [false, true] {
+        let value = |op: &str| {
+            if schemas {
+                envelope(op)
+            } else {
+                format!(r#"{{"op":"{op}"}}"#)
+            }
+        };
+        let mut c = chain(&unhandled(config, schemas, "")).expect("chain");
+        // Many records that pass, so that the later ones may be replayed by the host.
+        for _ in 0..3 {
+            for op in ["c", "u", "d", "r"] {
+                assert_eq!(outcome(&mut c, "t", Some(&value(op))), Ok("t".into()));
+            }
+        }
+        assert_eq!(
+            outcome(&mut c, "t", Some(&value("t"))),
+            Err(StepError::Unhandled(
+                "no transform handles this record yet (op = t)".into()
+            )),
+            "schemas: {schemas}"
+        );
+        assert_eq!(outcome(&mut c, "t", Some(&value("c"))), Ok("t".into()));
+        // Nothing to judge by: a tombstone passes.
+        assert_eq!(outcome(&mut c, "t", None), Ok("t".into()));
+    }
+    // Schemaless: a value without the field, or with a null there, passes; a nested path
+    // reads through structs; a struct at the field is a bad record.
+    let mut c = chain(&unhandled(config, false, "")).expect("chain");
+    assert_eq!(outcome(&mut c, "t", Some(r#"{"ts_ms":1}"#)), Ok("t".into()));
+    assert_eq!(outcome(&mut c, "t", Some(r#"{"op":null}"#)), Ok("t".into()));
+    assert!(matches!(
+        outcome(&mut c, "t", Some(r#"{"op":{"code":"c"}}"#)),
+        Err(StepError::BadRecord(_))
+    ));
+    let mut c = chain(&unhandled(
+        r#"field = "source.table", "handled.values" = "products, reviews", reason = "unknown table""#,
+        false,
+        "",
+    ))
+    .expect("chain");
+    let source = |table: &str| format!(r#"{{"source":{{"table":"{table}"}}}}"#);
+    assert_eq!(
+        outcome(&mut c, "t", Some(&source("reviews"))),
+        Ok("t".into())
+    );
+    assert_eq!(
+        outcome(&mut c, "t", Some(&source("tags"))),
+        Err(StepError::Unhandled(
+            "unknown table (source.table = tags)".into()
+        ))
+    );
+    assert_eq!(
+        outcome(&mut c, "t", Some(r#"{"source":null}"#)),
+        Ok("t".into())
+    );
+}
+
+#[test]
+fn unhandled_config_errors_name_the_key() {
+    for (config, key, message) in [
+        (
+            r#"field = "op""#,
+            "handled.values",
+            "Missing required configuration",
+        ),
+        (
+            r#"field = "op", "handled.values" = """#,
+            "handled.values",
+            "Empty list",
+        ),
+        (
+            r#""handled.values" = "c""#,
+            "handled.values",
+            "needs `field`",
+        ),
+        (
+            r#"field = "a..b", "handled.values" = "c""#,
+            "field",
+            "Invalid field path",
+        ),
+        (r#"reason = " ""#, "reason", "String must be non-empty"),
+    ] {
+        let err = chain(&unhandled(config, false, ""))
+            .map(|_| ())
+            .expect_err(config)
+            .to_string();
+        assert!(
+            err.contains(&format!("transforms.u.{key}")) && err.contains(message),
+            "{config}: {err}"
+        );
+    }
 }
