@@ -548,6 +548,72 @@ fn avro_bench(
     drop(fake);
 }
 
+/// The cost of parking's bookkeeping on a stream: the seed chain as a task (`Task::process`:
+/// convert, chain, encode) over the fixture records, without a parking lot, with an empty one,
+/// and with one holding 1000 keys of another topic (every record then looks its key up).
+fn parking_bench(c: &mut Criterion) {
+    use switchyard::parking::ParkingLot;
+    use switchyard::record::Origin;
+    use switchyard::task::{InputKinds, Processed, Task};
+
+    let (_, inputs) = load_records("with-schema.jsonl");
+    let seed = fixtures().join("postgres-product-connector.json");
+    let pipeline = config::load(&seed).expect("pipeline");
+    let engine = Engine::new(pipeline.limits).expect("engine");
+    let records: Vec<(Record, Origin)> = inputs
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let origin = Origin {
+                topic: i.topic.clone(),
+                partition: Some(0),
+                offset: Some(n as i64),
+            };
+            (
+                Record::new(i.topic.clone(), i.key.clone(), i.value.clone()),
+                origin,
+            )
+        })
+        .collect();
+    let busy = Arc::new(ParkingLot::new());
+    for k in 0..1000 {
+        let origin = Origin {
+            topic: "elsewhere".into(),
+            partition: Some(0),
+            offset: Some(k),
+        };
+        let record = Record::new("elsewhere", Some(Bytes::from(k.to_string())), None);
+        busy.park(record, &origin, "bench".into(), Some("x"), "parked");
+    }
+    let lots = [
+        ("no-lot", None),
+        ("empty-lot", Some(Arc::new(ParkingLot::new()))),
+        ("1000-other-keys-parked", Some(busy)),
+    ];
+    let mut group = c.benchmark_group("task-parking");
+    group.throughput(Throughput::Elements(records.len() as u64));
+    for (name, lot) in lots {
+        let chain = Chain::build(&pipeline, &engine).expect("chain");
+        let mut task = Task::new(chain, &pipeline, 0, false);
+        if let Some(lot) = lot {
+            task.set_parking(lot, "parked");
+        }
+        let mut wait = |_| true;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for (record, origin) in &records {
+                    let processed = task
+                        .process(record.clone(), origin, InputKinds::default(), &mut wait)
+                        .expect("processed");
+                    assert!(matches!(processed, Processed::Outputs(_)));
+                    std::hint::black_box(processed);
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
 /// The strict registry fake of the integration tests, serving the AvroConverter rows.
 #[expect(dead_code, reason = "the benchmark uses a few of the fake's controls")]
 #[path = "../tests/all/registry_fake.rs"]
@@ -555,7 +621,12 @@ mod registry_fake;
 
 /// The benchmark group, private so the function criterion generates needs no doc comment.
 mod group {
-    criterion::criterion_group!(benches, super::bench, super::lookup_bench);
+    criterion::criterion_group!(
+        benches,
+        super::bench,
+        super::lookup_bench,
+        super::parking_bench
+    );
 }
 
 criterion_main!(group::benches);

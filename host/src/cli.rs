@@ -5,6 +5,7 @@
 
 use std::io::{BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -18,6 +19,7 @@ use switchyard_pipeline::config::{self, ConfigError, Pipeline};
 use switchyard_pipeline::errors::{Failure, Stage};
 use switchyard_pipeline::task::{FailedRecord, InputKinds, Processed, Task};
 
+mod parked;
 mod replay;
 mod schema;
 pub use replay::{ReplayArgs, replay};
@@ -154,6 +156,12 @@ pub struct ApplyArgs {
     /// true), as Kafka Connect writes them to its dead-letter topic.
     #[arg(long)]
     pub dlq: Option<PathBuf>,
+    /// Park records a transform does not handle yet in this record JSONL file, with every
+    /// later record of their key behind them, instead of failing them. The file is read back
+    /// first: records the current chain has not tried are run before the input, and those it
+    /// handles come out first.
+    #[arg(long)]
+    pub parked: Option<PathBuf>,
     /// Do not print the summary on standard error.
     #[arg(long)]
     pub quiet: bool,
@@ -247,6 +255,10 @@ pub fn validate(args: &ValidateArgs) -> Result<String, CliError> {
     ))
 }
 
+/// The topic named in the records of `apply --parked` when the pipeline names no
+/// `parking.topic.name`.
+const DEFAULT_PARKING_TOPIC: &str = "switchyard-parked";
+
 /// `switchyard apply`: runs the chain over every line of the input: a [`Task`] fed from a
 /// record JSONL file, writing record JSONL (and dead letters to `--dlq`).
 pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
@@ -274,12 +286,56 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
         )),
     };
     let mut task = Task::new(chain, &pipeline, 0, dlq.is_some());
+    let mut parked = match &args.parked {
+        None => None,
+        Some(path) => {
+            let file = parked::ParkedFile::open(path)?;
+            // The log's records name the topic `run` would keep them in.
+            let topic = pipeline
+                .errors
+                .parking_topic
+                .clone()
+                .unwrap_or_else(|| DEFAULT_PARKING_TOPIC.to_string());
+            task.set_parking(Arc::clone(&file.lot), topic);
+            Some(file)
+        }
+    };
+    if let Some(file) = parked.as_mut() {
+        let mut sink = parked::FileSink {
+            output: &mut output,
+            dlq: dlq.as_mut().map(|(w, _)| w as &mut dyn Write),
+            parked: file,
+            line: Vec::new(),
+        };
+        let mut sleep = |delay| {
+            std::thread::sleep(delay);
+            true
+        };
+        let unparked = switchyard_pipeline::parking::unpark(&mut task, &mut sink, &mut sleep)
+            .map_err(|e| match e {
+                switchyard_pipeline::parking::UnparkError::Stopped { .. } => {
+                    CliError::RecordFailed(e.to_string())
+                }
+                other => CliError::Usage(other.to_string()),
+            })?;
+        if unparked.keys > 0 && !args.quiet {
+            eprintln!(
+                "unparked: {} record(s) of {} key(s) ({} key(s) released, {} record(s) out, {} failed)",
+                unparked.records,
+                unparked.keys,
+                unparked.keys_released,
+                unparked.records_out,
+                unparked.failed
+            );
+        }
+    }
     let progress = !args.quiet && std::io::stderr().is_terminal();
     let started = Instant::now();
     let mut state = LineState {
         out: Vec::with_capacity(4096),
         seen: SeenObjects::default(),
         layout: Layout::default(),
+        parked: None,
     };
     let mut dlq_buf = Vec::new();
     let mut reader = BufReader::with_capacity(1 << 16, input);
@@ -330,6 +386,12 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
                 output
                     .write_all(&state.out)
                     .map_err(|e| io_err(&args.output, e))?;
+                if let Some(entry) = state.parked.take() {
+                    // `set_parking` was called only with a file.
+                    if let Some(file) = parked.as_mut() {
+                        file.append(&entry)?;
+                    }
+                }
                 None
             }
             Err(failed) => Some(failed),
@@ -356,18 +418,26 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
     if let Some((dlq, path)) = dlq.as_mut() {
         dlq.flush().map_err(|e| io_err(path, e))?;
     }
+    if let Some(file) = parked.as_mut() {
+        file.flush()?;
+    }
     output.flush().map_err(|e| io_err(&args.output, e))?;
     let summary = task.summary();
     if !args.quiet {
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
-            "{}records in: {}, out: {}, filtered: {}, failed: {}, dead-lettered: {} in {:.3} s ({:.0} records/s)",
+            "{}records in: {}, out: {}, filtered: {}, failed: {}, dead-lettered: {}{} in {:.3} s ({:.0} records/s)",
             if progress { "\r" } else { "" },
             summary.records_in,
             summary.records_out,
             summary.filtered,
             summary.failed,
             summary.dead_lettered,
+            if parked.is_some() {
+                format!(", parked: {}", summary.parked)
+            } else {
+                String::new()
+            },
             secs,
             summary.records_in as f64 / secs.max(1e-9),
         );
@@ -383,6 +453,8 @@ struct LineState {
     seen: SeenObjects,
     /// The field order of the current line, which its outputs and dead letter keep.
     layout: Layout,
+    /// The parking entry of the current line, when it was parked.
+    parked: Option<switchyard_convert::record::OutputRecord>,
 }
 
 /// Where a record of line `line` came from, for messages: `on line 3 (topic t, partition 0,
@@ -499,6 +571,10 @@ fn process_line(
             Ok(())
         }
         Ok(Processed::Failed(failed)) => Err((failed, line_location(line, &origin))),
+        Ok(Processed::Parked(entry)) => {
+            state.parked = Some(entry);
+            Ok(())
+        }
         // Unreachable without a stop signal; reported as a failure rather than assumed away.
         Err(e) => Err((
             Box::new(FailedRecord {

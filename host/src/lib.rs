@@ -19,6 +19,6 @@ pub use switchyard_engine as engine;
 pub use switchyard_engine::lookup;
 pub use switchyard_kafka as kafka;
 pub use switchyard_kafka::metrics;
-pub use switchyard_pipeline::{builtin, chain, config, connect, errors, replay, task};
+pub use switchyard_pipeline::{builtin, chain, config, connect, errors, parking, replay, task};
 pub use switchyard_registry as registry;
 pub use switchyard_schema as schema;

@@ -18,6 +18,7 @@
 mod logs;
 pub mod metrics;
 mod offsets;
+mod parking;
 mod properties;
 mod reload;
 pub mod replay;
@@ -177,6 +178,10 @@ pub enum RunError {
     /// A lookup table could not be restored from its topic.
     #[error(transparent)]
     Lookup(#[from] switchyard_engine::lookup::LookupError),
+    /// The parking log could not be read, or an unparking could not go on; what was not
+    /// released stays parked.
+    #[error("{0}")]
+    Parking(String),
 }
 
 impl RunError {
@@ -415,6 +420,8 @@ struct Setup<'a> {
     exactly_once: bool,
     transaction_interval: Duration,
     tasks: u32,
+    /// The parking lot, shared by the tasks, and its topic (`parking.topic.name`).
+    parking: Option<(Arc<switchyard_pipeline::parking::ParkingLot>, String)>,
 }
 
 /// Runs the pipeline until `shutdown` is set (SIGTERM / SIGINT) or a record fails with
@@ -533,6 +540,49 @@ fn run_with(
         &client_config(&settings.common, &[], &settings.consumer),
         crate::tables::RESTORE_TIMEOUT,
     )?;
+    // The parking lot is restored from its log before the first record, and shared by the
+    // tasks: a key's records may move between them on a rebalance.
+    let parking = match &pipeline.errors.parking_topic {
+        None => None,
+        Some(topic) => {
+            if exactly_once {
+                return Err(RunError::Config(ConfigError::Key {
+                    file: pipeline.file.clone(),
+                    key: "parking.topic.name".into(),
+                    message: "parking runs at least once: it cannot be combined with exactly.once.support (yet)".into(),
+                }));
+            }
+            let client = client_config(&settings.common, &[], &[]);
+            let created = topics::ensure_topic(
+                &client,
+                topic,
+                pipeline.errors.parking_replication_factor,
+                Duration::from_secs(30),
+            )
+            .map_err(kafka(format!("creating the parking topic {topic}")))?;
+            if created {
+                tracing::info!(
+                    "created the parking topic {topic} (1 partition, replication factor {})",
+                    pipeline.errors.parking_replication_factor
+                );
+            }
+            let lot = Arc::new(switchyard_pipeline::parking::ParkingLot::new());
+            let read = parking::restore(
+                &client_config(&settings.common, &[], &settings.consumer),
+                &group_id,
+                topic,
+                &lot,
+                crate::tables::RESTORE_TIMEOUT,
+            )
+            .map_err(|e| RunError::Parking(e.to_string()))?;
+            tracing::info!(
+                "parking lot restored from {topic}: {read} log record(s), {} record(s) parked",
+                lot.parked()
+            );
+            metrics.set_parking(Arc::clone(&lot));
+            Some((lot, topic.clone()))
+        }
+    };
     let mut chains = vec![first_chain];
     for _ in 1..tasks {
         let lookups = Arc::clone(chains[0].lookups());
@@ -550,6 +600,7 @@ fn run_with(
         exactly_once,
         transaction_interval,
         tasks,
+        parking,
     };
     run_tasks(&setup, chains, &shutdown)
 }
@@ -739,12 +790,16 @@ fn run_task(
     }
 
     let dead_letters = pipeline.errors.dead_letter_topic.is_some();
+    let mut task = Task::new(chain, pipeline, id, dead_letters);
+    if let Some((lot, topic)) = &setup.parking {
+        task.set_parking(Arc::clone(lot), topic.clone());
+    }
     let mut runner = Runner {
         pipeline,
         engine: setup.engine,
         watcher: reload::Watcher::new(pipeline, reload),
         stats_published: Instant::now(),
-        task: Task::new(chain, pipeline, id, dead_letters),
+        task,
         id,
         held: std::collections::VecDeque::new(),
         producer: &producer,
@@ -755,7 +810,10 @@ fn run_task(
         metrics,
         shutdown,
     };
-    let outcome = runner.consume(&consumer);
+    // Parked records the chain has not tried go first (each key is claimed by one task).
+    let outcome = runner
+        .unpark(options.drain_timeout.max(UNPARK_FLUSH_TIMEOUT))
+        .and_then(|()| runner.consume(&consumer));
     let summary = runner.task.summary();
     if let Some(txn) = &transactions {
         return finish_transactional(txn, &consumer, outcome, summary);
@@ -920,6 +978,10 @@ struct Runner<'a> {
 /// before it waits for the commit: memory stays bounded when the broker acknowledges slowly.
 const MAX_HELD_BACK_BYTES: usize = 64 << 20;
 
+/// How long an unparking waits for its outputs' acknowledgements before it gives up (and the
+/// key stays parked).
+const UNPARK_FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How often done offsets are handed to librdkafka (which commits them on its own cycle).
 const STORE_INTERVAL: Duration = Duration::from_millis(50);
 
@@ -930,7 +992,7 @@ impl Runner<'_> {
         }
         let mut last_store = Instant::now();
         while !self.shutdown.load(Ordering::Relaxed) {
-            self.reload_if_due();
+            self.reload_if_due()?;
             if let Some((record, origin)) = self.held.pop_front() {
                 self.process(record, origin, consumer)?;
             } else if let Some(polled) = consumer.poll(Duration::from_millis(100)) {
@@ -972,7 +1034,7 @@ impl Runner<'_> {
         txn: &Arc<Transactions>,
     ) -> Result<(), RunError> {
         while !self.shutdown.load(Ordering::Relaxed) {
-            self.reload_if_due();
+            self.reload_if_due()?;
             let polled = consumer.poll(Duration::from_millis(100));
             if let Some(e) = txn.take_failure() {
                 return Err(e.into());
@@ -1113,10 +1175,11 @@ impl Runner<'_> {
 
     /// Rebuilds the chain from its component files when they changed or SIGHUP asked for it,
     /// keeping the lookup tables; a chain that fails to build leaves the running one in place.
-    fn reload_if_due(&mut self) {
+    fn reload_if_due(&mut self) -> Result<(), RunError> {
         let Some(trigger) = self.watcher.due() else {
-            return;
+            return Ok(());
         };
+        let mut reloaded = false;
         match Chain::build_with_lookups(
             self.pipeline,
             self.engine,
@@ -1126,6 +1189,7 @@ impl Runner<'_> {
                 self.task.replace_chain(chain);
                 self.metrics.reloaded(true);
                 tracing::info!("reloaded the chain {trigger}");
+                reloaded = true;
             }
             Err(e) => {
                 self.metrics.reloaded(false);
@@ -1134,6 +1198,11 @@ impl Runner<'_> {
                 );
             }
         }
+        // A new chain runs the parked records it has not tried before the next record.
+        if reloaded {
+            self.unpark(UNPARK_FLUSH_TIMEOUT)?;
+        }
+        Ok(())
     }
 
     /// The first delivery of the current generation that failed since the last call, as the
@@ -1214,7 +1283,41 @@ impl Runner<'_> {
                 Ok(())
             }
             Processed::Failed(failed) => self.record_failed(&failed),
+            Processed::Parked(entry) => {
+                self.metrics.count(&origin.topic, |c| c.parked += 1);
+                let ticket = self.shared.consumed(&origin, 1);
+                self.send(entry, &ticket, false)
+            }
         }
+    }
+
+    /// Runs the parked records the current chain has not tried through it
+    /// (`switchyard_pipeline::parking::unpark`), writing with this task's producer.
+    fn unpark(&mut self, timeout: Duration) -> Result<(), RunError> {
+        if self.task.parking().is_none() {
+            return Ok(());
+        }
+        let shutdown = self.shutdown;
+        let mut wait = |delay: Duration| {
+            if shutdown.load(Ordering::Relaxed) {
+                return false;
+            }
+            std::thread::sleep(delay);
+            true
+        };
+        let mut sink = parking::KafkaSink {
+            producer: self.producer,
+            shared: self.shared,
+            timeout,
+        };
+        switchyard_pipeline::parking::unpark(&mut self.task, &mut sink, &mut wait)
+            .map(|_| ())
+            .map_err(|e| match e {
+                switchyard_pipeline::parking::UnparkError::Interrupted(i) => {
+                    RunError::Interrupted(i)
+                }
+                other => RunError::Parking(other.to_string()),
+            })
     }
 
     /// Produces `out` for the record of `ticket`, or, in exactly-once mode while a commit is

@@ -22,6 +22,7 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
 use switchyard_engine::lookup::TableSize;
+use switchyard_pipeline::parking::{ParkingLot, TopicParked};
 
 pub use switchyard_pipeline::stats::{Histogram, LATENCY_BUCKETS, StepStats};
 
@@ -56,6 +57,8 @@ pub struct TopicCounts {
     pub failed: u64,
     /// Records of the topic sent to the dead-letter topic.
     pub dead_lettered: u64,
+    /// Records of the topic parked (not handled yet, or behind a parked record of their key).
+    pub parked: u64,
 }
 
 /// What one task (`tasks.max`) reports.
@@ -126,6 +129,7 @@ pub struct Metrics {
     ready_max_lag: AtomicI64,
     reloads: [std::sync::atomic::AtomicU64; 2],
     lookups: std::sync::OnceLock<Arc<switchyard_engine::lookup::Lookups>>,
+    parking: std::sync::OnceLock<Arc<ParkingLot>>,
 }
 
 impl Default for Metrics {
@@ -135,6 +139,7 @@ impl Default for Metrics {
             ready_max_lag: AtomicI64::new(DEFAULT_READY_MAX_LAG),
             reloads: Default::default(),
             lookups: Default::default(),
+            parking: Default::default(),
         }
     }
 }
@@ -268,6 +273,13 @@ impl Metrics {
         let _ = self.lookups.set(lookups);
     }
 
+    /// Reports what this parking lot holds (`switchyard_parked_records{topic}`,
+    /// `switchyard_parked_keys{topic}`, `switchyard_parked_oldest_age_seconds{topic}`); the
+    /// first call wins.
+    pub fn set_parking(&self, lot: Arc<ParkingLot>) {
+        let _ = self.parking.set(lot);
+    }
+
     /// The metrics in the OpenMetrics text format (which Prometheus scrapes), encoded by
     /// `prometheus-client` from a snapshot taken under the lock.
     pub fn render(&self) -> String {
@@ -289,6 +301,10 @@ impl Metrics {
                 self.reloads[1].load(Ordering::Relaxed),
             ],
             lookups: self.lookups.get().map(|l| l.sizes()).unwrap_or_default(),
+            parked: self.parking.get().map(|l| l.by_topic()),
+            now_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
         };
         drop(inner);
         let snapshot = Snapshot {
@@ -396,6 +412,10 @@ struct Snapshot {
     ready: bool,
     reloads: [u64; 2],
     lookups: Vec<(String, TableSize)>,
+    /// What the parking lot holds, when the pipeline parks.
+    parked: Option<Vec<TopicParked>>,
+    /// The wall clock, in milliseconds since the epoch, for the age of parked records.
+    now_ms: i64,
 }
 
 type Encoder<'a> = DescriptorEncoder<'a>;
@@ -433,7 +453,7 @@ fn gauges(
 impl Collector for Snapshot {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> std::fmt::Result {
         type Count = (&'static str, &'static str, fn(&TopicCounts) -> u64);
-        let per_topic: [Count; 5] = [
+        let per_topic: [Count; 6] = [
             (
                 "switchyard_records_in",
                 "Records consumed, by input topic.",
@@ -458,6 +478,11 @@ impl Collector for Snapshot {
                 "switchyard_records_dead_lettered",
                 "Failed records sent to the dead-letter topic, by input topic.",
                 |c| c.dead_lettered,
+            ),
+            (
+                "switchyard_records_parked",
+                "Records parked (not handled yet, or behind a parked record of their key), by input topic.",
+                |c| c.parked,
             ),
         ];
         for (name, help, get) in per_topic {
@@ -593,6 +618,36 @@ impl Collector for Snapshot {
                     )
                 }),
             )?;
+        }
+        if let Some(parked) = &self.parked {
+            type Parked = (&'static str, &'static str, fn(&TopicParked, i64) -> i64);
+            let per_topic: [Parked; 3] = [
+                (
+                    "switchyard_parked_records",
+                    "Records waiting in the parking lot, by input topic.",
+                    |t, _| i64::try_from(t.records).unwrap_or(i64::MAX),
+                ),
+                (
+                    "switchyard_parked_keys",
+                    "Keys holding their records in the parking lot, by input topic.",
+                    |t, _| i64::try_from(t.keys).unwrap_or(i64::MAX),
+                ),
+                (
+                    "switchyard_parked_oldest_age_seconds",
+                    "Age of the oldest parked record (from its timestamp), by input topic.",
+                    |t, now| t.oldest_timestamp.map_or(0, |ts| (now - ts).max(0) / 1000),
+                ),
+            ];
+            for (name, help, get) in per_topic {
+                gauges(
+                    &mut encoder,
+                    name,
+                    help,
+                    parked
+                        .iter()
+                        .map(|t| (vec![("topic", escape(&t.topic))], get(t, self.now_ms))),
+                )?;
+            }
         }
         Ok(())
     }

@@ -7,6 +7,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use sha2::{Digest, Sha256};
+
 use crate::builtin::{self, Kind};
 use crate::config::{ComponentRef, ConfigError, Pipeline, StepSpec};
 use crate::stats::StepStats;
@@ -48,6 +50,8 @@ pub struct Chain {
     lookups: Arc<Lookups>,
     /// The records between two steps, kept from record to record for their capacity.
     between: Vec<Record>,
+    /// See [`Chain::fingerprint`].
+    fingerprint: String,
 }
 
 impl std::fmt::Debug for Chain {
@@ -177,8 +181,10 @@ fn predicate(
     engine: &Engine,
     spec: &StepSpec,
     converters: &Arc<Converters>,
+    fingerprint: &mut Fingerprint,
 ) -> Result<PredicateInstance, ConfigError> {
     let (name, class, wasm) = component_bytes(pipeline, "predicates", spec, Kind::Predicate)?;
+    fingerprint.step(spec, &wasm);
     let context = StepContext {
         alias: spec.alias.clone(),
         class,
@@ -205,9 +211,11 @@ impl Chain {
     ) -> Result<Chain, ConfigError> {
         let converters = Arc::new(converters(pipeline)?);
         let mut steps = Vec::with_capacity(pipeline.transforms.len());
+        let mut fingerprint = Fingerprint::new(pipeline);
         for spec in &pipeline.transforms {
             let (name, class, wasm) =
                 component_bytes(pipeline, "transforms", spec, Kind::Transform)?;
+            fingerprint.step(spec, &wasm);
             let context = StepContext {
                 alias: spec.alias.clone(),
                 class: class.clone(),
@@ -230,7 +238,13 @@ impl Chain {
                         key: format!("transforms.{}.predicate", spec.alias),
                         message: format!("no predicate `{alias}` is defined"),
                     })?;
-                    Some(predicate(pipeline, engine, pspec, &converters)?)
+                    Some(predicate(
+                        pipeline,
+                        engine,
+                        pspec,
+                        &converters,
+                        &mut fingerprint,
+                    )?)
                 }
             };
             steps.push(Step {
@@ -249,7 +263,7 @@ impl Chain {
                 .iter()
                 .any(|t| t.predicate.as_deref() == Some(pspec.alias.as_str()));
             if !used {
-                predicate(pipeline, engine, pspec, &converters)?;
+                predicate(pipeline, engine, pspec, &converters, &mut fingerprint)?;
             }
         }
         Ok(Chain {
@@ -258,7 +272,16 @@ impl Chain {
             converters,
             lookups,
             between: Vec::new(),
+            fingerprint: fingerprint.finish(),
         })
+    }
+
+    /// What identifies this chain: a SHA-256 digest (its first 16 bytes, in hex) of the
+    /// converters, and of each step's alias, predicate, configuration and component bytes. A
+    /// reloaded chain with another fingerprint runs the parked records again
+    /// ([`crate::parking`]).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// The pipeline's converters.
@@ -347,5 +370,44 @@ impl Step {
                 in_predicate: false,
                 error,
             })
+    }
+}
+
+/// Digests what makes a chain behave as it does ([`Chain::fingerprint`]). Each field is
+/// length-prefixed, so that no two chains digest the same bytes.
+struct Fingerprint(Sha256);
+
+impl Fingerprint {
+    fn new(pipeline: &Pipeline) -> Self {
+        let mut f = Fingerprint(Sha256::new());
+        for spec in [&pipeline.key_converter, &pipeline.value_converter] {
+            f.field(spec.class.as_bytes());
+            for (k, v) in &spec.settings {
+                f.field(k.as_bytes());
+                f.field(v.as_bytes());
+            }
+        }
+        f
+    }
+
+    fn field(&mut self, bytes: &[u8]) {
+        self.0.update((bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+    }
+
+    fn step(&mut self, spec: &StepSpec, wasm: &[u8]) {
+        self.field(spec.alias.as_bytes());
+        self.field(spec.predicate.as_deref().unwrap_or("").as_bytes());
+        self.field(&[u8::from(spec.negate)]);
+        for (k, v) in &spec.config {
+            self.field(k.as_bytes());
+            self.field(v.as_bytes());
+        }
+        self.field(wasm);
+    }
+
+    fn finish(self) -> String {
+        let digest = self.0.finalize();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 }

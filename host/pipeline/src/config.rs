@@ -184,6 +184,12 @@ pub struct ErrorPolicy {
     pub dead_letter_context_headers: bool,
     /// `errors.deadletterqueue.topic.replication.factor` (default 3), for creating the topic.
     pub dead_letter_replication_factor: i16,
+    /// `parking.topic.name` (Switchyard's own): the topic whose partition 0 holds the parking
+    /// log ([`crate::parking`]); `None` (blank) for none: a record a transform does not handle
+    /// yet then fails as a bad record.
+    pub parking_topic: Option<String>,
+    /// `parking.topic.replication.factor` (default 3), for creating the topic.
+    pub parking_replication_factor: i16,
 }
 
 impl Default for ErrorPolicy {
@@ -197,6 +203,8 @@ impl Default for ErrorPolicy {
             dead_letter_topic: None,
             dead_letter_context_headers: false,
             dead_letter_replication_factor: 3,
+            parking_topic: None,
+            parking_replication_factor: 3,
         }
     }
 }
@@ -358,6 +366,10 @@ struct ErrorsFile {
     dead_letter_context_headers: bool,
     /// Replication factor of the dead-letter topic when it is created.
     dead_letter_replication_factor: Option<i16>,
+    /// The parking topic.
+    parking_topic: Option<String>,
+    /// Replication factor of the parking topic when it is created.
+    parking_replication_factor: Option<i16>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -498,6 +510,12 @@ fn from_toml(path: &Path, text: &str) -> Result<Pipeline, ConfigError> {
                 .filter(|t| !t.is_empty()),
             dead_letter_context_headers: file.errors.dead_letter_context_headers,
             dead_letter_replication_factor: file.errors.dead_letter_replication_factor.unwrap_or(3),
+            parking_topic: file
+                .errors
+                .parking_topic
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+            parking_replication_factor: file.errors.parking_replication_factor.unwrap_or(3),
         },
         limits,
         lookups: lookups_from_toml(path, file.lookups)?,

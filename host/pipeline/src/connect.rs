@@ -40,6 +40,8 @@ const SOURCE_KEYS: &[&str] = &[
     "transaction.boundary",
     "transaction.boundary.interval.ms",
     "tasks.max",
+    "parking.topic.name",
+    "parking.topic.replication.factor",
 ];
 
 /// Header converters whose output equals the raw header bytes Switchyard passes through.
@@ -475,6 +477,19 @@ impl<'a> ConnectorConfig<'a> {
             .map_err(|_| {
                 self.err(
                     "errors.deadletterqueue.topic.replication.factor",
+                    "Not a number of type SHORT",
+                )
+            })?,
+            parking_topic: self
+                .get("parking.topic.name")
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+            parking_replication_factor: i16::try_from(
+                self.number("parking.topic.replication.factor", 3)?,
+            )
+            .map_err(|_| {
+                self.err(
+                    "parking.topic.replication.factor",
                     "Not a number of type SHORT",
                 )
             })?,

@@ -57,8 +57,9 @@ pub struct Failure {
 }
 
 /// The exception class Connect reports for a step's failure: SMTs throw `DataException` for
-/// records they cannot handle (an unhandled record that is not parked is one); a guest that traps, runs out of time or memory, or declares itself
-/// broken is a `ConnectException`; a transient failure a `RetriableException`.
+/// records they cannot handle (an unhandled record that is not parked is one); a guest that
+/// traps, runs out of time or memory, or declares itself broken is a `ConnectException`; a
+/// transient failure a `RetriableException`.
 pub fn exception_class(error: &StepError) -> &'static str {
     match error {
         StepError::BadRecord(_) | StepError::Unhandled(_) | StepError::Conversion { .. } => {

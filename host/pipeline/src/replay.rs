@@ -273,6 +273,10 @@ impl Replayer {
                 );
             }
             Ok(Processed::Failed(failed)) => failed.failure,
+            // A replay's task has no parking lot: an unhandled record fails again.
+            Ok(Processed::Parked(_)) => {
+                return Fate::Broken("a replay cannot park records".into());
+            }
             Err(interrupted) => return Fate::Interrupted(interrupted.to_string()),
         };
         self.held.extend(key);

@@ -21,6 +21,7 @@ use std::time::Duration;
 use crate::chain::{Chain, ChainError};
 use crate::config::{ErrorPolicy, Pipeline, Tolerance};
 use crate::errors::{Failure, Stage, exception_class};
+use crate::parking::{BEHIND, ParkingLot};
 use crate::stats::StepStats;
 use switchyard_convert::backoff::Backoff;
 use switchyard_convert::record::{Converters, Header, Origin, OutputRecord, Part, Record};
@@ -40,6 +41,8 @@ pub struct Summary {
     pub failed: u64,
     /// Records written to the dead-letter destination.
     pub dead_lettered: u64,
+    /// Records parked: not handled yet, or behind a parked record of their key.
+    pub parked: u64,
 }
 
 impl Summary {
@@ -50,6 +53,7 @@ impl Summary {
         self.filtered += other.filtered;
         self.failed += other.failed;
         self.dead_lettered += other.dead_lettered;
+        self.parked += other.parked;
     }
 }
 
@@ -91,6 +95,37 @@ pub enum Processed {
     Outputs(Vec<OutputRecord>),
     /// The record failed; hand it to [`Task::handle_failure`].
     Failed(Box<FailedRecord>),
+    /// The record was parked ([`crate::parking`]): write this entry to the parking log, and
+    /// count the record as done once it is durable.
+    Parked(OutputRecord),
+}
+
+/// The outcome of one parked record run again ([`Task::unpark_one`]).
+#[derive(Debug)]
+pub enum Unparked {
+    /// The chain's outputs, encoded; none when a transform filtered the record out.
+    Outputs(Vec<OutputRecord>),
+    /// The record failed; hand it to [`Task::handle_failure`].
+    Failed(Box<FailedRecord>),
+    /// The chain still does not handle it: it stays parked.
+    StillUnhandled(String),
+}
+
+/// What running one record came to, before parking.
+enum Ran {
+    Outputs(Vec<OutputRecord>),
+    Failed(Box<FailedRecord>),
+    /// Not handled yet (only with a parking lot).
+    Unhandled(Box<ToPark>),
+}
+
+/// A record the chain does not handle yet: the record as consumed, why, and the lot and log to
+/// park it in.
+struct ToPark {
+    record: Record,
+    reason: String,
+    lot: Arc<ParkingLot>,
+    destination: String,
 }
 
 /// The task was asked to stop while a record waited for a service its converters need (a schema
@@ -123,6 +158,8 @@ pub struct Task {
     connector: String,
     id: u32,
     dead_letters: bool,
+    /// The parking lot and the log its entries are written to, when the pipeline parks.
+    parking: Option<(Arc<ParkingLot>, String)>,
     summary: Summary,
 }
 
@@ -138,8 +175,21 @@ impl Task {
             connector: pipeline.name.clone(),
             id,
             dead_letters,
+            parking: None,
             summary: Summary::default(),
         }
+    }
+
+    /// Parks records the chain does not handle yet in `lot`, whose entries go to the log
+    /// `destination` (a topic, or a file's name), and every later record of their key behind
+    /// them.
+    pub fn set_parking(&mut self, lot: Arc<ParkingLot>, destination: impl Into<String>) {
+        self.parking = Some((lot, destination.into()));
+    }
+
+    /// The parking lot and its log's destination, when the task parks.
+    pub fn parking(&self) -> Option<(Arc<ParkingLot>, String)> {
+        self.parking.clone()
     }
 
     /// The chain.
@@ -190,7 +240,64 @@ impl Task {
         wait: &mut dyn FnMut(Duration) -> bool,
     ) -> Result<Processed, Interrupted> {
         self.summary.records_in += 1;
+        if let Some((lot, destination)) = &self.parking
+            && lot.holds(
+                &origin.topic,
+                record.key.original_bytes().and_then(Option::as_ref),
+            )
+        {
+            self.summary.parked += 1;
+            let entry = lot.park(record, origin, BEHIND.into(), None, destination);
+            return Ok(Processed::Parked(entry));
+        }
+        Ok(match self.run(record, origin, kinds, wait)? {
+            Ran::Outputs(outputs) => Processed::Outputs(outputs),
+            Ran::Failed(failed) => Processed::Failed(failed),
+            Ran::Unhandled(p) => {
+                self.summary.parked += 1;
+                let chain = self.chain.fingerprint();
+                Processed::Parked(p.lot.park(
+                    p.record,
+                    origin,
+                    p.reason,
+                    Some(chain),
+                    &p.destination,
+                ))
+            }
+        })
+    }
+
+    /// Runs a parked record through the current chain again ([`crate::parking::unpark`]):
+    /// as [`Task::process`], except that the record is not held behind its own key and one
+    /// the chain still does not handle is left to stay parked.
+    pub fn unpark_one(
+        &mut self,
+        record: Record,
+        origin: &Origin,
+        kinds: InputKinds,
+        wait: &mut dyn FnMut(Duration) -> bool,
+    ) -> Result<Unparked, Interrupted> {
+        Ok(match self.run(record, origin, kinds, wait)? {
+            Ran::Outputs(outputs) => Unparked::Outputs(outputs),
+            Ran::Failed(failed) => Unparked::Failed(failed),
+            Ran::Unhandled(p) => Unparked::StillUnhandled(p.reason),
+        })
+    }
+
+    /// Converts, transforms and encodes one record.
+    fn run(
+        &mut self,
+        record: Record,
+        origin: &Origin,
+        kinds: InputKinds,
+        wait: &mut dyn FnMut(Duration) -> bool,
+    ) -> Result<Ran, Interrupted> {
+        // The record as consumed is kept for its dead letter. A parking entry needs only its
+        // headers and timestamp besides the bytes kept below: a stream that parks nothing
+        // pays for no copy of the record.
         let original = self.dead_letters.then(|| record.clone());
+        let headers = (original.is_none() && self.parking.is_some())
+            .then(|| (record.headers.clone(), record.timestamp));
         let interrupted = |e: &dyn std::fmt::Display| Interrupted {
             origin: origin.clone(),
             message: e.to_string(),
@@ -220,6 +327,23 @@ impl Task {
             Retried::Done(outputs) => outputs,
             Retried::Stopped(e) => return Err(interrupted(&e)),
             Retried::Failed(e) => {
+                if let (StepError::Unhandled(reason), Some((lot, destination))) =
+                    (&e.error, &self.parking)
+                {
+                    let record = original.unwrap_or_else(|| {
+                        let [(_, key), (_, value)] = untouched;
+                        let mut record =
+                            Record::new(origin.topic.clone(), key.flatten(), value.flatten());
+                        (record.headers, record.timestamp) = headers.unwrap_or_default();
+                        record
+                    });
+                    return Ok(Ran::Unhandled(Box::new(ToPark {
+                        record,
+                        reason: reason.clone(),
+                        lot: Arc::clone(lot),
+                        destination: destination.clone(),
+                    })));
+                }
                 return Ok(self.failed(self.chain_failure(origin, &e, original)));
             }
         };
@@ -253,7 +377,7 @@ impl Task {
         } else {
             self.summary.records_out += encoded.len() as u64;
         }
-        Ok(Processed::Outputs(encoded))
+        Ok(Ran::Outputs(encoded))
     }
 
     /// A record that a converter failed on (a `DataException` at its stage).
@@ -279,9 +403,9 @@ impl Task {
         }
     }
 
-    fn failed(&mut self, failed: FailedRecord) -> Processed {
+    fn failed(&mut self, failed: FailedRecord) -> Ran {
         self.summary.failed += 1;
-        Processed::Failed(Box::new(failed))
+        Ran::Failed(Box::new(failed))
     }
 
     /// Counts a record that failed before it reached the task (a line that is not a record):

@@ -14,6 +14,7 @@ mod json_schema;
 mod kafka_transforms;
 mod languages;
 mod lookup;
+mod parking;
 mod protobuf;
 mod registry;
 mod registry_fake;
