@@ -424,6 +424,19 @@ struct Setup<'a> {
     parking: Option<(Arc<switchyard_pipeline::parking::ParkingLot>, String)>,
 }
 
+impl Setup<'_> {
+    /// What a task needs to read the parking log again after a rebalance.
+    fn parking_refresher(&self) -> Option<Arc<parking::Refresher>> {
+        let (lot, topic) = self.parking.as_ref()?;
+        Some(Arc::new(parking::Refresher::new(
+            client_config(&self.settings.common, &[], &self.settings.consumer),
+            self.group_id.clone(),
+            topic.clone(),
+            Arc::clone(lot),
+        )))
+    }
+}
+
 /// Runs the pipeline until `shutdown` is set (SIGTERM / SIGINT) or a record fails with
 /// `errors.tolerance=none`.
 ///
@@ -771,6 +784,10 @@ fn run_task(
     } else {
         None
     };
+    let refresher = setup.parking_refresher();
+    if let Some(refresher) = &refresher {
+        consumer.context().set_parking(Arc::clone(refresher));
+    }
     let pattern_refs: Vec<&str> = setup.patterns.iter().map(String::as_str).collect();
     consumer
         .subscribe(&pattern_refs)
@@ -800,6 +817,7 @@ fn run_task(
         watcher: reload::Watcher::new(pipeline, reload),
         stats_published: Instant::now(),
         task,
+        refresher,
         id,
         held: std::collections::VecDeque::new(),
         producer: &producer,
@@ -959,6 +977,8 @@ struct Runner<'a> {
     watcher: reload::Watcher,
     stats_published: Instant,
     task: Task,
+    /// Reads the parking log again after a rebalance, when the pipeline parks.
+    refresher: Option<Arc<parking::Refresher>>,
     /// The task's number.
     id: u32,
     /// Records polled while the previous one waited, to be processed before polling again.
@@ -993,6 +1013,7 @@ impl Runner<'_> {
         let mut last_store = Instant::now();
         while !self.shutdown.load(Ordering::Relaxed) {
             self.reload_if_due()?;
+            self.unpark_if_due()?;
             if let Some((record, origin)) = self.held.pop_front() {
                 self.process(record, origin, consumer)?;
             } else if let Some(polled) = consumer.poll(Duration::from_millis(100)) {
@@ -1035,6 +1056,7 @@ impl Runner<'_> {
     ) -> Result<(), RunError> {
         while !self.shutdown.load(Ordering::Relaxed) {
             self.reload_if_due()?;
+            self.unpark_if_due()?;
             let polled = consumer.poll(Duration::from_millis(100));
             if let Some(e) = txn.take_failure() {
                 return Err(e.into());
@@ -1200,6 +1222,17 @@ impl Runner<'_> {
         }
         // A new chain runs the parked records it has not tried before the next record.
         if reloaded {
+            self.unpark(UNPARK_FLUSH_TIMEOUT)?;
+        }
+        Ok(())
+    }
+
+    /// Unparks what another process parked, once a rebalance read the parking log again.
+    fn unpark_if_due(&mut self) -> Result<(), RunError> {
+        let Some(refresher) = &self.refresher else {
+            return Ok(());
+        };
+        if refresher.take_due().map_err(RunError::Parking)? {
             self.unpark(UNPARK_FLUSH_TIMEOUT)?;
         }
         Ok(())

@@ -3,7 +3,8 @@
 //! consumed; unparkings write their outputs with the task's producer and wait for every
 //! acknowledgement before they write a key's release.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -115,6 +116,81 @@ pub fn restore(
         }
     }
     Ok(read)
+}
+
+/// Keeps a task's view of the parking lot current across rebalances: a partition assigned to
+/// this process may hold keys another process parked since the lot was restored. On every
+/// assignment but the first (the lot was restored just before), the log is read again into
+/// the lot (applying it again is idempotent), and an unparking is due: the records another
+/// process parked may not have been tried by this process's chain.
+pub struct Refresher {
+    /// The clients' settings.
+    pub client: ClientConfig,
+    /// The consumer group, which names the log's reader.
+    pub group: String,
+    /// The parking topic.
+    pub topic: String,
+    /// The lot.
+    pub lot: Arc<ParkingLot>,
+    assignments: AtomicU64,
+    due: AtomicBool,
+    failure: Mutex<Option<String>>,
+}
+
+impl Refresher {
+    /// A refresher of `lot` from `topic`.
+    pub fn new(client: ClientConfig, group: String, topic: String, lot: Arc<ParkingLot>) -> Self {
+        Refresher {
+            client,
+            group,
+            topic,
+            lot,
+            assignments: AtomicU64::new(0),
+            due: AtomicBool::new(false),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// Called when partitions are assigned (from the rebalance callback, before their records
+    /// are fetched).
+    pub fn assigned(&self) {
+        if self.assignments.fetch_add(1, Ordering::AcqRel) == 0 {
+            return;
+        }
+        match restore(
+            &self.client,
+            &self.group,
+            &self.topic,
+            &self.lot,
+            crate::tables::RESTORE_TIMEOUT,
+        ) {
+            Ok(read) => {
+                tracing::info!(
+                    "parking lot read again after a rebalance: {read} log record(s), {} record(s) parked",
+                    self.lot.parked()
+                );
+                self.due.store(true, Ordering::Release);
+            }
+            Err(e) => {
+                let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+                *failure = Some(e.to_string());
+            }
+        }
+    }
+
+    /// Whether an unparking is due since the last call; a log that could not be read again
+    /// stops the task (its view of the parked keys could be stale).
+    pub fn take_due(&self) -> Result<bool, String> {
+        if let Some(failure) = self
+            .failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            return Err(failure);
+        }
+        Ok(self.due.swap(false, Ordering::AcqRel))
+    }
 }
 
 /// Writes an unparking's records with a task's producer.

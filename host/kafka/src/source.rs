@@ -31,6 +31,7 @@ pub struct SourceContext {
     task: u32,
     revoke_timeout: Duration,
     transactions: OnceLock<Arc<Transactions>>,
+    parking: OnceLock<Arc<crate::parking::Refresher>>,
 }
 
 impl SourceContext {
@@ -48,7 +49,14 @@ impl SourceContext {
             task,
             revoke_timeout,
             transactions: OnceLock::new(),
+            parking: OnceLock::new(),
         }
+    }
+
+    /// Reads the parking log again whenever partitions are assigned after the first time:
+    /// another process may have parked records of their keys.
+    pub fn set_parking(&self, refresher: Arc<crate::parking::Refresher>) {
+        let _ = self.parking.set(refresher);
     }
 
     /// Switches rebalances to exactly-once handling: the open transaction is committed before
@@ -153,6 +161,10 @@ impl ConsumerContext for SourceContext {
                     .collect();
                 self.shared.assign(&partitions);
                 tracing::info!("partitions assigned: {}", describe(&partitions));
+                // Before the first record of the new partitions is fetched.
+                if let Some(refresher) = self.parking.get() {
+                    refresher.assigned();
+                }
             }
             Rebalance::Error(e) => tracing::warn!("rebalance error: {e}"),
         }

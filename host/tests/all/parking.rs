@@ -382,3 +382,125 @@ config = {{ pattern = ".*product_tags" }}
     let status = second.terminate(Duration::from_secs(60));
     assert!(status.success(), "{}", second.log());
 }
+
+/// A parked key's state lives in the parking topic, not in one process's memory: two runners
+/// share a group; one stops, and the other, given its partitions, holds the records of the
+/// keys the stopped one parked behind them, although its own chain would have run them.
+#[test]
+fn a_runner_given_another_runners_partitions_holds_the_keys_that_runner_parked() {
+    use crate::brokers::{Reader, Rec, Runner, create_topics, produce, wait_for};
+    use std::time::Duration;
+
+    let Some(broker) = crate::brokers::tansu_or_skip(
+        "a_runner_given_another_runners_partitions_holds_the_keys_that_runner_parked",
+    ) else {
+        return;
+    };
+    const KEYS: usize = 30;
+    create_topics(&broker.bootstrap, &[("raw", 6), ("out", 1), ("parked", 1)]);
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = dir.path().join("pipeline.toml");
+    // Values `new` are not handled; anything else passes.
+    std::fs::write(
+        &pipeline,
+        r#"
+name = "parking-rebalance-test"
+[converters.key]
+class = "org.apache.kafka.connect.storage.StringConverter"
+[converters.value]
+class = "org.apache.kafka.connect.storage.StringConverter"
+[source]
+topics = ["raw"]
+[errors]
+parking_topic = "parked"
+parking_replication_factor = 1
+[[transforms]]
+alias = "fresh"
+class = "io.switchyard.transforms.Unhandled"
+predicate = "isNew"
+[[transforms]]
+alias = "route"
+class = "org.apache.kafka.connect.transforms.RegexRouter"
+config = { regex = ".*", replacement = "out" }
+[[predicates]]
+alias = "isNew"
+class = "org.apache.kafka.connect.transforms.predicates.HasHeaderKey"
+config = { name = "new" }
+"#,
+    )
+    .unwrap();
+    let args = [
+        "--config",
+        pipeline.to_str().unwrap(),
+        "--bootstrap-servers",
+        &broker.bootstrap,
+        "--group-id",
+        "switchyard-parking-rebalance",
+        "--no-metrics",
+        "--property",
+        "consumer.session.timeout.ms=6000",
+        "--property",
+        "consumer.heartbeat.interval.ms=500",
+    ];
+    let mut a = Runner::start(&args, &dir.path().join("a.log"));
+    let mut b = Runner::start(&args, &dir.path().join("b.log"));
+    wait_for(
+        "both runners to hold partitions",
+        Duration::from_secs(60),
+        || {
+            a.assert_running();
+            b.assert_running();
+            (a.log().contains("partitions assigned") && b.log().contains("partitions assigned"))
+                .then_some(())
+        },
+    );
+    // Every key's first record is not handled: each runner parks the keys of its partitions.
+    let first: Vec<Rec> = (0..KEYS)
+        .map(|k| {
+            let mut r = Rec::text("raw", &format!("k{k}"), "0");
+            r.headers.push(("new".into(), Some("yes".into())));
+            r
+        })
+        .collect();
+    produce(&broker.bootstrap, &first);
+    let mut parked = Reader::new(&broker.bootstrap, &[("parked", 1)]);
+    parked.read_at_least(KEYS, Duration::from_secs(60));
+    assert!(
+        a.log().contains("partitions assigned") && b.log().contains("partitions assigned"),
+        "both runners consumed"
+    );
+    // `a` stops; `b` takes its partitions and reads the parking log again.
+    assert!(
+        a.terminate(Duration::from_secs(60)).success(),
+        "{}",
+        a.log()
+    );
+    wait_for("the rebalance", Duration::from_secs(60), || {
+        b.assert_running();
+        b.log()
+            .contains("parking lot read again after a rebalance")
+            .then_some(())
+    });
+    // The keys' next records would pass the chain; they wait behind the parked ones.
+    let second: Vec<Rec> = (0..KEYS)
+        .map(|k| Rec::text("raw", &format!("k{k}"), "1"))
+        .collect();
+    produce(&broker.bootstrap, &second);
+    parked.read_at_least(2 * KEYS, Duration::from_secs(60));
+    let behind = parked.records[KEYS..]
+        .iter()
+        .filter(|r| r.header("__switchyard.parking.reason") == Some(switchyard::parking::BEHIND))
+        .count();
+    assert_eq!(behind, KEYS, "{}", b.log());
+    let mut out = Reader::new(&broker.bootstrap, &[("out", 1)]);
+    out.poll();
+    assert!(
+        out.records.is_empty(),
+        "no record passed a parked one of its key"
+    );
+    assert!(
+        b.terminate(Duration::from_secs(60)).success(),
+        "{}",
+        b.log()
+    );
+}
