@@ -55,6 +55,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use prost_reflect::prost::Message as _;
+use prost_reflect::prost::encoding::decode_varint;
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor};
 
 use super::{ConvertError, ConverterConfigError};
@@ -178,19 +179,26 @@ fn compile(text: &str, imports: Vec<(String, String)>) -> Result<DescriptorPool,
     Ok(compiler.descriptor_pool())
 }
 
-/// Reads a zig-zag varint (`ByteUtils.readVarint`) from `bytes` at `*at`.
+/// The most bytes a varint of the message indexes takes: Java's `ByteUtils.readVarint` reads
+/// an `int`, seven bits a byte, and refuses a sixth byte ("Varint is too long").
+const MAX_VARINT_BYTES: usize = 5;
+
+/// Reads a zig-zag varint (`ByteUtils.readVarint`) from `bytes` at `*at`: `None` when the
+/// bytes end inside it or it runs past [`MAX_VARINT_BYTES`]. As in Java, the bits of a fifth
+/// byte beyond the 32nd are dropped.
 fn read_varint(bytes: &[u8], at: &mut usize) -> Option<i32> {
-    let mut value: u64 = 0;
-    for shift in (0..35).step_by(7) {
-        let byte = *bytes.get(*at)?;
-        *at += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            let raw = value as u32;
-            return Some(((raw >> 1) as i32) ^ -((raw & 1) as i32));
-        }
-    }
-    None
+    let rest = bytes.get(*at..)?;
+    let mut window = rest.get(..MAX_VARINT_BYTES).unwrap_or(rest);
+    let before = window.len();
+    // Within the window a varint that does not end is cut short: an error either way.
+    let raw = decode_varint(&mut window).ok()?;
+    *at += before - window.len();
+    Some(zig_zag(raw as u32))
+}
+
+/// The signed integer a zig-zag encoded one stands for (0, -1, 1, -2, … for 0, 1, 2, 3, …).
+fn zig_zag(raw: u32) -> i32 {
+    ((raw >> 1) as i32) ^ -((raw & 1) as i32)
 }
 
 /// The message indexes at the start of `body`, and where the message starts.

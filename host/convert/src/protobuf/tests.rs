@@ -74,6 +74,26 @@ fn message_indexes_are_read_as_confluent_writes_them() {
         None,
         "a count beyond the bytes"
     );
+    assert_eq!(message_indexes(&[0x80]), None, "a varint cut short");
+    assert_eq!(message_indexes(&[4, 2, 0x86]), None, "an index cut short");
+    assert_eq!(
+        message_indexes(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x00]),
+        None,
+        "a varint of six bytes (Java's \"Varint is too long\")"
+    );
+    assert_eq!(
+        message_indexes(&[2, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]),
+        None,
+        "an index of six bytes"
+    );
+    // Five bytes are read, as Java reads them: a longer form of the count 2, and an index whose
+    // fifth byte has bits beyond the 32nd (dropped: 0xffff_fffe is the zig-zag of i32::MAX).
+    assert_eq!(
+        message_indexes(&[
+            0x84, 0x80, 0x80, 0x80, 0x00, 2, 0xfe, 0xff, 0xff, 0xff, 0x7f, 9
+        ]),
+        Some((vec![1, i32::MAX], 11))
+    );
 }
 
 #[test]
@@ -278,6 +298,7 @@ mod arbitrary_bytes {
 
     use super::*;
     use proptest::prelude::*;
+    use prost_reflect::prost::encoding::encode_varint;
 
     /// The prices Envelope of the fixtures, as Protobuf, with its Connect schema (made once).
     fn envelope() -> &'static (MessageDescriptor, Schema, Options) {
@@ -314,6 +335,24 @@ mod arbitrary_bytes {
                 prop_assert!(start <= bytes.len());
                 prop_assert!(indexes.len() <= bytes.len().max(1));
             }
+        }
+
+        #[test]
+        fn message_indexes_read_back_as_confluent_writes_them(
+            path in proptest::collection::vec(any::<i32>(), 1..6),
+            message in proptest::collection::vec(any::<u8>(), 0..8),
+        ) {
+            // `MessageIndexes.toByteArray`: a zig-zag varint count, then zig-zag varint indexes.
+            let zig_zag = |n: i32| u64::from(((n << 1) ^ (n >> 31)) as u32);
+            let mut bytes = Vec::new();
+            let count = i32::try_from(path.len()).expect("a short path");
+            encode_varint(zig_zag(count), &mut bytes);
+            for index in &path {
+                encode_varint(zig_zag(*index), &mut bytes);
+            }
+            let start = bytes.len();
+            bytes.extend_from_slice(&message);
+            prop_assert_eq!(message_indexes(&bytes), Some((path, start)));
         }
 
         #[test]
