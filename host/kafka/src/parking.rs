@@ -205,13 +205,10 @@ pub struct KafkaSink<'a> {
 
 impl UnparkSink for KafkaSink<'_> {
     fn write(&mut self, destination: Destination, record: OutputRecord) -> Result<(), String> {
-        let origin = Origin {
-            topic: record.topic.clone(),
-            partition: record.partition,
-            offset: record.offset,
-        };
+        // An unparked record stands for no consumed offset: its ticket names no topic (no
+        // topic is named ""), so its acknowledgement moves no input partition's position.
         let delivery = Delivery {
-            ticket: self.shared.detached(&origin),
+            ticket: self.shared.detached(&Origin::default()),
             dead_letter: destination == Destination::DeadLetter,
         };
         sink::send(self.producer, &record, delivery)

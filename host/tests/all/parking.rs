@@ -203,12 +203,27 @@ fn without_a_parking_lot_an_unhandled_record_fails_as_a_bad_record() {
 /// (the parked ones before the key's records that came after them).
 #[test]
 fn run_parks_unknown_tables_in_key_order_and_unparks_them_first_across_a_reload_and_a_kill_9() {
+    parks_across_a_reload_and_a_kill_9(
+        "run_parks_unknown_tables_in_key_order_and_unparks_them_first_across_a_reload_and_a_kill_9",
+        &[],
+    );
+}
+
+/// The same with three tasks sharing the lot: the first task to reload claims the keys, the
+/// others park behind them what they consume meanwhile.
+#[test]
+fn three_tasks_park_and_unpark_in_key_order_across_a_reload_and_a_kill_9() {
+    parks_across_a_reload_and_a_kill_9(
+        "three_tasks_park_and_unpark_in_key_order_across_a_reload_and_a_kill_9",
+        &["--tasks", "3"],
+    );
+}
+
+fn parks_across_a_reload_and_a_kill_9(test: &str, extra: &[&str]) {
     use crate::brokers::{Reader, Rec, Runner, create_topics, free_port, produce, wait_for};
     use std::time::Duration;
 
-    let Some(broker) = crate::brokers::tansu_or_skip(
-        "run_parks_unknown_tables_in_key_order_and_unparks_them_first_across_a_reload_and_a_kill_9",
-    ) else {
+    let Some(broker) = crate::brokers::tansu_or_skip(test) else {
         return;
     };
     const PRODUCTS: usize = 20;
@@ -290,6 +305,7 @@ config = {{ pattern = ".*product_tags" }}
             "consumer.session.timeout.ms=6000",
         ]
         .iter()
+        .chain(extra)
         .map(|s| s.to_string())
         .collect()
     };
