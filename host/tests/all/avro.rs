@@ -19,8 +19,8 @@ use switchyard::schema::Level;
 
 use crate::registry_fake::RegistryFake;
 use crate::wire::{
-    B64, apply, decode_all, fixture_lines, json_converter, json_reference, part_bytes, read_lines,
-    registry_connector, settings, subjects_since, wire_input,
+    B64, MockRun, apply, decode_all, json_reference, part_bytes, products_fixture, read_lines,
+    registry_connector, round_trip_fixtures, settings, subjects_since, wire_input,
 };
 
 /// The with-schema fixtures as Avro records, their schemas registered in `fake` under
@@ -53,33 +53,11 @@ fn avro(fake: &RegistryFake, is_key: bool) -> Converter {
 #[test]
 fn every_with_schema_fixture_round_trips_through_avro_to_identical_connect_data() {
     let fake = RegistryFake::start();
-    let (writer_key, writer_value) = (avro(&fake, true), avro(&fake, false));
-    let (json_key, json_value) = (json_converter(true), json_converter(false));
-    let mut checked = 0;
-    for line in fixture_lines("with-schema.jsonl") {
-        let topic = line["topic"].as_str().expect("topic");
-        // A fresh reader per record: its schemas come from the registry by id.
-        let (reader_key, reader_value) = (avro(&fake, true), avro(&fake, false));
-        for (part, json, writer, reader) in [
-            ("key", &json_key, &writer_key, &reader_key),
-            ("value", &json_value, &writer_value, &reader_value),
-        ] {
-            let original = json
-                .to_connect(topic, part_bytes(&line, part).as_deref())
-                .expect("fixture decodes");
-            let bytes = writer.from_connect(topic, &original).expect("encodes");
-            if original.value.is_null() {
-                assert_eq!(bytes, None, "a null {part} stays null");
-                continue;
-            }
-            let bytes = bytes.expect("bytes");
-            assert_eq!(bytes[0], 0, "magic byte");
-            let back = reader.to_connect(topic, Some(&bytes)).expect("decodes");
-            assert_eq!(back, original, "{part} of {line}");
-            checked += 1;
-        }
-    }
-    assert!(checked >= 250, "only {checked} parts checked");
+    round_trip_fixtures(
+        |is_key| avro(&fake, is_key),
+        |is_key| avro(&fake, is_key),
+        |trip| assert_eq!(trip.back, trip.original, "{} of {}", trip.part, trip.line),
+    );
     // TopicNameStrategy: one key and one value subject per table.
     assert_eq!(fake.subjects().len(), 14, "{:?}", fake.subjects());
     assert!(
@@ -90,16 +68,7 @@ fn every_with_schema_fixture_round_trips_through_avro_to_identical_connect_data(
 
 #[test]
 fn the_avro_schema_of_a_products_value() {
-    let line = fixture_lines("with-schema.jsonl")
-        .into_iter()
-        .find(|l| l["topic"] == "product.public.products")
-        .expect("a products record");
-    let data = json_converter(false)
-        .to_connect(
-            "product.public.products",
-            part_bytes(&line, "value").as_deref(),
-        )
-        .expect("decodes");
+    let data = products_fixture("value");
     let schema = ToAvro::convert(data.schema.as_deref().expect("schema")).expect("avro schema");
     insta::assert_snapshot!(
         "products_value_avro_schema",
@@ -765,20 +734,6 @@ proptest! {
     }
 }
 
-/// The first products key of the fixtures, as Connect data.
-fn products_key() -> ConnectData {
-    let line = fixture_lines("with-schema.jsonl")
-        .into_iter()
-        .find(|l| l["topic"] == "product.public.products")
-        .expect("a products record");
-    json_converter(true)
-        .to_connect(
-            "product.public.products",
-            part_bytes(&line, "key").as_deref(),
-        )
-        .expect("decodes")
-}
-
 fn avro_with(fake: &RegistryFake, is_key: bool, extra: &[(&str, &str)]) -> Converter {
     let url = fake.url();
     let mut pairs = vec![
@@ -793,7 +748,7 @@ fn avro_with(fake: &RegistryFake, is_key: bool, extra: &[(&str, &str)]) -> Conve
 #[test]
 fn without_auto_registration_the_schema_must_already_be_registered() {
     let fake = RegistryFake::start();
-    let key = products_key();
+    let key = products_fixture("key");
     // Within `unknown.schema.wait.ms` a subject the registry does not know is waited for (a
     // restarting registry answers 40401 for subjects it holds)…
     let waiting = avro_with(&fake, true, &[("auto.register.schemas", "false")]);
@@ -845,7 +800,7 @@ fn without_auto_registration_the_schema_must_already_be_registered() {
 #[test]
 fn use_latest_version_writes_the_id_of_the_subjects_latest_schema() {
     let fake = RegistryFake::start();
-    let key = products_key();
+    let key = products_fixture("key");
     let text = ToAvro::convert(key.schema.as_deref().expect("schema"))
         .expect("avro")
         .to_string();
@@ -871,7 +826,7 @@ fn use_latest_version_writes_the_id_of_the_subjects_latest_schema() {
 fn server_errors_while_encoding_are_transient_and_waited_out() {
     let fake = RegistryFake::start();
     let converter = avro_with(&fake, true, &[]);
-    let key = products_key();
+    let key = products_fixture("key");
     fake.fail_next(3);
     let error = converter
         .from_connect("product-events", &key)
@@ -889,83 +844,25 @@ fn server_errors_while_encoding_are_transient_and_waited_out() {
     assert_eq!(fake.registrations().len(), 1);
 }
 
-/// The Avro `products` records of the fixtures, produced to the mock cluster, and a connector
-/// with Avro converters on `fake` that dead-letters to `dlq`.
-struct MockRun {
-    fake: RegistryFake,
-    records: Vec<Json>,
-    cluster: crate::brokers::MockCluster,
-    dir: tempfile::TempDir,
-    config: std::path::PathBuf,
-}
-
-impl MockRun {
-    /// `switchyard run` over the products topic with the connector, and `extra` arguments.
-    fn start(&self, extra: &[&str]) -> crate::brokers::Runner {
-        let mut args = vec![
-            "--config",
-            self.config.to_str().expect("path"),
-            "--bootstrap-servers",
-            &self.cluster.bootstrap,
-            "--topics",
-            "product.public.products",
-            "--no-metrics",
-        ];
-        args.extend_from_slice(extra);
-        crate::brokers::Runner::start(&args, &self.dir.path().join("run.log"))
-    }
-}
-
-fn products_on_the_mock_cluster() -> MockRun {
-    use crate::brokers::{MockCluster, Rec, produce};
-
+/// The Avro `products` records of the fixtures, produced to the mock cluster (which has a
+/// `dlq` topic too), and a connector with Avro converters on the registry fake returned that
+/// dead-letters to `dlq`.
+fn products_on_the_mock_cluster() -> (RegistryFake, MockRun) {
     let fake = RegistryFake::start();
     let records: Vec<Json> = avro_input(&fake)
         .lines()
         .map(|l| serde_json::from_str::<Json>(l).expect("line"))
         .filter(|l| l["topic"] == "product.public.products")
         .collect();
-    let cluster = MockCluster::start(
-        1,
+    let connector = avro_connector(
+        &fake,
         &[
-            ("product.public.products", 1),
-            ("product-events", 1),
-            ("dlq", 1),
+            ("errors.tolerance", "all"),
+            ("errors.deadletterqueue.topic.name", "dlq"),
         ],
     );
-    produce(
-        &cluster.bootstrap,
-        &records
-            .iter()
-            .map(|l| Rec {
-                topic: "product.public.products".into(),
-                partition: -1,
-                key: part_bytes(l, "key"),
-                value: part_bytes(l, "value"),
-                headers: Vec::new(),
-            })
-            .collect::<Vec<_>>(),
-    );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("connector.json");
-    std::fs::write(
-        &config,
-        avro_connector(
-            &fake,
-            &[
-                ("errors.tolerance", "all"),
-                ("errors.deadletterqueue.topic.name", "dlq"),
-            ],
-        ),
-    )
-    .expect("config");
-    MockRun {
-        fake,
-        records,
-        cluster,
-        dir,
-        config,
-    }
+    let run = MockRun::produce(&connector, records, &["dlq"]);
+    (fake, run)
 }
 
 /// `switchyard run` over the mock cluster: while the registry is down the runner waits (no
@@ -975,12 +872,11 @@ fn a_registry_that_is_down_makes_run_wait_and_deliver_everything_when_it_returns
     use crate::brokers::{Reader, wait_for};
     use std::time::Duration;
 
-    let mut run = products_on_the_mock_cluster();
-    run.fake.go_down();
+    let (mut fake, run) = products_on_the_mock_cluster();
+    fake.go_down();
     let mut runner = run.start(&[]);
     // The runner's log lives in `dir`: it is kept until the end.
     let MockRun {
-        mut fake,
         records,
         cluster,
         dir: _dir,
@@ -1040,10 +936,8 @@ fn a_poison_avro_record_in_run_is_dead_lettered_and_the_runner_stays_up() {
     use crate::brokers::{Reader, Rec, produce, wait_for};
     use std::time::Duration;
 
-    let run = products_on_the_mock_cluster();
-    let hostile = run
-        .fake
-        .register("hostile-key", r#"{"type":"array","items":"long"}"#);
+    let (fake, run) = products_on_the_mock_cluster();
+    let hostile = fake.register("hostile-key", r#"{"type":"array","items":"long"}"#);
     let mut poison = vec![0u8];
     poison.extend_from_slice(&hostile.to_be_bytes());
     poison.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x04, 0x02]);
@@ -1101,8 +995,8 @@ fn a_long_registry_outage_keeps_the_runner_in_its_group() {
     use crate::brokers::{Reader, wait_for};
     use std::time::Duration;
 
-    let mut run = products_on_the_mock_cluster();
-    run.fake.go_down();
+    let (mut fake, run) = products_on_the_mock_cluster();
+    fake.go_down();
     let mut runner = run.start(&[
         "--property",
         "consumer.session.timeout.ms=6000",
@@ -1111,7 +1005,6 @@ fn a_long_registry_outage_keeps_the_runner_in_its_group() {
     ]);
     // The runner's log lives in `dir`: it is kept until the end.
     let MockRun {
-        mut fake,
         records,
         cluster,
         dir: _dir,
@@ -1153,25 +1046,18 @@ fn a_shutdown_while_the_registry_is_down_leaves_the_record_for_the_next_run() {
     use crate::brokers::{Reader, Runner, wait_for};
     use std::time::Duration;
 
-    let MockRun {
-        mut fake,
-        records,
-        cluster,
-        dir,
-        config,
-    } = products_on_the_mock_cluster();
-    let args = [
-        "--config",
-        config.to_str().expect("path"),
-        "--bootstrap-servers",
-        &cluster.bootstrap,
-        "--topics",
-        "product.public.products",
-        "--no-metrics",
+    let (mut fake, run) = products_on_the_mock_cluster();
+    let args = run.args(&[
         // The mock cluster keeps the first member in the group until its session times out.
         "--property",
         "consumer.session.timeout.ms=6000",
-    ];
+    ]);
+    let MockRun {
+        records,
+        cluster,
+        dir,
+        ..
+    } = &run;
     fake.go_down();
     let mut first = Runner::start(&args, &dir.path().join("first.log"));
     wait_for(

@@ -9,9 +9,9 @@ use switchyard::data::ConnectData;
 
 use crate::registry_fake::RegistryFake;
 use crate::wire::{
-    B64, apply, confluent_python, decode_all, fixture_lines, interop, json_converter,
-    json_reference, part_bytes, registry_connector, run_on_mock_cluster, settings, subjects_since,
-    wire_input,
+    B64, apply, assert_registered_as, assert_run_writes_what_apply_wrote, confluent_python,
+    decode_all, interop, json_reference, part_bytes, products_fixture, registry_connector,
+    round_trip_fixtures, settings, subjects_since, wire_input,
 };
 
 const CLASS: &str = "io.confluent.connect.json.JsonSchemaConverter";
@@ -48,66 +48,22 @@ fn every_with_schema_fixture_round_trips_through_json_schema_to_identical_connec
         ("decimal.format", "NUMERIC"),
         ("json.fail.invalid.schema", "true"),
     ];
-    let (writer_key, writer_value) = (
-        converter(&fake, true, &numeric),
-        converter(&fake, false, &numeric),
-    );
-    let (json_key, json_value) = (json_converter(true), json_converter(false));
-    let mut checked = 0;
-    for line in fixture_lines("with-schema.jsonl") {
-        let topic = line["topic"].as_str().expect("topic");
-        // A fresh reader per record: its schemas come from the registry by id.
-        let (reader_key, reader_value) = (
-            converter(&fake, true, &validating),
-            converter(&fake, false, &validating),
-        );
-        for (part, json, writer, reader) in [
-            ("key", &json_key, &writer_key, &reader_key),
-            ("value", &json_value, &writer_value, &reader_value),
-        ] {
-            let original = json
-                .to_connect(topic, part_bytes(&line, part).as_deref())
-                .expect("fixture decodes");
-            let bytes = writer.from_connect(topic, &original).expect("encodes");
-            if original.value.is_null() {
-                assert_eq!(bytes, None, "a null {part} stays null");
-                continue;
-            }
-            let bytes = bytes.expect("bytes");
-            assert_eq!(bytes[0], 0, "magic byte");
+    round_trip_fixtures(
+        |is_key| converter(&fake, is_key, &numeric),
+        |is_key| converter(&fake, is_key, &validating),
+        |trip| {
             // The body is plain JSON text.
-            let _: Json = serde_json::from_slice(&bytes[5..]).expect("JSON body");
-            let back = reader.to_connect(topic, Some(&bytes)).expect("decodes");
-            assert_eq!(back, original, "{part} of {line}");
-            checked += 1;
-        }
-    }
-    assert!(checked >= 250, "only {checked} parts checked");
+            let _: Json = serde_json::from_slice(&trip.bytes[5..]).expect("JSON body");
+            assert_eq!(trip.back, trip.original, "{} of {}", trip.part, trip.line);
+        },
+    );
     assert_eq!(fake.subjects().len(), 14, "{:?}", fake.subjects());
-    let registrations: Vec<_> = fake
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "POST" && r.url.contains("/versions"))
-        .collect();
-    assert!(!registrations.is_empty());
-    for request in registrations {
-        let body: Json = serde_json::from_str(&request.body).expect("request body");
-        assert_eq!(body["schemaType"], "JSON", "{}", request.body);
-    }
+    assert_registered_as(&fake, "JSON");
 }
 
 #[test]
 fn the_json_schema_of_a_products_value() {
-    let line = fixture_lines("with-schema.jsonl")
-        .into_iter()
-        .find(|l| l["topic"] == "product.public.products")
-        .expect("a products record");
-    let data = json_converter(false)
-        .to_connect(
-            "product.public.products",
-            part_bytes(&line, "value").as_deref(),
-        )
-        .expect("decodes");
+    let data = products_fixture("value");
     let fake = RegistryFake::start();
     converter(&fake, false, &[])
         .from_connect("product.public.products", &data)
@@ -332,15 +288,7 @@ fn confluents_python_client_reads_what_switchyard_writes_from_what_it_wrote() {
     let config = registry_connector(CLASS, &fake, &[]);
     let (code, lines, stderr) = apply(dir.path(), &config, &input, &[]);
     assert_eq!(code, 0, "{stderr}");
-    // `run` over the same records writes the same bytes, in the same order.
-    let from_run = run_on_mock_cluster(&config, &input, lines.len());
-    assert_eq!(from_run.len(), lines.len());
-    for (run, apply) in from_run.iter().zip(&lines) {
-        assert_eq!(run["topic"], apply["topic"]);
-        for part in ["key", "value"] {
-            assert_eq!(part_bytes(run, part), part_bytes(apply, part), "{part}");
-        }
-    }
+    assert_run_writes_what_apply_wrote(&config, &input, &lines);
     let output = dir.path().join("switchyard-output.jsonl");
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(&output, text).expect("write output");

@@ -1,9 +1,9 @@
-//! Helpers of the tests of the registry-backed converters (Avro, JSON Schema): the fixtures
-//! as record JSONL of wire-format bytes, the seed connector over such converters, and
-//! `switchyard apply` over them.
+//! Helpers of the tests of the registry-backed converters (Avro, JSON Schema, Protobuf): the
+//! fixtures as record JSONL of wire-format bytes and their round trip through a converter, the
+//! seed connector over such converters, and `switchyard apply` and `switchyard run` over them.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine as _;
@@ -53,6 +53,21 @@ pub fn part_bytes(line: &Json, part: &str) -> Option<Vec<u8>> {
     }
 }
 
+/// The `part` (`key` / `value`) of the first `product.public.products` record of the
+/// with-schema fixtures, as the JsonConverter reads it.
+pub fn products_fixture(part: &str) -> ConnectData {
+    let line = fixture_lines("with-schema.jsonl")
+        .into_iter()
+        .find(|l| l["topic"] == "product.public.products")
+        .expect("a products record");
+    json_converter(part == "key")
+        .to_connect(
+            "product.public.products",
+            part_bytes(&line, part).as_deref(),
+        )
+        .expect("decodes")
+}
+
 /// The with-schema fixtures with keys and values encoded by `key` / `value` (registry-backed
 /// converters, which register the schemas under their subjects): record JSONL with
 /// `key_base64` / `value_base64`.
@@ -80,6 +95,80 @@ pub fn wire_input(key: &Converter, value: &Converter) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One key or value of a with-schema fixture, written by a registry-backed converter and read
+/// back by another.
+pub struct RoundTrip<'a> {
+    /// `key` or `value`.
+    pub part: &'static str,
+    /// The fixture's line.
+    pub line: &'a Json,
+    /// What the JsonConverter read from the fixture.
+    pub original: &'a ConnectData,
+    /// The wire-format bytes written.
+    pub bytes: &'a [u8],
+    /// What the reader read from them.
+    pub back: &'a ConnectData,
+}
+
+/// Writes every key and value of the with-schema fixtures with a converter of `writer` and
+/// reads each record's back with fresh converters of `reader` (whose schemas come from the
+/// registry by id); both are given whether the converter is for keys. A null stays null,
+/// bytes start with the magic byte, and `check` is given every other part; at least 250 are.
+pub fn round_trip_fixtures(
+    writer: impl Fn(bool) -> Converter,
+    reader: impl Fn(bool) -> Converter,
+    check: impl Fn(&RoundTrip<'_>),
+) {
+    let (writer_key, writer_value) = (writer(true), writer(false));
+    let (json_key, json_value) = (json_converter(true), json_converter(false));
+    let mut checked = 0;
+    for line in fixture_lines("with-schema.jsonl") {
+        let topic = line["topic"].as_str().expect("topic");
+        // A fresh reader per record: its schemas come from the registry by id.
+        let (reader_key, reader_value) = (reader(true), reader(false));
+        for (part, json, writer, reader) in [
+            ("key", &json_key, &writer_key, &reader_key),
+            ("value", &json_value, &writer_value, &reader_value),
+        ] {
+            let original = json
+                .to_connect(topic, part_bytes(&line, part).as_deref())
+                .expect("fixture decodes");
+            let bytes = writer.from_connect(topic, &original).expect("encodes");
+            if original.value.is_null() {
+                assert_eq!(bytes, None, "a null {part} stays null");
+                continue;
+            }
+            let bytes = bytes.expect("bytes");
+            assert_eq!(bytes[0], 0, "magic byte");
+            let back = reader.to_connect(topic, Some(&bytes)).expect("decodes");
+            check(&RoundTrip {
+                part,
+                line: &line,
+                original: &original,
+                bytes: &bytes,
+                back: &back,
+            });
+            checked += 1;
+        }
+    }
+    assert!(checked >= 250, "only {checked} parts checked");
+}
+
+/// Asserts that `fake` had schemas registered through `POST /subjects/{s}/versions`, each
+/// with the `schemaType` `schema_type`.
+pub fn assert_registered_as(fake: &RegistryFake, schema_type: &str) {
+    let registrations: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.url.contains("/versions"))
+        .collect();
+    assert!(!registrations.is_empty());
+    for request in registrations {
+        let body: Json = serde_json::from_str(&request.body).expect("request body");
+        assert_eq!(body["schemaType"], schema_type, "{}", request.body);
+    }
 }
 
 /// The seed connector with converters of `class` on `fake` for keys and values, plus `extra`
@@ -222,48 +311,105 @@ pub fn interop(python: &str, name: &str, args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("utf-8")
 }
 
+/// Asserts that `switchyard run` with `connector` over record JSONL `input` on the mock cluster
+/// ([`run_on_mock_cluster`]) writes the bytes `apply` wrote (`applied`), in the same order.
+pub fn assert_run_writes_what_apply_wrote(connector: &str, input: &str, applied: &[Json]) {
+    let from_run = run_on_mock_cluster(connector, input, applied.len());
+    assert_eq!(from_run.len(), applied.len());
+    for (run, apply) in from_run.iter().zip(applied) {
+        assert_eq!(run["topic"], apply["topic"]);
+        for part in ["key", "value"] {
+            assert_eq!(part_bytes(run, part), part_bytes(apply, part), "{part}");
+        }
+    }
+}
+
+/// Records of one topic produced to a fresh mock cluster of librdkafka (one partition a
+/// topic), and a connector for `switchyard run` over them.
+pub struct MockRun {
+    /// The records, as record JSONL lines.
+    pub records: Vec<Json>,
+    /// Their topic.
+    pub topic: String,
+    /// The cluster: the records' topic, `product-events` and the topics asked for.
+    pub cluster: crate::brokers::MockCluster,
+    /// The folder of the connector and of the runners' logs.
+    pub dir: tempfile::TempDir,
+    /// The connector's file.
+    pub config: PathBuf,
+}
+
+impl MockRun {
+    /// Produces `records` (record JSONL lines of one topic, in order) to a cluster that also
+    /// has `product-events` and `more` topics, and writes `connector`.
+    pub fn produce(connector: &str, records: Vec<Json>, more: &[&str]) -> MockRun {
+        use crate::brokers::{MockCluster, Rec, produce};
+
+        let topic = records[0]["topic"].as_str().expect("topic").to_owned();
+        let mut topics = vec![(topic.as_str(), 1), ("product-events", 1)];
+        topics.extend(more.iter().map(|t| (*t, 1)));
+        let cluster = MockCluster::start(1, &topics);
+        produce(
+            &cluster.bootstrap,
+            &records
+                .iter()
+                .map(|l| Rec {
+                    topic: topic.clone(),
+                    partition: -1,
+                    key: part_bytes(l, "key"),
+                    value: part_bytes(l, "value"),
+                    headers: Vec::new(),
+                })
+                .collect::<Vec<_>>(),
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("connector.json");
+        std::fs::write(&config, connector).expect("config");
+        MockRun {
+            records,
+            topic,
+            cluster,
+            dir,
+            config,
+        }
+    }
+
+    /// The arguments of `switchyard run` over the records' topic with the connector, then
+    /// `extra`.
+    pub fn args<'a>(&'a self, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec![
+            "--config",
+            self.config.to_str().expect("path"),
+            "--bootstrap-servers",
+            &self.cluster.bootstrap,
+            "--topics",
+            &self.topic,
+            "--no-metrics",
+        ];
+        args.extend_from_slice(extra);
+        args
+    }
+
+    /// Starts `switchyard run` with [`args`](Self::args), logging to `run.log` in the folder.
+    pub fn start(&self, extra: &[&str]) -> crate::brokers::Runner {
+        crate::brokers::Runner::start(&self.args(extra), &self.dir.path().join("run.log"))
+    }
+}
+
 /// Runs `switchyard run` with `connector` over record JSONL `input` (one topic, one partition)
 /// on librdkafka's mock cluster, and returns what it wrote to `product-events` as record JSONL
 /// lines (`topic`, `key_base64`, `value_base64`), in order, once `expected` records are there.
 pub fn run_on_mock_cluster(connector: &str, input: &str, expected: usize) -> Vec<Json> {
-    use crate::brokers::{MockCluster, Reader, Rec, Runner, produce};
+    use crate::brokers::Reader;
     use std::time::Duration;
 
     let lines: Vec<Json> = input
         .lines()
         .map(|l| serde_json::from_str(l).expect("input line"))
         .collect();
-    let topic = lines[0]["topic"].as_str().expect("topic").to_owned();
-    let cluster = MockCluster::start(1, &[(topic.as_str(), 1), ("product-events", 1)]);
-    produce(
-        &cluster.bootstrap,
-        &lines
-            .iter()
-            .map(|l| Rec {
-                topic: topic.clone(),
-                partition: -1,
-                key: part_bytes(l, "key"),
-                value: part_bytes(l, "value"),
-                headers: Vec::new(),
-            })
-            .collect::<Vec<_>>(),
-    );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("connector.json");
-    std::fs::write(&config, connector).expect("config");
-    let mut runner = Runner::start(
-        &[
-            "--config",
-            config.to_str().expect("path"),
-            "--bootstrap-servers",
-            &cluster.bootstrap,
-            "--topics",
-            &topic,
-            "--no-metrics",
-        ],
-        &dir.path().join("run.log"),
-    );
-    let mut out = Reader::new(&cluster.bootstrap, &[("product-events", 1)]);
+    let run = MockRun::produce(connector, lines, &[]);
+    let mut runner = run.start(&[]);
+    let mut out = Reader::new(&run.cluster.bootstrap, &[("product-events", 1)]);
     out.read_at_least(expected, Duration::from_secs(60));
     let status = runner.terminate(Duration::from_secs(60));
     assert!(status.success(), "{}", runner.log());
