@@ -520,3 +520,125 @@ config = { name = "new" }
         b.log()
     );
 }
+
+#[test]
+fn run_refuses_parking_with_exactly_once_before_it_connects() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("connector.json");
+    let text = connector("c").replace(
+        "\"parking.topic.name\": \"parked\"",
+        "\"parking.topic.name\": \"parked\", \"exactly.once.support\": \"required\", \"topics\": \"t\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    // Nothing listens on the port: the run must refuse before it tries.
+    let out = switchyard(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--bootstrap-servers",
+        "127.0.0.1:9",
+        "--no-metrics",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("parking.topic.name") && stderr.contains("exactly.once.support"),
+        "{stderr}"
+    );
+}
+
+/// Unparked records that the new chain fails on are handled as `errors.*` say: dead-lettered
+/// with Connect's headers under `errors.tolerance=all`, and released from the lot.
+#[test]
+fn an_unparked_record_the_new_chain_fails_on_is_dead_lettered_and_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let parked = dir.path().join("parked.jsonl");
+    let guests = Path::new(env!("SWITCHYARD_TEST_GUESTS"));
+    let chain = |known_type: &str, extra: &str| {
+        format!(
+            r#"{{
+  "name": "parking-dlq",
+  "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+  "key.converter.schemas.enable": "false",
+  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+  "value.converter.schemas.enable": "false",
+  "transforms": "known,route",
+  "transforms.known.type": "{known_type}",
+  "transforms.known.predicate": "isPoison",
+  "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+  "transforms.route.regex": ".*",
+  "transforms.route.replacement": "out",
+  "predicates": "isPoison",
+  "predicates.isPoison.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+  "predicates.isPoison.pattern": "poison",
+  "errors.tolerance": "all",
+  "errors.deadletterqueue.context.headers.enable": "true"{extra}
+}}"#
+        )
+    };
+    let lines = [
+        event("poison", 1, "c", 1),
+        event("t", 2, "c", 2),
+        event("poison", 1, "u", 3),
+    ];
+    let (out, _) = apply(
+        dir.path(),
+        &chain("io.switchyard.transforms.Unhandled", ""),
+        &lines,
+        &parked,
+    );
+    assert_eq!(numbers(&out), [2]);
+    // The new chain's step fails every poison record as a bad record.
+    let misbehave = guests.join("misbehave.wasm");
+    let v2 = chain(
+        misbehave.to_str().unwrap(),
+        r#", "transforms.known.mode": "bad-record""#,
+    );
+    let config_path = dir.path().join("v2.json");
+    std::fs::write(&config_path, v2).unwrap();
+    let input = dir.path().join("empty.jsonl");
+    std::fs::write(&input, "").unwrap();
+    let dead = dir.path().join("dead.jsonl");
+    let run = switchyard(&[
+        "apply",
+        "--config",
+        config_path.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--parked",
+        parked.to_str().unwrap(),
+        "--dlq",
+        dead.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("2 failed"), "{stderr}");
+    assert!(stderr.contains("1 key(s) released"), "{stderr}");
+    let letters: Vec<Value> = std::fs::read_to_string(&dead)
+        .unwrap()
+        .lines()
+        .map(json)
+        .collect();
+    assert_eq!(letters.len(), 2);
+    assert_eq!(letters[0]["value"]["n"], 1);
+    assert_eq!(letters[1]["value"]["n"], 3);
+    assert_eq!(
+        crate::common::header_text(&letters[0], "__connect.errors.exception.message"),
+        "this record is poison"
+    );
+    assert_eq!(
+        crate::common::header_text(&letters[0], "__connect.errors.topic"),
+        "poison"
+    );
+    // Released: the next run with the same chain has nothing to try.
+    let again = switchyard(&[
+        "apply",
+        "--config",
+        config_path.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--parked",
+        parked.to_str().unwrap(),
+    ]);
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("unparked"));
+}
