@@ -14,6 +14,11 @@
 //! Sources and sinks — record JSONL files for `apply`, Kafka for `run` — only move bytes: they
 //! hand each record to [`Task::process`], write what it returns, and write or send the
 //! dead-letter record [`Task::handle_failure`] gives them.
+//!
+//! With a parking lot ([`Task::set_parking`], [`crate::parking`]), a record whose key is parked
+//! is parked behind it without being run, and one a step does not handle yet
+//! ([`StepError::Unhandled`]) is parked instead of failing: [`Processed::Parked`] carries the
+//! entry the sink writes to the parking log.
 
 use std::sync::Arc;
 use std::time::Duration;
