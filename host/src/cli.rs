@@ -408,6 +408,9 @@ pub fn apply(args: &ApplyArgs) -> Result<Summary, CliError> {
                 if let Some((dlq, path)) = dlq.as_mut() {
                     dlq.flush().map_err(|e| io_err(path, e))?;
                 }
+                if let Some(file) = parked.as_mut() {
+                    file.flush()?;
+                }
                 return Err(CliError::RecordFailed(reason));
             }
         }
