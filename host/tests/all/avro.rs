@@ -3,8 +3,6 @@
 //! a registry that is down, a registry that refuses a schema, an unknown schema id).
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -19,8 +17,9 @@ use switchyard::schema::Level;
 
 use crate::registry_fake::RegistryFake;
 use crate::wire::{
-    B64, MockRun, apply, decode_all, json_reference, part_bytes, products_fixture, read_lines,
-    registry_connector, round_trip_fixtures, settings, subjects_since, wire_input,
+    B64, MockRun, apply, apply_through_an_outage, decode_all, json_reference, part_bytes,
+    products_fixture, read_lines, registry_connector, round_trip_fixtures, settings,
+    subjects_since, wire_input,
 };
 
 /// The with-schema fixtures as Avro records, their schemas registered in `fake` under
@@ -191,47 +190,8 @@ fn record_name_strategy_registers_under_the_record_names() {
 fn a_registry_that_is_down_makes_apply_wait_and_succeed_when_it_returns() {
     let mut fake = RegistryFake::start();
     let input = avro_input(&fake);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config_path = dir.path().join("connector.json");
-    let input_path = dir.path().join("input.jsonl");
-    let output_path = dir.path().join("output.jsonl");
-    std::fs::write(&config_path, avro_connector(&fake, &[])).expect("config");
-    std::fs::write(&input_path, input).expect("input");
-    fake.go_down();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
-        .args(["apply", "--config"])
-        .arg(&config_path)
-        .arg("--input")
-        .arg(&input_path)
-        .arg("--output")
-        .arg(&output_path)
-        .env("SWITCHYARD_LOG", "warn")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn switchyard");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut seen = String::new();
-    // Waits for the process to report that it is waiting for the registry.
-    loop {
-        let mut line = String::new();
-        let read = stderr.read_line(&mut line).expect("read stderr");
-        assert!(read > 0, "switchyard ended without waiting: {seen}");
-        seen.push_str(&line);
-        if line.contains("retrying in") {
-            break;
-        }
-    }
-    assert!(seen.contains("unavailable"), "{seen}");
-    fake.come_up();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("read stderr");
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "{seen}{rest}");
-    assert!(
-        rest.contains("records in: 139, out: 139, filtered: 0, failed: 0, dead-lettered: 0"),
-        "{rest}"
-    );
-    assert_eq!(read_lines(&output_path).len(), 139);
+    let config = avro_connector(&fake, &[]);
+    apply_through_an_outage(&mut fake, &config, &input, 139);
 }
 
 #[test]

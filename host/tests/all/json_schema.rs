@@ -1,6 +1,7 @@
 //! Confluent's JsonSchemaConverter against the strict registry fake: round trips of the
 //! fixtures, the JSON Schema of a products value, `switchyard apply` of the seed chain over
-//! JSON Schema records, payload validation, references, and records it cannot read.
+//! JSON Schema records, payload validation on reading and writing, references, records it
+//! cannot read, and a registry outage.
 
 use base64::Engine as _;
 use serde_json::{Value as Json, json};
@@ -9,9 +10,10 @@ use switchyard::data::ConnectData;
 
 use crate::registry_fake::RegistryFake;
 use crate::wire::{
-    B64, apply, assert_registered_as, assert_run_writes_what_apply_wrote, confluent_python,
-    decode_all, interop, json_reference, part_bytes, products_fixture, registry_connector,
-    round_trip_fixtures, settings, subjects_since, wire_input,
+    B64, apply, apply_through_an_outage, assert_outage_is_transient, assert_registered_as,
+    assert_run_writes_what_apply_wrote, confluent_python, decode_all, interop, json_reference,
+    part_bytes, products_fixture, registry_connector, round_trip_fixtures, settings,
+    subjects_since, wire_input,
 };
 
 const CLASS: &str = "io.confluent.connect.json.JsonSchemaConverter";
@@ -152,6 +154,76 @@ fn with_fail_invalid_schema_a_value_that_breaks_its_schema_is_refused() {
             .to_connect("orders", Some(&wrong))
             .is_err()
     );
+}
+
+/// An order `{id: INT32, price: Decimal (scale 2), status: an enum of NEW and PAID}`.
+fn order(price_cents: i16, status: &str) -> ConnectData {
+    use switchyard::data::{Schema, SchemaType, Value};
+    let mut price = Schema::new(SchemaType::Bytes).named("org.apache.kafka.connect.data.Decimal");
+    price.parameters = vec![("scale".into(), "2".into())];
+    price.version = Some(1);
+    let mut status_schema = Schema::new(SchemaType::String);
+    status_schema.parameters = vec![
+        ("io.confluent.connect.json.Enum".into(), String::new()),
+        ("io.confluent.connect.json.Enum.NEW".into(), "NEW".into()),
+        ("io.confluent.connect.json.Enum.PAID".into(), "PAID".into()),
+    ];
+    let schema = Schema::new(SchemaType::Struct)
+        .named("shop.Order")
+        .field("id", Schema::new(SchemaType::Int32))
+        .field("price", price)
+        .field("status", status_schema);
+    ConnectData {
+        schema: Some(std::sync::Arc::new(schema)),
+        value: Value::Struct(vec![
+            Value::Int32(1),
+            Value::Bytes(price_cents.to_be_bytes().to_vec()),
+            Value::String(status.into()),
+        ]),
+    }
+}
+
+/// With `json.fail.invalid.schema=true` a value written is validated against the JSON Schema
+/// it is written under: one that breaks it (a Decimal as Base64 text, the default
+/// `decimal.format`, where the schema says `"type": "number"`; a string that is not one of
+/// its enum's symbols) fails the record with a message naming where, and not as transient (the
+/// pipeline does not wait for it). Without the setting both are written, as Confluent writes
+/// them.
+#[test]
+fn with_fail_invalid_schema_a_value_written_that_breaks_its_schema_is_refused() {
+    let fake = RegistryFake::start();
+    let validating = [("json.fail.invalid.schema", "true")];
+    let validating_numeric = [
+        ("json.fail.invalid.schema", "true"),
+        ("decimal.format", "NUMERIC"),
+    ];
+    let cases = [
+        (&validating[..], order(1999, "NEW"), "/price"),
+        (&validating_numeric[..], order(1999, "LOST"), "/status"),
+    ];
+    for (extra, data, path) in cases {
+        let error = converter(&fake, false, extra)
+            .from_connect("orders", &data)
+            .expect_err("breaks its schema");
+        assert!(!error.is_transient(), "{}", error.message());
+        let message = error.message();
+        assert!(
+            message.starts_with("Failed to serialize JSON data from topic orders: ")
+                && message.contains("does not conform to its schema")
+                && message.contains(&format!("(at {path})")),
+            "{message}"
+        );
+        // The same settings without the check.
+        converter(&fake, false, &extra[1..])
+            .from_connect("orders", &data)
+            .expect("written without the check")
+            .expect("bytes");
+    }
+    let bytes = converter(&fake, false, &validating_numeric)
+        .from_connect("orders", &order(1999, "PAID"))
+        .expect("a conforming value")
+        .expect("bytes");
+    assert_eq!(&bytes[5..], br#"{"id":1,"price":19.99,"status":"PAID"}"#);
 }
 
 #[test]
@@ -389,4 +461,27 @@ fn without_auto_registration_the_schema_must_be_registered_under_the_subject() {
         .expect("found")
         .expect("bytes");
     assert_eq!(found[1..5], bytes[1..5], "the registered id");
+}
+
+/// A registry that is down or failing is an outage for the JsonSchemaConverter too: writing
+/// and reading fail transiently, and succeed once the registry is back.
+#[test]
+fn a_registry_outage_is_transient_and_waited_out() {
+    let mut fake = RegistryFake::start();
+    assert_outage_is_transient(
+        &mut fake,
+        |fake| converter(fake, true, &[]),
+        "orders",
+        &order_key(1),
+    );
+}
+
+/// `apply` over JSON Schema records waits for a registry that is down and writes every record
+/// once it is back.
+#[test]
+fn a_registry_that_is_down_makes_apply_wait_and_succeed_when_it_returns() {
+    let mut fake = RegistryFake::start();
+    let input = wire_input(&converter(&fake, true, &[]), &converter(&fake, false, &[]));
+    let config = registry_connector(CLASS, &fake, &[]);
+    apply_through_an_outage(&mut fake, &config, &input, 139);
 }

@@ -1,6 +1,6 @@
 //! Confluent's ProtobufConverter against the strict registry fake: round trips of the fixtures,
 //! the `.proto` of a products value, `switchyard apply` of the seed chain over Protobuf
-//! records, references, and records it cannot read.
+//! records, references, records it cannot read, and a registry outage.
 
 use serde_json::{Value as Json, json};
 use switchyard::convert::{Converter, ProtobufConverter};
@@ -8,9 +8,10 @@ use switchyard::data::{ConnectData, Value};
 
 use crate::registry_fake::RegistryFake;
 use crate::wire::{
-    apply, assert_registered_as, assert_run_writes_what_apply_wrote, confluent_python, decode_all,
-    interop, json_reference, part_bytes, products_fixture, registry_connector, round_trip_fixtures,
-    settings, subjects_since, wire_input,
+    apply, apply_through_an_outage, assert_outage_is_transient, assert_registered_as,
+    assert_run_writes_what_apply_wrote, confluent_python, decode_all, interop, json_reference,
+    part_bytes, products_fixture, registry_connector, round_trip_fixtures, settings,
+    subjects_since, wire_input,
 };
 
 const CLASS: &str = "io.confluent.connect.protobuf.ProtobufConverter";
@@ -29,6 +30,21 @@ fn converter(fake: &RegistryFake, is_key: bool, extra: &[(&str, &str)]) -> Conve
     pairs.extend_from_slice(extra);
     Converter::Protobuf(
         ProtobufConverter::configure(&settings(&pairs), is_key).expect("protobuf converter"),
+    )
+}
+
+/// The seed connector with ProtobufConverters on `fake` for keys and values, with wrappers and
+/// messages' full names (`enhanced.protobuf.schema.support`).
+fn seed_connector(fake: &RegistryFake) -> String {
+    registry_connector(
+        CLASS,
+        fake,
+        &[
+            ("key.converter.wrapper.for.nullables", "true"),
+            ("value.converter.wrapper.for.nullables", "true"),
+            ("key.converter.enhanced.protobuf.schema.support", "true"),
+            ("value.converter.enhanced.protobuf.schema.support", "true"),
+        ],
     )
 }
 
@@ -82,16 +98,7 @@ fn the_seed_chain_over_protobuf_writes_what_it_writes_over_json() {
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let before = fake.registrations().len();
-    let config = registry_connector(
-        CLASS,
-        &fake,
-        &[
-            ("key.converter.wrapper.for.nullables", "true"),
-            ("value.converter.wrapper.for.nullables", "true"),
-            ("key.converter.enhanced.protobuf.schema.support", "true"),
-            ("value.converter.enhanced.protobuf.schema.support", "true"),
-        ],
-    );
+    let config = seed_connector(&fake);
     let (code, lines, stderr) = apply(dir.path(), &config, &input, &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(lines.len(), 139, "{stderr}");
@@ -373,4 +380,33 @@ message Order {
         .from_connect("orders", &data)
         .expect_err("unknown field");
     assert!(error.message().contains("coupon"), "{}", error.message());
+}
+
+/// A registry that is down or failing is an outage for the ProtobufConverter too: writing and
+/// reading fail transiently, and succeed once the registry is back.
+#[test]
+fn a_registry_outage_is_transient_and_waited_out() {
+    use switchyard::data::{Schema, SchemaType};
+    let schema = Schema::new(SchemaType::Struct)
+        .named("shop.OrderKey")
+        .field("id", Schema::new(SchemaType::Int64));
+    let key = ConnectData {
+        schema: Some(std::sync::Arc::new(schema)),
+        value: Value::Struct(vec![Value::Int64(1)]),
+    };
+    let mut fake = RegistryFake::start();
+    assert_outage_is_transient(&mut fake, |fake| converter(fake, true, &[]), "orders", &key);
+}
+
+/// `apply` over Protobuf records waits for a registry that is down and writes every record
+/// once it is back.
+#[test]
+fn a_registry_that_is_down_makes_apply_wait_and_succeed_when_it_returns() {
+    let mut fake = RegistryFake::start();
+    let input = wire_input(
+        &converter(&fake, true, &[WRAPPERS]),
+        &converter(&fake, false, &[WRAPPERS]),
+    );
+    let config = seed_connector(&fake);
+    apply_through_an_outage(&mut fake, &config, &input, 139);
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use base64::Engine as _;
 use serde_json::{Value as Json, json};
-use switchyard::convert::{Converter, JsonConverter};
+use switchyard::convert::{ConvertError, Converter, JsonConverter};
 use switchyard::data::ConnectData;
 
 use crate::common::fixtures;
@@ -201,29 +201,147 @@ pub fn registry_connector(class: &str, fake: &RegistryFake, extra: &[(&str, &str
     connector.to_string()
 }
 
-/// Runs `switchyard apply` and returns (exit code, output lines, standard error).
-pub fn apply(dir: &Path, config: &str, input: &str, extra: &[&str]) -> (i32, Vec<Json>, String) {
+/// Writes `config` and `input` to `dir` and returns the `switchyard apply` command over them
+/// (warnings logged), with the path of its output.
+fn apply_command(dir: &Path, config: &str, input: &str) -> (Command, PathBuf) {
     let config_path = dir.join("connector.json");
     let input_path = dir.join("input.jsonl");
     let output_path = dir.join("output.jsonl");
     std::fs::write(&config_path, config).expect("write config");
     std::fs::write(&input_path, input).expect("write input");
-    let output = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard"));
+    command
         .args(["apply", "--config"])
         .arg(&config_path)
         .arg("--input")
         .arg(&input_path)
         .arg("--output")
         .arg(&output_path)
-        .args(extra)
-        .env("SWITCHYARD_LOG", "warn")
-        .output()
-        .expect("run switchyard");
+        .env("SWITCHYARD_LOG", "warn");
+    (command, output_path)
+}
+
+/// Runs `switchyard apply` and returns (exit code, output lines, standard error).
+pub fn apply(dir: &Path, config: &str, input: &str, extra: &[&str]) -> (i32, Vec<Json>, String) {
+    let (mut command, output_path) = apply_command(dir, config, input);
+    let output = command.args(extra).output().expect("run switchyard");
     (
         output.status.code().unwrap_or(-1),
         read_lines(&output_path),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// Runs `switchyard apply` with `config` over `input` (record JSONL of `expected` records, in
+/// wire format) while the registry `fake` is down: once the process says it waits for the
+/// registry (unavailable) and retries, the registry comes back, and every record is written,
+/// none failed, skipped or dead-lettered.
+pub fn apply_through_an_outage(
+    fake: &mut RegistryFake,
+    config: &str,
+    input: &str,
+    expected: usize,
+) {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut command, output_path) = apply_command(dir.path(), config, input);
+    fake.go_down();
+    let mut child = command
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn switchyard");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    // Waits for the process to report that it is waiting for the registry.
+    loop {
+        let mut line = String::new();
+        let read = stderr.read_line(&mut line).expect("read stderr");
+        assert!(read > 0, "switchyard ended without waiting: {seen}");
+        seen.push_str(&line);
+        if line.contains("retrying in") {
+            break;
+        }
+    }
+    assert!(seen.contains("unavailable"), "{seen}");
+    fake.come_up();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).expect("read stderr");
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{seen}{rest}");
+    let summary = format!(
+        "records in: {expected}, out: {expected}, filtered: 0, failed: 0, dead-lettered: 0"
+    );
+    assert!(rest.contains(&summary), "{rest}");
+    assert_eq!(read_lines(&output_path).len(), expected);
+}
+
+/// A registry outage as the converters of `make` (each made on `fake` with cold caches and
+/// `max.retries=1`) meet it, writing `data` to `topic` and reading it back: while `fake` is down, or answers
+/// 500 (50001, its storage failing), both fail transiently, so that the pipeline waits and
+/// retries; once it is back both succeed, with the same bytes and value.
+pub fn assert_outage_is_transient(
+    fake: &mut RegistryFake,
+    make: impl Fn(&RegistryFake) -> Converter,
+    topic: &str,
+    data: &ConnectData,
+) {
+    let bytes = make(fake)
+        .from_connect(topic, data)
+        .expect("encodes")
+        .expect("bytes");
+    let (writer, reader) = (make(fake), make(fake));
+    fake.go_down();
+    for attempt in [
+        writer.from_connect(topic, data).map(drop),
+        reader.to_connect(topic, Some(&bytes)).map(drop),
+    ] {
+        let error = attempt.expect_err("the registry is down");
+        assert!(error.is_transient(), "{}", error.message());
+        assert!(
+            error.message().contains("unavailable"),
+            "{}",
+            error.message()
+        );
+    }
+    fake.come_up();
+    let written = writer
+        .from_connect(topic, data)
+        .expect("the registry is back");
+    assert_eq!(written.as_deref(), Some(&bytes[..]));
+    let back = reader
+        .to_connect(topic, Some(&bytes))
+        .expect("the registry is back");
+    assert_eq!(back.value, data.value);
+
+    let (writer, reader) = (make(fake), make(fake));
+    server_errors_are_waited_out(fake, "writing", &|| {
+        writer.from_connect(topic, data).map(drop)
+    });
+    server_errors_are_waited_out(fake, "reading", &|| {
+        reader.to_connect(topic, Some(&bytes)).map(drop)
+    });
+}
+
+/// Asserts that `attempt` (`what`, for messages) fails transiently while `fake` answers 500
+/// (50001: its storage failing), and succeeds under `retry_transient` once it answers again.
+fn server_errors_are_waited_out(
+    fake: &RegistryFake,
+    what: &str,
+    attempt: &dyn Fn() -> Result<(), ConvertError>,
+) {
+    // Two attempts (`max.retries=1`), both answered 500, then the registry answers again.
+    fake.fail_next(3);
+    let error = attempt().expect_err(what);
+    assert!(error.is_transient(), "{what}: {}", error.message());
+    assert!(
+        error.message().contains("50001"),
+        "{what}: {}",
+        error.message()
+    );
+    switchyard::convert::retry_transient(std::time::Duration::from_millis(1), &|| false, attempt)
+        .unwrap_or_else(|e| panic!("{what} once the registry answers again: {}", e.message()));
 }
 
 /// The parsed lines of a JSONL file (none when it does not exist).
