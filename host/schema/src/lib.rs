@@ -1,11 +1,14 @@
-//! Avro schema compatibility, for `switchyard schema check`: the CI gate that fails a change
-//! whose new schema would break the consumers or producers of a topic.
+//! Schema compatibility, for `switchyard schema check`: the CI gate that fails a change whose
+//! new schema would break the consumers or producers of a topic, offline, with the rules of
+//! Confluent Schema Registry for each schema type.
 //!
-//! [`parse`] reads `.avsc` JSON into a node graph; [`compat`] decides whether a reader schema
-//! can decode what a writer schema wrote, exactly as Avro Java's `SchemaCompatibility` does;
-//! this module applies a Confluent compatibility [`Level`] to a new schema and its earlier
-//! versions, and [`report`] renders the outcome as text, JSON or GitHub Actions annotations
-//! (on the line [`source`] finds).
+//! - **Avro**: [`parse`] reads `.avsc` JSON into a node graph; [`compat`] decides whether a
+//!   reader schema can decode what a writer schema wrote, exactly as Avro Java's
+//!   `SchemaCompatibility` does.
+//!
+//! This module applies a Confluent compatibility [`Level`] to a new schema and its earlier
+//! versions ([`Level::pairs`]), and [`report`] renders the outcome as text, JSON or GitHub
+//! Actions annotations (on the line [`source`] finds).
 #![deny(missing_docs)]
 
 pub mod compat;
@@ -86,6 +89,21 @@ impl Level {
             Level::None => &[],
         }
     }
+
+    /// The checks this level makes against `earlier` versions (given newest first): the
+    /// latest only, or every one for the transitive levels; backward, forward or both. Each is
+    /// the index of the earlier version (0 is the latest) and the direction, in the order they
+    /// are made and reported. Every schema type's checker follows it.
+    pub fn pairs(self, earlier: usize) -> Vec<(usize, Direction)> {
+        let count = if self.is_transitive() {
+            earlier
+        } else {
+            earlier.min(1)
+        };
+        (0..count)
+            .flat_map(|index| self.directions().iter().map(move |&d| (index, d)))
+            .collect()
+    }
 }
 
 impl fmt::Display for Level {
@@ -146,33 +164,124 @@ pub struct PairCheck {
 }
 
 /// Checks `new` against its `earlier` versions (newest first) at `level`: the latest only,
-/// or every one for the transitive levels; backward, forward or both. Returns every check
-/// made, in that order.
+/// or every one for the transitive levels; backward, forward or both ([`Level::pairs`]).
+/// Returns every check made, in that order.
 pub fn check_level(
     new: &Schema,
     earlier: &[Schema],
     level: Level,
 ) -> Result<Vec<PairCheck>, CompatibilityError> {
-    let count = if level.is_transitive() {
-        earlier.len()
-    } else {
-        earlier.len().min(1)
-    };
     let mut checks = Vec::new();
-    for (index, old) in earlier.iter().enumerate().take(count) {
-        for &direction in level.directions() {
-            let incompatibilities = match direction {
-                Direction::Backward => check_reader_writer(new, old)?,
-                Direction::Forward => check_reader_writer(old, new)?,
-            };
-            checks.push(PairCheck {
-                against: index,
-                direction,
-                incompatibilities,
-            });
-        }
+    for (index, direction) in level.pairs(earlier.len()) {
+        let old = &earlier[index];
+        let incompatibilities = match direction {
+            Direction::Backward => check_reader_writer(new, old)?,
+            Direction::Forward => check_reader_writer(old, new)?,
+        };
+        checks.push(PairCheck {
+            against: index,
+            direction,
+            incompatibilities,
+        });
     }
     Ok(checks)
+}
+
+/// The type of a schema: which rules check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SchemaType {
+    /// Avro (`.avsc`).
+    Avro,
+    /// Protobuf (`.proto`).
+    Protobuf,
+    /// JSON Schema.
+    Json,
+}
+
+impl SchemaType {
+    /// How people call the type, e.g. in annotation titles: `Avro`, `Protobuf`, `JSON Schema`.
+    pub fn title(self) -> &'static str {
+        match self {
+            SchemaType::Avro => "Avro",
+            SchemaType::Protobuf => "Protobuf",
+            SchemaType::Json => "JSON Schema",
+        }
+    }
+}
+
+/// One reason a check failed, whatever the schema type: what the report renders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule's name for it: Avro Java's `SchemaIncompatibilityType` or Confluent's
+    /// difference type (`READER_FIELD_MISSING_DEFAULT_VALUE`, `FIELD_REMOVED`, …).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Where: a JSON pointer into the reading schema for Avro (`/fields/1/type`); Confluent's
+    /// path for Protobuf (`#/Product/6`: messages by name, fields by number) and JSON Schema
+    /// (`#/properties/color`).
+    pub location: String,
+    /// What was found there.
+    pub message: String,
+    /// Why, when the rules give a cause (Avro's union branches).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<Finding>,
+    /// What it means for the data, in a sentence.
+    #[serde(skip)]
+    pub explanation: &'static str,
+    /// The 1-based line of the new schema's file it concerns, when known.
+    #[serde(skip)]
+    pub line: Option<usize>,
+}
+
+impl Finding {
+    /// An Avro incompatibility; `line` finds the line of a location in the new schema, when
+    /// the location is in it (`None` otherwise).
+    fn from_avro(found: &Incompatibility, line: &dyn Fn(&str) -> Option<usize>) -> Finding {
+        Finding {
+            kind: found.kind.as_str(),
+            location: found.location.clone(),
+            message: found.message.clone(),
+            causes: found
+                .causes
+                .iter()
+                .map(|c| Finding::from_avro(c, line))
+                .collect(),
+            explanation: report::explain(found.kind),
+            line: line(&found.location),
+        }
+    }
+}
+
+/// One check of the new schema against one earlier version, whatever the schema type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comparison {
+    /// Which earlier version (0 is the latest).
+    pub against: usize,
+    /// Which way.
+    pub direction: Direction,
+    /// What fails; empty when compatible.
+    pub incompatibilities: Vec<Finding>,
+}
+
+impl PairCheck {
+    /// This check as the report renders it. `new_text`, the new schema's text, gives the lines
+    /// of backward incompatibilities, whose locations are in the new schema (the reader).
+    pub fn to_comparison(&self, new_text: Option<&str>) -> Comparison {
+        let line = |location: &str| match (self.direction, new_text) {
+            (Direction::Backward, Some(text)) => source::line_of(text, location),
+            _ => None,
+        };
+        Comparison {
+            against: self.against,
+            direction: self.direction,
+            incompatibilities: self
+                .incompatibilities
+                .iter()
+                .map(|i| Finding::from_avro(i, &line))
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,22 +6,22 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Direction, IncompatibilityType, Level, PairCheck};
+use super::{Comparison, Direction, Finding, IncompatibilityType, Level, SchemaType};
 
 /// What was checked and what was found.
 #[derive(Debug, Clone)]
 pub struct Report<'a> {
     /// How the new schema is named in messages (its file).
     pub schema: &'a str,
-    /// The new schema's text, to annotate the lines of backward incompatibilities (whose
-    /// locations are in the new schema).
-    pub schema_text: Option<&'a str>,
+    /// Its type, which names the rules in annotation titles.
+    pub schema_type: SchemaType,
     /// The level applied.
     pub level: Level,
     /// How each earlier version is named (a file, or `REF:PATH` from git), newest first.
     pub earlier: &'a [String],
-    /// The checks made, from [`super::check_level`].
-    pub checks: &'a [PairCheck],
+    /// The checks made: [`super::check_level`]'s for Avro
+    /// ([`super::PairCheck::to_comparison`]).
+    pub checks: &'a [Comparison],
 }
 
 impl Report<'_> {
@@ -79,7 +79,7 @@ impl Report<'_> {
         }
     }
 
-    fn reader_writer(&self, check: &PairCheck) -> (&str, &str) {
+    fn reader_writer(&self, check: &Comparison) -> (&str, &str) {
         let old = self.earlier[check.against].as_str();
         match check.direction {
             Direction::Backward => (self.schema, old),
@@ -88,8 +88,8 @@ impl Report<'_> {
     }
 
     /// Text for a terminal or a CI log: the summary, then every failed check with its
-    /// incompatibilities (location in the reader schema, Java's type and message, and what
-    /// that means).
+    /// incompatibilities (the rule's type, the location — in the reader schema for Avro — and
+    /// message, and what that means).
     pub fn text(&self) -> String {
         let mut out = self.summary();
         out.push('\n');
@@ -110,11 +110,10 @@ impl Report<'_> {
             for i in &check.incompatibilities {
                 let _ = writeln!(
                     out,
-                    "    {} at {} in {reader}: {}\n      {}",
-                    i.kind,
-                    i.location,
+                    "    {}: {}\n      {}",
+                    self.where_(i, reader),
                     i.message,
-                    explain(i.kind)
+                    i.explanation
                 );
                 for cause in causes(i) {
                     let _ = writeln!(
@@ -126,6 +125,15 @@ impl Report<'_> {
             }
         }
         out
+    }
+
+    /// `TYPE at LOCATION`, with `in READER` for Avro, whose locations are in the reader schema
+    /// (those of Protobuf and JSON Schema name an element of both schemas).
+    fn where_(&self, found: &Finding, reader: &str) -> String {
+        match self.schema_type {
+            SchemaType::Avro => format!("{} at {} in {reader}", found.kind, found.location),
+            _ => format!("{} at {}", found.kind, found.location),
+        }
     }
 
     /// The JSON document (`--format json`), pretty-printed; its shape is stable:
@@ -149,7 +157,7 @@ impl Report<'_> {
             reader: &'a str,
             writer: &'a str,
             compatible: bool,
-            incompatibilities: &'a [super::Incompatibility],
+            incompatibilities: &'a [Finding],
         }
         let checks = self
             .checks
@@ -180,13 +188,14 @@ impl Report<'_> {
     }
 
     /// GitHub Actions workflow commands: one `::error` per incompatibility on the new schema's
-    /// file, or one `::notice` when it is compatible.
+    /// file (on the line it concerns, when known), or one `::notice` when it is compatible.
     pub fn github(&self) -> String {
         let file = escape_property(self.schema);
+        let rules = self.schema_type.title();
         if self.is_compatible() {
             return format!(
                 "::notice file={file},title={}::{}\n",
-                escape_property("Avro schema compatible"),
+                escape_property(&format!("{rules} schema compatible")),
                 escape_data(&self.summary())
             );
         }
@@ -194,15 +203,14 @@ impl Report<'_> {
         for check in self.checks {
             let (reader, writer) = self.reader_writer(check);
             for i in &check.incompatibilities {
-                let title = format!("Avro {} incompatibility: {}", self.level, i.kind);
+                let title = format!("{rules} {} incompatibility: {}", self.level, i.kind);
                 let mut message = format!(
-                    "{} against {}: {reader} cannot read data written with {writer}. {} at {} in {reader}: {}. {}",
+                    "{} against {}: {reader} cannot read data written with {writer}. {}: {}. {}",
                     check.direction.as_str(),
                     self.earlier[check.against],
-                    i.kind,
-                    i.location,
+                    self.where_(i, reader),
                     i.message,
-                    explain(i.kind)
+                    i.explanation
                 );
                 for cause in causes(i) {
                     let _ = write!(
@@ -211,14 +219,7 @@ impl Report<'_> {
                         cause.kind, cause.location, cause.message
                     );
                 }
-                let line = match check.direction {
-                    Direction::Backward => self
-                        .schema_text
-                        .and_then(|text| super::source::line_of(text, &i.location))
-                        .map(|n| format!(",line={n}"))
-                        .unwrap_or_default(),
-                    Direction::Forward => String::new(),
-                };
+                let line = i.line.map(|n| format!(",line={n}")).unwrap_or_default();
                 let _ = writeln!(
                     out,
                     "::error file={file}{line},title={}::{}",
@@ -352,7 +353,7 @@ impl RegistryReport<'_> {
 }
 
 /// The causes of an incompatibility, depth first.
-fn causes(found: &super::Incompatibility) -> Vec<&super::Incompatibility> {
+fn causes(found: &Finding) -> Vec<&Finding> {
     let mut all = Vec::new();
     for cause in &found.causes {
         all.push(cause);
@@ -361,7 +362,7 @@ fn causes(found: &super::Incompatibility) -> Vec<&super::Incompatibility> {
     all
 }
 
-/// What an incompatibility means for the data, in a sentence.
+/// What an Avro incompatibility means for the data, in a sentence.
 pub fn explain(kind: IncompatibilityType) -> &'static str {
     match kind {
         IncompatibilityType::NameMismatch => {
@@ -398,11 +399,12 @@ fn escape_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Incompatibility;
+    use crate::{Incompatibility, PairCheck};
 
     #[test]
     fn github_commands_escape_their_values() {
         let earlier = ["main:a,b.avsc".to_string()];
+        let text = "{\n  \"type\": \"enum\",\n  \"symbols\": [\"A\"]\n}";
         let checks = [PairCheck {
             against: 0,
             direction: Direction::Backward,
@@ -412,10 +414,11 @@ mod tests {
                 message: "[C]\n100%".into(),
                 causes: Vec::new(),
             }],
-        }];
+        }
+        .to_comparison(Some(text))];
         let report = Report {
             schema: "x:y,z.avsc",
-            schema_text: Some("{\n  \"type\": \"enum\",\n  \"symbols\": [\"A\"]\n}"),
+            schema_type: SchemaType::Avro,
             level: Level::Backward,
             earlier: &earlier,
             checks: &checks,

@@ -387,10 +387,13 @@ pub fn check(args: &CheckArgs) -> Result<(String, Result<(), SchemaCheckError>),
         earlier.push(parse(&name, &text)?);
         names.push(name);
     }
-    let checks = schema::check_level(&new, &earlier, args.level)?;
+    let checks: Vec<_> = schema::check_level(&new, &earlier, args.level)?
+        .iter()
+        .map(|c| c.to_comparison(Some(&text)))
+        .collect();
     let report = Report {
         schema: &schema_name,
-        schema_text: Some(&text),
+        schema_type: schema::SchemaType::Avro,
         level: args.level,
         earlier: &names,
         checks: &checks,
