@@ -5,14 +5,68 @@
 //! - **Avro**: [`parse`] reads `.avsc` JSON into a node graph; [`compat`] decides whether a
 //!   reader schema can decode what a writer schema wrote, exactly as Avro Java's
 //!   `SchemaCompatibility` does.
+//! - **Protobuf**: [`protobuf`] compiles `.proto` text with `protox` and compares two files
+//!   as Confluent's `ProtobufSchema` does (its `SchemaDiff`).
 //!
 //! This module applies a Confluent compatibility [`Level`] to a new schema and its earlier
 //! versions ([`Level::pairs`]), and [`report`] renders the outcome as text, JSON or GitHub
 //! Actions annotations (on the line [`source`] finds).
 #![deny(missing_docs)]
 
+/// Defines the difference types of a schema type's diff: an enum whose variants carry
+/// Confluent's constant name, whether Confluent counts the change as compatible, and what the
+/// change means (the variant's documentation, and what its `explain` returns).
+macro_rules! difference_types {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $($variant:ident = ($text:literal, $compatible:literal, $explain:literal),)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name {
+            $(#[doc = $explain] $variant,)*
+        }
+
+        impl $name {
+            /// Every difference type, in Confluent's order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// Confluent's constant name, e.g. `FIELD_REMOVED`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+
+            /// Whether Confluent's registry accepts this change (its `COMPATIBLE_CHANGES`).
+            pub fn is_compatible(self) -> bool {
+                match self {
+                    $($name::$variant => $compatible,)*
+                }
+            }
+
+            /// What the change means for the data, in a sentence.
+            pub fn explain(self) -> &'static str {
+                match self {
+                    $($name::$variant => $explain,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod compat;
 pub mod parse;
+pub mod protobuf;
 pub mod report;
 pub mod source;
 
@@ -281,6 +335,32 @@ impl PairCheck {
                 .map(|i| Finding::from_avro(i, &line))
                 .collect(),
         }
+    }
+}
+
+/// What a difference's two sides are called in messages: in a backward check Confluent's
+/// "original" schema is the earlier version and its "update" the new schema; in a forward
+/// check the other way round.
+pub(crate) fn side_names(direction: Direction) -> (&'static str, &'static str) {
+    match direction {
+        Direction::Backward => ("the earlier version", "the new schema"),
+        Direction::Forward => ("the new schema", "the earlier version"),
+    }
+}
+
+/// A difference's message: what each side has there, or `what` when neither says more.
+pub(crate) fn difference_message(
+    what: &str,
+    original: Option<&str>,
+    update: Option<&str>,
+    direction: Direction,
+) -> String {
+    let (original_name, update_name) = side_names(direction);
+    match (original, update) {
+        (Some(o), Some(u)) => format!("{o} in {original_name}, {u} in {update_name}"),
+        (Some(o), None) => format!("{o}, only in {original_name}"),
+        (None, Some(u)) => format!("{u}, only in {update_name}"),
+        (None, None) => what.to_string(),
     }
 }
 

@@ -1,17 +1,18 @@
 //! `switchyard schema check`: the CI gate for schema changes.
 //!
-//! Offline, a new Avro schema is checked against earlier versions (files, or `REF:PATH` read
-//! with `git show`) at a Confluent compatibility level with [`switchyard_schema`]. Exit codes:
-//! 0 compatible, 1 incompatible, 2 a usage or input error (a missing or unparsable schema, a
-//! bad git reference).
+//! Offline, a new schema is checked against earlier versions (files, or `REF:PATH` read with
+//! `git show`) at a Confluent compatibility level with [`switchyard_schema`], with the rules
+//! Confluent's registry applies to its type: Avro Java's `SchemaCompatibility` for Avro, the
+//! `SchemaDiff` of Confluent's `ProtobufSchema` for Protobuf (`.proto`). The files a schema
+//! refers to (Protobuf imports, Avro named types) are given as `--reference NAME=FILE`, and
+//! serve every version. Exit codes: 0 compatible, 1 incompatible, 2 a usage or input error (a
+//! missing or unparsable schema, a bad git reference).
 //!
 //! With `--registry URL --subject S`, the registry decides instead: the new schema is sent to
 //! its compatibility endpoint (`POST /compatibility/subjects/{S}/versions/{V}?verbose=true`),
-//! which applies the subject's configured level, and its reasons are printed. That is also
-//! how Protobuf (`.proto`) and JSON Schema files are checked: the registry applies its own
-//! rules for those types (Confluent's `ProtobufSchema` and `JsonSchema` compatibility
-//! checks), with the schema's references given as `--reference NAME=SUBJECT:VERSION`. The
-//! offline checker implements Avro's rules only, and says so for the other types.
+//! with its references given as `--reference NAME=SUBJECT:VERSION`; the registry applies the
+//! subject's configured level, and its reasons are printed. That is also how JSON Schema
+//! files are checked: the offline checker says so for them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,13 +23,13 @@ use switchyard_registry::{
     self as registry, RegistryConfig, RegistryError, RegistrySchema, VersionRef,
 };
 use switchyard_schema::report::{RegistryReport, RegistryVerdict, Report};
-use switchyard_schema::{self as schema, Level, Schema};
+use switchyard_schema::{self as schema, Comparison, Level, Schema, protobuf};
 
 /// `switchyard schema` commands.
 #[derive(Debug, Subcommand)]
 pub enum SchemaCommand {
-    /// Check a new schema against its earlier versions: Avro offline or against a registry;
-    /// Protobuf and JSON Schema against a registry.
+    /// Check a new schema against its earlier versions: Avro and Protobuf offline with
+    /// Confluent's rules for their type or against a registry; JSON Schema against a registry.
     Check(CheckArgs),
 }
 
@@ -98,12 +99,12 @@ struct CheckOptions {
     #[arg(long, value_enum, value_name = "AVRO|PROTOBUF|JSON")]
     schema_type: Option<SchemaType>,
     /// A schema the new one refers to (a Protobuf import, a JSON Schema `$ref`, an Avro named
-    /// type), registered as SUBJECT version VERSION, under the name the schema uses.
-    /// Repeatable.
-    #[arg(long, value_name = "NAME=SUBJECT:VERSION", requires = "registry")]
+    /// type), under the name the schema uses: offline, read from FILE (for every version);
+    /// with `--registry`, registered as SUBJECT version VERSION. Repeatable.
+    #[arg(long, value_name = "NAME=FILE|NAME=SUBJECT:VERSION")]
     reference: Vec<String>,
     /// An earlier version of the schema, from a file. Repeatable; newest first.
-    #[arg(long, value_name = "OLD.avsc")]
+    #[arg(long, value_name = "OLD")]
     against: Vec<PathBuf>,
     /// An earlier version from git history, read with `git show REF:PATH` in the current
     /// directory (PATH from the repository's root, or `./…` from the current directory).
@@ -206,6 +207,8 @@ pub struct CheckArgs {
     pub schema_type: Option<SchemaType>,
     /// The earlier versions, newest first, in the order given on the command line.
     pub earlier: Vec<Earlier>,
+    /// The schemas it refers to, `NAME=FILE` offline (`NAME=SUBJECT:VERSION` with a registry).
+    pub references: Vec<String>,
     /// The compatibility level.
     pub level: Level,
     /// The output format.
@@ -230,6 +233,7 @@ impl FromArgMatches for CheckArgs {
             schema: options.schema,
             schema_type: options.schema_type,
             earlier: earlier.into_iter().map(|(_, e)| e).collect(),
+            references: options.reference.clone(),
             level: options.level,
             format: options.format,
             registry: match (options.registry, options.subject) {
@@ -291,6 +295,15 @@ pub enum SchemaCheckError {
         /// Avro's objection.
         error: schema::ParseError,
     },
+    /// A `.proto` file does not compile: exit 2.
+    #[error("{source_name}: not a valid Protobuf schema: {error}{}", import_hint(.error))]
+    Protobuf {
+        /// The file or `REF:PATH`.
+        source_name: String,
+        /// The compiler's objection, with file, line and column.
+        error: protobuf::ParseError,
+    },
+
     /// Java's checker would abort on these schemas (an ambiguous field alias): exit 2.
     #[error("{0}")]
     Check(#[from] schema::CompatibilityError),
@@ -300,12 +313,15 @@ pub enum SchemaCheckError {
     /// A malformed `--registry-property`: exit 2.
     #[error("--registry-property {0}: expected KEY=VALUE")]
     Property(String),
-    /// A malformed `--reference`: exit 2.
+    /// A malformed `--reference` with `--registry`: exit 2.
     #[error("--reference {0}: expected NAME=SUBJECT:VERSION, with a version number from 1")]
     Reference(String),
-    /// A Protobuf or JSON Schema file without `--registry`: exit 2.
+    /// A malformed `--reference` offline: exit 2.
+    #[error("--reference {0}: expected NAME=FILE (NAME=SUBJECT:VERSION with --registry)")]
+    OfflineReference(String),
+    /// A JSON Schema file without `--registry`: exit 2.
     #[error(
-        "{path}: a {schema_type} schema is checked by a schema registry: pass --registry URL and --subject S (the offline checker implements Avro's rules only)"
+        "{path}: a {schema_type} schema is checked by a schema registry: pass --registry URL and --subject S (the offline checker implements the rules of Avro and Protobuf only)"
     )]
     OfflineType {
         /// The schema file.
@@ -321,6 +337,15 @@ pub enum SchemaCheckError {
         /// serde_json's objection, with line and column.
         message: String,
     },
+}
+
+/// What to do about an import that is not found: give it as a reference.
+fn import_hint(error: &protobuf::ParseError) -> &'static str {
+    if error.0.contains("import") && error.0.contains("not found") {
+        " (pass the file it names as --reference NAME=FILE)"
+    } else {
+        ""
+    }
 }
 
 impl SchemaCheckError {
@@ -352,48 +377,52 @@ pub fn check(args: &CheckArgs) -> Result<(String, Result<(), SchemaCheckError>),
     let schema_type = args
         .schema_type
         .unwrap_or_else(|| SchemaType::infer(&args.schema, &text));
-    match schema_type {
-        SchemaType::Avro => {
-            parse(&schema_name, &text)?;
-        }
-        // The registry parses Protobuf itself (answering 422 with its reasons when it cannot).
-        SchemaType::Protobuf => {}
-        SchemaType::Json => {
-            if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
-                return Err(SchemaCheckError::NotJson {
-                    path: args.schema.clone(),
-                    message: e.to_string(),
-                });
+    if let Some(registry) = &args.registry {
+        match schema_type {
+            SchemaType::Avro => {
+                parse(&schema_name, &text)?;
+            }
+            // The registry parses Protobuf itself (answering 422 with its reasons when it
+            // cannot).
+            SchemaType::Protobuf => {}
+            SchemaType::Json => {
+                if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
+                    return Err(SchemaCheckError::NotJson {
+                        path: args.schema.clone(),
+                        message: e.to_string(),
+                    });
+                }
             }
         }
-    }
-    if let Some(registry) = &args.registry {
         return ask_registry(&schema_name, text, schema_type, registry, args.format);
     }
-    if schema_type != SchemaType::Avro {
-        return Err(SchemaCheckError::OfflineType {
-            path: args.schema.clone(),
-            schema_type,
-        });
-    }
-    let new = parse(&schema_name, &text)?;
+    let references = args
+        .references
+        .iter()
+        .map(|r| offline_reference(r))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut earlier = Vec::with_capacity(args.earlier.len());
-    let mut names = Vec::with_capacity(args.earlier.len());
     for version in &args.earlier {
-        let (name, text) = match version {
+        earlier.push(match version {
             Earlier::File(path) => (path.display().to_string(), read_file(path)?),
             Earlier::Git(spec) => (spec.clone(), git_show(spec)?),
-        };
-        earlier.push(parse(&name, &text)?);
-        names.push(name);
+        });
     }
-    let checks: Vec<_> = schema::check_level(&new, &earlier, args.level)?
-        .iter()
-        .map(|c| c.to_comparison(Some(&text)))
-        .collect();
+    let checks = offline_checks(
+        schema_type,
+        (&schema_name, &text),
+        &earlier,
+        &references,
+        args.level,
+    )?;
+    let names: Vec<String> = earlier.into_iter().map(|(name, _)| name).collect();
     let report = Report {
         schema: &schema_name,
-        schema_type: schema::SchemaType::Avro,
+        schema_type: match schema_type {
+            SchemaType::Avro => schema::SchemaType::Avro,
+            SchemaType::Protobuf => schema::SchemaType::Protobuf,
+            SchemaType::Json => schema::SchemaType::Json,
+        },
         level: args.level,
         earlier: &names,
         checks: &checks,
@@ -409,6 +438,72 @@ pub fn check(args: &CheckArgs) -> Result<(String, Result<(), SchemaCheckError>),
         Err(SchemaCheckError::Incompatible(report.summary()))
     };
     Ok((output, outcome))
+}
+
+/// The offline checks of `new` (name, text) against the `earlier` versions (each name, text)
+/// at `level`, with the rules of `schema_type`; `references` (each name, text) serve every
+/// version.
+fn offline_checks(
+    schema_type: SchemaType,
+    (new_name, new_text): (&str, &str),
+    earlier: &[(String, String)],
+    references: &[(String, String)],
+    level: Level,
+) -> Result<Vec<Comparison>, SchemaCheckError> {
+    Ok(match schema_type {
+        SchemaType::Avro => {
+            let texts: Vec<&str> = references.iter().map(|(_, t)| t.as_str()).collect();
+            let avro = |name: &str, text: &str| {
+                Schema::parse_with_references(text, &texts).map_err(|error| {
+                    SchemaCheckError::Parse {
+                        source_name: name.to_string(),
+                        error,
+                    }
+                })
+            };
+            let new = avro(new_name, new_text)?;
+            let earlier = earlier
+                .iter()
+                .map(|(name, text)| avro(name, text))
+                .collect::<Result<Vec<_>, _>>()?;
+            schema::check_level(&new, &earlier, level)?
+                .iter()
+                .map(|c| c.to_comparison(Some(new_text)))
+                .collect()
+        }
+        SchemaType::Protobuf => {
+            let proto = |name: &str, text: &str| {
+                protobuf::Schema::parse(name, text, references).map_err(|error| {
+                    SchemaCheckError::Protobuf {
+                        source_name: name.to_string(),
+                        error,
+                    }
+                })
+            };
+            let new = proto(new_name, new_text)?;
+            let earlier = earlier
+                .iter()
+                .map(|(name, text)| proto(name, text))
+                .collect::<Result<Vec<_>, _>>()?;
+            protobuf::check_level(&new, &earlier, level)
+        }
+        SchemaType::Json => {
+            return Err(SchemaCheckError::OfflineType {
+                path: PathBuf::from(new_name),
+                schema_type,
+            });
+        }
+    })
+}
+
+/// An offline `--reference NAME=FILE`: the name and the file's text.
+fn offline_reference(spec: &str) -> Result<(String, String), SchemaCheckError> {
+    match spec.split_once('=') {
+        Some((name, file)) if !name.is_empty() && !file.is_empty() => {
+            Ok((name.to_string(), read_file(Path::new(file))?))
+        }
+        _ => Err(SchemaCheckError::OfflineReference(spec.to_string())),
+    }
 }
 
 /// `schema check --registry`: the registry's verdict on each version asked.
@@ -499,6 +594,7 @@ fn reference(spec: &str) -> Result<registry::SchemaReference, SchemaCheckError> 
     })
 }
 
+/// The text of a schema file, within the size limit of configuration files.
 fn read_file(path: &Path) -> Result<String, SchemaCheckError> {
     switchyard_data::files::read_text(path, switchyard_data::files::CONFIG_LIMIT).map_err(|e| {
         SchemaCheckError::Read {
@@ -508,6 +604,7 @@ fn read_file(path: &Path) -> Result<String, SchemaCheckError> {
     })
 }
 
+/// The Avro schema `text` of `name`.
 fn parse(name: &str, text: &str) -> Result<Schema, SchemaCheckError> {
     Schema::parse(text).map_err(|error| SchemaCheckError::Parse {
         source_name: name.to_string(),

@@ -1,6 +1,6 @@
 //! `switchyard schema check` as CI runs it: the built binary, its exit codes (0 compatible, 1
-//! incompatible, 2 usage or input error), its three formats, `--against-git`, and every cell
-//! of the evolution table in `schemas/README.md`.
+//! incompatible, 2 usage or input error), its three formats, `--against-git`, every cell of
+//! the evolution table in `schemas/README.md`, Protobuf offline, and the registry mode.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -435,6 +435,234 @@ fn product_schemas_cover_the_fixture_tables() {
     assert_eq!(seen.len(), 7, "the seven product tables");
 }
 
+/// Writes `files` (name, text) into a fresh directory.
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    dir
+}
+
+mod offline_protobuf {
+    //! `.proto` files checked offline with the rules of Confluent's `ProtobufSchema`.
+
+    use super::{check, check_in, folder, git, stderr, stdout};
+
+    const V1: &str = "syntax = \"proto3\";\n\npackage shop;\n\nmessage Product {\n  int64 id = 1;\n  string note = 2;\n}\n";
+    /// Drops `note` (compatible: a reader skips it).
+    const V2: &str =
+        "syntax = \"proto3\";\n\npackage shop;\n\nmessage Product {\n  int64 id = 1;\n}\n";
+    /// Adds field 2 again, as an int32: compatible with v2, not with v1.
+    const V3: &str = "syntax = \"proto3\";\n\npackage shop;\n\nmessage Product {\n  int64 id = 1;\n  int32 note = 2;\n}\n";
+    /// Changes `id` from int64 to string and moves two fields into a new oneof.
+    const V4: &str = "syntax = \"proto3\";\n\npackage shop;\n\nmessage Product {\n  string id = 1;\n  oneof detail {\n    int32 note = 2;\n    int32 stock = 3;\n  }\n}\n";
+    const V3_WITH_STOCK: &str = "syntax = \"proto3\";\n\npackage shop;\n\nmessage Product {\n  int64 id = 1;\n  int32 note = 2;\n  int32 stock = 3;\n}\n";
+
+    #[test]
+    fn a_compatible_change_passes() {
+        let dir = folder(&[("v2.proto", V2), ("v3.proto", V3)]);
+        for level in ["BACKWARD", "FORWARD", "FULL"] {
+            let out = check_in(
+                dir.path(),
+                &[
+                    "--schema",
+                    "v3.proto",
+                    "--against",
+                    "v2.proto",
+                    "--level",
+                    level,
+                ],
+            );
+            assert_eq!(out.status.code(), Some(0), "{level}: {}", stderr(&out));
+            assert_eq!(
+                stdout(&out),
+                format!("v3.proto: compatible with v2.proto at level {level}\n")
+            );
+        }
+    }
+
+    /// An incompatible change fails (exit 1) in every format, naming Confluent's difference
+    /// types, where they are (`#/Message/number`) and the line of the new file.
+    #[test]
+    fn an_incompatible_change_fails_naming_the_differences() {
+        let dir = folder(&[("v3.proto", V3_WITH_STOCK), ("v4.proto", V4)]);
+        let args = [
+            "--schema",
+            "v4.proto",
+            "--against",
+            "v3.proto",
+            "--level",
+            "FULL",
+        ];
+        for format in ["text", "json", "github"] {
+            let mut argv = args.to_vec();
+            argv.extend(["--format", format]);
+            let out = check_in(dir.path(), &argv);
+            assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+            assert!(
+                stderr(&out).contains(
+                    "v4.proto: incompatible with v3.proto at level FULL: 3 incompatibilities"
+                ),
+                "{}",
+                stderr(&out)
+            );
+            insta::assert_snapshot!(format!("protobuf_incompatible_{format}"), stdout(&out));
+        }
+        let mut argv = args.to_vec();
+        argv.extend(["--format", "json"]);
+        let doc: serde_json::Value =
+            serde_json::from_slice(&check_in(dir.path(), &argv).stdout).expect("json");
+        let backward = &doc["checks"][0]["incompatibilities"];
+        assert_eq!(backward[0]["type"], "MULTIPLE_FIELDS_MOVED_TO_ONEOF");
+        assert_eq!(backward[0]["location"], "#/Product/detail");
+        assert_eq!(backward[1]["type"], "FIELD_SCALAR_KIND_CHANGED");
+        assert_eq!(backward[1]["location"], "#/Product/1");
+    }
+
+    /// Imports come from `--reference NAME=FILE` (Google's well-known types need none); a
+    /// missing one is an input error that says what to pass.
+    #[test]
+    fn imports_are_references() {
+        let out = check(&[
+            "--schema",
+            "../protobuf/product.v2.proto",
+            "--against",
+            "../protobuf/product.v1.proto",
+            "--reference",
+            "money.proto=../protobuf/money.proto",
+            "--level",
+            "FULL_TRANSITIVE",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            "../protobuf/product.v2.proto: compatible with ../protobuf/product.v1.proto at level FULL_TRANSITIVE\n"
+        );
+        let out = check(&[
+            "--schema",
+            "../protobuf/product.v2.proto",
+            "--against",
+            "../protobuf/product.v1.proto",
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("../protobuf/product.v2.proto: not a valid Protobuf schema: ../protobuf/product.v2.proto:6:1: import 'money.proto' not found (pass the file it names as --reference NAME=FILE)"),
+            "{}",
+            stderr(&out)
+        );
+        for (reference, expected) in [
+            ("money.proto", "--reference money.proto: expected NAME=FILE"),
+            (
+                "money.proto=nope.proto",
+                "error: nope.proto: No such file or directory",
+            ),
+        ] {
+            let out = check(&[
+                "--schema",
+                "../protobuf/product.v2.proto",
+                "--reference",
+                reference,
+            ]);
+            assert_eq!(out.status.code(), Some(2), "{reference}");
+            assert!(
+                stderr(&out).contains(expected),
+                "{reference}: {}",
+                stderr(&out)
+            );
+        }
+        let dir = folder(&[(
+            "broken.proto",
+            "syntax = \"proto3\";\nmessage M {\n  int32 a = ;\n}\n",
+        )]);
+        let out = check_in(
+            dir.path(),
+            &["--schema", "broken.proto", "--against", "broken.proto"],
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("broken.proto: not a valid Protobuf schema: broken.proto:3:"),
+            "{}",
+            stderr(&out)
+        );
+    }
+
+    /// Earlier versions from git history, and the transitive levels: v3 is compatible with
+    /// the latest version (v2), not with v1, whose field 2 was a string.
+    #[test]
+    fn git_history_and_transitive_levels() {
+        let repo = tempfile::tempdir().expect("tempdir");
+        let dir = repo.path();
+        git(dir, &["init", "-q"]);
+        std::fs::write(dir.join("product.proto"), V1).expect("write");
+        git(dir, &["add", "product.proto"]);
+        git(dir, &["commit", "-q", "-m", "v1"]);
+        std::fs::write(dir.join("product.proto"), V2).expect("write");
+        git(dir, &["commit", "-q", "-am", "v2"]);
+        std::fs::write(dir.join("product.proto"), V3).expect("write");
+        let history = [
+            "--schema",
+            "product.proto",
+            "--against-git",
+            "HEAD:product.proto",
+            "--against-git",
+            "HEAD~1:product.proto",
+        ];
+        for (level, code) in [
+            ("BACKWARD", 0),
+            ("FORWARD", 0),
+            ("FULL", 0),
+            ("BACKWARD_TRANSITIVE", 1),
+            ("FORWARD_TRANSITIVE", 1),
+            ("FULL_TRANSITIVE", 1),
+            ("NONE", 0),
+        ] {
+            let mut argv = history.to_vec();
+            argv.extend(["--level", level]);
+            let out = check_in(dir, &argv);
+            assert_eq!(out.status.code(), Some(code), "{level}: {}", stdout(&out));
+        }
+        let mut argv = history.to_vec();
+        argv.extend(["--level", "BACKWARD_TRANSITIVE"]);
+        let out = check_in(dir, &argv);
+        insta::assert_snapshot!("protobuf_against_git_transitive", stdout(&out));
+    }
+}
+
+/// Avro named types defined in other files are `--reference NAME=FILE` offline too.
+#[test]
+fn avro_references_offline() {
+    let money = r#"{"type": "record", "name": "Money", "namespace": "shop",
+        "fields": [{"name": "amount", "type": "string"}]}"#;
+    let v1 = r#"{"type": "record", "name": "Product", "namespace": "shop",
+        "fields": [{"name": "price", "type": "shop.Money"}]}"#;
+    let v2 = r#"{"type": "record", "name": "Product", "namespace": "shop",
+        "fields": [{"name": "price", "type": "shop.Money"}, {"name": "sku", "type": "string"}]}"#;
+    let dir = folder(&[("money.avsc", money), ("v1.avsc", v1), ("v2.avsc", v2)]);
+    let args = [
+        "--schema",
+        "v2.avsc",
+        "--against",
+        "v1.avsc",
+        "--reference",
+        "shop.Money=money.avsc",
+    ];
+    let out = check_in(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("READER_FIELD_MISSING_DEFAULT_VALUE at /fields/1 in v2.avsc: sku"),
+        "{}",
+        stdout(&out)
+    );
+    let out = check_in(dir.path(), &args[..4]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("v2.avsc: not a valid Avro schema"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 mod registry_mode {
     //! `--registry URL --subject S`: the registry's compatibility endpoint decides, against
     //! the strict fake of the Confluent API.
@@ -709,23 +937,11 @@ mod registry_mode {
         }
     }
 
-    /// Offline checks implement Avro's rules only: a Protobuf or JSON Schema file without a
-    /// registry, a JSON Schema that is not JSON and a malformed reference are usage errors
-    /// (exit 2) that say what to do, and nothing is asked of anyone.
+    /// A JSON Schema without a registry, and with a registry a JSON Schema that is not JSON
+    /// and a malformed reference, are usage errors (exit 2) that say what to do, and nothing
+    /// is asked of the registry.
     #[test]
-    fn other_schema_types_offline_and_malformed_input_exit_2() {
-        let out = check(&[
-            "--schema",
-            "../protobuf/product.v2.proto",
-            "--against",
-            "../protobuf/product.v1.proto",
-        ]);
-        assert_eq!(out.status.code(), Some(2));
-        assert!(
-            stderr(&out).contains("a PROTOBUF schema is checked by a schema registry: pass --registry URL and --subject S"),
-            "{}",
-            stderr(&out)
-        );
+    fn malformed_input_exits_2_without_asking_the_registry() {
         let out = check(&["--schema", "../json-schema/product.v2.json"]);
         assert_eq!(out.status.code(), Some(2));
         assert!(
@@ -733,7 +949,6 @@ mod registry_mode {
             "{}",
             stderr(&out)
         );
-
         let fake = RegistryFake::start();
         let url = fake.url();
         let dir = tempfile::tempdir().expect("tempdir");
