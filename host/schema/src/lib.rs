@@ -7,6 +7,8 @@
 //!   `SchemaCompatibility` does.
 //! - **Protobuf**: [`protobuf`] compiles `.proto` text with `protox` and compares two files
 //!   as Confluent's `ProtobufSchema` does (its `SchemaDiff`).
+//! - **JSON Schema**: [`json_schema`] loads a schema as Confluent's registry does (with the
+//!   everit library) and compares two as its `JsonSchema` does (its `SchemaDiff`).
 //!
 //! This module applies a Confluent compatibility [`Level`] to a new schema and its earlier
 //! versions ([`Level::pairs`]), and [`report`] renders the outcome as text, JSON or GitHub
@@ -65,6 +67,7 @@ macro_rules! difference_types {
 }
 
 pub mod compat;
+pub mod json_schema;
 pub mod parse;
 pub mod protobuf;
 pub mod report;

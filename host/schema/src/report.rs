@@ -20,7 +20,7 @@ pub struct Report<'a> {
     /// How each earlier version is named (a file, or `REF:PATH` from git), newest first.
     pub earlier: &'a [String],
     /// The checks made: [`super::check_level`]'s for Avro ([`super::PairCheck::to_comparison`]),
-    /// [`super::protobuf::check_level`]'s.
+    /// [`super::protobuf::check_level`]'s, [`super::json_schema::check_level`]'s.
     pub checks: &'a [Comparison],
 }
 
@@ -128,7 +128,7 @@ impl Report<'_> {
     }
 
     /// `TYPE at LOCATION`, with `in READER` for Avro, whose locations are in the reader schema
-    /// (those of Protobuf name an element of both schemas).
+    /// (those of Protobuf and JSON Schema name an element of both schemas).
     fn where_(&self, found: &Finding, reader: &str) -> String {
         match self.schema_type {
             SchemaType::Avro => format!("{} at {} in {reader}", found.kind, found.location),

@@ -3,16 +3,16 @@
 //! Offline, a new schema is checked against earlier versions (files, or `REF:PATH` read with
 //! `git show`) at a Confluent compatibility level with [`switchyard_schema`], with the rules
 //! Confluent's registry applies to its type: Avro Java's `SchemaCompatibility` for Avro, the
-//! `SchemaDiff` of Confluent's `ProtobufSchema` for Protobuf (`.proto`). The files a schema
-//! refers to (Protobuf imports, Avro named types) are given as `--reference NAME=FILE`, and
-//! serve every version. Exit codes: 0 compatible, 1 incompatible, 2 a usage or input error (a
-//! missing or unparsable schema, a bad git reference).
+//! `SchemaDiff` of Confluent's `ProtobufSchema` and `JsonSchema` for Protobuf (`.proto`) and
+//! JSON Schema. The files a schema refers to (Protobuf imports, JSON Schema `$ref`s, Avro named
+//! types) are given as `--reference NAME=FILE`, and serve every version. Exit codes: 0
+//! compatible, 1 incompatible, 2 a usage or input error (a missing or unparsable schema, a bad
+//! git reference, a JSON Schema construct the offline rules do not check).
 //!
 //! With `--registry URL --subject S`, the registry decides instead: the new schema is sent to
 //! its compatibility endpoint (`POST /compatibility/subjects/{S}/versions/{V}?verbose=true`),
 //! with its references given as `--reference NAME=SUBJECT:VERSION`; the registry applies the
-//! subject's configured level, and its reasons are printed. That is also how JSON Schema
-//! files are checked: the offline checker says so for them.
+//! subject's configured level, and its reasons are printed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,13 +23,13 @@ use switchyard_registry::{
     self as registry, RegistryConfig, RegistryError, RegistrySchema, VersionRef,
 };
 use switchyard_schema::report::{RegistryReport, RegistryVerdict, Report};
-use switchyard_schema::{self as schema, Comparison, Level, Schema, protobuf};
+use switchyard_schema::{self as schema, Comparison, Level, Schema, json_schema, protobuf};
 
 /// `switchyard schema` commands.
 #[derive(Debug, Subcommand)]
 pub enum SchemaCommand {
-    /// Check a new schema against its earlier versions: Avro and Protobuf offline with
-    /// Confluent's rules for their type or against a registry; JSON Schema against a registry.
+    /// Check a new Avro, Protobuf or JSON Schema schema against its earlier versions, offline
+    /// with Confluent's rules for its type, or against a registry.
     Check(CheckArgs),
 }
 
@@ -303,7 +303,14 @@ pub enum SchemaCheckError {
         /// The compiler's objection, with file, line and column.
         error: protobuf::ParseError,
     },
-
+    /// A JSON Schema cannot be loaded, or uses what the offline rules do not check: exit 2.
+    #[error("{source_name}: {}", json_schema_message(.error))]
+    JsonSchema {
+        /// The file or `REF:PATH`.
+        source_name: String,
+        /// What stopped the check.
+        error: json_schema::LoadError,
+    },
     /// Java's checker would abort on these schemas (an ambiguous field alias): exit 2.
     #[error("{0}")]
     Check(#[from] schema::CompatibilityError),
@@ -319,16 +326,6 @@ pub enum SchemaCheckError {
     /// A malformed `--reference` offline: exit 2.
     #[error("--reference {0}: expected NAME=FILE (NAME=SUBJECT:VERSION with --registry)")]
     OfflineReference(String),
-    /// A JSON Schema file without `--registry`: exit 2.
-    #[error(
-        "{path}: a {schema_type} schema is checked by a schema registry: pass --registry URL and --subject S (the offline checker implements the rules of Avro and Protobuf only)"
-    )]
-    OfflineType {
-        /// The schema file.
-        path: PathBuf,
-        /// Its type.
-        schema_type: SchemaType,
-    },
     /// A JSON Schema file that is not JSON: exit 2.
     #[error("{path}: not a JSON Schema: {message}")]
     NotJson {
@@ -345,6 +342,21 @@ fn import_hint(error: &protobuf::ParseError) -> &'static str {
         " (pass the file it names as --reference NAME=FILE)"
     } else {
         ""
+    }
+}
+
+/// What a JSON Schema error says, with what to do about it.
+fn json_schema_message(error: &json_schema::LoadError) -> String {
+    use json_schema::LoadError as E;
+    match error {
+        E::NotJson(message) => format!("not a JSON Schema: {message}"),
+        E::Invalid { .. } => format!("not a valid JSON Schema: {error}"),
+        E::Unresolved { .. } => {
+            format!("{error}: pass the document it names as --reference NAME=FILE")
+        }
+        E::NotChecked { .. } => format!(
+            "{error}: check it against a schema registry instead (--registry URL --subject S)"
+        ),
     }
 }
 
@@ -488,10 +500,20 @@ fn offline_checks(
             protobuf::check_level(&new, &earlier, level)
         }
         SchemaType::Json => {
-            return Err(SchemaCheckError::OfflineType {
-                path: PathBuf::from(new_name),
-                schema_type,
-            });
+            let json = |name: &str, text: &str| {
+                json_schema::Schema::parse(text, references).map_err(|error| {
+                    SchemaCheckError::JsonSchema {
+                        source_name: name.to_string(),
+                        error,
+                    }
+                })
+            };
+            let new = json(new_name, new_text)?;
+            let earlier = earlier
+                .iter()
+                .map(|(name, text)| json(name, text))
+                .collect::<Result<Vec<_>, _>>()?;
+            json_schema::check_level(&new, &earlier, level)
         }
     })
 }

@@ -1,6 +1,7 @@
 //! `switchyard schema check` as CI runs it: the built binary, its exit codes (0 compatible, 1
 //! incompatible, 2 usage or input error), its three formats, `--against-git`, every cell of
-//! the evolution table in `schemas/README.md`, Protobuf offline, and the registry mode.
+//! the evolution table in `schemas/README.md`, Protobuf and JSON Schema offline, and the
+//! registry mode.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -629,6 +630,217 @@ mod offline_protobuf {
     }
 }
 
+mod offline_json_schema {
+    //! JSON Schemas checked offline with the rules of Confluent's `JsonSchema`.
+
+    use super::{check, check_in, folder, stderr, stdout};
+
+    /// `schemas/json-schema`: v2 adds an optional property to a closed object, which the
+    /// new schema reads old data with (backward) but the old one cannot read new data with
+    /// (forward).
+    #[test]
+    fn the_product_schemas_pass_backward_and_fail_forward() {
+        let args = |level: &'static str| {
+            [
+                "--schema",
+                "../json-schema/product.v2.json",
+                "--against",
+                "../json-schema/product.v1.json",
+                "--level",
+                level,
+            ]
+        };
+        let out = check(&args("BACKWARD"));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            "../json-schema/product.v2.json: compatible with ../json-schema/product.v1.json at level BACKWARD\n"
+        );
+        for level in ["FORWARD", "FULL"] {
+            let out = check(&args(level));
+            assert_eq!(out.status.code(), Some(1), "{level}: {}", stderr(&out));
+            assert!(
+                stdout(&out).contains(
+                    "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL at #/properties/color: property `color`, only in the new schema"
+                ),
+                "{level}: {}",
+                stdout(&out)
+            );
+        }
+    }
+
+    const V1: &str = r#"{
+  "type": "object",
+  "properties": {
+    "id": {"type": "integer"},
+    "name": {"type": "string", "maxLength": 5}
+  },
+  "required": ["id"]
+}
+"#;
+    const V2: &str = r#"{
+  "type": "object",
+  "properties": {
+    "id": {"type": "integer"},
+    "name": {"type": "string", "maxLength": 10}
+  },
+  "required": ["id"]
+}
+"#;
+    /// v2 with a description: a v2 reader reads it, a v1 reader (names up to 5) does not.
+    const V3: &str = r#"{
+  "type": "object",
+  "description": "A product.",
+  "properties": {
+    "id": {"type": "integer"},
+    "name": {"type": "string", "maxLength": 10}
+  },
+  "required": ["id"]
+}
+"#;
+    /// Narrows `id` and requires `name`.
+    const V4: &str = r#"{
+  "type": "object",
+  "properties": {
+    "id": {"type": "integer", "minimum": 1},
+    "name": {"type": "string", "maxLength": 10}
+  },
+  "required": ["id", "name"]
+}
+"#;
+
+    #[test]
+    fn formats_of_an_incompatible_change() {
+        let dir = folder(&[("v3.json", V3), ("v4.json", V4)]);
+        for format in ["text", "json", "github"] {
+            let out = check_in(
+                dir.path(),
+                &[
+                    "--schema",
+                    "v4.json",
+                    "--against",
+                    "v3.json",
+                    "--format",
+                    format,
+                ],
+            );
+            assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+            insta::assert_snapshot!(format!("json_schema_incompatible_{format}"), stdout(&out));
+        }
+    }
+
+    #[test]
+    fn transitive_levels_check_every_version() {
+        let dir = folder(&[("v1.json", V1), ("v2.json", V2), ("v3.json", V3)]);
+        let args = |level| {
+            [
+                "--schema",
+                "v3.json",
+                "--against",
+                "v2.json",
+                "--against",
+                "v1.json",
+                "--level",
+                level,
+            ]
+        };
+        for (level, code) in [
+            ("FORWARD", 0),
+            ("FULL", 0),
+            ("BACKWARD_TRANSITIVE", 0),
+            ("FORWARD_TRANSITIVE", 1),
+            ("FULL_TRANSITIVE", 1),
+        ] {
+            let out = check_in(dir.path(), &args(level));
+            assert_eq!(out.status.code(), Some(code), "{level}: {}", stdout(&out));
+        }
+        let out = check_in(dir.path(), &args("FORWARD_TRANSITIVE"));
+        assert_eq!(
+            stdout(&out),
+            "v3.json: incompatible with 2 earlier versions at level FORWARD_TRANSITIVE: 1 incompatibility\n\
+             \x20 forward against v1.json (earlier version 2 of 2, newest first): v1.json cannot read data written with v3.json\n\
+             \x20   MAX_LENGTH_DECREASED at #/properties/name/maxLength: maxLength 10 in the new schema, maxLength 5 in the earlier version\n\
+             \x20     A string's maximum length shrank: longer strings written before no longer match.\n"
+        );
+    }
+
+    /// `$ref`s to other files are `--reference NAME=FILE`; what the offline rules do not
+    /// check, and what is not a schema, are input errors (exit 2) that say so.
+    #[test]
+    fn references_and_what_is_not_checked() {
+        let money = r#"{"type": "object", "properties": {"amount": {"type": "string"}}}"#;
+        let money_v2 = r#"{"type": "object", "properties": {"amount": {"type": "number"}}}"#;
+        let product = r#"{"type": "object", "properties": {"price": {"$ref": "money.json"}}}"#;
+        let dir = folder(&[
+            ("money.json", money),
+            ("money.v2.json", money_v2),
+            ("product.json", product),
+            (
+                "conditional.json",
+                r#"{"type": "object", "if": {"required": ["a"]}, "then": {"required": ["b"]}}"#,
+            ),
+            ("broken.json", "{\n  \"type\": \"object\",\n"),
+        ]);
+        let out = check_in(
+            dir.path(),
+            &[
+                "--schema",
+                "product.json",
+                "--against",
+                "product.json",
+                "--reference",
+                "money.json=money.json",
+                "--level",
+                "FULL",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let out = check_in(
+            dir.path(),
+            &["--schema", "product.json", "--against", "product.json"],
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("error: product.json: at #/properties/price: $ref `money.json` names no document at hand: pass the document it names as --reference NAME=FILE"),
+            "{}",
+            stderr(&out)
+        );
+        for (args, expected) in [
+            (
+                &[
+                    "--schema",
+                    "conditional.json",
+                    "--against",
+                    "conditional.json",
+                ][..],
+                "error: conditional.json: at #: conditional subschemas (`if`, `then`, `else`) is not checked offline: check it against a schema registry instead (--registry URL --subject S)",
+            ),
+            (
+                &[
+                    "--schema",
+                    "product.json",
+                    "--schema-type",
+                    "JSON",
+                    "--against",
+                    "broken.json",
+                    "--reference",
+                    "money.json=money.v2.json",
+                ][..],
+                "error: broken.json: not a JSON Schema: EOF while parsing a value at line 3 column 0",
+            ),
+        ] {
+            let out = check_in(dir.path(), args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            assert!(
+                stderr(&out).contains(expected),
+                "{args:?}: {}",
+                stderr(&out)
+            );
+            assert_eq!(stdout(&out), "");
+        }
+    }
+}
+
 /// Avro named types defined in other files are `--reference NAME=FILE` offline too.
 #[test]
 fn avro_references_offline() {
@@ -937,18 +1149,10 @@ mod registry_mode {
         }
     }
 
-    /// A JSON Schema without a registry, and with a registry a JSON Schema that is not JSON
-    /// and a malformed reference, are usage errors (exit 2) that say what to do, and nothing
-    /// is asked of the registry.
+    /// With a registry, a JSON Schema that is not JSON and a malformed reference are usage
+    /// errors (exit 2) that say what is wrong, and nothing is asked of the registry.
     #[test]
     fn malformed_input_exits_2_without_asking_the_registry() {
-        let out = check(&["--schema", "../json-schema/product.v2.json"]);
-        assert_eq!(out.status.code(), Some(2));
-        assert!(
-            stderr(&out).contains("a JSON schema is checked by a schema registry"),
-            "{}",
-            stderr(&out)
-        );
         let fake = RegistryFake::start();
         let url = fake.url();
         let dir = tempfile::tempdir().expect("tempdir");
