@@ -439,6 +439,19 @@ fn the_same_import_and_well_known_types_add_nothing() {
     assert!(missing.0.contains("google.proto"), "{missing}");
 }
 
+/// Confluent's case with its bundled files (`diff-schema-examples-with-meta.json`): options
+/// are not compared, and `confluent/meta.proto` and `confluent/type/decimal.proto` import
+/// without a reference.
+#[test]
+fn options_and_bundled_imports() {
+    let original = "syntax = \"proto3\";\n\nimport \"confluent/meta.proto\";\nimport \"confluent/type/decimal.proto\";\n\noption java_package = \"io.confluent.kafka.serializers.protobuf.test\";\n\n// Wrapper message for `Decimal`.\nmessage DecimalValue {\n  option (confluent.message_meta).doc = \"message\";\n\n  // The bytes value.\n  confluent.type.Decimal value = 1 [(confluent.field_meta) = { params: [\n    { key: \"precision\", value: \"8\" },\n    { key: \"scale\", value: \"3\" }\n  ]}];\n}\n";
+    let update = "syntax = \"proto3\";\n\nimport \"confluent/meta.proto\";\nimport \"confluent/type/decimal.proto\";\n\noption java_package = \"io.confluent.kafka.serializers.protobuf.test\";\noption (confluent.file_meta) = {\n  doc: \"file\"\n};\n\nmessage DecimalValue {\n  option (confluent.message_meta) = {\n    doc: \"message\"\n  };\n\n  confluent.type.Decimal value = 1 [(confluent.field_meta) = {\n    doc: \"field\",\n    params: [\n      {\n        value: \"8\",\n        key: \"precision\"\n      },\n      {\n        value: \"3\",\n        key: \"scale\"\n      }\n    ]\n  }];\n}\nenum Status {\n  option (confluent.enum_meta) = {\n    doc: \"enum\"\n  };\n  ACTIVE = 0 [(confluent.enum_value_meta) = {\n    doc: \"enum_value\",\n    params: [\n      {\n        key: \"type\",\n        value: \"enum\"\n      }\n    ]\n  }];\n  INACTIVE = 1;\n}\n\n";
+    assert_eq!(
+        diff(&schema(original), &schema(update)),
+        (vec!["ENUM_ADDED #/Status".to_string()], true)
+    );
+}
+
 /// The scalar groups of `FieldSchemaDiff.scalarKind`: within a group a type may replace
 /// another, across groups it may not.
 #[test]
@@ -542,7 +555,8 @@ fn labels_as_written() {
     }
 }
 
-/// The difference types the cases above leave out.
+/// The difference types the cases above leave out (an enum declared before or after a
+/// message moves no message index).
 #[test]
 fn other_difference_types() {
     let cases = [
@@ -569,6 +583,12 @@ fn other_difference_types() {
             "syntax = \"proto3\";\nmessage M { }",
             "MESSAGE_REMOVED #/M/N",
             false,
+        ),
+        (
+            "syntax = \"proto3\";\nenum Suit { SPADES = 0; }\nmessage TestEnum { int32 suit = 1; }",
+            "syntax = \"proto3\";\nmessage TestEnum { int32 suit = 1; }\nenum Suit { SPADES = 0; HEARTS = 1; }",
+            "ENUM_CONST_ADDED #/Suit/1",
+            true,
         ),
         (
             "syntax = \"proto3\";\nmessage M { message N { enum E { A = 0; } } }",
