@@ -280,8 +280,9 @@ impl Schema {
         text: &str,
         references: &[(String, String)],
     ) -> Result<Schema, ParseError> {
-        let mut files: Vec<(String, String)> = references.to_vec();
-        files.push((name.to_string(), text.to_string()));
+        // The schema's own file first: a reference by its name does not hide it.
+        let mut files: Vec<(String, String)> = vec![(name.to_string(), text.to_string())];
+        files.extend(references.iter().cloned());
         let mut resolver = ChainFileResolver::new();
         resolver.add(Sources {
             files,
