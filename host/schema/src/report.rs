@@ -325,7 +325,7 @@ impl RegistryReport<'_> {
         if self.is_compatible() {
             return format!(
                 "::notice file={file},title={}::{}\n",
-                escape_property("Avro schema compatible"),
+                escape_property("Schema registry: compatible"),
                 escape_data(&self.summary())
             );
         }
