@@ -38,6 +38,14 @@
 //!   their parsed form).
 //! - A message that contains itself (directly or not) cannot be read: Connect schemas are
 //!   trees here.
+//! - A field written takes the number it carries (`io.confluent.connect.protobuf.Tag`) unless an
+//!   earlier field of the message took it, and a field without one, or with one taken, the
+//!   next number no field of the message carries. `ProtobufData` numbers the fields without a
+//!   number 1, 2, … whatever the others carry, and so gives a number twice, and writes no
+//!   schema, when a transform adds fields to a struct read from Protobuf (Debezium's
+//!   `ExtractNewRecordState` copies `__op`, `__table` and `__lsn` with the numbers of the
+//!   envelope's and the source's fields). Where it gives no number twice the numbers are the
+//!   same.
 //! - With `use.latest.version`, values are written with the latest schema field by name (a
 //!   field the latest lacks fails the record, as Confluent's "Cannot find field"), without the
 //!   schema-level check of `latest.compatibility.strict`.

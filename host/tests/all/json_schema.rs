@@ -1,7 +1,7 @@
 //! Confluent's JsonSchemaConverter against the strict registry fake: round trips of the
-//! fixtures, the JSON Schema of a products value, `switchyard apply` of the seed chain over
-//! JSON Schema records, payload validation on reading and writing, references, records it
-//! cannot read, and a registry outage.
+//! fixtures, the JSON Schema of a products value, `switchyard apply` of the seed chain and the
+//! document chain over JSON Schema records, payload validation on reading and writing,
+//! references, records it cannot read, and a registry outage.
 
 use base64::Engine as _;
 use serde_json::{Value as Json, json};
@@ -10,10 +10,10 @@ use switchyard::data::ConnectData;
 
 use crate::registry_fake::RegistryFake;
 use crate::wire::{
-    B64, apply, apply_through_an_outage, assert_outage_is_transient, assert_registered_as,
-    assert_run_writes_what_apply_wrote, confluent_python, decode_all, interop, json_reference,
-    part_bytes, products_fixture, registry_connector, round_trip_fixtures, settings,
-    subjects_since, wire_input,
+    B64, DOCUMENTS, SEED, apply, apply_through_an_outage, assert_outage_is_transient,
+    assert_registered_as, assert_run_writes_what_apply_wrote, chain_over_wire, confluent_python,
+    interop, part_bytes, products_fixture, registry_connector, round_trip_fixtures, settings,
+    wire_input,
 };
 
 const CLASS: &str = "io.confluent.connect.json.JsonSchemaConverter";
@@ -79,38 +79,24 @@ fn the_json_schema_of_a_products_value() {
     );
 }
 
-/// The seed chain over JSON Schema records writes the records it writes over JSON, with their
-/// schemas registered under TopicRecordNameStrategy subjects (one per table).
+/// The chain of the connector file `file` over the fixtures as JSON Schema records writes the
+/// Connect data it writes over JSON, schemas and values, as JSON Schema, the record name of a
+/// products value being `products_value` ([`chain_over_wire`]).
+fn chain_over_json_schema(file: &str, products_value: &str) {
+    let run = chain_over_wire(file, CLASS, "JSON", &[], products_value, |fake, is_key| {
+        converter(fake, is_key, &[])
+    });
+    assert_eq!(run.decoded, run.reference);
+}
+
+/// The seed chain and the document chain over JSON Schema records write the records they write
+/// over JSON, with their schemas registered under TopicRecordNameStrategy subjects (one per
+/// table): a document (a change event's row, `__deleted` "true" on a delete, `__op`,
+/// `__table` and `__lsn` added) under the row's record name.
 #[test]
-fn the_seed_chain_over_json_schema_writes_what_it_writes_over_json() {
-    let fake = RegistryFake::start();
-    let input = wire_input(&converter(&fake, true, &[]), &converter(&fake, false, &[]));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let before = fake.registrations().len();
-    let (code, lines, stderr) = apply(
-        dir.path(),
-        &registry_connector(CLASS, &fake, &[]),
-        &input,
-        &[],
-    );
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(lines.len(), 139, "{stderr}");
-    let subjects = subjects_since(&fake, before);
-    assert_eq!(subjects.len(), 14, "{subjects:?}");
-    assert!(subjects.contains("product-events-product.public.products.Envelope"));
-    assert!(subjects.contains("product-events-product.public.products.Key"));
-    let decoded = decode_all(
-        &lines,
-        &converter(&fake, true, &[]),
-        &converter(&fake, false, &[]),
-    );
-    let reference = json_reference();
-    assert_eq!(decoded.len(), reference.len());
-    for (wire, json) in decoded.iter().zip(&reference) {
-        assert_eq!(wire, json);
-    }
-    let renamed = decoded[0].1.schema.as_deref().expect("key schema");
-    assert_eq!(renamed.fields[0].name, "product_id");
+fn the_seed_and_document_chains_over_json_schema_write_what_they_write_over_json() {
+    chain_over_json_schema(SEED, "product.public.products.Envelope");
+    chain_over_json_schema(DOCUMENTS, "product.public.products.Value");
 }
 
 #[test]

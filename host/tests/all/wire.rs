@@ -1,6 +1,7 @@
 //! Helpers of the tests of the registry-backed converters (Avro, JSON Schema, Protobuf): the
 //! fixtures as record JSONL of wire-format bytes and their round trip through a converter, the
-//! seed connector over such converters, and `switchyard apply` and `switchyard run` over them.
+//! seed and document connectors over such converters, and `switchyard apply` and `switchyard
+//! run` over them.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -9,13 +10,21 @@ use std::process::Command;
 use base64::Engine as _;
 use serde_json::{Value as Json, json};
 use switchyard::convert::{ConvertError, Converter, JsonConverter};
-use switchyard::data::ConnectData;
+use switchyard::data::{ConnectData, Value};
 
 use crate::common::fixtures;
 use crate::registry_fake::RegistryFake;
 
 /// Base64 as record JSONL writes binary keys and values.
 pub const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// The seed connector's file: `ReplaceField$Key` on the products' keys, then `RegexRouter`
+/// routing every table to `product-events`.
+pub const SEED: &str = "postgres-product-connector.json";
+
+/// The document connector's file: Debezium's `ExtractNewRecordState` (`add.fields=op,table,lsn`,
+/// `delete.handling.mode=rewrite`), then the seed's chain.
+pub const DOCUMENTS: &str = "product-documents-connector.json";
 
 /// Converter settings from pairs.
 pub fn settings(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -174,8 +183,18 @@ pub fn assert_registered_as(fake: &RegistryFake, schema_type: &str) {
 /// The seed connector with converters of `class` on `fake` for keys and values, plus `extra`
 /// keys.
 pub fn registry_connector(class: &str, fake: &RegistryFake, extra: &[(&str, &str)]) -> String {
-    let text = std::fs::read_to_string(fixtures().join("postgres-product-connector.json"))
-        .expect("connector");
+    connector_on_registry(SEED, class, fake, extra)
+}
+
+/// The connector of the fixture file `file` with converters of `class` on `fake` for keys and
+/// values, plus `extra` keys.
+pub fn connector_on_registry(
+    file: &str,
+    class: &str,
+    fake: &RegistryFake,
+    extra: &[(&str, &str)],
+) -> String {
+    let text = std::fs::read_to_string(fixtures().join(file)).expect("connector");
     let mut connector: Json = serde_json::from_str(&text).expect("connector json");
     let config = connector["config"].as_object_mut().expect("config");
     config.retain(|k, _| !k.ends_with("converter.schemas.enable"));
@@ -187,9 +206,10 @@ pub fn registry_connector(class: &str, fake: &RegistryFake, extra: &[(&str, &str
         );
         config.insert(format!("{side}.converter.max.retries"), json!("1"));
         config.insert(format!("{side}.converter.retries.wait.ms"), json!("5"));
-        // The seed routes every table to one topic: under the default TopicNameStrategy the
+        // Both chains route every table to one topic: under the default TopicNameStrategy the
         // tables' schemas would share one subject, and a registry at its default BACKWARD
-        // level refuses all but the first table's (README, "Avro with a schema registry"); the same holds for JSON Schemas.
+        // level refuses all but the first table's (README, "Avro with a schema registry"); the
+        // same holds for JSON Schemas and Protobuf.
         config.insert(
             format!("{side}.converter.{side}.subject.name.strategy"),
             json!("io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"),
@@ -355,9 +375,14 @@ pub fn read_lines(path: &Path) -> Vec<Json> {
 
 /// The output of the seed chain over the JSON fixtures, decoded to Connect data.
 pub fn json_reference() -> Vec<(String, ConnectData, ConnectData)> {
+    json_reference_of(SEED)
+}
+
+/// The output of the chain of the connector file `file` over the JSON fixtures, decoded to
+/// Connect data.
+pub fn json_reference_of(file: &str) -> Vec<(String, ConnectData, ConnectData)> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = std::fs::read_to_string(fixtures().join("postgres-product-connector.json"))
-        .expect("connector");
+    let config = std::fs::read_to_string(fixtures().join(file)).expect("connector");
     let input = std::fs::read_to_string(fixtures().join("with-schema.jsonl")).expect("input");
     let (code, lines, stderr) = apply(dir.path(), &config, &input, &[]);
     assert_eq!(code, 0, "{stderr}");
@@ -383,6 +408,103 @@ pub fn decode_all(
             (topic, k, v)
         })
         .collect()
+}
+
+/// A chain run by `switchyard apply` over the with-schema fixtures in a registry-backed
+/// format, beside the same chain over the JSON fixtures.
+pub struct OverWire {
+    /// Each output's topic, key and value, read by the format's converters.
+    pub decoded: Vec<(String, ConnectData, ConnectData)>,
+    /// Each output of the chain over the JSON fixtures, read by JsonConverters.
+    pub reference: Vec<(String, ConnectData, ConnectData)>,
+    /// The subjects the outputs' schemas were registered under.
+    pub subjects: BTreeSet<String>,
+}
+
+/// Runs the connector of the fixture file `file` with converters of `class` (plus `extra`
+/// connector keys) on a fresh registry fake over the with-schema fixtures written by
+/// `converter` (given the fake and whether it is for keys), and reads the outputs back with
+/// fresh ones. Every run writes as many records as the chain writes over JSON, and registers
+/// schemas of the `schemaType` `schema_type` only, 14 subjects for the outputs (a key and a
+/// value one for each of the 7 tables); what the chain writes is as
+/// [`assert_chain_outputs`] says.
+pub fn chain_over_wire(
+    file: &str,
+    class: &str,
+    schema_type: &str,
+    extra: &[(&str, &str)],
+    products_value: &str,
+    converter: impl Fn(&RegistryFake, bool) -> Converter,
+) -> OverWire {
+    let fake = RegistryFake::start();
+    let input = wire_input(&converter(&fake, true), &converter(&fake, false));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let before = fake.registrations().len();
+    let config = connector_on_registry(file, class, &fake, extra);
+    let (code, lines, stderr) = apply(dir.path(), &config, &input, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let reference = json_reference_of(file);
+    assert_eq!(lines.len(), reference.len(), "{stderr}");
+    let subjects = subjects_since(&fake, before);
+    assert_eq!(subjects.len(), 14, "{subjects:?}");
+    assert_registered_as(&fake, schema_type);
+    let run = OverWire {
+        decoded: decode_all(&lines, &converter(&fake, true), &converter(&fake, false)),
+        reference,
+        subjects,
+    };
+    assert_chain_outputs(&run, file, products_value);
+    run
+}
+
+/// Asserts what the chain of `file` writes over the fixtures in any format: every record to
+/// `product-events`; the seed's 139 records, or the document chain's 120 documents, one a
+/// change event (the tombstones dropped), each ending in `__deleted`, `__op`, `__table` and
+/// `__lsn`, the 19 deletes rewritten (`__deleted` "true"); the products' keys renamed
+/// (`product_id`); and their schemas registered under `product-events-` and the key's and the
+/// value's record names (`products_value`: the format's record name of a products value).
+fn assert_chain_outputs(run: &OverWire, file: &str, products_value: &str) {
+    let documents = file == DOCUMENTS;
+    let (outputs, products) = if documents { (120, 18) } else { (139, 21) };
+    assert_eq!(run.decoded.len(), outputs);
+    for record in ["product.public.products.Key", products_value] {
+        let subject = format!("product-events-{record}");
+        assert!(
+            run.subjects.contains(&subject),
+            "{subject}: {:?}",
+            run.subjects
+        );
+    }
+    let mut renamed = 0;
+    let mut deletes = 0;
+    for ((topic, key, value), (_, json_key, _)) in run.decoded.iter().zip(&run.reference) {
+        assert_eq!(topic, "product-events");
+        let name = json_key.schema.as_deref().and_then(|s| s.name.as_deref());
+        if name == Some("product.public.products.Key") {
+            let schema = key.schema.as_deref().expect("key schema");
+            assert_eq!(schema.fields[0].name, "product_id");
+            renamed += 1;
+        }
+        if !documents {
+            continue;
+        }
+        let schema = value.schema.as_deref().expect("value schema");
+        let names: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names[names.len() - 4..],
+            ["__deleted", "__op", "__table", "__lsn"]
+        );
+        let Value::Struct(fields) = &value.value else {
+            panic!("a document: {value:?}")
+        };
+        let field = |name: &str| &fields[schema.field_index(name).expect(name)];
+        if *field("__deleted") == Value::String("true".into()) {
+            assert_eq!(*field("__op"), Value::String("d".into()));
+            deletes += 1;
+        }
+    }
+    assert_eq!(renamed, products);
+    assert_eq!(deletes, if documents { 19 } else { 0 });
 }
 
 /// The subjects registered since the `before`-th registration.

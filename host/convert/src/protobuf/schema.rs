@@ -87,6 +87,20 @@ pub(super) fn real_oneof(field: &FieldDescriptor) -> Option<OneofDescriptor> {
     field.containing_oneof().filter(|o| !o.is_synthetic())
 }
 
+/// A message's fields outside its real `oneof`s, in the order its file declares them, as
+/// Java's `Descriptor.getFields()` gives them to `ProtobufData` (prost-reflect's `fields()`
+/// gives them by number).
+pub(super) fn plain_fields(
+    message: &MessageDescriptor,
+) -> impl Iterator<Item = FieldDescriptor> + '_ {
+    message
+        .descriptor_proto()
+        .field
+        .iter()
+        .filter_map(|f| message.get_field(u32::try_from(f.number()).ok()?))
+        .filter(|f| real_oneof(f).is_none())
+}
+
 /// The name of the struct field a `oneof` becomes: its name and its index in the message.
 pub(super) fn oneof_field_name(oneof: &OneofDescriptor) -> String {
     let index = oneof
@@ -170,7 +184,7 @@ impl Reader {
             }
             schema = schema.field(oneof_field_name(&oneof), union);
         }
-        for field in message.fields().filter(|f| real_oneof(f).is_none()) {
+        for field in plain_fields(message) {
             schema = schema.field(field.name(), self.field(&field)?);
         }
         self.stack.pop();
@@ -365,15 +379,27 @@ impl Writer {
         let pad = indent(depth + 1);
         let mut fields = String::new();
         let mut nested = String::new();
-        let mut next_tag = 1;
+        // A field keeps the number it carries unless an earlier field of the message took it;
+        // a field without one, or with one taken, takes the next number no field carries:
+        // fields a transform adds to a struct read from Protobuf come without a number
+        // (InsertField) or with one of another message (Debezium's unwrap). Where no number
+        // repeats, these are `ProtobufData`'s numbers; where one does, it writes no schema
+        // (the module's "Differences from Confluent's converter").
+        let taken = carried_tags(schema);
+        let mut given = BTreeSet::new();
+        let mut last = 0;
+        let mut number = |schema: &Schema| match tag_of(schema) {
+            Some(tag) if given.insert(tag) => tag,
+            _ => {
+                last += 1;
+                while taken.contains(&last) {
+                    last += 1;
+                }
+                last
+            }
+        };
         for field in &schema.fields {
-            let union = field.schema.kind == SchemaType::Struct
-                && field
-                    .schema
-                    .name
-                    .as_deref()
-                    .is_some_and(|n| n.starts_with(UNION_PREFIX));
-            if union {
+            if is_union(&field.schema) {
                 let union_name = field
                     .schema
                     .name
@@ -382,10 +408,7 @@ impl Writer {
                     .unwrap_or_default();
                 let _ = writeln!(fields, "{pad}oneof {union_name} {{");
                 for member in &field.schema.fields {
-                    let tag = tag_of(&member.schema).unwrap_or_else(|| {
-                        next_tag += 1;
-                        next_tag - 1
-                    });
+                    let tag = number(&member.schema);
                     let line =
                         self.field(&member.schema, &member.name, tag, false, &mut nested, depth)?;
                     let _ = writeln!(fields, "{pad}  {line}");
@@ -393,13 +416,7 @@ impl Writer {
                 let _ = writeln!(fields, "{pad}}}");
                 continue;
             }
-            let tag = match tag_of(&field.schema) {
-                Some(tag) => tag,
-                None => {
-                    next_tag += 1;
-                    next_tag - 1
-                }
-            };
+            let tag = number(&field.schema);
             let line = self.field(&field.schema, &field.name, tag, true, &mut nested, depth)?;
             let _ = writeln!(fields, "{pad}{line}");
         }
@@ -600,7 +617,31 @@ impl Writer {
     }
 }
 
+/// Whether a struct schema is the struct of a `oneof` (named with [`UNION_PREFIX`]).
+pub(super) fn is_union(schema: &Schema) -> bool {
+    schema.kind == SchemaType::Struct
+        && schema
+            .name
+            .as_deref()
+            .is_some_and(|n| n.starts_with(UNION_PREFIX))
+}
+
 /// The field number a schema carries in its parameters.
 fn tag_of(schema: &Schema) -> Option<u32> {
     schema.parameter(TAG).and_then(|t| t.parse().ok())
+}
+
+/// The field numbers the fields of a struct carry, a `oneof`'s members included (they number
+/// fields of the same message).
+fn carried_tags(schema: &Schema) -> BTreeSet<u32> {
+    let mut tags = BTreeSet::new();
+    for field in &schema.fields {
+        let members = if is_union(&field.schema) {
+            &field.schema.fields[..]
+        } else {
+            std::slice::from_ref(field)
+        };
+        tags.extend(members.iter().filter_map(|m| tag_of(&m.schema)));
+    }
+    tags
 }

@@ -393,3 +393,76 @@ fn an_enum_two_fields_share_is_written_once_and_reads_back() {
         value
     );
 }
+
+/// A transform that adds fields to a struct read from Protobuf leaves them without a number
+/// (`__deleted`), or with the number of a field it copies (Debezium's unwrap copies `__lsn`
+/// from a field of another message): beside the message's numbered fields they take the
+/// numbers no field carries, in order, instead of a number already given. The message is
+/// read back with its fields in the order they are declared, not by number, as `ProtobufData`
+/// reads them: the value and field names read back as written. Without numbered fields the
+/// numbers are `ProtobufData`'s, 1, 2, ….
+#[test]
+fn fields_added_without_a_free_number_take_numbers_no_field_carries() {
+    let text = r#"syntax = "proto3"; package shop;
+        message Order { int64 id = 1; string note = 3; oneof pay { string card = 4; } }"#;
+    let options = Options::default();
+    let read = to_connect(&message(text, "shop.Order"), options).expect("maps");
+    let copied = read.fields[read.field_index("id").expect("id")]
+        .schema
+        .as_ref()
+        .clone();
+    assert_eq!(copied.parameter(TAG), Some("1"));
+    let mut schema = read
+        .named("shop.Order")
+        .field("__deleted", Schema::new(SchemaType::String).optional())
+        .field("__lsn", copied);
+    // After the oneof's struct, which a message's mapping puts first.
+    schema.fields.insert(
+        1,
+        switchyard_data::Field {
+            name: "__first".into(),
+            schema: Arc::new(Schema::new(SchemaType::Boolean).optional()),
+        },
+    );
+    let (written, full_name) = to_proto(&schema, options).expect("writes");
+    for line in [
+        "bool __first = 2;",
+        "int64 id = 1;",
+        "string note = 3;",
+        "string card = 4;",
+        "string __deleted = 5;",
+        "int64 __lsn = 6;",
+    ] {
+        assert!(written.contains(line), "{line}:\n{written}");
+    }
+    let descriptor = message(&written, &full_name);
+    let value = Value::Struct(vec![
+        Value::Struct(vec![Value::String("visa".into())]),
+        Value::Boolean(true),
+        Value::Int64(7),
+        Value::String("gift".into()),
+        Value::String("false".into()),
+        Value::Int64(7),
+    ]);
+    let encoded = value::from_connect(&descriptor, &schema, &value)
+        .expect("writes")
+        .encode_to_vec();
+    let read = DynamicMessage::decode(descriptor.clone(), encoded.as_slice()).expect("decodes");
+    let back_schema = to_connect(&descriptor, options).expect("maps");
+    let names = |s: &Schema| -> Vec<String> { s.fields.iter().map(|f| f.name.clone()).collect() };
+    assert_eq!(names(&back_schema), names(&schema));
+    assert_eq!(
+        value::to_connect(&read, &back_schema, options).expect("reads"),
+        value
+    );
+
+    let untagged = Schema::new(SchemaType::Struct)
+        .named("shop.Plain")
+        .field("a", Schema::new(SchemaType::String))
+        .field("b", Schema::new(SchemaType::Int64));
+    let (written, _) = to_proto(&untagged, options).expect("writes");
+    assert!(
+        written.contains("string a = 1;") && written.contains("int64 b = 2;"),
+        "{written}"
+    );
+}

@@ -12,7 +12,7 @@ use switchyard_data::{Schema, SchemaType, Value};
 
 use super::schema::{
     DATE, DATE_TYPE, DECIMAL_TYPE, ENUM, Options, TIME, TIME_TYPE, TIMESTAMP, TIMESTAMP_TYPE,
-    UNION_PREFIX, real_oneof, unwrapped,
+    is_union, plain_fields, unwrapped,
 };
 use crate::ConvertError;
 use crate::json::DECIMAL_LOGICAL_NAME;
@@ -59,7 +59,7 @@ pub fn to_connect(
         };
         values.push(value);
     }
-    for descriptor_field in descriptor.fields().filter(|f| real_oneof(f).is_none()) {
+    for descriptor_field in plain_fields(&descriptor) {
         let field = schema_fields.next().ok_or_else(mismatch)?;
         let absent_message = matches!(descriptor_field.kind(), Kind::Message(_))
             && !descriptor_field.is_list()
@@ -262,13 +262,7 @@ pub fn from_connect(
         if value.is_null() {
             continue;
         }
-        let union = field.schema.kind == SchemaType::Struct
-            && field
-                .schema
-                .name
-                .as_deref()
-                .is_some_and(|n| n.starts_with(UNION_PREFIX));
-        let (name, member_schema, member) = if union {
+        let (name, member_schema, member) = if is_union(&field.schema) {
             let Value::Struct(members) = value else {
                 return Err(bad(format!(
                     "field {}: a union that is not a struct",
