@@ -721,6 +721,25 @@ mod tests {
         }
     }
 
+    /// Parks `value` of key `key` on topic `t`, consumed at `offset`; `chain` is the chain that
+    /// did not handle it, `None` parks it behind an earlier record of its key.
+    fn park(
+        lot: &ParkingLot,
+        key: &str,
+        value: &str,
+        offset: i64,
+        chain: Option<&str>,
+    ) -> OutputRecord {
+        let reason = if chain.is_some() { "new" } else { BEHIND };
+        lot.park(
+            record("t", key, value),
+            &origin("t", offset),
+            reason.into(),
+            chain,
+            "lot",
+        )
+    }
+
     /// An output record read back as the log's reader sees it.
     fn read_back(out: &OutputRecord) -> Record {
         let mut r = Record::new(out.topic.clone(), out.key.clone(), out.value.clone());
@@ -734,13 +753,7 @@ mod tests {
         let lot = ParkingLot::new();
         let key = Bytes::from_static(b"1");
         assert!(!lot.holds("t", Some(&key)));
-        lot.park(
-            record("t", "1", "a"),
-            &origin("t", 5),
-            "new table".into(),
-            Some("c1"),
-            "lot",
-        );
+        park(&lot, "1", "a", 5, Some("c1"));
         assert!(lot.holds("t", Some(&key)));
         assert!(!lot.holds("t", Some(&Bytes::from_static(b"2"))));
         assert!(!lot.holds("u", Some(&key)), "a key is a key of its topic");
@@ -751,27 +764,9 @@ mod tests {
     fn the_log_rebuilds_the_lot_and_applying_it_twice_changes_nothing() {
         let lot = ParkingLot::new();
         let mut log = vec![
-            lot.park(
-                record("t", "1", "a"),
-                &origin("t", 5),
-                "new".into(),
-                Some("c1"),
-                "lot",
-            ),
-            lot.park(
-                record("t", "1", "b"),
-                &origin("t", 6),
-                BEHIND.into(),
-                None,
-                "lot",
-            ),
-            lot.park(
-                record("t", "2", "c"),
-                &origin("t", 7),
-                "new".into(),
-                Some("c1"),
-                "lot",
-            ),
+            park(&lot, "1", "a", 5, Some("c1")),
+            park(&lot, "1", "b", 6, None),
+            park(&lot, "2", "c", 7, Some("c1")),
         ];
         let first = &log[0];
         assert_eq!(first.partition, Some(0));
@@ -814,26 +809,14 @@ mod tests {
         // Key 1 was tried with c2 since; key 2 was not.
         assert_eq!(restored.claim_due("c2").len(), 1);
         // A record parked after the restore continues the numbering.
-        let next = restored.park(
-            record("t", "1", "d"),
-            &origin("t", 9),
-            BEHIND.into(),
-            None,
-            "lot",
-        );
+        let next = park(&restored, "1", "d", 9, None);
         assert_eq!(header(&next.headers, NUMBER), Some("2"));
     }
 
     #[test]
     fn a_claimed_key_is_no_other_tasks_and_a_release_ends_the_claim() {
         let lot = ParkingLot::new();
-        lot.park(
-            record("t", "1", "a"),
-            &origin("t", 5),
-            "new".into(),
-            Some("c1"),
-            "lot",
-        );
+        park(&lot, "1", "a", 5, Some("c1"));
         let key = ParkedKey {
             topic: "t".into(),
             key: Some(Bytes::from_static(b"1")),
@@ -842,13 +825,7 @@ mod tests {
         assert_eq!(lot.claim_due("c2"), vec![key.clone()]);
         assert_eq!(lot.claim_due("c2"), Vec::<ParkedKey>::new(), "claimed");
         // Parked behind while claimed, then everything before it released: it remains.
-        lot.park(
-            record("t", "1", "b"),
-            &origin("t", 6),
-            BEHIND.into(),
-            None,
-            "lot",
-        );
+        park(&lot, "1", "b", 6, None);
         assert!(lot.release(&key, 1, None, false));
         assert!(lot.holds("t", Some(&Bytes::from_static(b"1"))));
         assert!(!lot.release(&key, 2, None, false));
@@ -862,20 +839,8 @@ mod tests {
         let mut old = record("t", "1", "a");
         old.timestamp = Some(500);
         lot.park(old, &origin("t", 1), "new".into(), Some("c"), "lot");
-        lot.park(
-            record("t", "1", "b"),
-            &origin("t", 2),
-            BEHIND.into(),
-            None,
-            "lot",
-        );
-        lot.park(
-            record("t", "2", "c"),
-            &origin("t", 3),
-            "new".into(),
-            Some("c"),
-            "lot",
-        );
+        park(&lot, "1", "b", 2, None);
+        park(&lot, "2", "c", 3, Some("c"));
         assert_eq!(
             lot.by_topic(),
             vec![TopicParked {

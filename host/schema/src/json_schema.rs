@@ -226,33 +226,11 @@ difference_types! {
     }
 }
 
-/// One change between two versions, where Confluent's `SchemaDiff` finds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Difference {
-    /// What changed.
-    pub kind: DifferenceType,
-    /// Where, as Confluent writes it after `#/`: the keywords and property names that lead
-    /// there (`["properties", "color"]` is `#/properties/color`); a subschema of a combination
-    /// is one segment (`allOf/1`), as is an item of a tuple (`items/0`). A `$ref` is followed
-    /// without a segment of its own.
-    pub path: Vec<String>,
-    /// What the original schema has there (a value, a type), when it says more.
-    pub original: Option<String>,
-    /// What the updated schema has there.
-    pub update: Option<String>,
-}
-
-impl Difference {
-    /// Confluent's path, e.g. `#/properties/color`.
-    pub fn location(&self) -> String {
-        format!("#/{}", self.path.join("/"))
-    }
-
-    /// `TYPE #/PATH`, as Confluent's own tests list differences.
-    pub fn summary(&self) -> String {
-        format!("{} {}", self.kind, self.location())
-    }
-}
+/// One change between two JSON Schema versions ([`crate::Difference`]). Its `path` holds the
+/// keywords and property names that lead there (`["properties", "color"]` is
+/// `#/properties/color`); a subschema of a combination is one segment (`allOf/1`), as is an
+/// item of a tuple (`items/0`); a `$ref` is followed without a segment of its own.
+pub type Difference = crate::Difference<DifferenceType>;
 
 /// A JSON Schema that could not be loaded, or that this module cannot check.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -79,6 +79,33 @@ use std::str::FromStr;
 use serde::Serialize;
 
 pub use compat::{CompatibilityError, Incompatibility, IncompatibilityType, check_reader_writer};
+
+/// One change between two versions of a Protobuf or JSON Schema schema, where Confluent's
+/// `SchemaDiff` for that type finds it; `K` is the type's list of difference kinds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference<K> {
+    /// What changed.
+    pub kind: K,
+    /// Where, as Confluent writes it after `#/` (see each type's `Difference`).
+    pub path: Vec<String>,
+    /// What the original schema has there (a value, a type, a name, a label), when it says
+    /// more.
+    pub original: Option<String>,
+    /// What the updated schema has there.
+    pub update: Option<String>,
+}
+
+impl<K: fmt::Display> Difference<K> {
+    /// Confluent's path, e.g. `#/properties/color` or `#/Product/6`.
+    pub fn location(&self) -> String {
+        format!("#/{}", self.path.join("/"))
+    }
+
+    /// `TYPE #/PATH`, as Confluent's own tests list differences.
+    pub fn summary(&self) -> String {
+        format!("{} {}", self.kind, self.location())
+    }
+}
 pub use parse::{ParseError, Schema};
 
 /// A compatibility level, as Confluent Schema Registry defines them

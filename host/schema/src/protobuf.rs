@@ -83,33 +83,11 @@ difference_types! {
     }
 }
 
-/// One change between two versions, where Confluent's `SchemaDiff` finds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Difference {
-    /// What changed.
-    pub kind: DifferenceType,
-    /// Where, as Confluent writes it after `#/`: message, enum and oneof names, field and
-    /// enum value numbers (`["Product", "6"]` is `#/Product/6`). The path of a message found
-    /// through a field whose type comes from another file starts at that message's name
-    /// within its package.
-    pub path: Vec<String>,
-    /// What the original schema has there (a type, a name, a label), when it says more.
-    pub original: Option<String>,
-    /// What the updated schema has there.
-    pub update: Option<String>,
-}
-
-impl Difference {
-    /// Confluent's path, e.g. `#/Product/6`.
-    pub fn location(&self) -> String {
-        format!("#/{}", self.path.join("/"))
-    }
-
-    /// `TYPE #/PATH`, as Confluent's own tests list differences.
-    pub fn summary(&self) -> String {
-        format!("{} {}", self.kind, self.location())
-    }
-}
+/// One change between two Protobuf versions ([`crate::Difference`]). Its `path` holds message,
+/// enum and oneof names, and field and enum value numbers (`["Product", "6"]` is
+/// `#/Product/6`); the path of a message found through a field whose type comes from another
+/// file starts at that message's name within its package.
+pub type Difference = crate::Difference<DifferenceType>;
 
 /// A `.proto` file that does not compile, with `protox`'s message (file, line and column
 /// first).
