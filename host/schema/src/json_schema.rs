@@ -316,26 +316,14 @@ impl Schema {
 /// version (Confluent's original) with the new one (its update), a forward check the new one
 /// with the earlier. Only the differences Confluent does not accept are kept.
 pub fn check_level(new: &Schema, earlier: &[Schema], level: Level) -> Vec<Comparison> {
-    level
-        .pairs(earlier.len())
-        .into_iter()
-        .map(|(index, direction)| {
-            let (original, update) = match direction {
-                Direction::Backward => (&earlier[index], new),
-                Direction::Forward => (new, &earlier[index]),
-            };
-            let incompatibilities = compare(original, update)
-                .into_iter()
-                .filter(|d| !d.kind.is_compatible())
-                .map(|d| finding(&d, direction, new))
-                .collect();
-            Comparison {
-                against: index,
-                direction,
-                incompatibilities,
-            }
-        })
-        .collect()
+    crate::differences_by_level(
+        new,
+        earlier,
+        level,
+        compare,
+        |d| d.kind.is_compatible(),
+        finding,
+    )
 }
 
 /// A difference as the report shows it, on the line of the new schema its path reaches.

@@ -95,6 +95,40 @@ pub struct Difference<K> {
     pub update: Option<String>,
 }
 
+/// The comparisons a level makes between `new` and its `earlier` versions (newest first), for
+/// the types whose rules are Confluent's `SchemaDiff`: a backward check compares the earlier
+/// version (Confluent's original) with the new one (its update), a forward check the new one
+/// with the earlier; only the differences `compatible` refuses are kept, as `finding`s.
+fn differences_by_level<S, K>(
+    new: &S,
+    earlier: &[S],
+    level: Level,
+    compare: impl Fn(&S, &S) -> Vec<Difference<K>>,
+    compatible: impl Fn(&Difference<K>) -> bool,
+    finding: impl Fn(&Difference<K>, Direction, &S) -> Finding,
+) -> Vec<Comparison> {
+    level
+        .pairs(earlier.len())
+        .into_iter()
+        .map(|(index, direction)| {
+            let (original, update) = match direction {
+                Direction::Backward => (&earlier[index], new),
+                Direction::Forward => (new, &earlier[index]),
+            };
+            let incompatibilities = compare(original, update)
+                .into_iter()
+                .filter(|d| !compatible(d))
+                .map(|d| finding(&d, direction, new))
+                .collect();
+            Comparison {
+                against: index,
+                direction,
+                incompatibilities,
+            }
+        })
+        .collect()
+}
+
 impl<K: fmt::Display> Difference<K> {
     /// Confluent's path, e.g. `#/properties/color` or `#/Product/6`.
     pub fn location(&self) -> String {
