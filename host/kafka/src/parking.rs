@@ -169,27 +169,32 @@ impl Refresher {
                     "parking lot read again after a rebalance: {read} log record(s), {} record(s) parked",
                     self.lot.parked()
                 );
-                self.due.store(true, Ordering::Release);
             }
             Err(e) => {
                 let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
                 *failure = Some(e.to_string());
             }
         }
+        // Either way the task has something to do before its next record.
+        self.due.store(true, Ordering::Release);
     }
 
     /// Whether an unparking is due since the last call; a log that could not be read again
-    /// stops the task (its view of the parked keys could be stale).
+    /// stops the task (its view of the parked keys could be stale). Called before every
+    /// record: one atomic swap unless a rebalance happened.
     pub fn take_due(&self) -> Result<bool, String> {
-        if let Some(failure) = self
+        if !self.due.swap(false, Ordering::AcqRel) {
+            return Ok(false);
+        }
+        match self
             .failure
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
         {
-            return Err(failure);
+            Some(failure) => Err(failure),
+            None => Ok(true),
         }
-        Ok(self.due.swap(false, Ordering::AcqRel))
     }
 }
 
