@@ -199,33 +199,61 @@ fn written(watcher: &BaseConsumer, topic: &str, partitions: i32) -> i64 {
         .sum()
 }
 
-/// Waits until `target` records are in `topic`; returns records per second from the first
-/// record seen to the last.
+/// The CPU time all of this process's threads have used (the pipeline's, its clients', the
+/// mock broker's and this benchmark's own).
+#[allow(unsafe_code)]
+fn process_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_PROCESS_CPUTIME_ID exists on Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// One measured run of a pipeline.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    /// Records per second, from the first output record seen to the last.
+    rate: f64,
+    /// The process's CPU time over the same window, per record: on two cores shared with the
+    /// in-process broker, what bounds the rate, and steadier than it from run to run.
+    cpu_per_record: Duration,
+}
+
+/// Waits until `target` records are in `topic`; measures from the first record seen to the
+/// last.
 fn measure(
     bootstrap: &str,
     topic: &str,
     target: i64,
     timeout: Duration,
     stopped: &dyn Fn() -> bool,
-) -> Result<f64, String> {
+) -> Result<Sample, String> {
     let watcher: BaseConsumer = client(bootstrap).create().expect("watcher");
     let deadline = Instant::now() + timeout;
-    let mut first: Option<(Instant, i64)> = None;
+    let mut first: Option<(Instant, i64, Duration)> = None;
     let trace = std::env::var_os("SWITCHYARD_BENCH_TRACE").is_some();
     let started = Instant::now();
     loop {
         let now = Instant::now();
         let n = written(&watcher, topic, OUT_PARTITIONS);
         if n > 0 && first.is_none() {
-            first = Some((now, n));
+            first = Some((now, n, process_cpu()));
         }
         if trace {
             eprintln!("{topic}: {n} at {:?}", now.duration_since(started));
         }
         if n >= target {
-            let (start, base) = first.unwrap_or((now, 0));
+            let (start, base, cpu) = first.unwrap_or((now, 0, process_cpu()));
             let secs = now.duration_since(start).as_secs_f64().max(1e-3);
-            return Ok((target - base) as f64 / secs);
+            let records = (target - base).max(1);
+            return Ok(Sample {
+                rate: records as f64 / secs,
+                cpu_per_record: (process_cpu() - cpu) / u32::try_from(records).unwrap_or(u32::MAX),
+            });
         }
         if now >= deadline {
             return Err(format!(
@@ -397,14 +425,23 @@ config = {{ regex = "product.public.(.*)", replacement = "{out}" }}
 struct Row {
     broker: &'static str,
     pipeline: Pipeline,
-    /// Records per second of each round, or why the round failed.
-    rates: Vec<Result<f64, String>>,
+    /// Each round's measurement, or why the round failed.
+    rates: Vec<Result<Sample, String>>,
 }
 
 impl Row {
-    /// The median of the rounds that completed.
+    /// The median rate of the rounds that completed.
     fn median(&self) -> Option<f64> {
-        let mut ok: Vec<f64> = self.rates.iter().filter_map(|r| r.clone().ok()).collect();
+        self.median_of(|s| s.rate)
+    }
+
+    /// The median CPU time per record of the rounds that completed, in microseconds.
+    fn median_cpu(&self) -> Option<f64> {
+        self.median_of(|s| s.cpu_per_record.as_secs_f64() * 1e6)
+    }
+
+    fn median_of(&self, of: impl Fn(&Sample) -> f64) -> Option<f64> {
+        let mut ok: Vec<f64> = self.rates.iter().flatten().map(of).collect();
         ok.sort_by(f64::total_cmp);
         (!ok.is_empty()).then(|| ok[ok.len() / 2])
     }
@@ -456,7 +493,11 @@ fn bench_broker(
                 raw.clone(),
                 name.to_string(),
             );
-            std::thread::spawn(move || passthrough(&bootstrap, &name, &raw, &name, &stop))
+            // Named, so that a profile tells the pipelines' threads apart.
+            std::thread::Builder::new()
+                .name("passthrough".into())
+                .spawn(move || passthrough(&bootstrap, &name, &raw, &name, &stop))
+                .expect("passthrough thread")
         };
         let rate = measure(bootstrap, name, target, timeout, &|| thread.is_finished());
         stop.store(true, Ordering::Relaxed);
@@ -500,7 +541,10 @@ fn bench_broker(
         let shutdown = Arc::new(AtomicBool::new(false));
         let thread = {
             let shutdown = Arc::clone(&shutdown);
-            std::thread::spawn(move || kafka::run(&options, shutdown))
+            std::thread::Builder::new()
+                .name("switchyard-run".into())
+                .spawn(move || kafka::run(&options, shutdown))
+                .expect("run thread")
         };
         let expected = if matches!(pipeline, Pipeline::Unwrap(_)) {
             unwrapped
@@ -544,7 +588,11 @@ fn bench_broker(
                 round + 1,
                 pipeline.describe(),
                 match &rate {
-                    Ok(r) => format!("{r:.0} records/s"),
+                    Ok(s) => format!(
+                        "{:.0} records/s, {:.2} µs of CPU per record",
+                        s.rate,
+                        s.cpu_per_record.as_secs_f64() * 1e6
+                    ),
                     Err(e) => e.clone(),
                 }
             );
@@ -669,15 +717,14 @@ fn main() {
 
     println!();
     println!(
-        "| broker | pipeline | records/s (median of {rounds}) | rounds | ratio to passthrough |"
+        "| broker | pipeline | records/s (median of {rounds}) | rounds | ratio to passthrough | CPU µs/record (median) | CPU against passthrough |"
     );
-    println!("|---|---|---:|---|---:|");
+    println!("|---|---|---:|---|---:|---:|---:|");
     for broker in ["mock", "tansu"] {
         let of: Vec<&Row> = rows.iter().filter(|r| r.broker == broker).collect();
-        let base = of
-            .iter()
-            .find(|r| r.pipeline == Pipeline::Passthrough)
-            .and_then(|r| r.median());
+        let passthrough = of.iter().find(|r| r.pipeline == Pipeline::Passthrough);
+        let base = passthrough.and_then(|r| r.median());
+        let base_cpu = passthrough.and_then(|r| r.median_cpu());
         for row in of {
             if row.rates.is_empty() {
                 continue;
@@ -686,21 +733,23 @@ fn main() {
                 .rates
                 .iter()
                 .map(|r| match r {
-                    Ok(rate) => format!("{:.0} k", rate / 1000.0),
+                    Ok(s) => format!("{:.0} k", s.rate / 1000.0),
                     Err(_) => "failed".into(),
                 })
                 .collect();
-            match (row.median(), base) {
-                (Some(rate), Some(base)) => println!(
-                    "| {} | {} | {:.0} | {} | {:.2} |",
+            match (row.median(), base, row.median_cpu(), base_cpu) {
+                (Some(rate), Some(base), Some(cpu), Some(base_cpu)) => println!(
+                    "| {} | {} | {:.0} | {} | {:.2} | {:.2} | {:.2} |",
                     row.broker,
                     row.pipeline.describe(),
                     rate,
                     each.join(", "),
-                    rate / base
+                    rate / base,
+                    cpu,
+                    cpu / base_cpu
                 ),
                 _ => println!(
-                    "| {} | {} | failed: {} | | |",
+                    "| {} | {} | failed: {} | | | | |",
                     row.broker,
                     row.pipeline.describe(),
                     row.rates
