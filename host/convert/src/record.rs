@@ -127,6 +127,17 @@ impl Record {
         }
     }
 
+    /// Copies the original key and value bytes out of any buffer they share, for a record
+    /// kept for long: `switchyard run` borrows a consumed value from the consumer's fetch
+    /// buffer, which a parked record must not hold on to.
+    pub fn detach(&mut self) {
+        for part in [&mut self.key, &mut self.value] {
+            if let Some(bytes) = &mut part.bytes {
+                *bytes = Bytes::copy_from_slice(bytes);
+            }
+        }
+    }
+
     /// The part selected by `which`.
     pub fn part_mut(&mut self, which: Which) -> &mut Part {
         match which {

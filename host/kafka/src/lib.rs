@@ -36,7 +36,6 @@ use std::time::{Duration, Instant};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::Message as _;
 use rdkafka::producer::{Producer, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -722,7 +721,8 @@ fn run_task(
         consumer_defaults.push(("enable.auto.commit", "true".into()));
         consumer_defaults.push(("auto.commit.interval.ms", "1000".into()));
     }
-    let consumer: BaseConsumer<SourceContext> =
+    // Shared with the records whose values borrow its buffers (`source::poll`).
+    let consumer: source::SharedConsumer = Arc::new(
         client_config(&settings.common, &consumer_defaults, &settings.consumer)
             .create_with_context(SourceContext::new(
                 Arc::clone(&shared),
@@ -730,7 +730,8 @@ fn run_task(
                 id,
                 options.drain_timeout,
             ))
-            .map_err(kafka("creating the consumer"))?;
+            .map_err(kafka("creating the consumer"))?,
+    );
     // One transactional id per task, derived from the base as Kafka Connect derives its
     // tasks' ids from the connector's; a single task keeps the base id itself.
     let transactional_id = if setup.tasks > 1 {
@@ -911,7 +912,7 @@ fn finish_transactional(
 /// yet paused) is held, to be processed next, and its partition paused. Answers false when
 /// the process is asked to stop.
 fn wait_polling(
-    consumer: &BaseConsumer<SourceContext>,
+    consumer: &source::SharedConsumer,
     shutdown: &AtomicBool,
     delay: Duration,
     paused: &mut bool,
@@ -937,14 +938,15 @@ fn wait_polling(
         if now >= deadline {
             return true;
         }
-        match consumer.poll((deadline - now).min(Duration::from_millis(100))) {
-            Some(Ok(message)) => {
+        match source::poll(consumer, (deadline - now).min(Duration::from_millis(100))) {
+            Some(Ok((record, origin))) => {
                 let mut partition = TopicPartitionList::with_capacity(1);
-                partition.add_partition(message.topic(), message.partition());
+                let number = origin.partition.unwrap_or(0);
+                partition.add_partition(&origin.topic, number);
                 if let Err(e) = consumer.pause(&partition) {
-                    tracing::warn!("pausing {}[{}]: {e}", message.topic(), message.partition());
+                    tracing::warn!("pausing {}[{number}]: {e}", origin.topic);
                 }
-                held.push(source::to_record(&message));
+                held.push((record, origin));
             }
             Some(Err(e)) => logs::consumer_error(&e),
             None => {}
@@ -1004,7 +1006,7 @@ const UNPARK_FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 const STORE_INTERVAL: Duration = Duration::from_millis(50);
 
 impl Runner<'_> {
-    fn consume(&mut self, consumer: &BaseConsumer<SourceContext>) -> Result<(), RunError> {
+    fn consume(&mut self, consumer: &source::SharedConsumer) -> Result<(), RunError> {
         if let Some(txn) = self.transactions {
             return self.consume_transactional(consumer, txn);
         }
@@ -1014,13 +1016,9 @@ impl Runner<'_> {
             self.unpark_if_due()?;
             if let Some((record, origin)) = self.held.pop_front() {
                 self.process(record, origin, consumer)?;
-            } else if let Some(polled) = consumer.poll(Duration::from_millis(100)) {
+            } else if let Some(polled) = source::poll(consumer, Duration::from_millis(100)) {
                 match polled {
-                    Ok(message) => {
-                        let (record, origin) = source::to_record(&message);
-                        drop(message);
-                        self.process(record, origin, consumer)?;
-                    }
+                    Ok((record, origin)) => self.process(record, origin, consumer)?,
                     Err(e) => logs::consumer_error(&e),
                 }
             }
@@ -1049,13 +1047,13 @@ impl Runner<'_> {
     /// waits for, then no longer stops the chain.
     fn consume_transactional(
         &mut self,
-        consumer: &BaseConsumer<SourceContext>,
+        consumer: &source::SharedConsumer,
         txn: &Arc<Transactions>,
     ) -> Result<(), RunError> {
         while !self.shutdown.load(Ordering::Relaxed) {
             self.reload_if_due()?;
             self.unpark_if_due()?;
-            let polled = consumer.poll(Duration::from_millis(100));
+            let polled = source::poll(consumer, Duration::from_millis(100));
             if let Some(e) = txn.take_failure() {
                 return Err(e.into());
             }
@@ -1075,9 +1073,7 @@ impl Runner<'_> {
                 continue;
             }
             match polled {
-                Some(Ok(message)) => {
-                    let (record, origin) = source::to_record(&message);
-                    drop(message);
+                Some(Ok((record, origin))) => {
                     if !txn.committing() {
                         txn.begin()?;
                     }
@@ -1260,7 +1256,7 @@ impl Runner<'_> {
         &mut self,
         record: Record,
         origin: Origin,
-        consumer: &BaseConsumer<SourceContext>,
+        consumer: &source::SharedConsumer,
     ) -> Result<(), RunError> {
         let started = Instant::now();
         let shutdown = self.shutdown;

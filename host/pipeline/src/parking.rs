@@ -200,7 +200,7 @@ impl ParkingLot {
     /// that could not handle it, `None` for a record parked behind an earlier one of its key.
     pub fn park(
         &self,
-        record: Record,
+        mut record: Record,
         origin: &Origin,
         reason: String,
         chain: Option<&str>,
@@ -222,6 +222,8 @@ impl ParkingLot {
         if let Some(chain) = chain {
             state.tried_with = Some(chain.to_string());
         }
+        // It may wait for hours: it must not hold a consumer's buffer meanwhile.
+        record.detach();
         let parked = Parked {
             record,
             origin: origin.clone(),
