@@ -37,6 +37,7 @@
 //! Run with `cargo bench -p switchyard --bench run` (`SWITCHYARD_BENCH_TRANSACTION_MS` sets the
 //! exactly-once row's transaction interval, 100 ms by default).
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -213,6 +214,67 @@ fn process_cpu() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+/// The CPU time each of this process's threads has used, by thread id (Linux's
+/// `/proc/self/task/*/schedstat`, in nanoseconds); empty where that is not readable.
+fn thread_cpu() -> HashMap<u32, Duration> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return HashMap::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| {
+            let tid = task.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+            let ns = stat.split_whitespace().next()?.parse().ok()?;
+            Some((tid, Duration::from_nanos(ns)))
+        })
+        .collect()
+}
+
+/// Prints the CPU time per record of the pipeline's threads, summed by thread name.
+fn print_threads(topic: &str, used: &[(u32, Duration)], records: u32) {
+    let mut by_name: Vec<(String, Duration)> = Vec::new();
+    for (tid, cpu) in used {
+        let name = std::fs::read_to_string(format!("/proc/self/task/{tid}/comm"))
+            .map(|n| {
+                n.trim()
+                    .trim_end_matches(|c: char| c.is_ascii_digit())
+                    .to_string()
+            })
+            .unwrap_or_else(|_| "?".into());
+        match by_name.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, total)) => *total += *cpu,
+            None => by_name.push((name, *cpu)),
+        }
+    }
+    by_name.sort_by_key(|(_, cpu)| std::cmp::Reverse(*cpu));
+    let each: Vec<String> = by_name
+        .iter()
+        .map(|(name, cpu)| format!("{name} {:.2}", (*cpu / records).as_secs_f64() * 1e6))
+        .collect();
+    eprintln!(
+        "{topic}: µs of CPU per record by thread: {}",
+        each.join(", ")
+    );
+}
+
+/// What a measurement watches with: a client reading the output topic's watermarks, and the
+/// threads that ran before the pipeline started (the broker's, this benchmark's own), whose
+/// CPU time is not the pipeline's.
+struct Watch {
+    watcher: BaseConsumer,
+    existing: HashSet<u32>,
+}
+
+/// Prepares to measure a pipeline that is about to start.
+fn watch(bootstrap: &str) -> Watch {
+    let watcher: BaseConsumer = client(bootstrap).create().expect("watcher");
+    Watch {
+        watcher,
+        existing: thread_cpu().into_keys().collect(),
+    }
+}
+
 /// One measured run of a pipeline.
 #[derive(Debug, Clone, Copy)]
 struct Sample {
@@ -221,38 +283,57 @@ struct Sample {
     /// The process's CPU time over the same window, per record: on two cores shared with the
     /// in-process broker, what bounds the rate, and steadier than it from run to run.
     cpu_per_record: Duration,
+    /// The CPU time of the pipeline's own threads (its processing thread and its clients'
+    /// threads; not the broker's) over the same window, per record: the cost of the pipeline
+    /// itself, the steadiest figure of the three.
+    pipeline_cpu_per_record: Duration,
 }
 
 /// Waits until `target` records are in `topic`; measures from the first record seen to the
 /// last.
 fn measure(
-    bootstrap: &str,
+    watch: Watch,
     topic: &str,
     target: i64,
     timeout: Duration,
     stopped: &dyn Fn() -> bool,
 ) -> Result<Sample, String> {
-    let watcher: BaseConsumer = client(bootstrap).create().expect("watcher");
+    let Watch { watcher, existing } = watch;
     let deadline = Instant::now() + timeout;
-    let mut first: Option<(Instant, i64, Duration)> = None;
+    let mut first: Option<(Instant, i64, Duration, HashMap<u32, Duration>)> = None;
     let trace = std::env::var_os("SWITCHYARD_BENCH_TRACE").is_some();
     let started = Instant::now();
     loop {
         let now = Instant::now();
         let n = written(&watcher, topic, OUT_PARTITIONS);
         if n > 0 && first.is_none() {
-            first = Some((now, n, process_cpu()));
+            first = Some((now, n, process_cpu(), thread_cpu()));
         }
         if trace {
             eprintln!("{topic}: {n} at {:?}", now.duration_since(started));
         }
         if n >= target {
-            let (start, base, cpu) = first.unwrap_or((now, 0, process_cpu()));
+            let (start, base, cpu, threads) =
+                first.unwrap_or_else(|| (now, 0, process_cpu(), thread_cpu()));
             let secs = now.duration_since(start).as_secs_f64().max(1e-3);
-            let records = (target - base).max(1);
+            let records = u32::try_from((target - base).max(1)).unwrap_or(u32::MAX);
+            // The threads started for the pipeline (its own, its clients'), over the window.
+            let used: Vec<(u32, Duration)> = thread_cpu()
+                .into_iter()
+                .filter(|(tid, _)| !existing.contains(tid))
+                .map(|(tid, end)| {
+                    let start = threads.get(&tid).copied().unwrap_or_default();
+                    (tid, end.saturating_sub(start))
+                })
+                .collect();
+            if std::env::var_os("SWITCHYARD_BENCH_THREADS").is_some() {
+                print_threads(topic, &used, records);
+            }
+            let pipeline: Duration = used.iter().map(|(_, d)| *d).sum();
             return Ok(Sample {
-                rate: records as f64 / secs,
-                cpu_per_record: (process_cpu() - cpu) / u32::try_from(records).unwrap_or(u32::MAX),
+                rate: f64::from(records) / secs,
+                cpu_per_record: (process_cpu() - cpu) / records,
+                pipeline_cpu_per_record: pipeline / records,
             });
         }
         if now >= deadline {
@@ -440,6 +521,11 @@ impl Row {
         self.median_of(|s| s.cpu_per_record.as_secs_f64() * 1e6)
     }
 
+    /// The median CPU time of the pipeline's own threads per record, in microseconds.
+    fn median_pipeline_cpu(&self) -> Option<f64> {
+        self.median_of(|s| s.pipeline_cpu_per_record.as_secs_f64() * 1e6)
+    }
+
     fn median_of(&self, of: impl Fn(&Sample) -> f64) -> Option<f64> {
         let mut ok: Vec<f64> = self.rates.iter().flatten().map(of).collect();
         ok.sort_by(f64::total_cmp);
@@ -485,6 +571,7 @@ fn bench_broker(
     let timeout = Duration::from_secs(120);
 
     let run_passthrough = |name: &str| {
+        let watch = watch(bootstrap);
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (stop, bootstrap, raw, name) = (
@@ -499,7 +586,7 @@ fn bench_broker(
                 .spawn(move || passthrough(&bootstrap, &name, &raw, &name, &stop))
                 .expect("passthrough thread")
         };
-        let rate = measure(bootstrap, name, target, timeout, &|| thread.is_finished());
+        let rate = measure(watch, name, target, timeout, &|| thread.is_finished());
         stop.store(true, Ordering::Relaxed);
         thread.join().expect("passthrough thread");
         rate
@@ -538,6 +625,7 @@ fn bench_broker(
                 .unwrap_or_default(),
             ..RunOptions::default()
         };
+        let watch = watch(bootstrap);
         let shutdown = Arc::new(AtomicBool::new(false));
         let thread = {
             let shutdown = Arc::clone(&shutdown);
@@ -551,7 +639,7 @@ fn bench_broker(
         } else {
             target
         };
-        let rate = measure(bootstrap, name, expected, timeout, &|| thread.is_finished());
+        let rate = measure(watch, name, expected, timeout, &|| thread.is_finished());
         shutdown.store(true, Ordering::Relaxed);
         match thread.join().expect("run thread") {
             Ok(_) => rate,
@@ -589,9 +677,10 @@ fn bench_broker(
                 pipeline.describe(),
                 match &rate {
                     Ok(s) => format!(
-                        "{:.0} records/s, {:.2} µs of CPU per record",
+                        "{:.0} records/s, {:.2} µs of CPU per record, {:.2} µs in the pipeline's threads",
                         s.rate,
-                        s.cpu_per_record.as_secs_f64() * 1e6
+                        s.cpu_per_record.as_secs_f64() * 1e6,
+                        s.pipeline_cpu_per_record.as_secs_f64() * 1e6
                     ),
                     Err(e) => e.clone(),
                 }
@@ -717,14 +806,14 @@ fn main() {
 
     println!();
     println!(
-        "| broker | pipeline | records/s (median of {rounds}) | rounds | ratio to passthrough | CPU µs/record (median) | CPU against passthrough |"
+        "| broker | pipeline | records/s (median of {rounds}) | rounds | ratio to passthrough | process CPU µs/record | pipeline threads' CPU µs/record | against passthrough |"
     );
-    println!("|---|---|---:|---|---:|---:|---:|");
+    println!("|---|---|---:|---|---:|---:|---:|---:|");
     for broker in ["mock", "tansu"] {
         let of: Vec<&Row> = rows.iter().filter(|r| r.broker == broker).collect();
         let passthrough = of.iter().find(|r| r.pipeline == Pipeline::Passthrough);
         let base = passthrough.and_then(|r| r.median());
-        let base_cpu = passthrough.and_then(|r| r.median_cpu());
+        let base_cpu = passthrough.and_then(|r| r.median_pipeline_cpu());
         for row in of {
             if row.rates.is_empty() {
                 continue;
@@ -737,19 +826,26 @@ fn main() {
                     Err(_) => "failed".into(),
                 })
                 .collect();
-            match (row.median(), base, row.median_cpu(), base_cpu) {
-                (Some(rate), Some(base), Some(cpu), Some(base_cpu)) => println!(
-                    "| {} | {} | {:.0} | {} | {:.2} | {:.2} | {:.2} |",
+            match (
+                row.median(),
+                base,
+                row.median_cpu(),
+                row.median_pipeline_cpu(),
+                base_cpu,
+            ) {
+                (Some(rate), Some(base), Some(cpu), Some(own), Some(base_cpu)) => println!(
+                    "| {} | {} | {:.0} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
                     row.broker,
                     row.pipeline.describe(),
                     rate,
                     each.join(", "),
                     rate / base,
                     cpu,
-                    cpu / base_cpu
+                    own,
+                    own / base_cpu
                 ),
                 _ => println!(
-                    "| {} | {} | failed: {} | | | | |",
+                    "| {} | {} | failed: {} | | | | | |",
                     row.broker,
                     row.pipeline.describe(),
                     row.rates
