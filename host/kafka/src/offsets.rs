@@ -11,7 +11,7 @@
 //! whatever is pending; acknowledgements for it that arrive later carry a stale generation and
 //! are ignored.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 /// A topic and partition.
@@ -40,7 +40,7 @@ struct PartitionState {
     topic: Arc<str>,
     generation: u64,
     /// Offsets with outputs not yet acknowledged, and how many.
-    pending: BTreeMap<i64, u32>,
+    pending: Pending,
     /// The offset after the highest one consumed.
     next: Option<i64>,
     /// The position last handed out by [`OffsetTracker::committable`].
@@ -51,10 +51,86 @@ impl PartitionState {
     /// The offset a consumer may resume from: the lowest pending offset, or the one after the
     /// highest consumed when nothing is pending.
     fn position(&self) -> Option<i64> {
-        match self.pending.keys().next() {
-            Some(&lowest) => Some(lowest),
-            None => self.next,
+        self.pending.lowest().or(self.next)
+    }
+}
+
+/// The records of a partition with outputs not yet acknowledged, and how many each.
+///
+/// A partition's records are consumed in offset order, and mostly acknowledged in it: a queue
+/// sorted by offset, searched by halving, takes a record and its acknowledgements without the
+/// node splits and merges of an ordered tree (in a profile of the `run` bench, a `BTreeMap`'s
+/// insert and remove took about half of the tracker's time). A record done
+/// ahead of a lower one keeps its place, with no outputs left, until it reaches the front;
+/// when such places outnumber the records still waiting, they are swept out, so the queue
+/// stays within twice the records in flight.
+#[derive(Debug, Default)]
+struct Pending {
+    /// (offset, outputs not yet acknowledged), by offset; the front one has outputs left.
+    records: VecDeque<(i64, u32)>,
+    /// How many entries of `records` have outputs left.
+    waiting: usize,
+}
+
+impl Pending {
+    /// Registers `outputs` (more than zero) outputs of the record at `offset`.
+    fn add(&mut self, offset: i64, outputs: u32) {
+        match self.records.back() {
+            Some(&(last, _)) if last >= offset => match self.find(offset) {
+                Ok(i) => {
+                    let count = &mut self.records[i].1;
+                    if *count == 0 {
+                        self.waiting += 1;
+                    }
+                    *count += outputs;
+                }
+                // An offset below one consumed already (a record read again): kept in order.
+                Err(i) => {
+                    self.records.insert(i, (offset, outputs));
+                    self.waiting += 1;
+                }
+            },
+            _ => {
+                self.records.push_back((offset, outputs));
+                self.waiting += 1;
+            }
         }
+    }
+
+    /// Counts one acknowledged output of the record at `offset`; one not waiting is ignored.
+    fn acknowledge(&mut self, offset: i64) {
+        let Ok(i) = self.find(offset) else {
+            return;
+        };
+        let count = &mut self.records[i].1;
+        if *count == 0 {
+            return;
+        }
+        *count -= 1;
+        if *count > 0 {
+            return;
+        }
+        self.waiting -= 1;
+        while self.records.front().is_some_and(|&(_, n)| n == 0) {
+            self.records.pop_front();
+        }
+        if self.records.len() > 2 * self.waiting + 64 {
+            self.records.retain(|&(_, n)| n > 0);
+        }
+    }
+
+    fn find(&self, offset: i64) -> Result<usize, usize> {
+        self.records.binary_search_by_key(&offset, |&(o, _)| o)
+    }
+
+    /// The lowest offset with outputs not yet acknowledged.
+    fn lowest(&self) -> Option<i64> {
+        self.records.front().map(|&(offset, _)| offset)
+    }
+
+    /// How many outputs are not yet acknowledged.
+    fn outputs(&self) -> u64 {
+        self.records.iter().map(|&(_, n)| u64::from(n)).sum()
     }
 }
 
@@ -87,7 +163,7 @@ impl OffsetTracker {
         let state = PartitionState {
             topic: Arc::clone(&topic),
             generation: self.generations,
-            pending: BTreeMap::new(),
+            pending: Pending::default(),
             next: None,
             reported: None,
         };
@@ -144,7 +220,7 @@ impl OffsetTracker {
             .expect("the partition was just assigned");
         state.next = Some(state.next.map_or(offset + 1, |n| n.max(offset + 1)));
         if outputs > 0 {
-            *state.pending.entry(offset).or_insert(0) += outputs;
+            state.pending.add(offset, outputs);
         }
         Ticket {
             topic: Arc::clone(&state.topic),
@@ -172,12 +248,8 @@ impl OffsetTracker {
             .get_mut(&*ticket.topic)
             .and_then(|partitions| partitions.get_mut(&ticket.partition))
             .filter(|s| s.generation == ticket.generation)
-            && let Some(count) = state.pending.get_mut(&ticket.offset)
         {
-            *count -= 1;
-            if *count == 0 {
-                state.pending.remove(&ticket.offset);
-            }
+            state.pending.acknowledge(ticket.offset);
         }
     }
 
@@ -207,16 +279,13 @@ impl OffsetTracker {
 
     /// How many outputs are not yet acknowledged, over all partitions.
     pub fn pending(&self) -> u64 {
-        self.positions()
-            .flat_map(|(_, s)| s.pending.values())
-            .map(|&n| u64::from(n))
-            .sum()
+        self.positions().map(|(_, s)| s.pending.outputs()).sum()
     }
 
     /// How many outputs of one partition are not yet acknowledged.
     pub fn pending_in(&self, topic: &str, partition: i32) -> u64 {
         self.state(topic, partition)
-            .map_or(0, |s| s.pending.values().map(|&n| u64::from(n)).sum())
+            .map_or(0, |s| s.pending.outputs())
     }
 }
 
@@ -244,6 +313,21 @@ mod tests {
         assert_eq!(t.committable(), vec![]);
         t.acknowledged(&first);
         assert_eq!(t.committable(), vec![(("a".into(), 0), 2)]);
+    }
+
+    #[test]
+    fn records_done_behind_a_waiting_one_are_swept_out() {
+        let mut pending = Pending::default();
+        for offset in 0..200 {
+            pending.add(offset, 1);
+        }
+        for offset in 1..200 {
+            pending.acknowledge(offset);
+        }
+        assert_eq!(pending.records.len(), 1, "only the waiting record is left");
+        assert_eq!((pending.lowest(), pending.outputs()), (Some(0), 1));
+        pending.acknowledge(0);
+        assert_eq!((pending.lowest(), pending.outputs()), (None, 0));
     }
 
     #[test]
@@ -292,6 +376,44 @@ mod tests {
     }
 
     proptest! {
+        /// `Pending` against an ordered map of the outputs left per offset, with records read
+        /// again and out of order, acknowledgements of records not waiting, and enough records
+        /// done ahead of a lower one to sweep the queue.
+        #[test]
+        fn pending_records_match_an_ordered_map(
+            ops in prop::collection::vec((any::<bool>(), 0..400i64, 1..3u32), 0..1500)
+        ) {
+            let mut pending = Pending::default();
+            let mut model: std::collections::BTreeMap<i64, u32> = Default::default();
+            let mut next = 0;
+            for (add, n, outputs) in ops {
+                if add {
+                    // Mostly the next offset; sometimes one read before.
+                    let offset = if n % 8 == 0 { n % (next + 1) } else { next };
+                    next = next.max(offset + 1);
+                    pending.add(offset, outputs);
+                    *model.entry(offset).or_default() += outputs;
+                } else {
+                    // Mostly the lowest waiting record's, else any offset at all.
+                    let offset = match model.keys().next() {
+                        Some(&lowest) if n % 4 != 0 => lowest + n % 3,
+                        _ => n,
+                    };
+                    pending.acknowledge(offset);
+                    if let Some(count) = model.get_mut(&offset) {
+                        *count -= 1;
+                        if *count == 0 {
+                            model.remove(&offset);
+                        }
+                    }
+                }
+                prop_assert_eq!(pending.lowest(), model.keys().next().copied());
+                prop_assert_eq!(pending.outputs(), model.values().map(|&n| u64::from(n)).sum::<u64>());
+                prop_assert_eq!(pending.waiting, model.len());
+                prop_assert!(pending.records.len() <= 2 * model.len() + 65);
+            }
+        }
+
         /// Model: per partition, the list of consumed offsets with their remaining outputs. The
         /// safe position is the first offset with outputs remaining, else the next offset.
         /// Every committed position must be exactly that, and must never move backwards.
