@@ -814,7 +814,7 @@ fn run_task(
         pipeline,
         engine: setup.engine,
         watcher: reload::Watcher::new(pipeline, reload),
-        stats_published: Instant::now(),
+        stats_published: quanta::Instant::now(),
         task,
         refresher,
         id,
@@ -975,7 +975,7 @@ struct Runner<'a> {
     pipeline: &'a Pipeline,
     engine: &'a Engine,
     watcher: reload::Watcher,
-    stats_published: Instant,
+    stats_published: quanta::Instant,
     task: Task,
     /// Reads the parking log again after a rebalance, when the pipeline parks.
     refresher: Option<Arc<parking::Refresher>>,
@@ -1010,7 +1010,7 @@ impl Runner<'_> {
         if let Some(txn) = self.transactions {
             return self.consume_transactional(consumer, txn);
         }
-        let mut last_store = Instant::now();
+        let mut last_store = quanta::Instant::now();
         while !self.shutdown.load(Ordering::Relaxed) {
             self.reload_if_due()?;
             self.unpark_if_due()?;
@@ -1030,7 +1030,7 @@ impl Runner<'_> {
             for failed in self.producer.context().take_failed() {
                 self.delivery_failed(failed)?;
             }
-            let now = processed.unwrap_or_else(Instant::now);
+            let now = processed.unwrap_or_else(quanta::Instant::now);
             if now.duration_since(last_store) >= STORE_INTERVAL {
                 store_offsets(consumer, self.shared);
                 last_store = now;
@@ -1126,7 +1126,7 @@ impl Runner<'_> {
                     self.rewind(consumer, txn)?;
                 }
             }
-            self.publish_stats(Instant::now());
+            self.publish_stats(quanta::Instant::now());
         }
         // Stopping: what the commit in flight leaves held back goes into the transaction the
         // drain commits.
@@ -1187,7 +1187,7 @@ impl Runner<'_> {
 
     /// Hands the chain's per-transform statistics to the metrics, at most every
     /// [`STORE_INTERVAL`].
-    fn publish_stats(&mut self, now: Instant) {
+    fn publish_stats(&mut self, now: quanta::Instant) {
         if now.duration_since(self.stats_published) >= STORE_INTERVAL {
             self.metrics.set_steps(self.id, self.task.stats());
             self.stats_published = now;
@@ -1264,8 +1264,9 @@ impl Runner<'_> {
         record: Record,
         origin: Origin,
         consumer: &source::SharedConsumer,
-    ) -> Result<Instant, RunError> {
-        let started = Instant::now();
+    ) -> Result<quanta::Instant, RunError> {
+        // quanta's clock, read twice per record (see `Chain::apply`).
+        let started = quanta::Instant::now();
         let shutdown = self.shutdown;
         // At-least-once, a record that waits (for a retry, or a registry that is down) keeps
         // the consumer polling with its partitions paused, as `WorkerSinkTask` does, so that
@@ -1300,7 +1301,7 @@ impl Runner<'_> {
         }
         self.held.extend(held);
         let processed = processed.map_err(RunError::Interrupted)?;
-        let finished = Instant::now();
+        let finished = quanta::Instant::now();
         self.metrics
             .processed(self.id, &origin.topic, finished - started);
         match processed {

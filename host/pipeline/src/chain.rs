@@ -5,7 +5,6 @@
 //! (`TransformationChain`).
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
@@ -299,7 +298,10 @@ impl Chain {
     pub fn apply(&mut self, record: Record) -> Result<Vec<Record>, ChainError> {
         let mut current = vec![record];
         let mut next = std::mem::take(&mut self.between);
-        let mut started = Instant::now();
+        // Each step is timed: a chain of N steps reads the clock N + 1 times per record, so
+        // with quanta's clock (the processor's time-stamp counter where it is invariant, about
+        // 10 ns a reading on the benchmark machine, against 25 ns for the standard library's).
+        let mut started = quanta::Instant::now();
         for (step, stats) in self.steps.iter_mut().zip(&mut self.stats) {
             next.clear();
             stats.records += current.len() as u64;
@@ -314,7 +316,7 @@ impl Chain {
                     stats.filtered += 1;
                 }
             }
-            let now = Instant::now();
+            let now = quanta::Instant::now();
             stats.duration.observe((now - started).as_secs_f64());
             started = now;
             std::mem::swap(&mut current, &mut next);
