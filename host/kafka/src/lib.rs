@@ -254,6 +254,14 @@ impl Shared {
         self.lock().is_current(ticket)
     }
 
+    /// The name of the input topic a ticket numbers.
+    pub fn topic_name(&self, ticket: &Ticket) -> String {
+        self.lock().topic_name(ticket.topic).map_or_else(
+            || format!("topic #{}", ticket.topic),
+            |name| name.to_string(),
+        )
+    }
+
     /// Wakes waiters (a delivery failed).
     pub fn notify(&self) {
         self.changed.notify_all();
@@ -1249,7 +1257,7 @@ impl Runner<'_> {
                 format!(
                     "delivery to {} of the record from {}[{}]@{} failed: {}",
                     f.record.topic,
-                    f.delivery.ticket.topic,
+                    self.shared.topic_name(&f.delivery.ticket),
                     f.delivery.ticket.partition,
                     f.delivery.ticket.offset,
                     f.error
@@ -1364,7 +1372,7 @@ impl Runner<'_> {
         dead_letter: bool,
     ) -> Result<(), RunError> {
         let delivery = Delivery {
-            ticket: ticket.clone(),
+            ticket: *ticket,
             dead_letter,
         };
         if let Some(txn) = self.transactions
@@ -1430,10 +1438,11 @@ impl Runner<'_> {
     /// input offset is not committed.
     fn delivery_failed(&mut self, failed: sink::FailedDelivery) -> Result<(), RunError> {
         let errors = &self.pipeline.errors;
-        let ticket = failed.delivery.ticket.clone();
+        let ticket = failed.delivery.ticket;
+        let input_topic = self.shared.topic_name(&ticket);
         let detail = format!(
-            "delivery to {} of the record from {}[{}]@{} failed: {}",
-            failed.record.topic, ticket.topic, ticket.partition, ticket.offset, failed.error
+            "delivery to {} of the record from {input_topic}[{}]@{} failed: {}",
+            failed.record.topic, ticket.partition, ticket.offset, failed.error
         );
         let dead_letter_topic = match (&errors.dead_letter_topic, errors.tolerance) {
             (Some(topic), Tolerance::All) if !failed.delivery.dead_letter => topic.clone(),
@@ -1442,7 +1451,7 @@ impl Runner<'_> {
         tracing::error!("{detail}; sending it to the dead-letter topic {dead_letter_topic}");
         let failure = Failure {
             origin: Origin {
-                topic: ticket.topic.to_string(),
+                topic: input_topic.clone(),
                 partition: Some(ticket.partition),
                 offset: Some(ticket.offset),
             },
@@ -1456,7 +1465,7 @@ impl Runner<'_> {
         record.topic = dead_letter_topic;
         record.partition = None;
         self.task.count_dead_letter();
-        self.metrics.count(&ticket.topic, |c| c.dead_lettered += 1);
+        self.metrics.count(&input_topic, |c| c.dead_lettered += 1);
         // The dead-letter record takes the failed output's place in the tracker.
         self.send(record, &ticket, true)
     }

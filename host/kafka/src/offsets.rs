@@ -21,11 +21,13 @@ pub type TopicPartition = (String, i32);
 /// that come from the brokers, not from an adversary choosing collisions.
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Identifies the consumed record an acknowledgement belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Identifies the consumed record an acknowledgement belongs to. Plain numbers: a ticket
+/// goes with every output to the producer's delivery thread, and sharing a reference-counted
+/// topic name between the two threads would bounce its count between their caches per record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ticket {
-    /// The input topic (shared with the tracker: a ticket is cloned for every output).
-    pub topic: Arc<str>,
+    /// The input topic, as the tracker numbers it ([`OffsetTracker::topic_name`]).
+    pub topic: u32,
     /// The input partition.
     pub partition: i32,
     /// The partition's assignment generation when the record was consumed.
@@ -36,8 +38,6 @@ pub struct Ticket {
 
 #[derive(Debug)]
 struct PartitionState {
-    /// The topic, shared with every ticket of the partition.
-    topic: Arc<str>,
     generation: u64,
     /// Offsets with outputs not yet acknowledged, and how many.
     pending: Pending,
@@ -137,9 +137,18 @@ impl Pending {
 /// Tracks in-flight records per partition and the offsets safe to commit.
 #[derive(Debug, Default)]
 pub struct OffsetTracker {
-    /// Per topic (looked up by `&str`, without allocating), per partition.
-    partitions: Map<Arc<str>, Map<i32, PartitionState>>,
+    /// The topics seen, numbered by their place here (a number is never reused), each with its
+    /// tracked partitions.
+    topics: Vec<TopicState>,
+    /// The number of each topic, looked up by `&str` without allocating.
+    numbers: Map<Arc<str>, u32>,
     generations: u64,
+}
+
+#[derive(Debug)]
+struct TopicState {
+    name: Arc<str>,
+    partitions: Map<i32, PartitionState>,
 }
 
 impl OffsetTracker {
@@ -149,81 +158,111 @@ impl OffsetTracker {
         Self::default()
     }
 
+    /// The number of `topic`, numbering it if it is new.
+    fn number(&mut self, topic: &str) -> u32 {
+        if let Some(&number) = self.numbers.get(topic) {
+            return number;
+        }
+        let number = u32::try_from(self.topics.len()).unwrap_or(u32::MAX);
+        let name: Arc<str> = Arc::from(topic);
+        self.topics.push(TopicState {
+            name: Arc::clone(&name),
+            partitions: Map::default(),
+        });
+        self.numbers.insert(name, number);
+        number
+    }
+
+    /// The name of the topic numbered `number` in tickets.
+    pub fn topic_name(&self, number: u32) -> Option<&Arc<str>> {
+        self.topics.get(number as usize).map(|t| &t.name)
+    }
+
     fn state(&self, topic: &str, partition: i32) -> Option<&PartitionState> {
-        self.partitions.get(topic)?.get(&partition)
+        let number = *self.numbers.get(topic)?;
+        self.topics[number as usize].partitions.get(&partition)
+    }
+
+    fn state_of(&mut self, ticket: &Ticket) -> Option<&mut PartitionState> {
+        self.topics
+            .get_mut(ticket.topic as usize)?
+            .partitions
+            .get_mut(&ticket.partition)
+            .filter(|s| s.generation == ticket.generation)
     }
 
     /// Starts tracking a newly assigned partition, dropping any earlier state for it.
     pub fn assign(&mut self, topic: &str, partition: i32) {
+        let number = self.number(topic);
+        self.assign_number(number, partition);
+    }
+
+    fn assign_number(&mut self, number: u32, partition: i32) -> &mut PartitionState {
         self.generations += 1;
-        let topic = match self.partitions.get_key_value(topic) {
-            Some((name, _)) => Arc::clone(name),
-            None => Arc::from(topic),
-        };
         let state = PartitionState {
-            topic: Arc::clone(&topic),
             generation: self.generations,
             pending: Pending::default(),
             next: None,
             reported: None,
         };
-        self.partitions
-            .entry(topic)
-            .or_default()
-            .insert(partition, state);
+        let partitions = &mut self.topics[number as usize].partitions;
+        partitions.insert(partition, state);
+        partitions.get_mut(&partition).expect("just inserted")
     }
 
     /// Starts a new generation of every tracked partition, forgetting what is pending: used
     /// after an aborted transaction, whose late delivery reports must not count.
     pub fn renew(&mut self) {
-        let partitions: Vec<TopicPartition> = self.positions().map(|(tp, _)| tp).collect();
-        for (topic, partition) in partitions {
-            self.assign(&topic, partition);
+        let partitions: Vec<(u32, i32)> = self
+            .topics
+            .iter()
+            .enumerate()
+            .flat_map(|(number, topic)| {
+                let number = u32::try_from(number).unwrap_or(u32::MAX);
+                topic.partitions.keys().map(move |&p| (number, p))
+            })
+            .collect();
+        for (number, partition) in partitions {
+            self.assign_number(number, partition);
         }
     }
 
     /// Every tracked partition with its state.
     fn positions(&self) -> impl Iterator<Item = (TopicPartition, &PartitionState)> {
-        self.partitions.iter().flat_map(|(topic, partitions)| {
-            partitions
+        self.topics.iter().flat_map(|topic| {
+            topic
+                .partitions
                 .iter()
-                .map(|(&partition, state)| ((topic.to_string(), partition), state))
+                .map(|(&partition, state)| ((topic.name.to_string(), partition), state))
         })
     }
 
     /// Whether a ticket belongs to the current generation of its partition.
-    pub fn is_current(&self, ticket: &Ticket) -> bool {
-        self.state(&ticket.topic, ticket.partition)
-            .is_some_and(|s| s.generation == ticket.generation)
+    pub fn is_current(&mut self, ticket: &Ticket) -> bool {
+        self.state_of(ticket).is_some()
     }
 
     /// Stops tracking a partition; its pending records are forgotten.
     pub fn revoke(&mut self, topic: &str, partition: i32) {
-        if let Some(partitions) = self.partitions.get_mut(topic) {
-            partitions.remove(&partition);
-            if partitions.is_empty() {
-                self.partitions.remove(topic);
-            }
+        if let Some(&number) = self.numbers.get(topic) {
+            self.topics[number as usize].partitions.remove(&partition);
         }
     }
 
     /// Registers a consumed record that `outputs` produced records stand for (zero when it was
     /// filtered out: it is done at once). Returns the ticket each acknowledgement must carry.
     pub fn consumed(&mut self, topic: &str, partition: i32, offset: i64, outputs: u32) -> Ticket {
-        if self.state(topic, partition).is_none() {
-            self.assign(topic, partition);
-        }
-        let state = self
-            .partitions
-            .get_mut(topic)
-            .and_then(|partitions| partitions.get_mut(&partition))
-            .expect("the partition was just assigned");
+        let number = self.number(topic);
+        let state = match self.topics[number as usize].partitions.get_mut(&partition) {
+            Some(state) => state,
+            None => self.assign_number(number, partition),
+        };
         state.next = Some(state.next.map_or(offset + 1, |n| n.max(offset + 1)));
         if outputs > 0 {
             state.pending.add(offset, outputs);
         }
         Ticket {
-            topic: Arc::clone(&state.topic),
+            topic: number,
             partition,
             generation: state.generation,
             offset,
@@ -232,23 +271,19 @@ impl OffsetTracker {
 
     /// A ticket of the partition's current generation for `offset` that registers nothing: its
     /// acknowledgement moves no position.
-    pub fn detached(&self, topic: &str, partition: i32, offset: i64) -> Ticket {
+    pub fn detached(&mut self, topic: &str, partition: i32, offset: i64) -> Ticket {
+        let generation = self.state(topic, partition).map_or(0, |s| s.generation);
         Ticket {
-            topic: Arc::from(topic),
+            topic: self.number(topic),
             partition,
-            generation: self.state(topic, partition).map_or(0, |s| s.generation),
+            generation,
             offset,
         }
     }
 
     /// Records that one output of the ticket's record was acknowledged by the broker.
     pub fn acknowledged(&mut self, ticket: &Ticket) {
-        if let Some(state) = self
-            .partitions
-            .get_mut(&*ticket.topic)
-            .and_then(|partitions| partitions.get_mut(&ticket.partition))
-            .filter(|s| s.generation == ticket.generation)
-        {
+        if let Some(state) = self.state_of(ticket) {
             state.pending.acknowledge(ticket.offset);
         }
     }
@@ -257,13 +292,13 @@ impl OffsetTracker {
     /// partition whose position moved since the last call.
     pub fn committable(&mut self) -> Vec<(TopicPartition, i64)> {
         let mut out = Vec::new();
-        for (topic, partitions) in &mut self.partitions {
-            for (&partition, state) in partitions {
+        for topic in &mut self.topics {
+            for (&partition, state) in &mut topic.partitions {
                 if let Some(position) = state.position()
                     && state.reported.is_none_or(|r| position > r)
                 {
                     state.reported = Some(position);
-                    out.push(((topic.to_string(), partition), position));
+                    out.push(((topic.name.to_string(), partition), position));
                 }
             }
         }
