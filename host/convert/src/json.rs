@@ -326,6 +326,7 @@ impl JsonConverter {
             if !cached.canonical {
                 return false;
             }
+            scan.set_plain_names(cached.plain_names);
             scan.skip(len);
             Some(cached.schema)
         };

@@ -36,6 +36,9 @@ pub(super) struct Scan<'a> {
     depth: u32,
     numeric_decimals: bool,
     replace_null_with_default: bool,
+    /// Whether every field name of the schema is JSON text as it is (`read::plain_names`):
+    /// member keys are then compared with the names without looking for bytes to escape.
+    plain_names: bool,
     scratch: Vec<u8>,
 }
 
@@ -53,8 +56,14 @@ impl<'a> Scan<'a> {
             depth: 0,
             numeric_decimals,
             replace_null_with_default,
+            plain_names: false,
             scratch: Vec::new(),
         }
+    }
+
+    /// Tells the scan that every field name of the schema it checks needs no escape.
+    pub(super) fn set_plain_names(&mut self, plain: bool) {
+        self.plain_names = plain;
     }
 
     /// Moves past `s` if the text continues with it.
@@ -71,8 +80,10 @@ impl<'a> Scan<'a> {
     }
 
     /// Moves past `"name":` if the text continues with it and `name` needs no escape (a
-    /// name Jackson escapes is left to the full decode). Compared byte by byte: field names
-    /// are short, and a call to `memcmp` per field would cost more than the comparison.
+    /// name Jackson escapes is left to the full decode). Compared in place, a word or two at
+    /// a time, when the schema's names are known to be plain; byte by byte, each byte checked
+    /// for an escape, otherwise: field names are short, and a call to `memcmp` per field would
+    /// cost more than the comparison.
     #[inline]
     fn key(&mut self, name: &[u8]) -> bool {
         let end = self.pos + name.len() + 3;
@@ -82,10 +93,14 @@ impl<'a> Scan<'a> {
         let inner = &here[1..here.len() - 2];
         let matches = here[0] == b'"'
             && here[here.len() - 2..] == *b"\":"
-            && inner
-                .iter()
-                .zip(name)
-                .all(|(&a, &n)| a == n && n >= 0x20 && n != b'"' && n != b'\\');
+            && if self.plain_names {
+                switchyard_data::text::same(inner, name)
+            } else {
+                inner
+                    .iter()
+                    .zip(name)
+                    .all(|(&a, &n)| a == n && n >= 0x20 && n != b'"' && n != b'\\')
+            };
         if matches {
             self.pos = end;
         }

@@ -1375,6 +1375,35 @@ proptest! {
         prop_assert!(serde_json::from_slice::<serde_json::Value>(&c.from_connect("t", &back).unwrap().unwrap()).is_ok());
     }
 
+    /// The pass-through check never lets bytes through that the converter would write
+    /// otherwise: canonical bytes with one byte changed (in a key, a value, the envelope) are
+    /// passed through only when decoding and encoding them gives them back.
+    #[test]
+    fn only_bytes_the_converter_writes_back_pass_through(
+        (schema, value) in schema_and_value(),
+        at in any::<prop::sample::Index>(),
+        byte in prop::sample::select(b"\"\\ f0:,}1\n-".to_vec()),
+    ) {
+        let c = converter(&[]);
+        let data = ConnectData { schema: Some(Arc::new(schema)), value };
+        let bytes = c.from_connect("t", &data).unwrap().unwrap();
+        // The first check decodes (and caches the schema's text); the second scans.
+        for _ in 0..2 {
+            match c.check("t", Some(&bytes)).unwrap() {
+                None => {}
+                Some(data) => prop_assert_eq!(c.from_connect("t", &data).unwrap().unwrap(), bytes.clone()),
+            }
+        }
+        let mut changed = bytes.clone();
+        changed[at.index(bytes.len())] = byte;
+        if let Ok(None) = c.check("t", Some(&changed)) {
+            let back = c.to_connect("t", Some(&changed));
+            prop_assert!(back.is_ok(), "{}", String::from_utf8_lossy(&changed));
+            let again = c.from_connect("t", &back.unwrap()).unwrap().unwrap();
+            prop_assert_eq!(again, changed);
+        }
+    }
+
     #[test]
     fn arbitrary_schemaless_value_round_trips(value in schemaless_value()) {
         let c = schemaless();
@@ -1403,6 +1432,34 @@ proptest! {
         let magnitude = v.abs();
         prop_assert_eq!(text.contains('E'), !(1e-3..1e7).contains(&magnitude) && magnitude != 0.0, "{}", text);
     }
+}
+
+/// A field whose name Jackson escapes is left to the full decode, whose output is the same
+/// bytes; a key that matches an escaped name only by its raw bytes does not pass.
+#[test]
+fn keys_that_need_escapes_are_checked_by_the_full_decode() {
+    let c = converter(&[]);
+    let mut schema = Schema::new(SchemaType::Struct);
+    for name in ["a\"b", "plain"] {
+        schema.fields.push(Field {
+            name: name.into(),
+            schema: Arc::new(Schema::new(SchemaType::Int32)),
+        });
+    }
+    let data = ConnectData {
+        schema: Some(Arc::new(schema)),
+        value: Value::Struct(vec![Value::Int32(1), Value::Int32(2)]),
+    };
+    let bytes = c.from_connect("t", &data).unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains(r#""a\"b":1"#));
+    for _ in 0..2 {
+        let checked = c.check("t", Some(&bytes)).unwrap();
+        assert_eq!(checked.as_ref(), Some(&data), "decoded, not passed through");
+    }
+    let raw = String::from_utf8(bytes.clone())
+        .unwrap()
+        .replace(r#""a\"b":1"#, r#""a"b":1"#);
+    assert!(c.check("t", Some(raw.as_bytes())).is_err());
 }
 
 #[test]
