@@ -310,43 +310,23 @@ impl<'a> Scan<'a> {
     }
 
     /// An integer in the form Java prints it (no leading zeros, no `-0`, no fraction or
-    /// exponent) within the range of `kind` (INT8 to INT64).
+    /// exponent) within the range of `kind` (INT8 to INT64). Read by the decoder's own
+    /// reading of a plain integer token, eight digits at a time.
     fn integer(&mut self, kind: SchemaType) -> bool {
-        let b = self.b;
-        let start = self.pos;
-        let negative = b.get(start) == Some(&b'-');
-        let first = start + usize::from(negative);
-        let mut end = first;
-        while b.get(end).is_some_and(u8::is_ascii_digit) {
-            end += 1;
-        }
-        let n = end - first;
-        if n == 0
-            || (b[first] == b'0' && (n > 1 || negative))
-            || matches!(b.get(end), Some(b'.' | b'e' | b'E'))
-        {
+        let Some((value, end)) = super::read::integer_at(self.b, self.pos) else {
+            return false;
+        };
+        let negative = self.b[self.pos] == b'-';
+        let first = self.pos + usize::from(negative);
+        if self.b[first] == b'0' && (end - first > 1 || negative) {
             return false;
         }
-        // Up to this many digits always fit; longer ones are parsed.
-        let (always, min, max) = match kind {
-            SchemaType::Int8 => (2, i64::from(i8::MIN), i64::from(i8::MAX)),
-            SchemaType::Int16 => (4, i64::from(i16::MIN), i64::from(i16::MAX)),
-            SchemaType::Int32 => (9, i64::from(i32::MIN), i64::from(i32::MAX)),
-            _ => (18, i64::MIN, i64::MAX),
+        let fits = match kind {
+            SchemaType::Int8 => i8::try_from(value).is_ok(),
+            SchemaType::Int16 => i16::try_from(value).is_ok(),
+            SchemaType::Int32 => i32::try_from(value).is_ok(),
+            _ => true,
         };
-        // Nineteen digits fit a u64 unchecked; a long has no more.
-        let fits = n <= always
-            || (n <= 19 && {
-                let magnitude = b[first..end]
-                    .iter()
-                    .fold(0u64, |v, &d| v * 10 + u64::from(d - b'0'));
-                magnitude
-                    <= if negative {
-                        min.unsigned_abs()
-                    } else {
-                        max as u64
-                    }
-            });
         if fits {
             self.pos = end;
         }

@@ -1131,7 +1131,7 @@ fn fill(slot: &mut Value, value: Value) {
 /// `-` and one to 19 digits not followed by a fraction or an exponent, within the range of an
 /// `i64`. Digits are read eight at a time while eight are there. `None` for anything else,
 /// which [`Reader::number`] and [`int_value`] then read (or refuse) as the token it is.
-fn integer_at(b: &[u8], at: usize) -> Option<(i64, usize)> {
+pub(super) fn integer_at(b: &[u8], at: usize) -> Option<(i64, usize)> {
     const NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
     const THREES: u64 = 0x3030_3030_3030_3030;
     let negative = b.get(at) == Some(&b'-');
