@@ -535,19 +535,12 @@ fn run_with(
         .or(property_id)
         .unwrap_or_else(|| transaction::default_transactional_id(&group_id));
     if let Some(topic) = &pipeline.errors.dead_letter_topic {
-        let created = topics::ensure_topic(
-            &client_config(&settings.common, &[], &[]),
+        ensure_topic(
+            &settings,
+            "dead-letter",
             topic,
             pipeline.errors.dead_letter_replication_factor,
-            Duration::from_secs(30),
-        )
-        .map_err(kafka(format!("creating the dead-letter topic {topic}")))?;
-        if created {
-            tracing::info!(
-                "created the dead-letter topic {topic} (1 partition, replication factor {})",
-                pipeline.errors.dead_letter_replication_factor
-            );
-        }
+        )?;
     }
     // Lookup tables are restored from their topics before the first record is transformed,
     // then followed in the background until the run ends (crate::tables).
@@ -563,40 +556,7 @@ fn run_with(
     let parking = match &pipeline.errors.parking_topic {
         None => None,
         Some(topic) => {
-            if exactly_once {
-                return Err(RunError::Config(ConfigError::Key {
-                    file: pipeline.file.clone(),
-                    key: "parking.topic.name".into(),
-                    message: "parking runs at least once: it cannot be combined with exactly.once.support (yet)".into(),
-                }));
-            }
-            let client = client_config(&settings.common, &[], &[]);
-            let created = topics::ensure_topic(
-                &client,
-                topic,
-                pipeline.errors.parking_replication_factor,
-                Duration::from_secs(30),
-            )
-            .map_err(kafka(format!("creating the parking topic {topic}")))?;
-            if created {
-                tracing::info!(
-                    "created the parking topic {topic} (1 partition, replication factor {})",
-                    pipeline.errors.parking_replication_factor
-                );
-            }
-            let lot = Arc::new(switchyard_pipeline::parking::ParkingLot::new());
-            let read = parking::restore(
-                &client_config(&settings.common, &[], &settings.consumer),
-                &group_id,
-                topic,
-                &lot,
-                crate::tables::RESTORE_TIMEOUT,
-            )
-            .map_err(|e| RunError::Parking(e.to_string()))?;
-            tracing::info!(
-                "parking lot restored from {topic}: {read} log record(s), {} record(s) parked",
-                lot.parked()
-            );
+            let lot = open_parking_lot(&pipeline, &settings, &group_id, topic, exactly_once)?;
             metrics.set_parking(Arc::clone(&lot));
             Some((lot, topic.clone()))
         }
@@ -621,6 +581,68 @@ fn run_with(
         parking,
     };
     run_tasks(&setup, chains, &shutdown)
+}
+
+/// Creates `topic` (one partition) unless it exists, saying so; `what` names its use.
+fn ensure_topic(
+    settings: &ClientSettings,
+    what: &str,
+    topic: &str,
+    replication_factor: i16,
+) -> Result<(), RunError> {
+    let created = topics::ensure_topic(
+        &client_config(&settings.common, &[], &[]),
+        topic,
+        replication_factor,
+        Duration::from_secs(30),
+    )
+    .map_err(kafka(format!("creating the {what} topic {topic}")))?;
+    if created {
+        tracing::info!(
+            "created the {what} topic {topic} (1 partition, replication factor {replication_factor})"
+        );
+    }
+    Ok(())
+}
+
+/// The parking lot of `topic`, created if need be and restored from its log. Parking runs at
+/// least once: with exactly-once delivery the configuration is refused.
+fn open_parking_lot(
+    pipeline: &Pipeline,
+    settings: &ClientSettings,
+    group_id: &str,
+    topic: &str,
+    exactly_once: bool,
+) -> Result<Arc<switchyard_pipeline::parking::ParkingLot>, RunError> {
+    if exactly_once {
+        return Err(RunError::Config(ConfigError::Key {
+            file: pipeline.file.clone(),
+            key: "parking.topic.name".into(),
+            message:
+                "parking runs at least once: it cannot be combined with exactly.once.support (yet)"
+                    .into(),
+        }));
+    }
+    ensure_topic(
+        settings,
+        "parking",
+        topic,
+        pipeline.errors.parking_replication_factor,
+    )?;
+    let lot = Arc::new(switchyard_pipeline::parking::ParkingLot::new());
+    let read = parking::restore(
+        &client_config(&settings.common, &[], &settings.consumer),
+        group_id,
+        topic,
+        &lot,
+        crate::tables::RESTORE_TIMEOUT,
+    )
+    .map_err(|e| RunError::Parking(e.to_string()))?;
+    tracing::info!(
+        "parking lot restored from {topic}: {read} log record(s), {} record(s) parked",
+        lot.parked()
+    );
+    Ok(lot)
 }
 
 /// Starts one thread per task and waits for them. The first task to fail stops the others; a
