@@ -227,16 +227,6 @@ impl OffsetTracker {
         }
     }
 
-    /// Every tracked partition with its state.
-    fn positions(&self) -> impl Iterator<Item = (TopicPartition, &PartitionState)> {
-        self.topics.iter().flat_map(|topic| {
-            topic
-                .partitions
-                .iter()
-                .map(|(&partition, state)| ((topic.name.to_string(), partition), state))
-        })
-    }
-
     /// Whether a ticket belongs to the current generation of its partition.
     pub fn is_current(&mut self, ticket: &Ticket) -> bool {
         self.state_of(ticket).is_some()
@@ -314,7 +304,11 @@ impl OffsetTracker {
 
     /// How many outputs are not yet acknowledged, over all partitions.
     pub fn pending(&self) -> u64 {
-        self.positions().map(|(_, s)| s.pending.outputs()).sum()
+        self.topics
+            .iter()
+            .flat_map(|topic| topic.partitions.values())
+            .map(|s| s.pending.outputs())
+            .sum()
     }
 
     /// How many outputs of one partition are not yet acknowledged.
