@@ -755,6 +755,14 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    // The runner's log on standard error when `RUST_LOG` asks for it (e.g. the exactly-once
+    // row's commit times with `RUST_LOG=switchyard_kafka=debug`).
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let count: usize = std::env::var("SWITCHYARD_BENCH_RECORDS")
         .ok()
         .and_then(|n| n.parse().ok())

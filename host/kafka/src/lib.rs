@@ -869,7 +869,7 @@ fn run_task(
     // Drain: everything handed to the producer is delivered (or fails), then what is done
     // is committed.
     tracing::info!("draining: flushing the producer and committing done offsets");
-    if let Err(e) = producer.flush(options.drain_timeout) {
+    if let Err(e) = sink::flush(&producer, options.drain_timeout) {
         tracing::warn!("flushing the producer: {e}");
     }
     if !shared.wait_until_idle(options.drain_timeout) {

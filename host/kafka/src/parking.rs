@@ -221,8 +221,7 @@ impl UnparkSink for KafkaSink<'_> {
     }
 
     fn flush(&mut self) -> Result<(), String> {
-        self.producer
-            .flush(self.timeout)
+        sink::flush(self.producer, self.timeout)
             .map_err(|e| format!("waiting for the acknowledgements: {e}"))?;
         match self.producer.context().take_failed().into_iter().next() {
             None => Ok(()),

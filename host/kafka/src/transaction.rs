@@ -39,7 +39,7 @@ use rdkafka::producer::{Producer, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::Shared;
-use super::sink::SinkContext;
+use super::sink::{self, SinkContext};
 use super::source::SourceContext;
 
 /// How many transactions may abort in a row (no commit in between) before the runner stops:
@@ -436,6 +436,11 @@ impl Transactions {
                     },
                 }
             }
+        }
+        // `commit_transaction` waits for the transaction's records first; this wait wakes as
+        // soon as they are acknowledged (see `sink::flush`).
+        if let Err(e) = sink::flush(&self.producer, self.timeout) {
+            return Err(self.fatal("committing the transaction", e.to_string()));
         }
         let mut attempts = 0;
         loop {
