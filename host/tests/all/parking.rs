@@ -227,7 +227,10 @@ fn parks_across_a_reload_and_a_kill_9(test: &str, extra: &[&str]) {
         return;
     };
     const PRODUCTS: usize = 20;
-    const TAGS: usize = 120;
+    // Enough parked keys that the unparking (two acknowledged writes per key, about a
+    // millisecond each on tansu) lasts seconds, so that the kill lands during it; the second
+    // runner's log shows that it did.
+    const TAGS: usize = 1500;
     const PRODUCTS_TOPIC: &str = "db.public.products";
     const TAGS_TOPIC: &str = "db.public.product_tags";
     create_topics(
