@@ -695,6 +695,108 @@ dead_letter_context_headers = true
     assert!(log.contains("dead-lettered: 1"), "{log}");
 }
 
+/// A record the broker refuses for good (here the mock cluster answers one Produce request with
+/// `INVALID_MSG_SIZE`, which librdkafka does not retry) is dead-lettered at stage
+/// `KAFKA_PRODUCE` under `errors.tolerance=all`, naming the input record it came from; the
+/// others reach their topic, and the runner goes on and drains cleanly.
+#[test]
+fn a_record_the_broker_refuses_is_dead_lettered_at_the_produce_stage() {
+    const RECORDS: usize = 10;
+    let mut cluster = MockCluster::start(1, &[("raw", 1), ("out", 1), ("dlq", 1)]);
+    let input: Vec<Rec> = (0..RECORDS)
+        .map(|i| Rec::text("raw", &format!("k{i}"), &i.to_string()))
+        .collect();
+    produce(&cluster.bootstrap, &input);
+    // The runner's first Produce request is the next one the cluster sees.
+    cluster.command("request-errors Produce INVALID_MSG_SIZE 1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pipeline = dir.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        r#"
+name = "produce-dlq-test"
+[converters.key]
+class = "org.apache.kafka.connect.storage.StringConverter"
+[converters.value]
+class = "org.apache.kafka.connect.storage.StringConverter"
+[[transforms]]
+alias = "route"
+class = "org.apache.kafka.connect.transforms.RegexRouter"
+config = { regex = "raw", replacement = "out" }
+[errors]
+tolerance = "all"
+dead_letter_topic = "dlq"
+dead_letter_context_headers = true
+"#,
+    )
+    .expect("write pipeline");
+    let mut runner = Runner::start(
+        &[
+            "--config",
+            pipeline.to_str().expect("path"),
+            "--bootstrap-servers",
+            &cluster.bootstrap,
+            "--topics",
+            "raw",
+            "--no-metrics",
+        ],
+        &dir.path().join("run.log"),
+    );
+    let mut out = Reader::new(&cluster.bootstrap, &[("out", 1)]);
+    let mut dlq = Reader::new(&cluster.bootstrap, &[("dlq", 1)]);
+    wait_for(
+        "every record in out or dlq",
+        Duration::from_secs(60),
+        || {
+            out.poll();
+            dlq.poll();
+            runner.assert_running();
+            (out.records.len() + dlq.records.len() >= RECORDS).then_some(())
+        },
+    );
+    assert!(!dlq.records.is_empty(), "{}", runner.log());
+    let mut values: Vec<usize> = out
+        .records
+        .iter()
+        .chain(&dlq.records)
+        .map(|r| {
+            String::from_utf8_lossy(r.value.as_deref().expect("a value"))
+                .parse()
+                .expect("a number")
+        })
+        .collect();
+    values.sort_unstable();
+    assert_eq!(values, (0..RECORDS).collect::<Vec<_>>(), "each record once");
+    for dead in &dlq.records {
+        let value = String::from_utf8_lossy(dead.value.as_deref().expect("a value")).into_owned();
+        assert_eq!(dead.key.as_deref(), Some(format!("k{value}").as_bytes()));
+        assert_eq!(dead.header("__connect.errors.stage"), Some("KAFKA_PRODUCE"));
+        assert_eq!(dead.header("__connect.errors.topic"), Some("raw"));
+        assert_eq!(dead.header("__connect.errors.partition"), Some("0"));
+        // Input offsets are the values: one partition, produced in order.
+        assert_eq!(dead.header("__connect.errors.offset"), Some(value.as_str()));
+        assert_eq!(
+            dead.header("__connect.errors.exception.class.name"),
+            Some("org.apache.kafka.common.KafkaException")
+        );
+        let message = dead
+            .header("__connect.errors.exception.message")
+            .unwrap_or_default();
+        assert!(message.contains("Invalid message size"), "{message}");
+    }
+    let status = runner.terminate(Duration::from_secs(60));
+    let log = runner.log();
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains(&format!("dead-lettered: {}", dlq.records.len())),
+        "{log}"
+    );
+    assert!(
+        log.contains("sending it to the dead-letter topic dlq"),
+        "{log}"
+    );
+}
+
 /// The records consumed by a runner, from the summary line it logs on exit.
 fn records_in(log: &str) -> u64 {
     log.lines()
