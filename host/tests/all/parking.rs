@@ -173,6 +173,89 @@ fn a_parked_record_the_new_chain_still_does_not_handle_stays_parked_with_those_b
     assert_eq!(numbers(&out), [2, 3, 4]);
 }
 
+/// A predicate (WIT 0.1.4) may answer `unhandled` too: a predicate component that knows only
+/// some topics parks the records of the others with their keys behind them, as a transform's
+/// `unhandled` does, and a version that knows them unparks them first, through the transform
+/// it guards.
+#[test]
+fn a_predicate_that_does_not_know_a_topic_yet_parks_its_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let parked = dir.path().join("parked.jsonl");
+    let predicate = Path::new(env!("SWITCHYARD_TEST_GUESTS")).join("unknown_topic.wasm");
+    let chain = |known: &str| {
+        format!(
+            r#"{{
+  "name": "parking-predicate",
+  "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+  "key.converter.schemas.enable": "false",
+  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+  "value.converter.schemas.enable": "false",
+  "transforms": "mark,route",
+  "transforms.mark.type": "org.apache.kafka.connect.transforms.InsertHeader",
+  "transforms.mark.header": "marked",
+  "transforms.mark.value.literal": "yes",
+  "transforms.mark.predicate": "isKnown",
+  "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+  "transforms.route.regex": ".*",
+  "transforms.route.replacement": "out",
+  "predicates": "isKnown",
+  "predicates.isKnown.type": "{}",
+  "predicates.isKnown.known.topics": "{known}",
+  "parking.topic.name": "parked"
+}}"#,
+            predicate.display()
+        )
+    };
+    let first = [
+        event("a", 1, "c", 1),
+        event("b", 2, "c", 2),
+        event("a", 3, "c", 3),
+        event("b", 2, "u", 4),
+        event("b", 5, "c", 5),
+    ];
+    let (out, stderr) = apply(dir.path(), &chain("a"), &first, &parked);
+    assert_eq!(numbers(&out), [1, 3]);
+    assert!(
+        out.iter()
+            .all(|o| crate::common::header_text(o, "marked") == "yes")
+    );
+    assert!(stderr.contains("parked: 3"), "{stderr}");
+    let log: Vec<Value> = std::fs::read_to_string(&parked)
+        .unwrap()
+        .lines()
+        .map(json)
+        .collect();
+    assert_eq!(log.len(), 3);
+    assert_eq!(
+        crate::common::header_text(&log[0], "__switchyard.parking.reason"),
+        "no rule for topic b yet"
+    );
+    assert_eq!(
+        crate::common::header_text(&log[1], "__switchyard.parking.reason"),
+        "behind an earlier parked record of its key"
+    );
+
+    // The predicate knows `b` now: the parked records come out first, each key's in order,
+    // through the transform the predicate guards; then the input.
+    let (out, stderr) = apply(dir.path(), &chain("a,b"), &[event("b", 2, "d", 6)], &parked);
+    let mut unparked = numbers(&out[..3]);
+    unparked.sort_unstable();
+    assert_eq!(unparked, [2, 4, 5]);
+    let key_2: Vec<u64> = numbers(&out)
+        .into_iter()
+        .filter(|n| [2, 4, 6].contains(n))
+        .collect();
+    assert_eq!(key_2, [2, 4, 6], "key 2 in order");
+    assert!(
+        out.iter()
+            .all(|o| crate::common::header_text(o, "marked") == "yes")
+    );
+    assert!(
+        stderr.contains("unparked: 3 record(s) of 2 key(s) (2 key(s) released"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn without_a_parking_lot_an_unhandled_record_fails_as_a_bad_record() {
     let dir = tempfile::tempdir().unwrap();
