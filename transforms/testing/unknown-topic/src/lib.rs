@@ -24,7 +24,7 @@ impl Predicate for UnknownTopic {
 
     fn test(&self, record: &Record) -> Result<bool, Error> {
         let topic = record.topic();
-        if self.known.iter().any(|k| *k == topic) {
+        if self.known.contains(&topic) {
             Ok(true)
         } else {
             Err(Error::unhandled(format!("no rule for topic {topic} yet")))
