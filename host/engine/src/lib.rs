@@ -865,10 +865,11 @@ type TestFunc = RecordFunc<(Resource<Record>,), bool>;
 /// How many topics' outcomes a step remembers; past that, the memo starts afresh.
 const TOPIC_MEMO_CAPACITY: usize = 4096;
 
-/// Outcomes of a step by topic.
+/// Outcomes of a step by topic. Looked up once per record per memoised step: foldhash, not
+/// the standard library's SipHash, which was most of a lookup's cost.
 #[derive(Debug, Default)]
 struct TopicMemo<T> {
-    outcomes: HashMap<String, T>,
+    outcomes: HashMap<String, T, foldhash::fast::RandomState>,
 }
 
 impl<T: Clone> TopicMemo<T> {
