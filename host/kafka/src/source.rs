@@ -196,15 +196,13 @@ pub fn to_record(message: &BorrowedMessage<'_>) -> (Record, Origin) {
 
 /// The record of `message` with a null value, and its origin.
 fn record_without_value(message: &BorrowedMessage<'_>) -> (Record, Origin) {
-    let mut record = Record::new(
-        message.topic(),
-        message.key().map(Bytes::copy_from_slice),
-        None,
-    );
+    // Read once: each call looks the name up in librdkafka and checks it is UTF-8.
+    let topic = message.topic();
+    let mut record = Record::new(topic, message.key().map(Bytes::copy_from_slice), None);
     record.timestamp = message.timestamp().to_millis();
     record.headers = headers_of(message);
     let origin = Origin {
-        topic: message.topic().to_string(),
+        topic: topic.to_string(),
         partition: Some(message.partition()),
         offset: Some(message.offset()),
     };
